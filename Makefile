@@ -1,0 +1,31 @@
+# The README's two commands: `make run` and `make test`.
+BUILD_DIR ?= build
+JOBS ?= 2
+BUILD_TYPE ?= RelWithDebInfo
+CMAKE_FLAGS ?=
+
+.PHONY: setup configure build run test bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+
+configure: setup $(BUILD_DIR)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+run: build
+	$(BUILD_DIR)/cli/fleetsim-demo
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+bench: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target fleet_benchmarks
+	$(BUILD_DIR)/bench/device_bench
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,78 @@
+#pragma once
+// The device firmware: a pure state machine. Every entry point takes the
+// simulated time; timers come out as outputs and deadlines; hardware is
+// reached only through the HAL. No clock, no OS randomness, no IO, no threads.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "fleet/fw/config.hpp"
+#include "fleet/fw/hal.hpp"
+#include "fleet/fw/io.hpp"
+
+namespace fleet::fw {
+
+enum class device_state : std::uint8_t {
+  powered_off,
+  running,  ///< chain booted; software started or starting
+  bricked,  ///< no valid chain: needs physical recovery
+};
+
+struct counters {
+  std::array<std::uint32_t, reject_reason_count> rejected{};  ///< by reason
+  std::uint32_t boots = 0;
+  std::uint32_t boot_fallbacks = 0;
+  std::uint32_t attestations = 0;          ///< certificates accepted
+  std::uint32_t attestation_failures = 0;  ///< refused by the service
+  std::uint32_t requests_sent = 0;
+  std::uint32_t request_timeouts = 0;
+  std::uint32_t updates_committed = 0;
+  std::uint32_t updates_rolled_back = 0;
+  std::uint32_t updates_rejected = 0;
+  std::uint32_t updates_failed = 0;
+  std::uint32_t app_crashes = 0;
+  std::uint32_t legacy_flashes = 0;
+  std::uint64_t chunks_downloaded = 0;
+  std::uint64_t telemetry_dropped = 0;
+  std::uint64_t telemetry_uploaded = 0;
+
+  std::uint64_t rejected_total() const;
+};
+
+class core_state;
+
+class core {
+ public:
+  /// `cfg` and the hardware in `hw` must outlive the core.
+  core(const config& cfg, hal hw);
+  ~core();
+  core(core&&) noexcept;
+  core& operator=(core&&) noexcept;
+
+  /// Feeds one input at simulated time `now`; returns what the core does.
+  outputs handle(sim_time now, const input& in);
+  /// Like handle, but appends to `out` (hosts reuse one buffer).
+  void handle(sim_time now, const input& in, outputs& out);
+
+  /// Earliest armed timer; `never` when none.
+  sim_time next_deadline() const;
+  device_state state() const;
+  const counters& stats() const;
+
+  // Read-only views for hosts, checkers and tests.
+  const crypto::device_id& id() const;
+  bool has_certificate() const;
+  std::int64_t certificate_not_after_us() const;
+  /// Version booted for a component (zero when not running).
+  wire::version running_version(component c) const;
+  /// Slot the metadata marks active for a component.
+  slot active_slot(component c) const;
+  bool trial_pending() const;
+  std::size_t telemetry_buffered() const;
+
+ private:
+  std::unique_ptr<core_state> state_;
+};
+
+}  // namespace fleet::fw

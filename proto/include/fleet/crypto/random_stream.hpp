@@ -1,0 +1,34 @@
+#pragma once
+// Seeded random streams. Every entity derives its own stream from
+// (run seed, entity id, stream name), so what it draws never depends on
+// spawn order or thread scheduling (ns-3's AssignStreams, VOPR's seeds).
+
+#include <cstdint>
+#include <string_view>
+
+#include "fleet/crypto/crypto.hpp"
+
+namespace fleet::crypto {
+
+/// xoshiro256**: 32 bytes of state, fast, good enough for simulation draws.
+class random_stream {
+ public:
+  random_stream() = default;
+  /// Derives the stream of `name` for `entity` under `run_seed`.
+  random_stream(std::uint64_t run_seed, std::uint64_t entity, std::string_view name);
+
+  std::uint64_t next();
+  /// Uniform in [0, bound); bound 0 returns 0.
+  std::uint64_t below(std::uint64_t bound);
+  /// Uniform in [0, 1).
+  double unit();
+  /// True with probability p.
+  bool chance(double p);
+  void fill(std::uint8_t* out, std::size_t size);
+  seed next_seed();
+
+ private:
+  std::uint64_t s_[4]{1, 2, 3, 4};
+};
+
+}  // namespace fleet::crypto

@@ -1,0 +1,191 @@
+#include "fleet/crypto/crypto.hpp"
+
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+namespace fleet::crypto {
+namespace {
+
+// Relaxed atomics: a counter is a tally, not a synchronisation point.
+struct atomic_counts {
+  std::atomic<std::uint64_t> signs{0}, verifies{0}, key_exchanges{0}, macs{0}, hash_calls{0},
+      hashed_bytes{0};
+};
+
+atomic_counts& counts() {
+  static atomic_counts c;
+  return c;
+}
+
+void add(std::atomic<std::uint64_t>& counter, std::uint64_t n) {
+  counter.fetch_add(n, std::memory_order_relaxed);
+}
+
+const unsigned char* bytes_of(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+// libsodium must be initialised once before use; failure is unrecoverable.
+void ensure_sodium() {
+  static const bool ready = [] { return sodium_init() >= 0; }();
+  if (!ready) std::abort();
+}
+
+}  // namespace
+
+std::string to_hex(std::string_view bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    auto b = static_cast<unsigned char>(c);
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 0xf]);
+  }
+  return out;
+}
+
+signing_key_pair signing_key_from_seed(const seed& s) {
+  ensure_sodium();
+  signing_key_pair kp;
+  crypto_sign_seed_keypair(kp.public_key_bytes.data(), kp.secret_key_bytes.data(), s.data());
+  return kp;
+}
+
+signature sign(std::string_view message, const secret_key& key) {
+  ensure_sodium();
+  signature sig{};
+  crypto_sign_detached(sig.data(), nullptr, bytes_of(message), message.size(), key.data());
+  add(counts().signs, 1);
+  return sig;
+}
+
+bool verify(std::string_view message, std::string_view signature_bytes, const public_key& key) {
+  ensure_sodium();
+  if (signature_bytes.size() != crypto_sign_BYTES) return false;
+  add(counts().verifies, 1);
+  return crypto_sign_verify_detached(bytes_of(signature_bytes), bytes_of(message), message.size(),
+                                     key.data()) == 0;
+}
+
+digest sha256(std::string_view data) {
+  digest out{};
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  add(counts().hash_calls, 1);
+  add(counts().hashed_bytes, data.size());
+  return out;
+}
+
+sha256_stream::sha256_stream() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr) std::abort();
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+}
+
+sha256_stream::~sha256_stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void sha256_stream::update(std::string_view data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+  add(counts().hashed_bytes, data.size());
+}
+
+digest sha256_stream::finish() {
+  digest out{};
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out.data(), &len);
+  add(counts().hash_calls, 1);
+  return out;
+}
+
+device_id derive_device_id(const public_key& device_public_key) {
+  ensure_sodium();
+  device_id id{};
+  crypto_hash_sha512(id.data(), device_public_key.data(), device_public_key.size());
+  add(counts().hash_calls, 1);
+  add(counts().hashed_bytes, device_public_key.size());
+  return id;
+}
+
+exchange_key_pair exchange_key_from_secret(const seed& secret) {
+  ensure_sodium();
+  exchange_key_pair kp;
+  kp.secret_key_bytes = secret;
+  crypto_scalarmult_base(kp.public_key_bytes.data(), secret.data());
+  add(counts().key_exchanges, 1);
+  return kp;
+}
+
+bool derive_session_key(const seed& own_secret, const public_key& own_public,
+                        const public_key& peer_public, bool own_is_device, seed& session_key) {
+  ensure_sodium();
+  std::array<std::uint8_t, crypto_scalarmult_BYTES> shared{};
+  add(counts().key_exchanges, 1);
+  if (crypto_scalarmult(shared.data(), own_secret.data(), peer_public.data()) != 0) return false;
+  // Both sides hash (shared, device public, service public) in the same order.
+  const public_key& device_pk = own_is_device ? own_public : peer_public;
+  const public_key& service_pk = own_is_device ? peer_public : own_public;
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, session_key.size());
+  crypto_generichash_update(&st, shared.data(), shared.size());
+  crypto_generichash_update(&st, device_pk.data(), device_pk.size());
+  crypto_generichash_update(&st, service_pk.data(), service_pk.size());
+  crypto_generichash_final(&st, session_key.data(), session_key.size());
+  sodium_memzero(shared.data(), shared.size());
+  add(counts().hash_calls, 1);
+  add(counts().hashed_bytes, shared.size() + 2 * device_pk.size());
+  return true;
+}
+
+mac compute_mac(std::string_view message, const seed& key) {
+  ensure_sodium();
+  mac out{};
+  crypto_generichash(out.data(), out.size(), bytes_of(message), message.size(), key.data(),
+                     key.size());
+  add(counts().macs, 1);
+  add(counts().hashed_bytes, message.size());
+  return out;
+}
+
+bool verify_mac(std::string_view message, std::string_view mac_bytes, const seed& key) {
+  if (mac_bytes.size() != std::tuple_size<mac>::value) return false;
+  mac expected = compute_mac(message, key);
+  return sodium_memcmp(expected.data(), bytes_of(mac_bytes), expected.size()) == 0;
+}
+
+digest blake2b(std::string_view data) {
+  ensure_sodium();
+  digest out{};
+  crypto_generichash(out.data(), out.size(), bytes_of(data), data.size(), nullptr, 0);
+  add(counts().hash_calls, 1);
+  add(counts().hashed_bytes, data.size());
+  return out;
+}
+
+op_counts counted_ops() {
+  auto& c = counts();
+  op_counts out;
+  out.signs = c.signs.load(std::memory_order_relaxed);
+  out.verifies = c.verifies.load(std::memory_order_relaxed);
+  out.key_exchanges = c.key_exchanges.load(std::memory_order_relaxed);
+  out.macs = c.macs.load(std::memory_order_relaxed);
+  out.hash_calls = c.hash_calls.load(std::memory_order_relaxed);
+  out.hashed_bytes = c.hashed_bytes.load(std::memory_order_relaxed);
+  return out;
+}
+
+op_counts operator-(const op_counts& later, const op_counts& earlier) {
+  op_counts d;
+  d.signs = later.signs - earlier.signs;
+  d.verifies = later.verifies - earlier.verifies;
+  d.key_exchanges = later.key_exchanges - earlier.key_exchanges;
+  d.macs = later.macs - earlier.macs;
+  d.hash_calls = later.hash_calls - earlier.hash_calls;
+  d.hashed_bytes = later.hashed_bytes - earlier.hashed_bytes;
+  return d;
+}
+
+}  // namespace fleet::crypto

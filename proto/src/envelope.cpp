@@ -1,0 +1,39 @@
+#include "fleet/wire/envelope.hpp"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <cstring>
+
+namespace fleet::wire {
+
+std::string serialize(const google::protobuf::MessageLite& message) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream raw(&out);
+    google::protobuf::io::CodedOutputStream coded(&raw);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+std::string mac_input(const Envelope& envelope) {
+  Envelope body_only;
+  body_only.CopyFrom(envelope);
+  body_only.clear_device_id();
+  body_only.clear_sequence();
+  body_only.clear_session_id();
+  body_only.clear_mac();
+  std::string out = envelope.device_id();
+  char numbers[16];
+  std::uint64_t seq = envelope.sequence();
+  std::uint64_t session = envelope.session_id();
+  std::memcpy(numbers, &seq, 8);
+  std::memcpy(numbers + 8, &session, 8);
+  out.append(numbers, sizeof numbers);
+  out += serialize(body_only);
+  return out;
+}
+
+}  // namespace fleet::wire

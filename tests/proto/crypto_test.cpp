@@ -1,0 +1,79 @@
+#include "fleet/crypto/crypto.hpp"
+
+#include <gtest/gtest.h>
+
+namespace fleet::crypto {
+namespace {
+
+seed seed_of(std::uint8_t v) {
+  seed s{};
+  s.fill(v);
+  return s;
+}
+
+TEST(crypto, signature_verifies_only_the_signed_message_and_key) {
+  auto kp = signing_key_from_seed(seed_of(1));
+  auto other = signing_key_from_seed(seed_of(2));
+  auto sig = sign("hello", kp.secret_key_bytes);
+  EXPECT_TRUE(verify("hello", as_view(sig), kp.public_key_bytes));
+  EXPECT_FALSE(verify("hellp", as_view(sig), kp.public_key_bytes));
+  EXPECT_FALSE(verify("hello", as_view(sig), other.public_key_bytes));
+  EXPECT_FALSE(verify("hello", as_view(sig).substr(1), kp.public_key_bytes));
+}
+
+TEST(crypto, signatures_are_deterministic) {
+  auto kp = signing_key_from_seed(seed_of(3));
+  EXPECT_EQ(sign("m", kp.secret_key_bytes), sign("m", kp.secret_key_bytes));
+}
+
+TEST(crypto, sha256_matches_known_vector_and_stream) {
+  EXPECT_EQ(to_hex(as_view(sha256("abc"))),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  sha256_stream s;
+  s.update("a");
+  s.update("bc");
+  EXPECT_EQ(s.finish(), sha256("abc"));
+}
+
+TEST(crypto, device_id_is_128_hex_characters_of_the_public_key) {
+  auto kp = signing_key_from_seed(seed_of(4));
+  auto id = derive_device_id(kp.public_key_bytes);
+  EXPECT_EQ(to_hex(as_view(id)).size(), 128u);
+  EXPECT_NE(id, derive_device_id(signing_key_from_seed(seed_of(5)).public_key_bytes));
+}
+
+TEST(crypto, both_sides_derive_the_same_session_key) {
+  auto device = exchange_key_from_secret(seed_of(6));
+  auto service = exchange_key_from_secret(seed_of(7));
+  seed k_device{}, k_service{};
+  ASSERT_TRUE(derive_session_key(device.secret_key_bytes, device.public_key_bytes,
+                                 service.public_key_bytes, true, k_device));
+  ASSERT_TRUE(derive_session_key(service.secret_key_bytes, service.public_key_bytes,
+                                 device.public_key_bytes, false, k_service));
+  EXPECT_EQ(k_device, k_service);
+  auto m = compute_mac("msg", k_device);
+  EXPECT_TRUE(verify_mac("msg", as_view(m), k_service));
+  EXPECT_FALSE(verify_mac("msh", as_view(m), k_service));
+}
+
+TEST(crypto, low_order_peer_key_is_refused) {
+  auto device = exchange_key_from_secret(seed_of(8));
+  public_key zero{};
+  seed out{};
+  EXPECT_FALSE(derive_session_key(device.secret_key_bytes, device.public_key_bytes, zero, true, out));
+}
+
+TEST(crypto, operations_are_counted) {
+  auto kp = signing_key_from_seed(seed_of(9));
+  auto before = counted_ops();
+  auto sig = sign("x", kp.secret_key_bytes);
+  verify("x", as_view(sig), kp.public_key_bytes);
+  sha256(std::string(100, 'a'));
+  auto d = counted_ops() - before;
+  EXPECT_EQ(d.signs, 1u);
+  EXPECT_EQ(d.verifies, 1u);
+  EXPECT_EQ(d.hashed_bytes, 100u);
+}
+
+}  // namespace
+}  // namespace fleet::crypto
