@@ -39,6 +39,7 @@ struct timing {
   duration boot_watchdog = 10min;      ///< software that is not ready by then failed to boot
   duration health_window = 5min;       ///< a trial image must stay healthy this long
   duration os_deferral_max = 24h;      ///< the app may defer an OS update this long at most
+  duration clock_tolerance = 5min;     ///< slack on certificate validity for clock differences
 };
 
 struct config {

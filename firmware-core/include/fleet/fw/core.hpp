@@ -36,6 +36,7 @@ struct counters {
   std::uint64_t chunks_downloaded = 0;
   std::uint64_t telemetry_dropped = 0;
   std::uint64_t telemetry_uploaded = 0;
+  std::uint64_t telemetry_lost_to_power = 0;  ///< buffered events gone with the RAM
 
   std::uint64_t rejected_total() const;
 };

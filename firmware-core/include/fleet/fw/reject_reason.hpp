@@ -29,6 +29,7 @@ enum class reject_reason : std::uint8_t {
   chunk_too_large,        ///< endless data: more bytes than the manifest declares
   image_digest_mismatch,  ///< whole image does not match after download
   bad_session_key,        ///< the service's key exchange value is unusable
+  bad_mac,                ///< a reply in a session without a valid session MAC
   count_
 };
 

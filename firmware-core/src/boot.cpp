@@ -1,0 +1,220 @@
+// Secure boot of the A/B chain, measured boot, trial boots, commit and
+// rollback, and what the core does when the software misbehaves.
+#include <algorithm>
+
+#include "core_state.hpp"
+
+namespace fleet::fw {
+namespace {
+
+constexpr component boot_chain[boot_chain_length] = {component::bootloader,
+                                                      component::security_monitor, component::os,
+                                                      component::app};
+// A committed image that keeps failing to start is left alone after this
+// many attempts: the OS stays up to attest and take a fixing update.
+constexpr std::uint32_t software_start_attempts_max = 3;
+
+}  // namespace
+
+// Verifies one slot as the boot ROM / previous stage would: the header's
+// signature against ROM keys, the anti-rollback counter, and the digest of
+// every byte of the image.
+bool core_state::verify_stage(component c, slot s, stage_info& info) {
+  std::string_view header = hw_.flash->read_header(c, s);
+  if (header.empty()) return false;
+  manifest_context ctx;
+  ctx.cfg = &cfg_;
+  ctx.rollback_counters[index_of(c)] = hw_.secure_element->read_counter(c);
+  verified_manifest vm;
+  if (verify_manifest_bytes(header, manifest_purpose::boot, ctx, vm) != reject_reason::none) return false;
+  if (vm.comp != c) return false;
+  crypto::sha256_stream image;
+  const auto chunks = static_cast<std::uint32_t>(vm.manifest.chunk_digests_size());
+  for (std::uint32_t i = 0; i < chunks; ++i) {
+    std::string_view data = hw_.flash->read_chunk(c, s, i);
+    if (data.size() != chunk_bytes(vm.manifest, i)) return false;
+    image.update(data);
+  }
+  if (image.finish() != vm.image_digest) return false;
+  info.present = true;
+  info.image_name = vm.manifest.image_name();
+  info.version = vm.version;
+  info.security_version = vm.manifest.security_version();
+  info.manifest_digest = vm.manifest_digest;
+  info.image_digest = vm.image_digest;
+  return true;
+}
+
+void core_state::boot(sim_time now) {
+  state_ = device_state::running;
+  ++stats_.boots;
+  hw_.secure_element->begin_measured_boot();
+  metadata_ = load_metadata(*hw_.flash);
+
+  // A trial image gets a bounded number of boots: the count goes down
+  // before it runs, so a crash loop exhausts it and the old image returns.
+  if (metadata_.trial_pending()) {
+    auto c = static_cast<component>(metadata_.trial_component);
+    if (metadata_.trial_tries_left == 0) {
+      metadata_.set_active(c, other(metadata_.active(c)));
+      metadata_.trial_component = no_component;
+      if (!persist_metadata()) return;
+      ++stats_.updates_rolled_back;
+      note(record_kind::update_rolled_back, c);
+      queue_report({{}, c, {}, wire::ROLLED_BACK, reject_reason::none, "trial boots exhausted"});
+    } else {
+      --metadata_.trial_tries_left;
+      if (!persist_metadata()) return;
+    }
+  }
+
+  for (component c : boot_chain) {
+    stage_info info;
+    slot active = metadata_.active(c);
+    if (!verify_stage(c, active, info)) {
+      if (!verify_stage(c, other(active), info)) {
+        if (c == component::app) continue;  // the OS runs without an app
+        state_ = device_state::bricked;
+        note(record_kind::bricked, c);
+        return;
+      }
+      // The active image is bad: boot the other one and remember it.
+      bool failed_trial = metadata_.trial_pending() && metadata_.trial_component == index_of(c);
+      metadata_.set_active(c, other(active));
+      if (failed_trial) metadata_.trial_component = no_component;
+      if (!persist_metadata()) return;
+      if (failed_trial) {
+        ++stats_.updates_rolled_back;
+        note(record_kind::update_rolled_back, c);
+        queue_report({{}, c, {}, wire::ROLLED_BACK, reject_reason::none, "trial image invalid"});
+      } else {
+        ++stats_.boot_fallbacks;
+        note(record_kind::boot_fallback, c);
+        add_event(now, {wall(now), wire::EVENT_BOOT_FALLBACK, {}, 0, 0, info.version.to_string(), {}});
+      }
+    }
+    hw_.secure_element->extend_measurement(info.manifest_digest);
+    stages_[index_of(c)] = std::move(info);
+    note(record_kind::software_started, c);
+  }
+
+  // A commit interrupted between its metadata write and the counter update
+  // is completed here: committed images set the anti-rollback floor.
+  for (component c : boot_chain) {
+    const auto& st = stages_[index_of(c)];
+    bool on_trial = metadata_.trial_pending() && metadata_.trial_component == index_of(c);
+    if (st.present && !on_trial) hw_.secure_element->advance_counter(c, st.security_version);
+  }
+  if (cfg_.guardian) {
+    stage_info legacy;
+    if (verify_stage(component::legacy_firmware, metadata_.active(component::legacy_firmware), legacy)) {
+      stages_[index_of(component::legacy_firmware)] = std::move(legacy);
+    }
+  }
+
+  note(record_kind::booted, component::app);
+  add_event(now, {wall(now), wire::EVENT_BOOTED, {}, 0, 0, stages_[index_of(component::os)].version.to_string(), {}});
+  start_software(now);
+  need_attestation_ = true;
+  need_update_check_ = true;
+  need_telemetry_upload_ = true;
+  if (metadata_.download_pending()) resume_download(now);
+}
+
+void core_state::start_software(sim_time now) {
+  running_software sw;
+  for (std::size_t i = 0; i < boot_chain_length; ++i) {
+    sw.versions[i] = stages_[i].version;
+    sw.image_names[i] = stages_[i].image_name;
+  }
+  sw.app_present = stages_[index_of(component::app)].present;
+  software_ready_ = false;
+  hw_.runtime->start(now, sw);
+  arm(timer::boot_watchdog, now + cfg_.timers.boot_watchdog);
+}
+
+void core_state::on_software_event(sim_time now, const software_event& e) {
+  const bool on_trial = metadata_.trial_pending();
+  switch (e.what) {
+    case software_event::kind::ready:
+      if (software_ready_) return;
+      software_ready_ = true;
+      boot_failures_ = 0;
+      disarm(timer::boot_watchdog);
+      if (on_trial) arm(timer::health_check, now + cfg_.timers.health_window);
+      return;
+    case software_event::kind::unhealthy:
+      disarm(timer::boot_watchdog);
+      if (on_trial) rollback_trial(now, "health check failed");
+      return;
+    case software_event::kind::boot_failed:
+      disarm(timer::boot_watchdog);
+      software_failed(now);
+      return;
+    case software_event::kind::crashed:
+      ++stats_.app_crashes;
+      note(record_kind::app_crashed, component::app);
+      add_event(now, {wall(now), wire::EVENT_APP_CRASH, {}, e.exit_status, e.signal,
+                      stages_[index_of(component::app)].version.to_string(), {}});
+      if (on_trial) {
+        rollback_trial(now, "crashed during trial");
+      } else {
+        disarm(timer::health_check);
+        start_software(now);  // the OS restarts a crashed application
+      }
+      return;
+  }
+}
+
+void core_state::on_boot_watchdog(sim_time now) { software_failed(now); }
+
+void core_state::software_failed(sim_time now) {
+  if (metadata_.trial_pending()) {
+    rollback_trial(now, "failed to boot");
+    return;
+  }
+  ++boot_failures_;
+  if (boot_failures_ < software_start_attempts_max) reboot(now);
+}
+
+// The trial image stayed healthy for the whole window: make it permanent.
+// Metadata first, counter second; boot() finishes a commit cut in between.
+void core_state::on_health_check() {
+  if (!metadata_.trial_pending() || !software_ready_) return;
+  auto c = static_cast<component>(metadata_.trial_component);
+  metadata_.trial_component = no_component;
+  metadata_.trial_tries_left = 0;
+  if (!persist_metadata()) return;
+  const auto& st = stages_[index_of(c)];
+  hw_.secure_element->advance_counter(c, st.security_version);
+  ++stats_.updates_committed;
+  note(record_kind::update_committed, c);
+  queue_report({st.image_digest, c, st.version, wire::COMMITTED, reject_reason::none});
+}
+
+void core_state::rollback_trial(sim_time now, const char* why) {
+  auto c = static_cast<component>(metadata_.trial_component);
+  metadata_.set_active(c, other(metadata_.active(c)));
+  metadata_.trial_component = no_component;
+  metadata_.trial_tries_left = 0;
+  if (!persist_metadata()) return;
+  const auto& st = stages_[index_of(c)];
+  ++stats_.updates_rolled_back;
+  note(record_kind::update_rolled_back, c);
+  queue_report({st.image_digest, c, st.version, wire::ROLLED_BACK, reject_reason::none, why});
+  reboot(now);
+}
+
+// A controlled reset: RAM state goes except what a real device keeps in
+// retained memory across a warm reset (the telemetry buffer and the reports
+// not yet sent); the boot chain runs again from flash.
+void core_state::reboot(sim_time now) {
+  hw_.runtime->stop(now);
+  std::uint32_t failures = boot_failures_;
+  clear_volatile();
+  boot_failures_ = failures;
+  state_ = device_state::powered_off;
+  boot(now);
+}
+
+}  // namespace fleet::fw

@@ -1,0 +1,56 @@
+#include "telemetry_buffer.hpp"
+
+#include <algorithm>
+
+namespace fleet::fw {
+
+bool telemetry_buffer::push(buffered_event event) {
+  bool dropped = false;
+  if (capacity_ == 0) {
+    ++first_number_;
+    ++dropped_unreported_;
+    return true;
+  }
+  if (events_.size() >= capacity_) {
+    events_.pop_front();
+    ++first_number_;
+    ++dropped_unreported_;
+    dropped = true;
+  }
+  events_.push_back(std::move(event));
+  return dropped;
+}
+
+void telemetry_buffer::fill_batch(wire::TelemetryBatch& batch, std::uint32_t max_events) const {
+  batch.set_first_event_number(first_number_);
+  batch.set_dropped_events(dropped_unreported_);
+  std::size_t n = std::min<std::size_t>(events_.size(), max_events);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& e = events_[i];
+    auto* out = batch.add_events();
+    out->set_device_time_us(e.device_time_us);
+    out->set_kind(e.kind);
+    out->set_update_outcome(e.update_outcome);
+    out->set_exit_status(e.exit_status);
+    out->set_signal(e.signal);
+    out->set_version(e.version);
+    out->set_data(e.data);
+  }
+}
+
+void telemetry_buffer::acknowledge(std::uint64_t acked_through, std::uint64_t dropped_reported) {
+  while (!events_.empty() && first_number_ < acked_through) {
+    events_.pop_front();
+    ++first_number_;
+  }
+  dropped_unreported_ -= std::min(dropped_unreported_, dropped_reported);
+}
+
+std::size_t telemetry_buffer::clear() {
+  std::size_t lost = events_.size();
+  first_number_ += lost;
+  events_.clear();
+  return lost;
+}
+
+}  // namespace fleet::fw

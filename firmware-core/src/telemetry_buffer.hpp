@@ -1,0 +1,47 @@
+#pragma once
+// Bounded buffer of device events (crashes, update outcomes, legacy data)
+// waiting for upload. Past capacity the oldest event is dropped and counted,
+// and the count travels with the next batch: nothing is lost silently.
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "device.pb.h"
+
+namespace fleet::fw {
+
+struct buffered_event {
+  std::int64_t device_time_us = 0;
+  wire::EventKind kind = wire::EVENT_KIND_UNSPECIFIED;
+  wire::UpdateOutcome update_outcome = wire::UPDATE_OUTCOME_UNSPECIFIED;
+  std::int32_t exit_status = 0;
+  std::int32_t signal = 0;
+  std::string version;
+  std::string data;
+};
+
+class telemetry_buffer {
+ public:
+  explicit telemetry_buffer(std::uint32_t capacity) : capacity_(capacity) {}
+
+  /// Adds an event; returns true when the oldest one had to be dropped.
+  bool push(buffered_event event);
+  /// Fills `batch` with at most `max_events` of the oldest events.
+  void fill_batch(wire::TelemetryBatch& batch, std::uint32_t max_events) const;
+  /// The service stored every event numbered below `acked_through`.
+  void acknowledge(std::uint64_t acked_through, std::uint64_t dropped_reported);
+
+  std::size_t size() const { return events_.size(); }
+  std::uint64_t dropped_unreported() const { return dropped_unreported_; }
+  /// Forgets everything (RAM lost); returns how many events were lost.
+  std::size_t clear();
+
+ private:
+  std::uint32_t capacity_;
+  std::deque<buffered_event> events_;
+  std::uint64_t first_number_ = 0;  ///< device-wide number of events_.front()
+  std::uint64_t dropped_unreported_ = 0;
+};
+
+}  // namespace fleet::fw

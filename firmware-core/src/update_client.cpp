@@ -1,0 +1,312 @@
+// The update client: periodic checks, manifest checks, a chunked and
+// resumable download into the inactive slot, final verification, deferral,
+// install for a trial boot, and reports of every outcome.
+#include <algorithm>
+
+#include "core_state.hpp"
+#include "fleet/wire/limits.hpp"
+
+namespace fleet::fw {
+namespace {
+
+bool same_prefix(const crypto::digest& d, const std::array<std::uint8_t, 16>& prefix) {
+  return std::equal(prefix.begin(), prefix.end(), d.begin());
+}
+
+}  // namespace
+
+manifest_context core_state::manifest_context_at(sim_time now) const {
+  manifest_context ctx;
+  ctx.cfg = &cfg_;
+  ctx.wall_time_us = wall(now);
+  for (std::size_t i = 0; i < component_count; ++i) {
+    auto c = static_cast<component>(i);
+    ctx.rollback_counters[i] = hw_.secure_element->read_counter(c);
+    if (stages_[i].present) ctx.installed[i] = stages_[i].version;
+  }
+  return ctx;
+}
+
+void core_state::send_update_check(sim_time now) {
+  wire::Envelope env;
+  auto* check = env.mutable_update_check();
+  check->set_product(cfg_.product);
+  check->set_hardware_revision(cfg_.hardware_revision);
+  for (std::size_t i = 0; i < component_count; ++i) {
+    const auto& st = stages_[i];
+    if (!st.present) continue;
+    auto* installed = check->add_installed();
+    installed->set_component(to_wire(static_cast<component>(i)));
+    installed->set_version(st.version.to_string());
+    installed->set_security_version(st.security_version);
+    installed->set_image_digest(crypto::to_string(st.image_digest));
+  }
+  send_request(now, request_kind::update_check, env, true);
+}
+
+void core_state::on_offer(sim_time now, const wire::UpdateOffer& offer) {
+  request_succeeded();
+  need_update_check_ = false;
+  const auto& t = cfg_.timers;
+  arm(timer::update_check, now + t.update_check_interval + jitter(t.update_check_jitter));
+  if (offer.manifests_size() > static_cast<int>(wire::offer_manifests_max)) {
+    return reject(reject_reason::oversized);
+  }
+  const manifest_context ctx = manifest_context_at(now);
+  std::unique_ptr<verified_manifest> best;
+  for (const auto& signed_manifest : offer.manifests()) {
+    auto vm = std::make_unique<verified_manifest>();
+    reject_reason why = verify_manifest(signed_manifest, manifest_purpose::install, ctx, *vm);
+    if (why != reject_reason::none) {
+      // Refused manifests are reported: a pattern of them is an attack signal.
+      reject(why);
+      ++stats_.updates_rejected;
+      record r;
+      r.kind = record_kind::update_rejected;
+      r.reason = why;
+      note(r);
+      wire::Manifest claimed;  // unverified: only echoed back, never acted on
+      claimed.ParseFromString(signed_manifest.manifest());
+      pending_report report{};
+      report.outcome = wire::REJECTED;
+      report.reason = why;
+      report.comp = from_wire(claimed.component()).value_or(component::app);
+      report.version = wire::parse_version(claimed.version()).value_or(wire::version{});
+      queue_report(report);
+      continue;
+    }
+    // One update at a time, earliest boot stage first.
+    if (!best || vm->comp < best->comp) best = std::move(vm);
+  }
+  if (best) start_download(now, std::move(*best));
+}
+
+void core_state::start_download(sim_time now, verified_manifest target) {
+  (void)now;
+  const component c = target.comp;
+  const slot into = other(metadata_.active(c));
+  if (!flash_ok(hw_.flash->erase_slot(c, into))) return;
+  if (!flash_ok(hw_.flash->write_header(c, into, target.signed_bytes))) return;
+  metadata_.download_component = static_cast<std::uint8_t>(index_of(c));
+  metadata_.download_chunks_done = 0;
+  std::copy_n(target.manifest_digest.begin(), metadata_.download_manifest.size(),
+              metadata_.download_manifest.begin());
+  if (!persist_metadata()) return;
+  download_ = std::make_unique<download_state>();
+  download_->target = std::move(target);
+  download_->into = into;
+  download_failures_ = 0;
+}
+
+// After a reboot or power loss: the slot header says what was being fetched,
+// the metadata how far it got. Everything is checked again before use.
+void core_state::resume_download(sim_time now) {
+  const auto c = static_cast<component>(metadata_.download_component);
+  const slot into = other(metadata_.active(c));
+  verified_manifest vm;
+  reject_reason why = verify_manifest_bytes(hw_.flash->read_header(c, into), manifest_purpose::install,
+                                            manifest_context_at(now), vm);
+  const auto chunks = static_cast<std::uint32_t>(vm.manifest.chunk_digests_size());
+  if (why != reject_reason::none || vm.comp != c || !same_prefix(vm.manifest_digest, metadata_.download_manifest) ||
+      metadata_.download_chunks_done > chunks) {
+    metadata_.download_component = no_component;
+    metadata_.download_chunks_done = 0;
+    persist_metadata();
+    return;
+  }
+  download_ = std::make_unique<download_state>();
+  download_->target = std::move(vm);
+  download_->into = into;
+  download_->next_chunk = metadata_.download_chunks_done;
+  if (download_->next_chunk == chunks) finish_download(now);
+}
+
+void core_state::send_chunk_request(sim_time now) {
+  wire::Envelope env;
+  auto* request = env.mutable_chunk_request();
+  request->set_image_digest(crypto::to_string(download_->target.image_digest));
+  request->set_index(download_->next_chunk);
+  send_request(now, request_kind::chunk, env, true);
+}
+
+void core_state::on_chunk(sim_time now, const wire::Chunk& chunk) {
+  const auto& m = download_->target.manifest;
+  const std::uint32_t index = download_->next_chunk;
+  if (chunk.image_digest() != crypto::as_view(download_->target.image_digest) || chunk.index() != index) {
+    return download_failed(now, reject_reason::unexpected);
+  }
+  // The signed size bounds what is accepted: never a byte more.
+  const std::uint64_t expected = chunk_bytes(m, index);
+  if (chunk.data().size() > expected) return download_failed(now, reject_reason::chunk_too_large);
+  if (chunk.data().size() < expected) return download_failed(now, reject_reason::bad_size);
+  if (crypto::as_view(crypto::sha256(chunk.data())) != m.chunk_digests(static_cast<int>(index))) {
+    return download_failed(now, reject_reason::chunk_digest_mismatch);
+  }
+  request_succeeded();
+  const component c = download_->target.comp;
+  if (!flash_ok(hw_.flash->write_chunk(c, download_->into, index, chunk.data()))) return;
+  ++stats_.chunks_downloaded;
+  ++download_->next_chunk;
+  metadata_.download_chunks_done = download_->next_chunk;
+  if (!persist_metadata()) return;
+  if (download_->next_chunk == static_cast<std::uint32_t>(m.chunk_digests_size())) finish_download(now);
+}
+
+void core_state::download_failed(sim_time now, reject_reason why) {
+  if (why != reject_reason::none) reject(why);
+  ++download_failures_;
+  if (download_failures_ >= cfg_.download_failures_max) {
+    finish_request();
+    return abandon_download(now, wire::FAILED, why);
+  }
+  request_failed(now);
+}
+
+// Reads back what flash holds: a torn or rotted chunk shows here, before
+// the image is ever installed.
+void core_state::finish_download(sim_time now) {
+  const auto& target = download_->target;
+  const component c = target.comp;
+  crypto::sha256_stream image;
+  const auto chunks = static_cast<std::uint32_t>(target.manifest.chunk_digests_size());
+  bool sizes_ok = true;
+  for (std::uint32_t i = 0; i < chunks && sizes_ok; ++i) {
+    std::string_view data = hw_.flash->read_chunk(c, download_->into, i);
+    sizes_ok = data.size() == chunk_bytes(target.manifest, i);
+    image.update(data);
+  }
+  if (!sizes_ok || image.finish() != target.image_digest) {
+    download_->next_chunk = 0;
+    metadata_.download_chunks_done = 0;
+    if (!persist_metadata()) return;
+    reject(reject_reason::image_digest_mismatch);
+    ++download_failures_;
+    if (download_failures_ >= cfg_.download_failures_max) {
+      abandon_download(now, wire::FAILED, reject_reason::image_digest_mismatch);
+    }
+    return;
+  }
+  download_->complete = true;
+  record r;
+  r.kind = record_kind::update_downloaded;
+  r.comp = c;
+  r.version = target.version;
+  r.digest = target.image_digest;
+  note(r);
+  queue_report({target.image_digest, c, target.version, wire::DOWNLOADED, reject_reason::none});
+  if (c == component::legacy_firmware) return flash_legacy(now);
+  maybe_install(now);
+}
+
+// The application may put off an OS update, for os_deferral_max in total.
+void core_state::maybe_install(sim_time now) {
+  if (!download_ || !download_->complete) return;
+  const auto& target = download_->target;
+  if (target.comp == component::os) {
+    duration asked = hw_.runtime->os_update_deferral(now);
+    if (asked.count() > 0) {
+      if (os_deferral_started_us_ < 0) os_deferral_started_us_ = wall(now);
+      duration used{wall(now) - os_deferral_started_us_};
+      duration left = cfg_.timers.os_deferral_max - used;
+      if (left.count() > 0) {
+        arm(timer::os_deferral_end, now + std::min(asked, left));
+        record r;
+        r.kind = record_kind::update_deferred;
+        r.comp = target.comp;
+        r.version = target.version;
+        r.digest = target.image_digest;
+        note(r);
+        queue_report({target.image_digest, target.comp, target.version, wire::DEFERRED, reject_reason::none});
+        return;
+      }
+    }
+  }
+  install(now);
+}
+
+// One metadata write switches the slot and arms the trial: a power loss
+// leaves either the old image active or the new one on trial.
+void core_state::install(sim_time now) {
+  const auto& target = download_->target;
+  const component c = target.comp;
+  metadata_.set_active(c, download_->into);
+  metadata_.trial_component = static_cast<std::uint8_t>(index_of(c));
+  metadata_.trial_tries_left = static_cast<std::uint8_t>(std::min<std::uint32_t>(cfg_.trial_boot_tries, 255));
+  metadata_.download_component = no_component;
+  metadata_.download_chunks_done = 0;
+  if (!persist_metadata()) return;
+  record r;
+  r.kind = record_kind::update_installed;
+  r.comp = c;
+  r.version = target.version;
+  r.digest = target.image_digest;
+  note(r);
+  reboot(now);
+}
+
+// Guardian mode: the legacy device has no checks of its own, so it gets
+// only the bytes the guardian just verified in its own flash.
+void core_state::flash_legacy(sim_time now) {
+  (void)now;
+  const auto& target = download_->target;
+  const auto chunks = static_cast<std::uint32_t>(target.manifest.chunk_digests_size());
+  for (std::uint32_t i = 0; i < chunks; ++i) {
+    std::string data(hw_.flash->read_chunk(component::legacy_firmware, download_->into, i));
+    if (!flash_ok(hw_.legacy->write_firmware_chunk(i, data))) return;
+  }
+  if (!flash_ok(hw_.legacy->finish_firmware(target.version, target.manifest.size_bytes()))) return;
+  metadata_.set_active(component::legacy_firmware, download_->into);
+  metadata_.download_component = no_component;
+  metadata_.download_chunks_done = 0;
+  if (!persist_metadata()) return;
+  hw_.secure_element->advance_counter(component::legacy_firmware, target.manifest.security_version());
+  auto& st = stages_[index_of(component::legacy_firmware)];
+  st.present = true;
+  st.image_name = target.manifest.image_name();
+  st.version = target.version;
+  st.security_version = target.manifest.security_version();
+  st.manifest_digest = target.manifest_digest;
+  st.image_digest = target.image_digest;
+  ++stats_.legacy_flashes;
+  note(record_kind::legacy_flashed, component::legacy_firmware);
+  queue_report({target.image_digest, component::legacy_firmware, target.version, wire::COMMITTED, reject_reason::none});
+  download_.reset();
+}
+
+void core_state::abandon_download(sim_time now, wire::UpdateOutcome outcome, reject_reason why) {
+  (void)now;
+  const auto target = download_->target;
+  download_.reset();
+  download_failures_ = 0;
+  metadata_.download_component = no_component;
+  metadata_.download_chunks_done = 0;
+  if (!persist_metadata()) return;
+  ++stats_.updates_failed;
+  record r;
+  r.kind = record_kind::update_failed;
+  r.comp = target.comp;
+  r.reason = why;
+  r.version = target.version;
+  r.digest = target.image_digest;
+  note(r);
+  queue_report({target.image_digest, target.comp, target.version, outcome, why});
+}
+
+void core_state::queue_report(const pending_report& r) {
+  if (reports_.size() >= pending_reports_max) reports_.pop_front();
+  reports_.push_back(r);
+}
+
+void core_state::send_update_result(sim_time now) {
+  const pending_report& r = reports_.front();
+  wire::Envelope env;
+  auto* result = env.mutable_update_result();
+  result->set_image_digest(crypto::to_string(r.image_digest));
+  result->set_component(to_wire(r.comp));
+  result->set_version(r.version.to_string());
+  result->set_outcome(r.outcome);
+  result->set_reason(r.detail != nullptr ? r.detail : r.reason == reject_reason::none ? "" : name_of(r.reason));
+  send_request(now, request_kind::update_result, env, true);
+}
+
+}  // namespace fleet::fw

@@ -1,0 +1,163 @@
+// A device's whole life against the test cloud: boot, attestation,
+// certificate, update, trial boot, commit; and the ways a build goes bad.
+#include <gtest/gtest.h>
+
+#include "fleet/testing/device_world.hpp"
+
+namespace fleet::fw {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::device_world;
+using testing::make_image;
+
+const wire::version v100{1, 0, 0};
+const wire::version v110{1, 1, 0};
+
+std::vector<wire::UpdateOutcome> outcomes(device_world& w) {
+  std::vector<wire::UpdateOutcome> out;
+  if (const auto* rec = w.cloud().device(w.id())) {
+    for (const auto& u : rec->updates) out.push_back(u.outcome);
+  }
+  return out;
+}
+
+bool contains(const std::vector<wire::UpdateOutcome>& v, wire::UpdateOutcome o) {
+  return std::find(v.begin(), v.end(), o) != v.end();
+}
+
+TEST(core_lifecycle, boots_attests_and_gets_a_certificate) {
+  device_world w;
+  w.power_on();
+  ASSERT_TRUE(w.run_until([&] { return w.firmware().has_certificate(); }, 1min));
+  EXPECT_EQ(w.count(record_kind::booted), 1u);
+  EXPECT_EQ(w.count(record_kind::software_started), 4u);
+  EXPECT_EQ(w.firmware().state(), device_state::running);
+  EXPECT_EQ(w.firmware().running_version(component::app), v100);
+  EXPECT_EQ(w.firmware().stats().attestations, 1u);
+  EXPECT_EQ(w.cloud().counters().certificates_issued, 1u);
+  // The certificate lives 24 h on the device clock.
+  EXPECT_NEAR(static_cast<double>(w.firmware().certificate_not_after_us() -
+                                  w.device().clock().wall_time_us(w.now())),
+              24.0 * 3600e6, 60e6);
+}
+
+TEST(core_lifecycle, installs_an_update_and_commits_it_after_the_health_window) {
+  device_world w;
+  w.power_on();
+  ASSERT_TRUE(w.run_until([&] { return w.firmware().has_certificate(); }, 1min));
+  auto app110 = make_image(w.keys(), wire::APP, "1.1.0", /*security_version=*/2);
+  w.publish(app110);
+  // The next daily check (with up to 1 h of jitter) finds it.
+  ASSERT_TRUE(w.run_until([&] { return w.count(record_kind::update_committed) == 1; }, 26h));
+  EXPECT_EQ(w.firmware().running_version(component::app), v110);
+  EXPECT_EQ(w.firmware().active_slot(component::app), slot::b);
+  EXPECT_FALSE(w.firmware().trial_pending());
+  EXPECT_EQ(w.device().secure_element().read_counter(component::app), 2u);
+  EXPECT_EQ(w.count(record_kind::update_installed), 1u);
+  EXPECT_EQ(w.firmware().stats().chunks_downloaded, app110.chunks.size());
+  // Reports reach the cloud once the device has a session again.
+  ASSERT_TRUE(w.run_until([&] { return contains(outcomes(w), wire::COMMITTED); }, 5min));
+  EXPECT_TRUE(contains(outcomes(w), wire::DOWNLOADED));
+  EXPECT_EQ(w.count(record_kind::bricked), 0u);
+}
+
+class bad_build : public ::testing::TestWithParam<int> {};
+
+// Each way a new build can fail its trial ends with the old build running,
+// the counter untouched and a ROLLED_BACK report.
+TEST_P(bad_build, rolls_back_automatically_and_reports) {
+  device_world w;
+  w.power_on();
+  ASSERT_TRUE(w.run_until([&] { return w.firmware().has_certificate(); }, 1min));
+  auto app110 = make_image(w.keys(), wire::APP, "1.1.0", 2);
+  device::version_behaviour b;
+  switch (GetParam()) {
+    case 0: b.leak_crash_after = 1min; break;                // crashes inside the health window
+    case 1: b.boot_failure_probability = 1.0; break;          // never boots
+    case 2: b.health_check_failure_probability = 1.0; break;  // boots, reports unhealthy
+    case 3: b.boot_duration = 20min; break;                   // slower than the watchdog
+  }
+  w.behave(app110, b);
+  w.publish(app110);
+  ASSERT_TRUE(w.run_until([&] { return w.count(record_kind::update_rolled_back) == 1; }, 26h));
+  ASSERT_TRUE(w.run_until([&] { return contains(outcomes(w), wire::ROLLED_BACK); }, 5min));
+  EXPECT_EQ(w.firmware().running_version(component::app), v100);
+  EXPECT_EQ(w.firmware().active_slot(component::app), slot::a);
+  EXPECT_FALSE(w.firmware().trial_pending());
+  EXPECT_EQ(w.device().secure_element().read_counter(component::app), 1u);
+  EXPECT_EQ(w.count(record_kind::update_committed), 0u);
+  EXPECT_EQ(w.count(record_kind::bricked), 0u);
+  EXPECT_EQ(w.firmware().state(), device_state::running);
+}
+
+INSTANTIATE_TEST_SUITE_P(kinds, bad_build, ::testing::Values(0, 1, 2, 3));
+
+TEST(core_lifecycle, the_app_may_defer_an_os_update_for_24_hours_at_most) {
+  device_world w;
+  auto app = w.factory()[3];
+  device::version_behaviour greedy;
+  greedy.os_update_deferral = 10h;  // asks again every time it is asked
+  w.behave(app, greedy);
+  w.power_on();
+  ASSERT_TRUE(w.run_until([&] { return w.firmware().has_certificate(); }, 1min));
+  w.publish(make_image(w.keys(), wire::OS, "1.1.0", 1));
+  ASSERT_TRUE(w.run_until([&] { return w.count(record_kind::update_downloaded) == 1; }, 26h));
+  const sim_time downloaded = w.now();
+  ASSERT_TRUE(w.run_until([&] { return w.count(record_kind::update_installed) == 1; }, 3 * 24h));
+  // 10 h + 10 h + the 4 h left of the allowance.
+  EXPECT_EQ(w.count(record_kind::update_deferred), 3u);
+  EXPECT_GE(w.now() - downloaded, duration{24h});
+  EXPECT_LE(w.now() - downloaded, duration{24h + 1min});
+  ASSERT_TRUE(w.run_until([&] { return w.count(record_kind::update_committed) == 1; }, 1h));
+  EXPECT_EQ(w.firmware().running_version(component::os), v110);
+}
+
+TEST(core_lifecycle, renews_its_certificate_daily_before_expiry) {
+  device_world w;
+  w.power_on();
+  w.run_for(5 * 24h);
+  // Renewal at 20-24 h after each issue: 5 days give 5 or 6 attestations.
+  EXPECT_GE(w.firmware().stats().attestations, 5u);
+  EXPECT_LE(w.firmware().stats().attestations, 7u);
+  EXPECT_TRUE(w.firmware().has_certificate());
+  EXPECT_GT(w.firmware().certificate_not_after_us(), w.device().clock().wall_time_us(w.now()));
+}
+
+TEST(core_lifecycle, accepts_certificates_from_the_new_ca_during_a_rotation) {
+  device_world w;
+  w.power_on();
+  ASSERT_TRUE(w.run_until([&] { return w.firmware().stats().attestations == 1; }, 1min));
+  w.cloud().set_active_ca(2);
+  ASSERT_TRUE(w.run_until([&] { return w.firmware().stats().attestations == 2; }, 25h));
+  EXPECT_EQ(w.cloud().device(w.id())->last_issuer_ca_id, 2u);
+  EXPECT_EQ(w.firmware().stats().rejected_total(), 0u);
+}
+
+TEST(core_lifecycle, app_crashes_are_reported_in_telemetry_after_reboot_and_daily) {
+  device_world w;
+  device::version_behaviour crashy;
+  crashy.crash_rate_per_hour = 2.0;  // ~48 a day: more than the 32-event buffer holds
+  crashy.crash_signal = 6;
+  w.behave(w.factory()[3], crashy);
+  w.power_on();
+  w.run_for(50h);
+  const auto* rec = w.cloud().device(w.id());
+  ASSERT_NE(rec, nullptr);
+  std::size_t crashes = 0;
+  for (const auto& e : rec->events) crashes += e.event.kind() == wire::EVENT_APP_CRASH && e.event.signal() == 6;
+  EXPECT_GT(w.firmware().stats().app_crashes, 60u);
+  EXPECT_GT(crashes, 10u);
+  // Every event the device made (a boot record per boot, one per crash) is
+  // stored by the cloud, still buffered, or counted as dropped: none vanish.
+  const auto& stats = w.firmware().stats();
+  EXPECT_EQ(rec->events.size() + w.firmware().telemetry_buffered() + stats.telemetry_dropped,
+            w.count(record_kind::booted) + stats.app_crashes);
+  EXPECT_GT(stats.telemetry_dropped, 0u);
+  // Drops travel with the next batch: those before the last upload are known.
+  EXPECT_GT(rec->dropped_events, 0u);
+  EXPECT_LE(rec->dropped_events, stats.telemetry_dropped);
+}
+
+}  // namespace
+}  // namespace fleet::fw

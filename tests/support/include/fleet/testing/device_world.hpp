@@ -1,0 +1,100 @@
+#pragma once
+// One simulated device and the test cloud, joined by a link with a fixed
+// latency, run in simulated time by a small event loop. Tests drive it by
+// hand (power on, run until something happened, break something, look).
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fleet/device/behaviour.hpp"
+#include "fleet/device/chunk_store.hpp"
+#include "fleet/device/simulated_device.hpp"
+#include "fleet/fw/config.hpp"
+#include "fleet/testing/images.hpp"
+#include "fleet/testing/test_cloud.hpp"
+#include "fleet/testing/test_keys.hpp"
+
+namespace fleet::testing {
+
+struct world_options {
+  std::uint64_t seed = 1;
+  std::string hardware_revision = default_hardware_revision;
+  fw::duration latency = std::chrono::milliseconds(40);
+  std::vector<std::uint32_t> trusted_image_keys = {1};
+  bool guardian = false;
+};
+
+/// A message on the simulated link.
+struct in_flight {
+  fw::sim_time arrives{0};
+  bool to_device = true;
+  std::string bytes;
+};
+
+class device_world {
+ public:
+  explicit device_world(world_options options = {});
+
+  void power_on();
+  /// Runs every event up to and including `until`.
+  void run_until(fw::sim_time until);
+  /// Runs until `done()` holds after an event, or `limit` of simulated time
+  /// passes; true when done.
+  bool run_until(const std::function<bool()>& done, fw::duration limit);
+  /// Runs for `d` of simulated time.
+  void run_for(fw::duration d) { run_until(now_ + d); }
+
+  /// Publishes a new image in the cloud (and registers it in the chunk store).
+  void publish(const wire::built_image& image);
+  /// Sets how an image behaves when it runs.
+  void behave(const wire::built_image& image, device::version_behaviour b);
+
+  /// Records of one kind the firmware produced so far.
+  std::size_t count(fw::record_kind kind) const;
+  const std::vector<fw::record>& records() const { return records_; }
+  /// Last outputs' sends in both directions, for attack tests that replay them.
+  const std::vector<std::string>& sent_by_device() const { return sent_by_device_; }
+  const std::vector<std::string>& sent_to_device() const { return sent_to_device_; }
+
+  /// Hands the device raw bytes now, as an attacker on the link would.
+  void inject(const std::string& bytes);
+
+  fw::sim_time now() const { return now_; }
+  const fw::core& firmware() const { return device_->firmware(); }
+  device::simulated_device& device() { return *device_; }
+  test_cloud& cloud() { return cloud_; }
+  const test_keys& keys() const { return keys_; }
+  const fw::config& config() const { return config_; }
+  const crypto::device_id& id() const { return device_->firmware().id(); }
+  const std::vector<wire::built_image>& factory() const { return factory_; }
+
+  /// Applied to every message the cloud sends before it goes on the link.
+  std::function<void(std::string&)> tamper_to_device;
+  /// Drops everything on the link in both directions while true.
+  bool link_down = false;
+
+ private:
+  void take(const fw::outputs& out);
+  void step(fw::sim_time at);
+
+  world_options options_;
+  test_keys keys_;
+  device::chunk_store store_;
+  device::behaviour_model behaviour_;
+  fw::config config_;
+  test_cloud cloud_;
+  std::vector<wire::built_image> factory_;
+  std::unique_ptr<device::simulated_device> device_;
+  std::deque<in_flight> link_;  ///< sorted by arrival (fixed latency keeps it so)
+  std::vector<fw::record> records_;
+  std::vector<std::string> sent_by_device_;
+  std::vector<std::string> sent_to_device_;
+  fw::sim_time now_{0};
+  fw::outputs scratch_;
+};
+
+}  // namespace fleet::testing
