@@ -37,12 +37,36 @@ bool core_state::verify_stage(component c, slot s, stage_info& info) {
   }
   if (image.finish() != vm.image_digest) return false;
   info.present = true;
-  info.image_name = vm.manifest.image_name();
   info.version = vm.version;
   info.security_version = vm.manifest.security_version();
   info.manifest_digest = vm.manifest_digest;
   info.image_digest = vm.image_digest;
   return true;
+}
+
+// What the header of slot `s` says about its image, for reports. It was
+// verified when it booted; an unreadable header leaves the report blank.
+pending_report core_state::describe_slot(component c, slot s) const {
+  pending_report r{};
+  r.comp = c;
+  wire::SignedManifest header;
+  wire::Manifest manifest;
+  std::string_view bytes = hw_.flash->read_header(c, s);
+  if (header.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+      manifest.ParseFromString(header.manifest())) {
+    crypto::to_array(manifest.image_digest(), r.image_digest);
+    r.version = wire::parse_version(manifest.version()).value_or(wire::version{});
+  }
+  return r;
+}
+
+void core_state::note_rollback(component c, const pending_report& rolled_back) {
+  record r;
+  r.kind = record_kind::update_rolled_back;
+  r.comp = c;
+  r.version = rolled_back.version;
+  r.digest = rolled_back.image_digest;
+  note(r);
 }
 
 void core_state::boot(sim_time now) {
@@ -56,12 +80,17 @@ void core_state::boot(sim_time now) {
   if (metadata_.trial_pending()) {
     auto c = static_cast<component>(metadata_.trial_component);
     if (metadata_.trial_tries_left == 0) {
+      // Out of tries through resets (power losses), not a verdict of the
+      // software: the image goes back but is not marked as failed.
+      pending_report report = describe_slot(c, metadata_.active(c));
       metadata_.set_active(c, other(metadata_.active(c)));
       metadata_.trial_component = no_component;
       if (!persist_metadata()) return;
       ++stats_.updates_rolled_back;
-      note(record_kind::update_rolled_back, c);
-      queue_report({{}, c, {}, wire::ROLLED_BACK, reject_reason::none, "trial boots exhausted"});
+      note_rollback(c, report);
+      report.outcome = wire::ROLLED_BACK;
+      report.detail = "trial boots exhausted";
+      queue_report(report);
     } else {
       --metadata_.trial_tries_left;
       if (!persist_metadata()) return;
@@ -84,13 +113,16 @@ void core_state::boot(sim_time now) {
       if (failed_trial) metadata_.trial_component = no_component;
       if (!persist_metadata()) return;
       if (failed_trial) {
+        pending_report report = describe_slot(c, active);
         ++stats_.updates_rolled_back;
-        note(record_kind::update_rolled_back, c);
-        queue_report({{}, c, {}, wire::ROLLED_BACK, reject_reason::none, "trial image invalid"});
+        note_rollback(c, report);
+        report.outcome = wire::ROLLED_BACK;
+        report.detail = "trial image invalid";
+        queue_report(report);
       } else {
         ++stats_.boot_fallbacks;
         note(record_kind::boot_fallback, c);
-        add_event(now, {wall(now), wire::EVENT_BOOT_FALLBACK, {}, 0, 0, info.version.to_string(), {}});
+        add_event(now, {wall(now), wire::EVENT_BOOT_FALLBACK, {}, 0, 0, info.version, {}});
       }
     }
     hw_.secure_element->extend_measurement(info.manifest_digest);
@@ -113,7 +145,7 @@ void core_state::boot(sim_time now) {
   }
 
   note(record_kind::booted, component::app);
-  add_event(now, {wall(now), wire::EVENT_BOOTED, {}, 0, 0, stages_[index_of(component::os)].version.to_string(), {}});
+  add_event(now, {wall(now), wire::EVENT_BOOTED, {}, 0, 0, stages_[index_of(component::os)].version, {}});
   start_software(now);
   need_attestation_ = true;
   need_update_check_ = true;
@@ -122,10 +154,22 @@ void core_state::boot(sim_time now) {
 }
 
 void core_state::start_software(sim_time now) {
+  // Names are read back from the verified headers rather than kept in RAM
+  // for the device's whole life: the runtime needs them only here.
   running_software sw;
+  std::string names[boot_chain_length];
   for (std::size_t i = 0; i < boot_chain_length; ++i) {
     sw.versions[i] = stages_[i].version;
-    sw.image_names[i] = stages_[i].image_name;
+    if (!stages_[i].present) continue;
+    const auto c = static_cast<component>(i);
+    wire::SignedManifest header;
+    wire::Manifest manifest;
+    std::string_view bytes = hw_.flash->read_header(c, metadata_.active(c));
+    if (header.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+        manifest.ParseFromString(header.manifest())) {
+      names[i] = manifest.image_name();
+    }
+    sw.image_names[i] = names[i];
   }
   sw.app_present = stages_[index_of(component::app)].present;
   software_ready_ = false;
@@ -155,7 +199,7 @@ void core_state::on_software_event(sim_time now, const software_event& e) {
       ++stats_.app_crashes;
       note(record_kind::app_crashed, component::app);
       add_event(now, {wall(now), wire::EVENT_APP_CRASH, {}, e.exit_status, e.signal,
-                      stages_[index_of(component::app)].version.to_string(), {}});
+                      stages_[index_of(component::app)].version, {}});
       if (on_trial) {
         rollback_trial(now, "crashed during trial");
       } else {
@@ -192,16 +236,21 @@ void core_state::on_health_check() {
   queue_report({st.image_digest, c, st.version, wire::COMMITTED, reject_reason::none});
 }
 
+// The running software failed its trial: the image is marked as failed
+// (in the same metadata write as the rollback) so it is not installed again.
 void core_state::rollback_trial(sim_time now, const char* why) {
   auto c = static_cast<component>(metadata_.trial_component);
+  const auto& failed = stages_[index_of(c)].image_digest;
+  std::copy_n(failed.begin(), metadata_.failed_image.size(), metadata_.failed_image.begin());
   metadata_.set_active(c, other(metadata_.active(c)));
   metadata_.trial_component = no_component;
   metadata_.trial_tries_left = 0;
   if (!persist_metadata()) return;
   const auto& st = stages_[index_of(c)];
   ++stats_.updates_rolled_back;
-  note(record_kind::update_rolled_back, c);
-  queue_report({st.image_digest, c, st.version, wire::ROLLED_BACK, reject_reason::none, why});
+  pending_report report{st.image_digest, c, st.version, wire::ROLLED_BACK, reject_reason::none, why};
+  note_rollback(c, report);
+  queue_report(report);
   reboot(now);
 }
 

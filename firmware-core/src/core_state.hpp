@@ -4,8 +4,8 @@
 // update_client.cpp, telemetry.cpp) but sharing this state.
 
 #include <array>
-#include <deque>
 #include <memory>
+#include <vector>
 
 #include "backoff.hpp"
 #include "device.pb.h"
@@ -20,7 +20,6 @@ namespace fleet::fw {
 /// What the core knows about a stage it booted (or the legacy firmware).
 struct stage_info {
   bool present = false;
-  std::string image_name;
   wire::version version{};
   std::uint32_t security_version = 0;
   crypto::digest manifest_digest{};
@@ -47,6 +46,7 @@ struct session_state {
 /// Key exchange half kept between sending evidence and receiving the certificate.
 struct pending_attestation {
   crypto::exchange_key_pair exchange{};
+  crypto::digest evidence_digest{};  ///< the certificate must name this evidence
 };
 
 /// An image being fetched into the inactive slot.
@@ -103,7 +103,7 @@ class core_state {
   std::unique_ptr<download_state> download_;
   std::uint32_t download_failures_ = 0;
   std::int64_t os_deferral_started_us_ = -1;  ///< wall time of the first deferral
-  std::deque<pending_report> reports_;
+  std::vector<pending_report> reports_;  ///< oldest first, at most pending_reports_max
   std::uint64_t telemetry_reported_drops_ = 0;  ///< dropped count in the batch in flight
   std::uint64_t telemetry_batch_end_ = 0;       ///< number after the last event in flight
   telemetry_buffer telemetry_;
@@ -131,6 +131,8 @@ class core_state {
   void on_boot_watchdog(sim_time now);
   void on_health_check();
   void rollback_trial(sim_time now, const char* why);
+  pending_report describe_slot(component c, slot s) const;
+  void note_rollback(component c, const pending_report& rolled_back);
   void reboot(sim_time now);
   void software_failed(sim_time now);
 
@@ -166,6 +168,7 @@ class core_state {
   void flash_legacy(sim_time now);
   void abandon_download(sim_time now, wire::UpdateOutcome outcome, reject_reason why);
   void queue_report(const pending_report& r);
+  void report_delivered();
   void send_update_result(sim_time now);
 
   // --- telemetry.cpp -------------------------------------------------------

@@ -1,13 +1,14 @@
 #include "metadata.hpp"
 
+#include <cstdlib>
 #include <cstring>
 
 namespace fleet::fw {
 namespace {
 
 constexpr std::uint32_t magic = 0x444d4c46;  // "FLMD"
-constexpr std::uint8_t format = 1;
-constexpr std::size_t encoded_size = 4 + 1 + 4 + 1 + 1 + 1 + 1 + 4 + 16 + 4;
+constexpr std::uint8_t format = 2;
+constexpr std::size_t encoded_size = 4 + 1 + 4 + 1 + 1 + 1 + 1 + 4 + 16 + 16 + 4;
 
 std::uint32_t crc32(const char* data, std::size_t size) {
   std::uint32_t crc = 0xffffffffu;
@@ -42,6 +43,7 @@ std::string encode(const metadata_record& r) {
   out.push_back(static_cast<char>(r.download_component));
   put32(out, r.download_chunks_done);
   out.append(reinterpret_cast<const char*>(r.download_manifest.data()), r.download_manifest.size());
+  out.append(reinterpret_cast<const char*>(r.failed_image.data()), r.failed_image.size());
   put32(out, crc32(out.data(), out.size()));
   return out;
 }
@@ -59,6 +61,7 @@ std::optional<metadata_record> decode(std::string_view bytes) {
   r.download_component = static_cast<std::uint8_t>(p[12]);
   r.download_chunks_done = get32(p + 13);
   std::memcpy(r.download_manifest.data(), p + 17, r.download_manifest.size());
+  std::memcpy(r.failed_image.data(), p + 33, r.failed_image.size());
   // A record naming a component that does not exist is as good as corrupt.
   auto valid_component = [](std::uint8_t c) { return c == no_component || c < component_count; };
   if (!valid_component(r.trial_component) || !valid_component(r.download_component)) {
@@ -94,6 +97,8 @@ metadata_record load_metadata(flash_hal& flash) {
 }
 
 flash_status store_metadata(flash_hal& flash, metadata_record& r) {
+  // A sector too small for the record is a hardware description error.
+  if (flash.metadata_sector_bytes() < encoded_size) std::abort();
   auto newest = find_newest(flash);
   metadata_record next = r;
   next.sequence = (newest.record ? newest.record->sequence : 0) + 1;

@@ -23,6 +23,9 @@ struct metadata_record {
   std::uint8_t download_component = no_component;
   std::uint32_t download_chunks_done = 0;
   std::array<std::uint8_t, 16> download_manifest{};  ///< prefix of the manifest digest
+  /// Prefix of the image digest that last failed its trial boot: never
+  /// installed again, so a bad build cannot loop install -> rollback.
+  std::array<std::uint8_t, 16> failed_image{};
 
   slot active(component c) const {
     return (active_slots >> index_of(c)) & 1u ? slot::b : slot::a;

@@ -49,6 +49,7 @@ const char* name_of(reject_reason r) {
     case reject_reason::image_digest_mismatch: return "image_digest_mismatch";
     case reject_reason::bad_session_key: return "bad_session_key";
     case reject_reason::bad_mac: return "bad_mac";
+    case reject_reason::failed_before: return "failed_before";
     case reject_reason::count_: break;
   }
   return "?";

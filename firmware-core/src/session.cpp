@@ -131,7 +131,7 @@ void core_state::on_message(sim_time now, const std::string& bytes) {
     case body::kTelemetryAck: return on_telemetry_ack(now, env.telemetry_ack());
     case body::kAck:
       request_succeeded();
-      if (!reports_.empty()) reports_.pop_front();
+      report_delivered();
       return;
     default: return reject(reject_reason::unexpected);
   }
@@ -204,6 +204,7 @@ void core_state::on_challenge(sim_time now, const wire::Challenge& c) {
   signed_evidence->set_evidence(wire::serialize(ev));
   signed_evidence->set_signature(
       crypto::to_string(hw_.secure_element->sign(signed_evidence->evidence())));
+  attestation_->evidence_digest = crypto::sha256(signed_evidence->evidence());
   send_request(now, request_kind::evidence, env, false);
 }
 
@@ -232,7 +233,8 @@ reject_reason core_state::check_certificate(sim_time now, const wire::Certificat
     return reject_reason::bad_signature;
   }
   if (cert.device_id() != crypto::as_view(id_) ||
-      cert.device_public_key() != crypto::as_view(hw_.secure_element->device_public_key())) {
+      cert.device_public_key() != crypto::as_view(hw_.secure_element->device_public_key()) ||
+      cert.evidence_digest() != crypto::as_view(attestation_->evidence_digest)) {
     return reject_reason::certificate_mismatch;
   }
   if (now_us + tolerance < cert.not_before_us() || now_us >= cert.not_after_us()) {

@@ -48,7 +48,7 @@ void core_state::on_legacy_data(sim_time now, const legacy_data& d) {
   buffered_event e;
   e.device_time_us = wall(now);
   e.kind = wire::EVENT_LEGACY_DATA;
-  e.version = stages_[index_of(component::legacy_firmware)].version.to_string();
+  e.version = stages_[index_of(component::legacy_firmware)].version;
   e.data = d.bytes;
   add_event(now, std::move(e));
 }

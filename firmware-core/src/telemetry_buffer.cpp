@@ -12,7 +12,7 @@ bool telemetry_buffer::push(buffered_event event) {
     return true;
   }
   if (events_.size() >= capacity_) {
-    events_.pop_front();
+    events_.erase(events_.begin());
     ++first_number_;
     ++dropped_unreported_;
     dropped = true;
@@ -33,16 +33,19 @@ void telemetry_buffer::fill_batch(wire::TelemetryBatch& batch, std::uint32_t max
     out->set_update_outcome(e.update_outcome);
     out->set_exit_status(e.exit_status);
     out->set_signal(e.signal);
-    out->set_version(e.version);
+    out->set_version(e.version.to_string());
     out->set_data(e.data);
   }
 }
 
 void telemetry_buffer::acknowledge(std::uint64_t acked_through, std::uint64_t dropped_reported) {
-  while (!events_.empty() && first_number_ < acked_through) {
-    events_.pop_front();
+  std::size_t stored = 0;
+  while (stored < events_.size() && first_number_ < acked_through) {
+    ++stored;
     ++first_number_;
   }
+  events_.erase(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(stored));
+  if (events_.empty()) events_.shrink_to_fit();
   dropped_unreported_ -= std::min(dropped_unreported_, dropped_reported);
 }
 
@@ -50,6 +53,7 @@ std::size_t telemetry_buffer::clear() {
   std::size_t lost = events_.size();
   first_number_ += lost;
   events_.clear();
+  events_.shrink_to_fit();
   return lost;
 }
 

@@ -2,12 +2,14 @@
 // Bounded buffer of device events (crashes, update outcomes, legacy data)
 // waiting for upload. Past capacity the oldest event is dropped and counted,
 // and the count travels with the next batch: nothing is lost silently.
+// Capacity is small (tens of events), so dropping from the front is cheap.
 
 #include <cstdint>
-#include <deque>
 #include <string>
+#include <vector>
 
 #include "device.pb.h"
+#include "fleet/wire/version.hpp"
 
 namespace fleet::fw {
 
@@ -17,8 +19,8 @@ struct buffered_event {
   wire::UpdateOutcome update_outcome = wire::UPDATE_OUTCOME_UNSPECIFIED;
   std::int32_t exit_status = 0;
   std::int32_t signal = 0;
-  std::string version;
-  std::string data;
+  wire::version version{};
+  std::string data;  ///< legacy payload only
 };
 
 class telemetry_buffer {
@@ -39,7 +41,9 @@ class telemetry_buffer {
 
  private:
   std::uint32_t capacity_;
-  std::deque<buffered_event> events_;
+  // A vector, not a deque: an idle device holds no events and then no heap
+  // (a deque keeps a map and a node even when empty).
+  std::vector<buffered_event> events_;
   std::uint64_t first_number_ = 0;  ///< device-wide number of events_.front()
   std::uint64_t dropped_unreported_ = 0;
 };

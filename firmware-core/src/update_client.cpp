@@ -57,6 +57,12 @@ void core_state::on_offer(sim_time now, const wire::UpdateOffer& offer) {
   for (const auto& signed_manifest : offer.manifests()) {
     auto vm = std::make_unique<verified_manifest>();
     reject_reason why = verify_manifest(signed_manifest, manifest_purpose::install, ctx, *vm);
+    if (why == reject_reason::none &&
+        std::equal(metadata_.failed_image.begin(), metadata_.failed_image.end(), vm->image_digest.begin())) {
+      // Already reported ROLLED_BACK; refusing again quietly avoids a loop.
+      reject(reject_reason::failed_before);
+      continue;
+    }
     if (why != reject_reason::none) {
       // Refused manifests are reported: a pattern of them is an attack signal.
       reject(why);
@@ -262,7 +268,6 @@ void core_state::flash_legacy(sim_time now) {
   hw_.secure_element->advance_counter(component::legacy_firmware, target.manifest.security_version());
   auto& st = stages_[index_of(component::legacy_firmware)];
   st.present = true;
-  st.image_name = target.manifest.image_name();
   st.version = target.version;
   st.security_version = target.manifest.security_version();
   st.manifest_digest = target.manifest_digest;
@@ -293,8 +298,14 @@ void core_state::abandon_download(sim_time now, wire::UpdateOutcome outcome, rej
 }
 
 void core_state::queue_report(const pending_report& r) {
-  if (reports_.size() >= pending_reports_max) reports_.pop_front();
+  if (reports_.size() >= pending_reports_max) reports_.erase(reports_.begin());
   reports_.push_back(r);
+}
+
+void core_state::report_delivered() {
+  if (reports_.empty()) return;
+  reports_.erase(reports_.begin());
+  if (reports_.empty()) reports_.shrink_to_fit();  // idle devices keep no heap here
 }
 
 void core_state::send_update_result(sim_time now) {

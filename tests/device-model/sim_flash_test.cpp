@@ -71,7 +71,7 @@ bool is_torn_erase_header(std::string_view got, std::string_view old) {
 TEST(sim_flash, fresh_flash_reads_empty) {
   chunk_store store;
   sim_flash f(store, 1, 0);
-  EXPECT_EQ(f.metadata_sector_bytes(), 96u);
+  EXPECT_EQ(f.metadata_sector_bytes(), metadata_sector_bytes_max);
   EXPECT_TRUE(f.read_metadata(0).empty());
   EXPECT_TRUE(f.read_metadata(1).empty());
   EXPECT_TRUE(f.read_header(component::os, slot::b).empty());
@@ -102,7 +102,7 @@ TEST(sim_flash, provision_write_read_and_erase_round_trip) {
 TEST(sim_flash, metadata_sectors_hold_raw_bytes) {
   chunk_store store;
   sim_flash f(store, 1, 0);
-  const std::string full(96, '\x5a');
+  const std::string full(metadata_sector_bytes_max, '\x5a');
   EXPECT_EQ(f.write_metadata(1, full), flash_status::ok);
   EXPECT_EQ(f.read_metadata(1), full);
   EXPECT_TRUE(f.read_metadata(0).empty());
@@ -173,12 +173,12 @@ struct update_run {
 /// An update as a firmware would write it: metadata, erase, header, chunks, metadata.
 update_run run_update(sim_flash& f, const wire::built_image& v2, std::string_view h2) {
   update_run r;
-  r.statuses.push_back(f.write_metadata(1, std::string(96, 'n')));
+  r.statuses.push_back(f.write_metadata(1, std::string(metadata_sector_bytes_max, 'n')));
   r.statuses.push_back(f.erase_slot(component::app, slot::b));
   r.statuses.push_back(f.write_header(component::app, slot::b, h2));
   for (std::uint32_t i = 0; i < v2.chunks.size(); ++i)
     r.statuses.push_back(f.write_chunk(component::app, slot::b, i, v2.chunks[i]));
-  r.statuses.push_back(f.write_metadata(0, std::string(80, 'N')));
+  r.statuses.push_back(f.write_metadata(0, std::string(metadata_sector_bytes_max - 16, 'N')));
   return r;
 }
 
@@ -192,8 +192,8 @@ TEST(sim_flash, power_loss_at_every_write_tears_it_and_refuses_the_rest) {
     auto f = std::make_unique<sim_flash>(store, 99, index);
     provision(*f, component::app, slot::a, v1);
     provision(*f, component::app, slot::b, v1);
-    EXPECT_EQ(f->write_metadata(0, std::string(96, 'o')), flash_status::ok);
-    EXPECT_EQ(f->write_metadata(1, std::string(96, 'O')), flash_status::ok);
+    EXPECT_EQ(f->write_metadata(0, std::string(metadata_sector_bytes_max, 'o')), flash_status::ok);
+    EXPECT_EQ(f->write_metadata(1, std::string(metadata_sector_bytes_max, 'O')), flash_status::ok);
     return f;
   };
 
@@ -227,7 +227,7 @@ TEST(sim_flash, power_loss_at_every_write_tears_it_and_refuses_the_rest) {
     if (k == 1 || k == last) {
       const std::uint32_t sector = k == 1 ? 1 : 0;
       const std::string old_bytes(96, k == 1 ? 'O' : 'o');
-      const std::string wanted = k == 1 ? std::string(96, 'n') : std::string(80, 'N');
+      const std::string wanted = k == 1 ? std::string(metadata_sector_bytes_max, 'n') : std::string(metadata_sector_bytes_max - 16, 'N');
       const std::string_view got = f->read_metadata(sector);
       EXPECT_TRUE(is_torn_form(got, old_bytes, wanted));
       if (got != old_bytes && got != wanted) ++neither_old_nor_new;
@@ -312,7 +312,7 @@ TEST(sim_flash, bit_rot_flips_one_bit_on_one_device_only) {
   sim_flash two(store, 1, 1);
   for (sim_flash* f : {&one, &two}) {
     provision(*f, component::app, slot::a, image);
-    ASSERT_EQ(f->write_metadata(0, std::string(96, '\0')), flash_status::ok);
+    ASSERT_EQ(f->write_metadata(0, std::string(metadata_sector_bytes_max, '\0')), flash_status::ok);
   }
   const auto one_before = snapshot(one);
   const auto two_before = snapshot(two);
@@ -323,7 +323,7 @@ TEST(sim_flash, bit_rot_flips_one_bit_on_one_device_only) {
   EXPECT_EQ(static_cast<unsigned char>(one.read_chunk(component::app, slot::a, 2)[1] ^ image.chunks[2][1]), 1u << 5);
 
   ASSERT_TRUE(one.rot_header_bit(component::app, slot::a, 7));
-  ASSERT_TRUE(one.rot_metadata_bit(0, 95 * 8 + 7));
+  ASSERT_TRUE(one.rot_metadata_bit(0, (metadata_sector_bytes_max - 1) * 8 + 7));  // the last bit
   EXPECT_EQ(differing_bits(one_before, snapshot(one)), 3u);
 
   EXPECT_EQ(snapshot(two), two_before);  // the other device shares the bytes, not the rot
@@ -340,7 +340,7 @@ TEST(sim_flash, random_rot_flips_exactly_one_stored_bit_deterministically) {
   auto run = [&](std::uint64_t index) {
     sim_flash f(store, 3, index);
     provision(f, component::app, slot::a, image);
-    EXPECT_EQ(f.write_metadata(0, std::string(50, 'm')), flash_status::ok);
+    EXPECT_EQ(f.write_metadata(0, std::string(metadata_sector_bytes_max - 8, 'm')), flash_status::ok);
     const auto before = snapshot(f);
     std::vector<rot_site> sites;
     for (int i = 0; i < 20; ++i) {

@@ -94,7 +94,11 @@ void device_world::run_until(fw::sim_time until) {
 
 bool device_world::run_until(const std::function<bool()>& done, fw::duration limit) {
   const fw::sim_time end = now_ + limit;
-  while (true) {
+  for (std::uint64_t steps = 0;; ++steps) {
+    if (steps == world_steps_max) {
+      stuck_ = true;
+      return done();
+    }
     fw::sim_time next = device_->next_deadline();
     if (!link_.empty()) next = std::min(next, link_.front().arrives);
     if (next > end) {

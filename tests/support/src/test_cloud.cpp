@@ -242,9 +242,18 @@ void test_cloud::forget_expired_nonces(fw::sim_time now) {
   }
 }
 
+void test_cloud::forget_used_nonces() {
+  for (auto it = nonces_.begin(); it != nonces_.end();) {
+    it = it->second.used ? nonces_.erase(it) : std::next(it);
+  }
+}
+
 void test_cloud::on_challenge_request(fw::sim_time now, const wire::Envelope& request,
                                       wire::Envelope& reply) {
   if (nonces_.size() >= nonces_max) forget_expired_nonces(now);
+  // Consumed nonces are kept only to name a replay precisely; when room is
+  // short they go (a replay then fails as unknown_nonce, still refused).
+  if (nonces_.size() >= nonces_max) forget_used_nonces();
   if (nonces_.size() >= nonces_max) {
     ++counters_.rate_limited;
     set_error(wire::ERROR_RATE_LIMITED, "too many outstanding challenges", reply);
@@ -350,6 +359,7 @@ void test_cloud::on_evidence(fw::sim_time now, const wire::Envelope& request,
   certificate.set_not_before_us(wall_us);
   certificate.set_not_after_us(wall_us + options_.certificate_lifetime.count());
   certificate.set_tenant(options_.tenant);
+  certificate.set_evidence_digest(crypto::to_string(crypto::sha256(signed_evidence.evidence())));
 
   wire::CaCertificate ca;
   ca.set_ca_id(ca_id);

@@ -65,7 +65,8 @@ class clock_hal {
   virtual std::int64_t wall_time_us(sim_time now) const = 0;
 };
 
-/// What is running above the boot chain.
+/// What is running above the boot chain. The names are valid during the
+/// runtime_hal::start call only.
 struct running_software {
   wire::version versions[boot_chain_length];
   std::string_view image_names[boot_chain_length];

@@ -30,6 +30,7 @@ enum class reject_reason : std::uint8_t {
   image_digest_mismatch,  ///< whole image does not match after download
   bad_session_key,        ///< the service's key exchange value is unusable
   bad_mac,                ///< a reply in a session without a valid session MAC
+  failed_before,          ///< the image already failed a trial boot on this device
   count_
 };
 

@@ -20,6 +20,10 @@
 
 namespace fleet::testing {
 
+/// Events one run_until call handles at most: more means the device is
+/// stuck in a loop, and the run stops instead of hanging the test.
+inline constexpr std::uint64_t world_steps_max = 1'000'000;
+
 struct world_options {
   std::uint64_t seed = 1;
   std::string hardware_revision = default_hardware_revision;
@@ -43,7 +47,8 @@ class device_world {
   /// Runs every event up to and including `until`.
   void run_until(fw::sim_time until);
   /// Runs until `done()` holds after an event, or `limit` of simulated time
-  /// passes; true when done.
+  /// passes; true when done. Past world_steps_max events it stops, marks
+  /// the world stuck() and returns done().
   bool run_until(const std::function<bool()>& done, fw::duration limit);
   /// Runs for `d` of simulated time.
   void run_for(fw::duration d) { run_until(now_ + d); }
@@ -64,6 +69,8 @@ class device_world {
   void inject(const std::string& bytes);
 
   fw::sim_time now() const { return now_; }
+  /// A run_until call hit world_steps_max: the device looped.
+  bool stuck() const { return stuck_; }
   const fw::core& firmware() const { return device_->firmware(); }
   device::simulated_device& device() { return *device_; }
   test_cloud& cloud() { return cloud_; }
@@ -94,6 +101,7 @@ class device_world {
   std::vector<std::string> sent_by_device_;
   std::vector<std::string> sent_to_device_;
   fw::sim_time now_{0};
+  bool stuck_ = false;
   fw::outputs scratch_;
 };
 

@@ -138,7 +138,7 @@ struct cloud_options {
 
 class test_cloud {
  public:
-  static constexpr std::size_t nonces_max = 4096;  ///< outstanding challenges, all devices
+  static constexpr std::size_t nonces_max = 4096;  ///< unanswered challenges, all devices
 
   explicit test_cloud(const test_keys& keys, cloud_options options = {});
   test_cloud(const test_keys& keys, std::int64_t epoch_us);
@@ -213,6 +213,7 @@ class test_cloud {
   void invalid(const std::string& detail, wire::Envelope& reply);
   std::vector<std::string> emit(wire::Envelope& reply, const std::optional<crypto::seed>& mac_key);
   void forget_expired_nonces(fw::sim_time now);
+  void forget_used_nonces();
 
   test_keys keys_;
   cloud_options options_;
