@@ -165,6 +165,7 @@ bool follow_update(story& st, testing::device_world& w, const wire::built_image&
   const wire::version before = w.firmware().running_version(fw::component::app);
   const auto counter_before = w.device().secure_element().read_counter(fw::component::app);
   const auto offers = w.cloud().counters().offers_made;
+  const auto chunks_before = w.firmware().stats().chunks_downloaded;
   w.publish(image);
   st.say("cloud publishes app " + v + " (security version " +
          std::to_string(image.manifest.security_version()) + ", " + std::to_string(image.chunks.size()) +
@@ -175,7 +176,7 @@ bool follow_update(story& st, testing::device_world& w, const wire::built_image&
   if (i < 0) return false;
   const auto& slot = w.device().flash().info(fw::component::app, fw::other(w.firmware().active_slot(fw::component::app)));
   st.say(st.time_of(i), "downloaded app " + st.record(i).version.to_string() + ": " +
-                            std::to_string(w.firmware().stats().chunks_downloaded) + " chunks so far, " +
+                            std::to_string(w.firmware().stats().chunks_downloaded - chunks_before) + " chunks, " +
                             std::to_string(slot.image ? slot.image->size_bytes : 0) +
                             " bytes in the inactive slot, every chunk and the whole image verified");
   if ((i = st.next(record_kind::update_installed, 1h)) < 0) return false;

@@ -159,5 +159,22 @@ TEST(core_lifecycle, app_crashes_are_reported_in_telemetry_after_reboot_and_dail
   EXPECT_LE(rec->dropped_events, stats.telemetry_dropped);
 }
 
+// During an outage retries back off exponentially (with full jitter, up to
+// the one-hour cap), so a fleet does not hammer the service; when the
+// service returns the device is back within the cap.
+TEST(core_lifecycle, backs_off_during_an_outage_and_recovers_within_the_cap) {
+  device_world w;
+  w.link_down = true;
+  w.power_on();
+  w.run_for(12h);
+  const auto attempts = w.firmware().stats().requests_sent;
+  // Doubling from 5 s to the 1 h cap, then about one a jittered half-hour.
+  EXPECT_GE(attempts, 10u);
+  EXPECT_LE(attempts, 40u);
+  EXPECT_EQ(w.firmware().stats().request_timeouts, attempts);
+  w.link_down = false;
+  EXPECT_TRUE(w.run_until([&] { return w.firmware().has_certificate(); }, 1h + 1min));
+}
+
 }  // namespace
 }  // namespace fleet::fw

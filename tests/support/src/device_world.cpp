@@ -19,6 +19,11 @@ device_world::device_world(world_options options)
   spec.behaviour = &behaviour_;
   spec.guardian = options_.guardian;
   device_ = std::make_unique<device::simulated_device>(spec, store_);
+  if (options_.guardian) {
+    // A guardian leaves the factory holding the image its legacy device runs,
+    // so it knows (and has verified) what it fronts.
+    factory_.push_back(make_image(keys_, wire::LEGACY_FIRMWARE, "1.0.0", 1, 64 * 1024));
+  }
   for (std::size_t i = 0; i < factory_.size(); ++i) {
     device::provision(device_->flash(), static_cast<fw::component>(i), fw::slot::a, factory_[i]);
     cloud_.add_known_good(factory_[i]);
@@ -29,6 +34,12 @@ device_world::device_world(world_options options)
 void device_world::power_on() {
   scratch_.clear();
   device_->handle(now_, fw::power_on{}, scratch_);
+  take(scratch_);
+}
+
+void device_world::cut_power() {
+  scratch_.clear();
+  device_->cut_power(now_, scratch_);
   take(scratch_);
 }
 

@@ -323,11 +323,13 @@ void test_cloud::on_evidence(fw::sim_time now, const wire::Envelope& request,
   if (crypto::as_view(reg) != evidence.measurement_register()) {
     return reject(attestation_failure::measurement_mismatch, reply);
   }
-  const std::size_t chain = std::size(boot_chain);
-  bool complete = static_cast<std::size_t>(evidence.boot_size()) >= chain;
-  for (std::size_t i = 0; complete && i < static_cast<std::size_t>(evidence.boot_size()); ++i) {
-    const auto c = evidence.boot(static_cast<int>(i)).component();
-    complete = i < chain ? c == boot_chain[i] : c == wire::LEGACY_FIRMWARE;
+  // Bootloader, security monitor and OS are required, in that order; the app
+  // may be missing (the OS runs without one and can take a fixing update).
+  const std::size_t required = std::size(boot_chain) - 1;
+  const auto size = static_cast<std::size_t>(evidence.boot_size());
+  bool complete = size >= required && size <= std::size(boot_chain);
+  for (std::size_t i = 0; complete && i < size; ++i) {
+    complete = evidence.boot(static_cast<int>(i)).component() == boot_chain[i];
   }
   if (!complete) return reject(attestation_failure::incomplete_boot_chain, reply);
   bool product_ok = evidence.product() == dev.record.product;

@@ -44,6 +44,8 @@ class device_world {
   explicit device_world(world_options options = {});
 
   void power_on();
+  /// Power goes now; it comes back after the device's power_restore_after().
+  void cut_power();
   /// Runs every event up to and including `until`.
   void run_until(fw::sim_time until);
   /// Runs until `done()` holds after an event, or `limit` of simulated time
@@ -77,6 +79,8 @@ class device_world {
   const test_keys& keys() const { return keys_; }
   const fw::config& config() const { return config_; }
   const crypto::device_id& id() const { return device_->firmware().id(); }
+  /// Factory images in component order: the boot chain, and for a guardian
+  /// the legacy firmware last.
   const std::vector<wire::built_image>& factory() const { return factory_; }
 
   /// Applied to every message the cloud sends before it goes on the link.

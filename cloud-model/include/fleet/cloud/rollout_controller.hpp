@@ -1,0 +1,139 @@
+#pragma once
+// The rollout controller of one deployment: a pure state machine. Devices
+// pull: on each update check the host asks decide() whether to offer the
+// image now, and passes on each outcome report. Time comes in as `now`;
+// next_deadline() says when advance() must be called again (device timeouts,
+// the start time, a wave's minimum duration). No clock, no OS randomness, no
+// IO, no threads: the same inputs give the same decisions.
+//
+// Memory: 3 bytes per targeted device plus one 16-byte timeout entry per
+// attempt started within the last device timeout.
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "device.pb.h"
+#include "fleet/cloud/rollout_policy.hpp"
+#include "fleet/cloud/rollout_status.hpp"
+#include "fleet/cloud/types.hpp"
+
+namespace fleet::cloud {
+
+struct deployment_params {
+  std::uint64_t seed = 0;      ///< wave membership derives from it
+  std::uint32_t devices = 0;   ///< targeted at creation: indices 0 .. devices-1
+  /// UTC microseconds since the Unix epoch at simulated time zero: maps `now`
+  /// onto the wall clock that maintenance windows are written in.
+  std::chrono::microseconds wall_clock_at_zero{0};
+};
+
+class wave_membership;
+class offer_rate;
+
+class rollout_controller {
+ public:
+  /// `policy` must be valid (validate(policy) empty) and `params.devices` at
+  /// most devices_max: the caller rejects bad input before it gets here.
+  rollout_controller(const rollout_policy& policy, const deployment_params& params, sim_time now);
+  ~rollout_controller();
+  rollout_controller(rollout_controller&&) noexcept;
+  rollout_controller& operator=(rollout_controller&&) noexcept;
+
+  /// A device checks for updates: offer it the image now? An offer is
+  /// recorded (the device is in flight until it reports or times out).
+  offer_decision decide(sim_time now, device_index device);
+  /// A device reports an outcome of its attempt.
+  report_result report(sim_time now, device_index device, wire::UpdateOutcome outcome);
+  /// A device joins the target group mid-rollout; its wave follows the same
+  /// hash rule. Returns its index, or none past devices_max.
+  std::optional<device_index> add_device(sim_time now);
+
+  command_result pause(sim_time now);
+  /// Resumes an operator pause, or passes a held or failed gate to the next wave.
+  command_result resume(sim_time now);
+  command_result halt(sim_time now);
+
+  /// Handles what is due at `now`: start, device timeouts, wave gates.
+  /// Every other entry point does this first.
+  void advance(sim_time now);
+  /// When advance() has something to do; `never` when nothing is armed. It may
+  /// be early (a device reported since): advancing then is harmless.
+  sim_time next_deadline() const;
+
+  rollout_state state() const { return state_; }
+  std::uint32_t current_wave() const { return current_wave_; }
+  rollout_status status() const;
+  /// The most recent transitions, oldest first, at most history_max.
+  const std::deque<transition>& history() const { return history_; }
+
+  std::uint32_t devices() const { return static_cast<std::uint32_t>(devices_.size()); }
+  std::uint32_t wave_of(device_index device) const;
+  device_outcome outcome_of(device_index device) const;
+  /// Offers the device has had (first offer and retries).
+  std::uint32_t offers_to(device_index device) const;
+
+ private:
+  /// Per device: 3 bytes.
+  struct device_slot {
+    std::uint8_t outcome;  ///< device_outcome
+    std::uint8_t wave;
+    std::uint8_t offers;   ///< attempts started; at most retries_max + 1
+  };
+  /// An attempt's deadline. Stale once the device reported or was offered again.
+  struct pending_timeout {
+    sim_time deadline;
+    device_index device;
+    std::uint8_t offers;  ///< the attempt it times
+  };
+  struct wave_tally {
+    std::uint32_t devices = 0;
+    std::uint32_t done = 0;
+    outcome_counts outcomes;
+    sim_time opened_at = never;
+  };
+
+  void set_outcome(device_index d, device_outcome o);
+  bool is_done(const device_slot& s) const;
+  bool may_retry(const device_slot& s) const;
+  void finish_attempt(sim_time now, device_index d, device_outcome o);
+  void start(sim_time now);
+  void open_wave(sim_time now, std::uint32_t wave, transition_reason why);
+  void evaluate(sim_time now);
+  bool check_rollback(sim_time now);
+  bool check_abort(sim_time now);
+  void check_gate(sim_time now);
+  void check_completion(sim_time now);
+  void change(sim_time now, rollout_state to, transition_reason why);
+  bool active() const;
+
+  rollout_policy policy_;
+  deployment_params params_;
+  std::vector<device_slot> devices_;
+  std::vector<wave_tally> waves_;
+  std::deque<pending_timeout> timeouts_;
+  std::deque<transition> history_;
+  std::unique_ptr<wave_membership> membership_;
+  std::unique_ptr<offer_rate> rate_;
+  // Thresholds in parts per million: integer comparisons, no rounding surprises.
+  std::uint64_t gate_ppm_ = 0;
+  std::uint32_t last_wave_ = 0;
+  std::uint32_t current_wave_ = 0;
+  std::uint32_t in_flight_ = 0;
+  std::uint32_t failed_now_ = 0;  ///< devices whose current outcome is failed
+  std::uint32_t done_ = 0;
+  rollout_state state_ = rollout_state::scheduled;
+  pause_cause paused_by_ = pause_cause::none;
+  bool started_ = false;
+  sim_time last_now_{0};
+  attempt_counts attempts_;
+  std::optional<rollback_request> rollback_;
+  std::array<std::uint64_t, offer_refusal_count> refused_{};
+  std::array<std::uint64_t, report_result_count> reports_{};
+  std::uint64_t transitions_ = 0;
+  std::uint64_t transitions_dropped_ = 0;
+};
+
+}  // namespace fleet::cloud

@@ -1,0 +1,162 @@
+#pragma once
+// What the rollout controller reports: its state, why it changed, per-wave
+// outcome counts, and the answers it gives to devices and operators.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "fleet/cloud/types.hpp"
+
+namespace fleet::cloud {
+
+enum class rollout_state : std::uint8_t {
+  scheduled,           ///< before the policy's start time
+  running,
+  paused,              ///< by the operator or at a wave gate
+  halted,              ///< by the operator; final
+  aborted,             ///< a failure rate reached its abort threshold; final
+  completed,           ///< every targeted device is done (a late joiner reopens it)
+  rollback_requested,  ///< the rollback policy fired: create a rollback deployment; final
+};
+
+/// Why the rollout is paused.
+enum class pause_cause : std::uint8_t {
+  none,
+  operator_request,
+  gate_hold,    ///< the wave passed its gate and the policy says wait for the operator
+  gate_failed,  ///< every device of the wave is done and too few succeeded
+};
+
+/// Where one device stands in this deployment.
+enum class device_outcome : std::uint8_t { pending, in_flight, succeeded, failed, rejected, timed_out };
+inline constexpr std::size_t device_outcome_count = 6;
+
+enum class transition_reason : std::uint8_t {
+  started,              ///< start time reached
+  wave_opened,          ///< a gate passed and the next wave opened
+  wave_empty,           ///< a wave without devices was skipped
+  gate_hold,
+  gate_failed,
+  operator_pause,
+  operator_resume,
+  operator_halt,
+  abort_failed,         ///< failed rate reached the threshold
+  abort_rejected,
+  abort_timed_out,
+  abort_any,
+  rollback_failed_share,
+  rollback_failed_devices,
+  all_done,
+  late_joiner,          ///< a device joined a completed rollout
+};
+
+/// One state change (or wave change), kept in a bounded history.
+struct transition {
+  sim_time at{0};
+  rollout_state from = rollout_state::scheduled;
+  rollout_state to = rollout_state::scheduled;
+  std::uint32_t wave = 0;  ///< current wave after the change
+  transition_reason why = transition_reason::started;
+};
+
+/// What the host must do when the rollback policy fires.
+struct rollback_request {
+  sim_time at{0};
+  transition_reason why = transition_reason::rollback_failed_share;
+  std::uint32_t failed_devices = 0;
+  std::uint32_t targeted_devices = 0;
+};
+
+struct outcome_counts {
+  std::array<std::uint32_t, device_outcome_count> by_outcome{};
+  std::uint32_t of(device_outcome o) const { return by_outcome[static_cast<std::size_t>(o)]; }
+};
+
+struct wave_status {
+  std::uint32_t devices = 0;  ///< including late joiners
+  std::uint32_t done = 0;     ///< succeeded, or failed with no retry left
+  outcome_counts outcomes;    ///< current outcome of each device of the wave
+  sim_time opened_at = never;
+};
+
+/// Finished attempts, cumulative: a failed attempt stays counted after a retry.
+struct attempt_counts {
+  std::uint64_t offers = 0;    ///< attempts started (first offers and retries)
+  std::uint64_t notified = 0;  ///< devices offered at least once
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t timed_out = 0;
+  std::uint64_t finished() const { return succeeded + failed + rejected + timed_out; }
+};
+
+/// Why a device checking in is not offered the image now.
+enum class offer_refusal : std::uint8_t {
+  none,
+  unknown_device,     ///< index not in the target group
+  not_started,        ///< scheduled
+  paused,
+  stopped,            ///< halted, aborted or rollback requested
+  already_updated,    ///< succeeded before
+  retries_exhausted,  ///< last attempt failed and no retry of that type is left
+  wave_not_open,
+  outside_window,     ///< outside every maintenance window
+  in_flight_full,     ///< the cap on updates in flight is reached
+  rate_limited,       ///< the ramp's current rate is spent
+  count_
+};
+inline constexpr std::size_t offer_refusal_count = static_cast<std::size_t>(offer_refusal::count_);
+
+/// The answer to a device's update check.
+struct offer_decision {
+  bool offer = false;
+  bool repeat = false;  ///< already in flight: offered again, nothing new counted
+  offer_refusal refusal = offer_refusal::none;
+};
+
+/// What the controller made of an outcome report.
+enum class report_result : std::uint8_t {
+  counted,         ///< a final outcome of the attempt in flight
+  progress,        ///< downloaded, installed or deferred: still in flight
+  late,            ///< a final outcome after the device timed out: its outcome is updated
+  unknown_device,
+  not_offered,     ///< the device has no attempt in flight
+  already_final,   ///< a duplicate: the attempt already finished
+  unspecified,     ///< UPDATE_OUTCOME_UNSPECIFIED or an unknown value
+  count_
+};
+inline constexpr std::size_t report_result_count = static_cast<std::size_t>(report_result::count_);
+
+/// The answer to an operator command.
+enum class command_result : std::uint8_t {
+  done,
+  not_allowed,  ///< not in this state (resume when not paused, anything when final)
+};
+
+struct rollout_status {
+  rollout_state state = rollout_state::scheduled;
+  pause_cause paused_by = pause_cause::none;
+  std::uint32_t current_wave = 0;
+  std::vector<wave_status> waves;
+  std::uint32_t devices = 0;
+  std::uint32_t in_flight = 0;
+  attempt_counts attempts;
+  std::optional<double> offers_per_minute;  ///< none: no ramp
+  std::optional<rollback_request> rollback;
+  std::array<std::uint64_t, offer_refusal_count> refused{};  ///< by reason
+  std::array<std::uint64_t, report_result_count> reports{};  ///< by result
+  std::uint64_t transitions = 0;          ///< ever recorded
+  std::uint64_t transitions_dropped = 0;  ///< fell out of the bounded history
+};
+
+const char* name_of(rollout_state s);
+const char* name_of(pause_cause c);
+const char* name_of(device_outcome o);
+const char* name_of(transition_reason r);
+const char* name_of(offer_refusal r);
+const char* name_of(report_result r);
+
+}  // namespace fleet::cloud
