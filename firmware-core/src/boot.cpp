@@ -60,13 +60,14 @@ pending_report core_state::describe_slot(component c, slot s) const {
   return r;
 }
 
-void core_state::note_rollback(component c, const pending_report& rolled_back) {
-  record r;
-  r.kind = record_kind::update_rolled_back;
-  r.comp = c;
-  r.version = rolled_back.version;
-  r.digest = rolled_back.image_digest;
-  note(r);
+void core_state::note_update(record_kind kind, const pending_report& r) {
+  record rec;
+  rec.kind = kind;
+  rec.comp = r.comp;
+  rec.reason = r.reason;
+  rec.version = r.version;
+  rec.digest = r.image_digest;
+  note(rec);
 }
 
 void core_state::boot(sim_time now) {
@@ -87,7 +88,7 @@ void core_state::boot(sim_time now) {
       metadata_.trial_component = no_component;
       if (!persist_metadata()) return;
       ++stats_.updates_rolled_back;
-      note_rollback(c, report);
+      note_update(record_kind::update_rolled_back, report);
       report.outcome = wire::ROLLED_BACK;
       report.detail = "trial boots exhausted";
       queue_report(report);
@@ -115,14 +116,14 @@ void core_state::boot(sim_time now) {
       if (failed_trial) {
         pending_report report = describe_slot(c, active);
         ++stats_.updates_rolled_back;
-        note_rollback(c, report);
+        note_update(record_kind::update_rolled_back, report);
         report.outcome = wire::ROLLED_BACK;
         report.detail = "trial image invalid";
         queue_report(report);
       } else {
         ++stats_.boot_fallbacks;
         note(record_kind::boot_fallback, c);
-        add_event(now, {wall(now), wire::EVENT_BOOT_FALLBACK, {}, 0, 0, info.version, {}});
+        add_event({wall(now), wire::EVENT_BOOT_FALLBACK, {}, 0, 0, info.version, {}});
       }
     }
     hw_.secure_element->extend_measurement(info.manifest_digest);
@@ -145,7 +146,7 @@ void core_state::boot(sim_time now) {
   }
 
   note(record_kind::booted, component::app);
-  add_event(now, {wall(now), wire::EVENT_BOOTED, {}, 0, 0, stages_[index_of(component::os)].version, {}});
+  add_event({wall(now), wire::EVENT_BOOTED, {}, 0, 0, stages_[index_of(component::os)].version, {}});
   start_software(now);
   need_attestation_ = true;
   need_update_check_ = true;
@@ -198,7 +199,7 @@ void core_state::on_software_event(sim_time now, const software_event& e) {
     case software_event::kind::crashed:
       ++stats_.app_crashes;
       note(record_kind::app_crashed, component::app);
-      add_event(now, {wall(now), wire::EVENT_APP_CRASH, {}, e.exit_status, e.signal,
+      add_event({wall(now), wire::EVENT_APP_CRASH, {}, e.exit_status, e.signal,
                       stages_[index_of(component::app)].version, {}});
       if (on_trial) {
         rollback_trial(now, "crashed during trial");
@@ -249,7 +250,7 @@ void core_state::rollback_trial(sim_time now, const char* why) {
   const auto& st = stages_[index_of(c)];
   ++stats_.updates_rolled_back;
   pending_report report{st.image_digest, c, st.version, wire::ROLLED_BACK, reject_reason::none, why};
-  note_rollback(c, report);
+  note_update(record_kind::update_rolled_back, report);
   queue_report(report);
   reboot(now);
 }

@@ -66,6 +66,11 @@ struct pending_report {
   const char* detail = nullptr;  ///< overrides the reason's name in the report
 };
 
+inline pending_report report_of(const verified_manifest& m, wire::UpdateOutcome outcome,
+                                 reject_reason why = reject_reason::none) {
+  return {m.image_digest, m.comp, m.version, outcome, why, nullptr};
+}
+
 inline constexpr std::size_t pending_reports_max = 8;
 
 class core_state {
@@ -132,7 +137,8 @@ class core_state {
   void on_health_check();
   void rollback_trial(sim_time now, const char* why);
   pending_report describe_slot(component c, slot s) const;
-  void note_rollback(component c, const pending_report& rolled_back);
+  /// Records what happened to an image (kind, component, version, digest, reason).
+  void note_update(record_kind kind, const pending_report& r);
   void reboot(sim_time now);
   void software_failed(sim_time now);
 
@@ -157,7 +163,7 @@ class core_state {
   void send_update_check(sim_time now);
   void on_offer(sim_time now, const wire::UpdateOffer& offer);
   manifest_context manifest_context_at(sim_time now) const;
-  void start_download(sim_time now, verified_manifest target);
+  void start_download(verified_manifest target);
   void resume_download(sim_time now);
   void send_chunk_request(sim_time now);
   void on_chunk(sim_time now, const wire::Chunk& chunk);
@@ -165,14 +171,14 @@ class core_state {
   void finish_download(sim_time now);
   void maybe_install(sim_time now);
   void install(sim_time now);
-  void flash_legacy(sim_time now);
-  void abandon_download(sim_time now, wire::UpdateOutcome outcome, reject_reason why);
+  void flash_legacy();
+  void abandon_download(wire::UpdateOutcome outcome, reject_reason why);
   void queue_report(const pending_report& r);
   void report_delivered();
   void send_update_result(sim_time now);
 
   // --- telemetry.cpp -------------------------------------------------------
-  void add_event(sim_time now, buffered_event e);
+  void add_event(buffered_event e);
   void send_telemetry(sim_time now);
   void on_telemetry_ack(sim_time now, const wire::TelemetryAck& ack);
   void on_legacy_data(sim_time now, const legacy_data& d);

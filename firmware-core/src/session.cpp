@@ -148,7 +148,7 @@ void core_state::on_error_reply(sim_time now, const wire::Error& error) {
     case wire::ERROR_ATTESTATION_FAILED:
       ++stats_.attestation_failures;
       note(record_kind::attestation_failed);
-      add_event(now, {wall(now), wire::EVENT_ATTESTATION_FAILED, {}, 0, 0, {}, {}});
+      add_event({wall(now), wire::EVENT_ATTESTATION_FAILED, {}, 0, 0, {}, {}});
       attestation_.reset();
       break;
     case wire::ERROR_NOT_FOUND:

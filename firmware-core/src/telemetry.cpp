@@ -7,8 +7,7 @@
 
 namespace fleet::fw {
 
-void core_state::add_event(sim_time now, buffered_event e) {
-  (void)now;
+void core_state::add_event(buffered_event e) {
   if (telemetry_.push(std::move(e))) {
     ++stats_.telemetry_dropped;
     note(record_kind::telemetry_dropped);
@@ -50,7 +49,7 @@ void core_state::on_legacy_data(sim_time now, const legacy_data& d) {
   e.kind = wire::EVENT_LEGACY_DATA;
   e.version = stages_[index_of(component::legacy_firmware)].version;
   e.data = d.bytes;
-  add_event(now, std::move(e));
+  add_event(std::move(e));
 }
 
 }  // namespace fleet::fw

@@ -67,10 +67,6 @@ void core_state::on_offer(sim_time now, const wire::UpdateOffer& offer) {
       // Refused manifests are reported: a pattern of them is an attack signal.
       reject(why);
       ++stats_.updates_rejected;
-      record r;
-      r.kind = record_kind::update_rejected;
-      r.reason = why;
-      note(r);
       wire::Manifest claimed;  // unverified: only echoed back, never acted on
       claimed.ParseFromString(signed_manifest.manifest());
       pending_report report{};
@@ -78,17 +74,17 @@ void core_state::on_offer(sim_time now, const wire::UpdateOffer& offer) {
       report.reason = why;
       report.comp = from_wire(claimed.component()).value_or(component::app);
       report.version = wire::parse_version(claimed.version()).value_or(wire::version{});
+      note_update(record_kind::update_rejected, report);
       queue_report(report);
       continue;
     }
     // One update at a time, earliest boot stage first.
     if (!best || vm->comp < best->comp) best = std::move(vm);
   }
-  if (best) start_download(now, std::move(*best));
+  if (best) start_download(std::move(*best));
 }
 
-void core_state::start_download(sim_time now, verified_manifest target) {
-  (void)now;
+void core_state::start_download(verified_manifest target) {
   const component c = target.comp;
   const slot into = other(metadata_.active(c));
   if (!flash_ok(hw_.flash->erase_slot(c, into))) return;
@@ -163,7 +159,7 @@ void core_state::download_failed(sim_time now, reject_reason why) {
   ++download_failures_;
   if (download_failures_ >= cfg_.download_failures_max) {
     finish_request();
-    return abandon_download(now, wire::FAILED, why);
+    return abandon_download(wire::FAILED, why);
   }
   request_failed(now);
 }
@@ -188,19 +184,15 @@ void core_state::finish_download(sim_time now) {
     reject(reject_reason::image_digest_mismatch);
     ++download_failures_;
     if (download_failures_ >= cfg_.download_failures_max) {
-      abandon_download(now, wire::FAILED, reject_reason::image_digest_mismatch);
+      abandon_download(wire::FAILED, reject_reason::image_digest_mismatch);
     }
     return;
   }
   download_->complete = true;
-  record r;
-  r.kind = record_kind::update_downloaded;
-  r.comp = c;
-  r.version = target.version;
-  r.digest = target.image_digest;
-  note(r);
-  queue_report({target.image_digest, c, target.version, wire::DOWNLOADED, reject_reason::none});
-  if (c == component::legacy_firmware) return flash_legacy(now);
+  const pending_report downloaded = report_of(target, wire::DOWNLOADED);
+  note_update(record_kind::update_downloaded, downloaded);
+  queue_report(downloaded);
+  if (c == component::legacy_firmware) return flash_legacy();
   maybe_install(now);
 }
 
@@ -216,13 +208,9 @@ void core_state::maybe_install(sim_time now) {
       duration left = cfg_.timers.os_deferral_max - used;
       if (left.count() > 0) {
         arm(timer::os_deferral_end, now + std::min(asked, left));
-        record r;
-        r.kind = record_kind::update_deferred;
-        r.comp = target.comp;
-        r.version = target.version;
-        r.digest = target.image_digest;
-        note(r);
-        queue_report({target.image_digest, target.comp, target.version, wire::DEFERRED, reject_reason::none});
+        const pending_report deferred = report_of(target, wire::DEFERRED);
+        note_update(record_kind::update_deferred, deferred);
+        queue_report(deferred);
         return;
       }
     }
@@ -241,19 +229,13 @@ void core_state::install(sim_time now) {
   metadata_.download_component = no_component;
   metadata_.download_chunks_done = 0;
   if (!persist_metadata()) return;
-  record r;
-  r.kind = record_kind::update_installed;
-  r.comp = c;
-  r.version = target.version;
-  r.digest = target.image_digest;
-  note(r);
+  note_update(record_kind::update_installed, report_of(target, wire::INSTALLED));
   reboot(now);
 }
 
 // Guardian mode: the legacy device has no checks of its own, so it gets
 // only the bytes the guardian just verified in its own flash.
-void core_state::flash_legacy(sim_time now) {
-  (void)now;
+void core_state::flash_legacy() {
   const auto& target = download_->target;
   const auto chunks = static_cast<std::uint32_t>(target.manifest.chunk_digests_size());
   for (std::uint32_t i = 0; i < chunks; ++i) {
@@ -274,12 +256,11 @@ void core_state::flash_legacy(sim_time now) {
   st.image_digest = target.image_digest;
   ++stats_.legacy_flashes;
   note(record_kind::legacy_flashed, component::legacy_firmware);
-  queue_report({target.image_digest, component::legacy_firmware, target.version, wire::COMMITTED, reject_reason::none});
+  queue_report(report_of(target, wire::COMMITTED));
   download_.reset();
 }
 
-void core_state::abandon_download(sim_time now, wire::UpdateOutcome outcome, reject_reason why) {
-  (void)now;
+void core_state::abandon_download(wire::UpdateOutcome outcome, reject_reason why) {
   const auto target = download_->target;
   download_.reset();
   download_failures_ = 0;
@@ -287,14 +268,9 @@ void core_state::abandon_download(sim_time now, wire::UpdateOutcome outcome, rej
   metadata_.download_chunks_done = 0;
   if (!persist_metadata()) return;
   ++stats_.updates_failed;
-  record r;
-  r.kind = record_kind::update_failed;
-  r.comp = target.comp;
-  r.reason = why;
-  r.version = target.version;
-  r.digest = target.image_digest;
-  note(r);
-  queue_report({target.image_digest, target.comp, target.version, outcome, why});
+  const pending_report failed = report_of(target, outcome, why);
+  note_update(record_kind::update_failed, failed);
+  queue_report(failed);
 }
 
 void core_state::queue_report(const pending_report& r) {
