@@ -173,7 +173,9 @@ void core_state::on_challenge(sim_time now, const wire::Challenge& c) {
     reject(reject_reason::malformed);
     return request_failed(now);
   }
-  request_succeeded();
+  // Half an attestation is no success: the backoff resets only when the
+  // certificate is accepted, so failing attestations keep backing off.
+  finish_request();
   attestation_ = std::make_unique<pending_attestation>();
   crypto::seed secret{};
   hw_.secure_element->random(secret.data(), secret.size());

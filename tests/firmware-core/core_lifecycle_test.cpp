@@ -159,6 +159,25 @@ TEST(core_lifecycle, app_crashes_are_reported_in_telemetry_after_reboot_and_dail
   EXPECT_LE(rec->dropped_events, stats.telemetry_dropped);
 }
 
+// The device judges certificates by its own clock: two days fast, every
+// certificate the cloud issues looks expired and is refused; once the clock
+// is set right, the next retry attests.
+TEST(core_lifecycle, a_clock_far_ahead_refuses_certificates_until_it_is_corrected) {
+  device_world w;
+  w.device().clock().jump(48h);
+  w.power_on();
+  w.run_for(2h);
+  EXPECT_FALSE(w.firmware().has_certificate());
+  const auto refused = w.firmware().stats().rejected[static_cast<std::size_t>(reject_reason::certificate_expired)];
+  EXPECT_GT(refused, 0u);
+  // Each refusal backs off further (full jitter over 5 s doubling to the 1 h
+  // cap): about 13 attempts expected in two hours, not one every few seconds
+  // (without the backoff it was about 2,900).
+  EXPECT_LE(refused, 20u);
+  w.device().clock().jump(-duration{48h});
+  EXPECT_TRUE(w.run_until([&] { return w.firmware().has_certificate(); }, 1h + 1min));
+}
+
 // During an outage retries back off exponentially (with full jitter, up to
 // the one-hour cap), so a fleet does not hammer the service; when the
 // service returns the device is back within the cap.

@@ -1,0 +1,449 @@
+#include "fleet/cloud/rollout_controller.hpp"
+
+#include <cmath>
+
+#include "check.hpp"
+#include "offer_rate.hpp"
+#include "wave_membership.hpp"
+
+namespace fleet::cloud {
+namespace {
+
+enum class report_kind : std::uint8_t { progress, success, failure, rejection, unspecified };
+
+report_kind classify(wire::UpdateOutcome o) {
+  switch (o) {
+    case wire::COMMITTED: return report_kind::success;
+    case wire::ROLLED_BACK:
+    case wire::FAILED: return report_kind::failure;
+    case wire::REJECTED: return report_kind::rejection;
+    case wire::DOWNLOADED:
+    case wire::INSTALLED:
+    case wire::DEFERRED: return report_kind::progress;
+    default: return report_kind::unspecified;
+  }
+}
+
+device_outcome outcome_of_report(report_kind k) {
+  switch (k) {
+    case report_kind::success: return device_outcome::succeeded;
+    case report_kind::failure: return device_outcome::failed;
+    case report_kind::rejection: return device_outcome::rejected;
+    default: break;
+  }
+  FLEET_CLOUD_CHECK(false, "only final reports have an outcome");
+  return device_outcome::pending;
+}
+
+std::uint64_t ppm(double share) { return static_cast<std::uint64_t>(std::llround(share * 1e6)); }
+
+/// count / of >= share, in integers.
+bool reached(std::uint64_t count, std::uint64_t of, std::uint64_t share_ppm) {
+  return count * 1'000'000 >= share_ppm * of;
+}
+
+bool is_failure(device_outcome o) {
+  return o == device_outcome::failed || o == device_outcome::rejected || o == device_outcome::timed_out;
+}
+
+template <typename Array, typename Enum>
+void bump(Array& counters, Enum e) {
+  ++counters[static_cast<std::size_t>(e)];
+}
+
+}  // namespace
+
+rollout_controller::rollout_controller(const rollout_policy& policy, const deployment_params& params,
+                                       sim_time now)
+    : policy_(policy),
+      params_(params),
+      membership_(std::make_unique<wave_membership>(policy.waves, params.seed, params.devices)),
+      rate_(std::make_unique<offer_rate>(policy.ramp)),
+      gate_ppm_(ppm(policy.gate.success_threshold)),
+      last_now_(now) {
+  FLEET_CLOUD_CHECK(validate(policy).empty(), "the caller validates the policy");
+  FLEET_CLOUD_CHECK(params.devices <= devices_max, "the caller bounds the target group");
+  static_assert(sizeof(device_slot) == 3, "three bytes per device");
+  static_assert(waves_max <= 256 && retries_max + 1 < 256, "wave and offers fit a byte");
+
+  waves_.resize(membership_->wave_count());
+  last_wave_ = membership_->wave_count() - 1;
+  devices_.resize(params.devices);
+  for (device_index d = 0; d < params.devices; ++d) {
+    const std::uint32_t w = membership_->wave_of(d);
+    devices_[d] = {static_cast<std::uint8_t>(device_outcome::pending), static_cast<std::uint8_t>(w), 0};
+    ++waves_[w].devices;
+    bump(waves_[w].outcomes.by_outcome, device_outcome::pending);
+  }
+  advance(now);
+}
+
+rollout_controller::~rollout_controller() = default;
+rollout_controller::rollout_controller(rollout_controller&&) noexcept = default;
+rollout_controller& rollout_controller::operator=(rollout_controller&&) noexcept = default;
+
+// ------------------------------------------------------------ device inputs
+
+offer_decision rollout_controller::decide(sim_time now, device_index device) {
+  advance(now);
+  auto refuse = [this](offer_refusal why) {
+    bump(refused_, why);
+    return offer_decision{false, false, why};
+  };
+  if (device >= devices_.size()) return refuse(offer_refusal::unknown_device);
+  switch (state_) {
+    case rollout_state::scheduled: return refuse(offer_refusal::not_started);
+    case rollout_state::paused: return refuse(offer_refusal::paused);
+    case rollout_state::halted:
+    case rollout_state::aborted:
+    case rollout_state::rollback_requested: return refuse(offer_refusal::stopped);
+    case rollout_state::running:
+    case rollout_state::completed: break;
+  }
+  device_slot& slot = devices_[device];
+  const auto outcome = static_cast<device_outcome>(slot.outcome);
+  // A device that asks again while in flight lost its offer (a reboot, a
+  // power loss): it gets it again, without a new attempt, slot or token.
+  if (outcome == device_outcome::in_flight) return {true, true, offer_refusal::none};
+  if (outcome == device_outcome::succeeded) return refuse(offer_refusal::already_updated);
+  if (is_failure(outcome) && !may_retry(slot)) return refuse(offer_refusal::retries_exhausted);
+  if (slot.wave > current_wave_) return refuse(offer_refusal::wave_not_open);
+  if (!in_window(policy_.windows, params_.wall_clock_at_zero + now)) return refuse(offer_refusal::outside_window);
+  if (in_flight_ >= policy_.in_flight_limit) return refuse(offer_refusal::in_flight_full);
+  // Last: taking a token spends it.
+  if (!rate_->try_take(now)) return refuse(offer_refusal::rate_limited);
+
+  const bool first = slot.offers == 0;
+  set_outcome(device, device_outcome::in_flight);  // before offers changes: done-ness reads it
+  ++slot.offers;
+  ++in_flight_;
+  ++attempts_.offers;
+  if (first) {
+    ++attempts_.notified;
+    rate_->on_notified(now);
+  }
+  timeouts_.push_back({now + policy_.device_timeout, device, slot.offers});
+  return {true, false, offer_refusal::none};
+}
+
+report_result rollout_controller::report(sim_time now, device_index device, wire::UpdateOutcome outcome) {
+  advance(now);
+  auto answer = [this](report_result r) {
+    bump(reports_, r);
+    return r;
+  };
+  if (device >= devices_.size()) return answer(report_result::unknown_device);
+  const report_kind kind = classify(outcome);
+  if (kind == report_kind::unspecified) return answer(report_result::unspecified);
+
+  switch (static_cast<device_outcome>(devices_[device].outcome)) {
+    case device_outcome::pending:
+      return answer(report_result::not_offered);
+    case device_outcome::succeeded:
+    case device_outcome::failed:
+    case device_outcome::rejected:
+      return answer(report_result::already_final);
+    case device_outcome::in_flight:
+      if (kind == report_kind::progress) return answer(report_result::progress);
+      finish_attempt(now, device, outcome_of_report(kind));
+      evaluate(now);
+      return answer(report_result::counted);
+    case device_outcome::timed_out:
+      // The attempt was counted as timed out and stays so in the abort
+      // figures; the device's own outcome follows what it says it did, so a
+      // late success is not offered again.
+      if (kind != report_kind::progress) {
+        set_outcome(device, outcome_of_report(kind));
+        if (kind == report_kind::success) rate_->on_succeeded(now);
+        evaluate(now);
+      }
+      return answer(report_result::late);
+  }
+  FLEET_CLOUD_CHECK(false, "device outcome out of range");
+  return report_result::unspecified;
+}
+
+std::optional<device_index> rollout_controller::add_device(sim_time now) {
+  advance(now);
+  if (devices_.size() >= devices_max) return std::nullopt;
+  const auto device = static_cast<device_index>(devices_.size());
+  const std::uint32_t w = membership_->wave_of(device);
+  devices_.push_back({static_cast<std::uint8_t>(device_outcome::pending), static_cast<std::uint8_t>(w), 0});
+  ++waves_[w].devices;
+  bump(waves_[w].outcomes.by_outcome, device_outcome::pending);
+  if (state_ == rollout_state::completed) change(now, rollout_state::running, transition_reason::late_joiner);
+  evaluate(now);
+  return device;
+}
+
+// --------------------------------------------------------- operator inputs
+
+command_result rollout_controller::pause(sim_time now) {
+  advance(now);
+  if (state_ != rollout_state::scheduled && state_ != rollout_state::running && state_ != rollout_state::completed) {
+    return command_result::not_allowed;
+  }
+  paused_by_ = pause_cause::operator_request;
+  change(now, rollout_state::paused, transition_reason::operator_pause);
+  return command_result::done;
+}
+
+command_result rollout_controller::resume(sim_time now) {
+  advance(now);
+  if (state_ != rollout_state::paused) return command_result::not_allowed;
+  const pause_cause cause = paused_by_;
+  paused_by_ = pause_cause::none;
+  if (!started_) {
+    // Paused before it started: back to waiting for the start time.
+    change(now, rollout_state::scheduled, transition_reason::operator_resume);
+    if (now >= policy_.start_at) start(now);
+    return command_result::done;
+  }
+  change(now, rollout_state::running, transition_reason::operator_resume);
+  if (cause == pause_cause::gate_hold || cause == pause_cause::gate_failed) {
+    // The operator's resume is the gate's decision: on to the next wave.
+    FLEET_CLOUD_CHECK(current_wave_ < last_wave_, "the last wave has no gate");
+    open_wave(now, current_wave_ + 1, transition_reason::wave_opened);
+  }
+  evaluate(now);
+  return command_result::done;
+}
+
+command_result rollout_controller::halt(sim_time now) {
+  advance(now);
+  if (!active() && state_ != rollout_state::scheduled) return command_result::not_allowed;
+  paused_by_ = pause_cause::none;
+  change(now, rollout_state::halted, transition_reason::operator_halt);
+  return command_result::done;
+}
+
+// ------------------------------------------------------------------ time
+
+void rollout_controller::advance(sim_time now) {
+  FLEET_CLOUD_CHECK(now >= last_now_, "simulated time never goes back");
+  last_now_ = now;
+  if (!started_ && state_ == rollout_state::scheduled && now >= policy_.start_at) start(now);
+  // Deadlines are pushed in offer order with one timeout, so the queue is
+  // sorted. An entry is stale once its attempt ended or a retry replaced it.
+  while (!timeouts_.empty()) {
+    const pending_timeout t = timeouts_.front();
+    const device_slot& slot = devices_[t.device];
+    const bool live = slot.outcome == static_cast<std::uint8_t>(device_outcome::in_flight) && slot.offers == t.offers;
+    if (live && t.deadline > now) break;
+    timeouts_.pop_front();
+    if (live) finish_attempt(now, t.device, device_outcome::timed_out);
+  }
+  evaluate(now);
+}
+
+sim_time rollout_controller::next_deadline() const {
+  sim_time next = never;
+  if (!started_ && state_ == rollout_state::scheduled) next = policy_.start_at;
+  if (!timeouts_.empty()) next = std::min(next, timeouts_.front().deadline);
+  if (state_ == rollout_state::running && current_wave_ < last_wave_) {
+    // The gate may pass on time alone once the threshold is met.
+    const sim_time gate_at = waves_[current_wave_].opened_at + policy_.gate.min_wave_duration;
+    if (gate_at > last_now_) next = std::min(next, gate_at);
+  }
+  return next;
+}
+
+// ------------------------------------------------------------- internals
+
+bool rollout_controller::may_retry(const device_slot& s) const {
+  const std::uint32_t retries_used = s.offers == 0 ? 0 : s.offers - 1u;
+  switch (static_cast<device_outcome>(s.outcome)) {
+    case device_outcome::failed: return retries_used < policy_.retries.failed;
+    case device_outcome::rejected: return retries_used < policy_.retries.rejected;
+    case device_outcome::timed_out: return retries_used < policy_.retries.timed_out;
+    default: return false;
+  }
+}
+
+bool rollout_controller::is_done(const device_slot& s) const {
+  const auto o = static_cast<device_outcome>(s.outcome);
+  return o == device_outcome::succeeded || (is_failure(o) && !may_retry(s));
+}
+
+void rollout_controller::set_outcome(device_index d, device_outcome to) {
+  device_slot& slot = devices_[d];
+  wave_tally& wave = waves_[slot.wave];
+  const auto from = static_cast<device_outcome>(slot.outcome);
+  if (is_done(slot)) {
+    --wave.done;
+    --done_;
+  }
+  if (from == device_outcome::failed) --failed_now_;
+  --wave.outcomes.by_outcome[static_cast<std::size_t>(from)];
+  slot.outcome = static_cast<std::uint8_t>(to);
+  bump(wave.outcomes.by_outcome, to);
+  if (to == device_outcome::failed) ++failed_now_;
+  if (is_done(slot)) {
+    ++wave.done;
+    ++done_;
+  }
+}
+
+void rollout_controller::finish_attempt(sim_time now, device_index d, device_outcome o) {
+  FLEET_CLOUD_CHECK(devices_[d].outcome == static_cast<std::uint8_t>(device_outcome::in_flight),
+                    "only an attempt in flight finishes");
+  --in_flight_;
+  switch (o) {
+    case device_outcome::succeeded:
+      ++attempts_.succeeded;
+      rate_->on_succeeded(now);
+      break;
+    case device_outcome::failed: ++attempts_.failed; break;
+    case device_outcome::rejected: ++attempts_.rejected; break;
+    case device_outcome::timed_out: ++attempts_.timed_out; break;
+    default: FLEET_CLOUD_CHECK(false, "an attempt finishes with a final outcome");
+  }
+  set_outcome(d, o);
+}
+
+void rollout_controller::start(sim_time now) {
+  started_ = true;
+  rate_->start(now);
+  change(now, rollout_state::running, transition_reason::started);
+  waves_[0].opened_at = now;
+}
+
+void rollout_controller::open_wave(sim_time now, std::uint32_t wave, transition_reason why) {
+  current_wave_ = wave;
+  waves_[wave].opened_at = now;
+  change(now, state_, why);
+}
+
+bool rollout_controller::active() const {
+  return state_ == rollout_state::running || state_ == rollout_state::paused || state_ == rollout_state::completed;
+}
+
+void rollout_controller::evaluate(sim_time now) {
+  // Failures are checked in every active state: a paused rollout still has
+  // devices in flight whose reports may call for an abort or a rollback.
+  if (!active()) return;
+  if (check_rollback(now)) return;
+  if (check_abort(now)) return;
+  check_gate(now);
+  check_completion(now);
+}
+
+bool rollout_controller::check_rollback(sim_time now) {
+  const rollback_policy& policy = policy_.rollback;
+  const auto targeted = static_cast<std::uint32_t>(devices_.size());
+  std::optional<transition_reason> why;
+  if (policy.failed_devices && failed_now_ >= *policy.failed_devices) {
+    why = transition_reason::rollback_failed_devices;
+  } else if (policy.failed_share && reached(failed_now_, targeted, ppm(*policy.failed_share))) {
+    why = transition_reason::rollback_failed_share;
+  }
+  if (!why) return false;
+  rollback_ = rollback_request{now, *why, failed_now_, targeted};
+  paused_by_ = pause_cause::none;
+  change(now, rollout_state::rollback_requested, *why);
+  return true;
+}
+
+bool rollout_controller::check_abort(sim_time now) {
+  const std::uint64_t sample = attempts_.finished();
+  const struct {
+    const std::optional<abort_rule>& rule;
+    std::uint64_t count;
+    transition_reason why;
+  } rules[] = {
+      {policy_.abort.failed, attempts_.failed, transition_reason::abort_failed},
+      {policy_.abort.rejected, attempts_.rejected, transition_reason::abort_rejected},
+      {policy_.abort.timed_out, attempts_.timed_out, transition_reason::abort_timed_out},
+      {policy_.abort.any, attempts_.failed + attempts_.rejected + attempts_.timed_out, transition_reason::abort_any},
+  };
+  for (const auto& r : rules) {
+    if (r.rule && sample >= r.rule->min_sample && reached(r.count, sample, ppm(r.rule->threshold))) {
+      paused_by_ = pause_cause::none;
+      change(now, rollout_state::aborted, r.why);
+      return true;
+    }
+  }
+  return false;
+}
+
+void rollout_controller::check_gate(sim_time now) {
+  while (state_ == rollout_state::running && current_wave_ < last_wave_) {
+    const wave_tally& wave = waves_[current_wave_];
+    if (wave.devices == 0) {
+      // Nobody to wait for (a small group, or count waves larger than it).
+      open_wave(now, current_wave_ + 1, transition_reason::wave_empty);
+      continue;
+    }
+    const bool all_done = wave.done == wave.devices;
+    const bool enough = reached(wave.outcomes.of(device_outcome::succeeded), wave.devices, gate_ppm_);
+    const bool long_enough = now - wave.opened_at >= policy_.gate.min_wave_duration;
+    if (enough && (all_done || long_enough)) {
+      if (policy_.gate.on_pass == gate_action::pause) {
+        paused_by_ = pause_cause::gate_hold;
+        change(now, rollout_state::paused, transition_reason::gate_hold);
+        return;
+      }
+      open_wave(now, current_wave_ + 1, transition_reason::wave_opened);
+      continue;
+    }
+    if (all_done) {
+      paused_by_ = pause_cause::gate_failed;
+      change(now, rollout_state::paused, transition_reason::gate_failed);
+    }
+    return;
+  }
+}
+
+void rollout_controller::check_completion(sim_time now) {
+  if (state_ == rollout_state::running && current_wave_ == last_wave_ && done_ == devices_.size()) {
+    change(now, rollout_state::completed, transition_reason::all_done);
+  }
+}
+
+void rollout_controller::change(sim_time now, rollout_state to, transition_reason why) {
+  history_.push_back({now, state_, to, current_wave_, why});
+  if (history_.size() > history_max) {
+    history_.pop_front();
+    ++transitions_dropped_;
+  }
+  ++transitions_;
+  state_ = to;
+}
+
+// ------------------------------------------------------------------ views
+
+rollout_status rollout_controller::status() const {
+  rollout_status s;
+  s.state = state_;
+  s.paused_by = paused_by_;
+  s.current_wave = current_wave_;
+  s.waves.reserve(waves_.size());
+  for (const wave_tally& w : waves_) s.waves.push_back({w.devices, w.done, w.outcomes, w.opened_at});
+  s.devices = devices();
+  s.in_flight = in_flight_;
+  s.attempts = attempts_;
+  s.offers_per_minute = rate_->per_minute();
+  s.rollback = rollback_;
+  s.refused = refused_;
+  s.reports = reports_;
+  s.transitions = transitions_;
+  s.transitions_dropped = transitions_dropped_;
+  return s;
+}
+
+std::uint32_t rollout_controller::wave_of(device_index device) const {
+  FLEET_CLOUD_CHECK(device < devices_.size(), "device in the target group");
+  return devices_[device].wave;
+}
+
+device_outcome rollout_controller::outcome_of(device_index device) const {
+  FLEET_CLOUD_CHECK(device < devices_.size(), "device in the target group");
+  return static_cast<device_outcome>(devices_[device].outcome);
+}
+
+std::uint32_t rollout_controller::offers_to(device_index device) const {
+  FLEET_CLOUD_CHECK(device < devices_.size(), "device in the target group");
+  return devices_[device].offers;
+}
+
+}  // namespace fleet::cloud

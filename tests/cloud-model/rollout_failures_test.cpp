@@ -1,0 +1,228 @@
+// The rollout controller's failure handling: abort rules, device timeout,
+// retries by type, the rollback policy, and reports it does not count.
+#include "fleet/cloud/rollout_controller.hpp"
+
+#include <gtest/gtest.h>
+
+#include "rollout_fixture.hpp"
+
+namespace fleet::cloud {
+namespace {
+
+using namespace testing;
+
+std::vector<device_index> range(device_index from, device_index to) {
+  std::vector<device_index> v;
+  for (device_index d = from; d < to; ++d) v.push_back(d);
+  return v;
+}
+
+TEST(rollout, abort_fires_at_threshold_only_after_min_sample) {
+  rollout_policy p = plain_policy();
+  p.abort.failed = abort_rule{0.5, 10};
+  auto c = make(p, 100);
+  check_in(c, t0, range(0, 100));
+  // Nine failures out of nine: 100 %, but the sample is one short.
+  report_each(c, t0 + 1min, range(0, 9), wire::ROLLED_BACK);
+  EXPECT_EQ(c.state(), rollout_state::running);
+  EXPECT_EQ(c.status().attempts.failed, 9u);
+  // The tenth finished attempt completes the sample: 9/10 >= 50 %.
+  c.report(t0 + 2min, 9, wire::COMMITTED);
+  EXPECT_EQ(c.state(), rollout_state::aborted);
+  EXPECT_EQ(c.history().back().why, transition_reason::abort_failed);
+  EXPECT_EQ(c.history().back().at, t0 + 2min);
+  EXPECT_EQ(c.decide(t0 + 3min, 50).refusal, offer_refusal::stopped);
+  EXPECT_EQ(c.resume(t0 + 3min), command_result::not_allowed);
+}
+
+TEST(rollout, abort_fires_exactly_at_the_threshold_not_below) {
+  rollout_policy p = plain_policy();
+  p.abort.failed = abort_rule{0.3, 10};
+  auto c = make(p, 100);
+  check_in(c, t0, range(0, 100));
+  report_each(c, t0 + 1min, range(0, 7), wire::COMMITTED);
+  report_each(c, t0 + 1min, range(7, 9), wire::FAILED);
+  c.report(t0 + 1min, 9, wire::COMMITTED);  // 2 of 10: 20 %
+  EXPECT_EQ(c.state(), rollout_state::running);
+  c.report(t0 + 1min, 10, wire::FAILED);    // 3 of 11: 27 %
+  EXPECT_EQ(c.state(), rollout_state::running);
+  c.report(t0 + 1min, 11, wire::FAILED);    // 4 of 12: 33 %
+  EXPECT_EQ(c.state(), rollout_state::aborted);
+
+  // Exactly 30 %: 0.3 * 10 is not 3 in binary floating point; the rule still fires.
+  auto exact = make(p, 100);
+  check_in(exact, t0, range(0, 100));
+  report_each(exact, t0 + 1min, range(0, 7), wire::COMMITTED);
+  report_each(exact, t0 + 1min, range(7, 9), wire::FAILED);
+  EXPECT_EQ(exact.state(), rollout_state::running);
+  exact.report(t0 + 1min, 9, wire::FAILED);
+  EXPECT_EQ(exact.state(), rollout_state::aborted);
+}
+
+TEST(rollout, abort_rules_count_their_own_failure_type) {
+  rollout_policy p = plain_policy();
+  p.abort.rejected = abort_rule{0.2, 5};
+  auto c = make(p, 100);
+  check_in(c, t0, range(0, 100));
+  report_each(c, t0 + 1min, range(0, 10), wire::FAILED);  // 100 % failed, but no rule for that
+  EXPECT_EQ(c.state(), rollout_state::running);
+  report_each(c, t0 + 1min, range(10, 12), wire::REJECTED);  // 2 of 12: 17 %
+  EXPECT_EQ(c.state(), rollout_state::running);
+  c.report(t0 + 1min, 12, wire::REJECTED);  // 3 of 13: 23 %
+  EXPECT_EQ(c.state(), rollout_state::aborted);
+  EXPECT_EQ(c.history().back().why, transition_reason::abort_rejected);
+}
+
+TEST(rollout, abort_on_timed_out_devices) {
+  rollout_policy p = plain_policy();
+  p.abort.timed_out = abort_rule{0.5, 4};
+  auto c = make(p, 10);
+  check_in(c, t0, range(0, 4));
+  c.report(t0 + 1min, 0, wire::COMMITTED);
+  c.advance(t0 + 1h);  // three silent devices time out: 3 of 4
+  EXPECT_EQ(c.state(), rollout_state::aborted);
+  EXPECT_EQ(c.history().back().why, transition_reason::abort_timed_out);
+}
+
+TEST(rollout, abort_on_all_failure_types_together) {
+  rollout_policy p = plain_policy();
+  p.abort.any = abort_rule{0.5, 4};
+  auto c = make(p, 10);
+  check_in(c, t0, range(0, 10));
+  c.report(t0, 0, wire::COMMITTED);
+  c.report(t0, 1, wire::COMMITTED);
+  c.report(t0, 2, wire::FAILED);
+  EXPECT_EQ(c.state(), rollout_state::running);
+  c.report(t0, 3, wire::REJECTED);  // 2 of 4 failed in some way
+  EXPECT_EQ(c.state(), rollout_state::aborted);
+  EXPECT_EQ(c.history().back().why, transition_reason::abort_any);
+}
+
+TEST(rollout, device_timeout_counts_a_silent_device_and_frees_its_slot) {
+  rollout_policy p = plain_policy();
+  p.in_flight_limit = 1;
+  p.device_timeout = 1h;
+  auto c = make(p, 2);
+  EXPECT_TRUE(c.decide(t0, 0).offer);
+  EXPECT_EQ(c.decide(t0 + 1min, 1).refusal, offer_refusal::in_flight_full);
+  EXPECT_EQ(c.next_deadline(), t0 + 1h);
+  c.advance(t0 + 1h);
+  EXPECT_EQ(c.outcome_of(0), device_outcome::timed_out);
+  EXPECT_EQ(c.status().in_flight, 0u);
+  EXPECT_EQ(c.status().attempts.timed_out, 1u);
+  EXPECT_TRUE(c.decide(t0 + 1h, 1).offer);
+  // Progress reports do not extend the timeout.
+  EXPECT_EQ(c.report(t0 + 90min, 1, wire::DOWNLOADED), report_result::progress);
+  c.advance(t0 + 2h);
+  EXPECT_EQ(c.outcome_of(1), device_outcome::timed_out);
+}
+
+TEST(rollout, a_late_report_updates_the_device_but_not_the_attempt_count) {
+  rollout_policy p = plain_policy();
+  p.retries.timed_out = 3;
+  auto c = make(p, 1);
+  c.decide(t0, 0);
+  c.advance(t0 + 1h);
+  EXPECT_EQ(c.report(t0 + 2h, 0, wire::COMMITTED), report_result::late);
+  EXPECT_EQ(c.outcome_of(0), device_outcome::succeeded);
+  EXPECT_EQ(c.decide(t0 + 3h, 0).refusal, offer_refusal::already_updated);  // not offered again
+  EXPECT_EQ(c.status().attempts.timed_out, 1u);
+  EXPECT_EQ(c.status().attempts.succeeded, 0u);
+  EXPECT_EQ(c.state(), rollout_state::completed);
+}
+
+TEST(rollout, retries_by_failure_type) {
+  rollout_policy p = plain_policy();
+  p.retries = {/*failed=*/1, /*rejected=*/0, /*timed_out=*/2};
+  auto c = make(p, 3);
+  // Failed: one retry.
+  EXPECT_TRUE(c.decide(t0, 0).offer);
+  c.report(t0, 0, wire::FAILED);
+  EXPECT_TRUE(c.decide(t0 + 1min, 0).offer);
+  c.report(t0 + 1min, 0, wire::FAILED);
+  EXPECT_EQ(c.decide(t0 + 2min, 0).refusal, offer_refusal::retries_exhausted);
+  EXPECT_EQ(c.offers_to(0), 2u);
+  // Rejected: none.
+  EXPECT_TRUE(c.decide(t0 + 2min, 1).offer);
+  c.report(t0 + 2min, 1, wire::REJECTED);
+  EXPECT_EQ(c.decide(t0 + 3min, 1).refusal, offer_refusal::retries_exhausted);
+  // Timed out: two retries, each timed by its own deadline.
+  sim_time now = t0 + 4min;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    ASSERT_TRUE(c.decide(now, 2).offer) << attempt;
+    now += 1h;
+    c.advance(now);
+    ASSERT_EQ(c.outcome_of(2), device_outcome::timed_out);
+  }
+  EXPECT_EQ(c.decide(now, 2).refusal, offer_refusal::retries_exhausted);
+  EXPECT_EQ(c.status().attempts.timed_out, 3u);
+  EXPECT_EQ(c.state(), rollout_state::completed);  // every device done, none left to retry
+}
+
+TEST(rollout, a_success_on_retry_leaves_the_failure_counted) {
+  rollout_policy p = plain_policy();
+  p.retries.failed = 1;
+  auto c = make(p, 1);
+  c.decide(t0, 0);
+  c.report(t0, 0, wire::FAILED);
+  c.decide(t0 + 1min, 0);
+  c.report(t0 + 1min, 0, wire::COMMITTED);
+  const rollout_status s = c.status();
+  EXPECT_EQ(s.attempts.failed, 1u);
+  EXPECT_EQ(s.attempts.succeeded, 1u);
+  EXPECT_EQ(count(s, 0, device_outcome::failed), 0u);
+  EXPECT_EQ(count(s, 0, device_outcome::succeeded), 1u);
+}
+
+TEST(rollout, rollback_policy_by_count_requests_a_rollback_and_halts) {
+  rollout_policy p = plain_policy();
+  p.rollback.failed_devices = 3;
+  auto c = make(p, 100);
+  check_in(c, t0, range(0, 100));
+  report_each(c, t0 + 1min, range(0, 2), wire::FAILED);
+  report_each(c, t0 + 1min, range(2, 10), wire::REJECTED);  // rejected is not failed
+  EXPECT_EQ(c.state(), rollout_state::running);
+  EXPECT_FALSE(c.status().rollback.has_value());
+  c.report(t0 + 2min, 10, wire::ROLLED_BACK);
+  EXPECT_EQ(c.state(), rollout_state::rollback_requested);
+  const rollout_status s = c.status();
+  ASSERT_TRUE(s.rollback.has_value());
+  EXPECT_EQ(s.rollback->why, transition_reason::rollback_failed_devices);
+  EXPECT_EQ(s.rollback->failed_devices, 3u);
+  EXPECT_EQ(s.rollback->at, t0 + 2min);
+  EXPECT_EQ(c.decide(t0 + 3min, 50).refusal, offer_refusal::stopped);
+  EXPECT_EQ(c.resume(t0 + 3min), command_result::not_allowed);
+}
+
+TEST(rollout, rollback_policy_by_share_of_the_group) {
+  rollout_policy p = plain_policy();
+  p.rollback.failed_share = 0.1;
+  auto c = make(p, 50);
+  check_in(c, t0, range(0, 50));
+  report_each(c, t0 + 1min, range(0, 4), wire::FAILED);
+  EXPECT_EQ(c.state(), rollout_state::running);
+  c.report(t0 + 1min, 4, wire::FAILED);  // 5 of 50
+  EXPECT_EQ(c.state(), rollout_state::rollback_requested);
+  EXPECT_EQ(c.status().rollback->why, transition_reason::rollback_failed_share);
+  EXPECT_EQ(c.status().rollback->targeted_devices, 50u);
+}
+
+TEST(rollout, reports_it_cannot_count_are_answered_and_counted) {
+  auto c = make(plain_policy(), 2);
+  EXPECT_EQ(c.report(t0, 5, wire::COMMITTED), report_result::unknown_device);
+  EXPECT_EQ(c.report(t0, 0, wire::COMMITTED), report_result::not_offered);
+  c.decide(t0, 0);
+  EXPECT_EQ(c.report(t0, 0, wire::UPDATE_OUTCOME_UNSPECIFIED), report_result::unspecified);
+  EXPECT_EQ(c.report(t0, 0, wire::DEFERRED), report_result::progress);
+  EXPECT_EQ(c.report(t0, 0, wire::INSTALLED), report_result::progress);
+  EXPECT_EQ(c.outcome_of(0), device_outcome::in_flight);
+  EXPECT_EQ(c.report(t0, 0, wire::COMMITTED), report_result::counted);
+  EXPECT_EQ(c.report(t0, 0, wire::COMMITTED), report_result::already_final);
+  EXPECT_EQ(c.decide(t0, 9).refusal, offer_refusal::unknown_device);
+  const rollout_status s = c.status();
+  EXPECT_EQ(s.reports[static_cast<std::size_t>(report_result::already_final)], 1u);
+  EXPECT_EQ(s.attempts.succeeded, 1u);
+}
+
+}  // namespace
+}  // namespace fleet::cloud
