@@ -77,7 +77,9 @@ void core_state::boot(sim_time now) {
   metadata_ = load_metadata(*hw_.flash);
 
   // A trial image gets a bounded number of boots: the count goes down
-  // before it runs, so a crash loop exhausts it and the old image returns.
+  // before it runs, so resets that keep the trial from finishing (power
+  // losses, hangs) exhaust it and the old image returns. A crash or a failed
+  // health check rolls back at once (rollback_trial).
   if (metadata_.trial_pending()) {
     auto c = static_cast<component>(metadata_.trial_component);
     if (metadata_.trial_tries_left == 0) {
@@ -200,7 +202,7 @@ void core_state::on_software_event(sim_time now, const software_event& e) {
       ++stats_.app_crashes;
       note(record_kind::app_crashed, component::app);
       add_event({wall(now), wire::EVENT_APP_CRASH, {}, e.exit_status, e.signal,
-                      stages_[index_of(component::app)].version, {}});
+                 stages_[index_of(component::app)].version, {}});
       if (on_trial) {
         rollback_trial(now, "crashed during trial");
       } else {

@@ -122,7 +122,7 @@ void core_state::clear_volatile() {
   attestation_.reset();
   download_.reset();
   download_failures_ = 0;
-  os_deferral_started_us_ = -1;
+  os_deferral_started_ = never;
   boot_failures_ = 0;
 }
 

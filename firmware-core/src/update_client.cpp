@@ -196,15 +196,16 @@ void core_state::finish_download(sim_time now) {
   maybe_install(now);
 }
 
-// The application may put off an OS update, for os_deferral_max in total.
+// The application may put off an OS update, for os_deferral_max in total,
+// measured on monotonic time: a wrong or jumping wall clock cannot stretch it.
 void core_state::maybe_install(sim_time now) {
   if (!download_ || !download_->complete) return;
   const auto& target = download_->target;
   if (target.comp == component::os) {
     duration asked = hw_.runtime->os_update_deferral(now);
     if (asked.count() > 0) {
-      if (os_deferral_started_us_ < 0) os_deferral_started_us_ = wall(now);
-      duration used{wall(now) - os_deferral_started_us_};
+      if (os_deferral_started_ == never) os_deferral_started_ = now;
+      const duration used = now - os_deferral_started_;
       duration left = cfg_.timers.os_deferral_max - used;
       if (left.count() > 0) {
         arm(timer::os_deferral_end, now + std::min(asked, left));
