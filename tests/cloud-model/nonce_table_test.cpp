@@ -1,0 +1,79 @@
+#include "fleet/cloud/nonce_table.hpp"
+
+#include <gtest/gtest.h>
+
+namespace fleet::cloud {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr sim_time t0{0};
+
+nonce_limits small(std::uint32_t outstanding, std::uint8_t per_device, std::uint32_t tracked) {
+  nonce_limits l;
+  l.outstanding_max = outstanding;
+  l.per_device_max = per_device;
+  l.tracked_max = tracked;
+  l.devices_max = 100;
+  return l;
+}
+
+TEST(nonce_table, outstanding_bound_refuses_and_recovers_after_expiry) {
+  nonce_table table(small(3, 3, 10));
+  crypto::random_stream random(1, 0, "nonces");
+  for (device_index d = 0; d < 3; ++d) EXPECT_TRUE(table.issue(t0, d, random).ok());
+  EXPECT_EQ(table.issue(t0 + 1s, 3, random).refusal, nonce_refusal::outstanding_max);
+  EXPECT_EQ(table.next_deadline(), t0 + 5min);
+  EXPECT_EQ(table.issue(t0 + 5min - 1us, 3, random).refusal, nonce_refusal::outstanding_max);
+  EXPECT_TRUE(table.issue(t0 + 5min, 3, random).ok());
+  EXPECT_EQ(table.outstanding(), 1u);
+}
+
+TEST(nonce_table, per_device_bound_refuses_and_recovers_on_use) {
+  nonce_table table(small(10, 2, 10));
+  crypto::random_stream random(1, 0, "nonces");
+  const nonce first = table.issue(t0, 5, random).value;
+  EXPECT_TRUE(table.issue(t0, 5, random).ok());
+  EXPECT_EQ(table.issue(t0, 5, random).refusal, nonce_refusal::per_device_max);
+  EXPECT_TRUE(table.issue(t0, 6, random).ok());
+  EXPECT_EQ(table.consume(t0, 5, first), nonce_status::valid);
+  EXPECT_TRUE(table.issue(t0, 5, random).ok());
+}
+
+TEST(nonce_table, used_nonces_give_way_when_the_table_is_full) {
+  nonce_table table(small(2, 2, 2));
+  crypto::random_stream random(1, 0, "nonces");
+  const nonce a = table.issue(t0, 1, random).value;
+  EXPECT_TRUE(table.issue(t0, 2, random).ok());
+  EXPECT_EQ(table.consume(t0, 1, a), nonce_status::valid);
+  EXPECT_EQ(table.consume(t0, 1, a), nonce_status::reused);  // still kept to name it
+  EXPECT_TRUE(table.issue(t0, 3, random).ok());               // a was dropped for room
+  EXPECT_EQ(table.consume(t0, 1, a), nonce_status::unknown);
+  EXPECT_EQ(table.tracked(), 2u);
+  // Full of outstanding nonces: refused until they expire.
+  nonce_limits l = small(2, 2, 2);
+  nonce_table full(l);
+  EXPECT_TRUE(full.issue(t0, 1, random).ok());
+  EXPECT_TRUE(full.issue(t0, 2, random).ok());
+  EXPECT_FALSE(full.issue(t0, 3, random).ok());
+  EXPECT_TRUE(full.issue(t0 + 5min, 3, random).ok());
+}
+
+TEST(nonce_table, expired_nonces_are_named_then_forgotten) {
+  nonce_table table(small(10, 2, 10));
+  crypto::random_stream random(1, 0, "nonces");
+  const nonce n = table.issue(t0, 1, random).value;
+  EXPECT_EQ(table.consume(t0 + 5min, 1, n), nonce_status::expired);
+  EXPECT_EQ(table.outstanding_for(1), 0u);
+  table.expire(t0 + 10min);
+  EXPECT_EQ(table.tracked(), 0u);
+  EXPECT_EQ(table.consume(t0 + 10min, 1, n), nonce_status::unknown);
+}
+
+TEST(nonce_table, same_seed_same_nonces) {
+  nonce_table a(small(10, 2, 10)), b(small(10, 2, 10));
+  crypto::random_stream ra(9, 1, "nonces"), rb(9, 1, "nonces");
+  EXPECT_EQ(a.issue(t0, 1, ra).value, b.issue(t0, 1, rb).value);
+}
+
+}  // namespace
+}  // namespace fleet::cloud
