@@ -10,8 +10,9 @@ device_world::device_world(world_options options)
       config_(keys_.make_device_config(default_product, options_.hardware_revision,
                                        options_.trusted_image_keys)),
       cloud_(keys_, cloud_options{default_epoch_us, options_.seed}),
-      factory_(factory_images(keys_)) {
+      factory_(options_.factory.empty() ? factory_images(keys_) : options_.factory) {
   config_.guardian = options_.guardian;
+  if (options_.rom) config_.rom_keys = *options_.rom;
   device::device_spec spec;
   spec.run_seed = options_.seed;
   spec.device_index = 0;
@@ -92,7 +93,8 @@ void device_world::step(fw::sim_time at) {
     take(scratch_);
     return;
   }
-  for (auto& reply : cloud_.handle(at, m.bytes)) {
+  cloud_endpoint& cloud = options_.endpoint != nullptr ? *options_.endpoint : cloud_;
+  for (auto& reply : cloud.handle(at, m.bytes)) {
     if (tamper_to_device) tamper_to_device(reply);
     sent_to_device_.push_back(reply);
     link_.push_back({at + options_.latency, true, std::move(reply)});

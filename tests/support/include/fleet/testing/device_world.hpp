@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "fleet/device/chunk_store.hpp"
 #include "fleet/device/simulated_device.hpp"
 #include "fleet/fw/config.hpp"
+#include "fleet/testing/cloud_endpoint.hpp"
 #include "fleet/testing/images.hpp"
 #include "fleet/testing/test_cloud.hpp"
 #include "fleet/testing/test_keys.hpp"
@@ -30,6 +32,13 @@ struct world_options {
   fw::duration latency = std::chrono::milliseconds(40);
   std::vector<std::uint32_t> trusted_image_keys = {1};
   bool guardian = false;
+  /// The cloud the device talks to; null: the world's own test_cloud. Not
+  /// owned; it must outlive the world (e.g. a service_endpoint).
+  cloud_endpoint* endpoint = nullptr;
+  /// ROM keys instead of the test keys' (a service signs with its own keys).
+  std::optional<fw::rom> rom;
+  /// Factory images instead of factory_images(keys) (e.g. signed by the service).
+  std::vector<wire::built_image> factory;
 };
 
 /// A message on the simulated link.

@@ -26,6 +26,7 @@
 #include "fleet/crypto/crypto.hpp"
 #include "fleet/crypto/random_stream.hpp"
 #include "fleet/fw/types.hpp"
+#include "fleet/testing/cloud_endpoint.hpp"
 #include "fleet/testing/images.hpp"
 #include "fleet/testing/test_keys.hpp"
 #include "fleet/wire/image.hpp"
@@ -136,7 +137,7 @@ struct cloud_options {
   std::uint32_t active_ca = 1;
 };
 
-class test_cloud {
+class test_cloud : public cloud_endpoint {
  public:
   static constexpr std::size_t nonces_max = 4096;  ///< unanswered challenges, all devices
 
@@ -160,7 +161,7 @@ class test_cloud {
 
   /// Handles one serialized request envelope; returns the serialized replies
   /// (one, or none when offline, unreadable or dropped).
-  std::vector<std::string> handle(fw::sim_time now, std::string_view request);
+  std::vector<std::string> handle(fw::sim_time now, std::string_view request) override;
 
   /// Attack hook, a compromised or buggy service: edits every reply before
   /// it is MAC'd, so the device must catch it with signatures and checks.

@@ -1,0 +1,256 @@
+#pragma once
+// The security service: the units of cloud-model put together behind the
+// device protocol (proto/device.proto) and the operator API (C++ methods,
+// the future gRPC surface).
+//
+// Pure like the units: every entry point takes `now` (simulated time);
+// randomness comes only from streams derived from the seed given at
+// construction; no clock, no IO, no threads. next_deadline()/advance() drive
+// the CA rollover, rollout timeouts and nonce expiry.
+//
+// Sharding: per-device state (sessions, nonces, quarantine, telemetry) lives
+// in `shard_count` device shards, a device's shard chosen by a hash of its
+// ID. Randomness a device's requests consume comes from a stream derived from
+// (seed, device index, draw number), never from a shard's stream, so the same
+// requests give the same reply bytes whatever the shard count. Registry, CA,
+// images, deployments and the global rate budget are shared service state.
+//
+// Time: the CA and the firmware speak wall-clock microseconds in
+// certificates (the device checks validity on its wall clock), so the service
+// hands the CA `wall_clock_at_zero + now`.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "device.pb.h"
+#include "fleet/cloud/attestation_verifier.hpp"
+#include "fleet/cloud/certificate_authority.hpp"
+#include "fleet/cloud/image_service.hpp"
+#include "fleet/cloud/rate_limiter.hpp"
+#include "fleet/cloud/registry.hpp"
+#include "fleet/cloud/rollout_controller.hpp"
+#include "fleet/cloud/rollout_policy.hpp"
+#include "fleet/cloud/session_table.hpp"
+#include "fleet/cloud/telemetry_store.hpp"
+#include "fleet/cloud/update_eligibility.hpp"
+#include "fleet/crypto/crypto.hpp"
+
+namespace fleet::cloud {
+
+inline constexpr std::size_t shards_max = 256;
+inline constexpr std::size_t deployments_max = 10'000;
+inline constexpr std::size_t deployment_images_max = wire::offer_manifests_max;
+
+struct service_settings {
+  std::uint64_t seed = 1;
+  std::uint32_t shard_count = 1;  ///< in [1, shards_max]
+  /// UTC microseconds at simulated time zero (certificates carry wall time).
+  std::chrono::microseconds wall_clock_at_zero{0};
+  ca_settings ca;
+  registry_limits registry;
+  image_service_limits images;
+  rate_limits rates;
+  session_limits sessions;
+  attestation_limits attestation;
+  telemetry_limits telemetry;
+};
+
+// ------------------------------------------------------------ operator API
+
+/// How an operator call was refused, mapped later onto gRPC statuses.
+enum class op_status : std::uint8_t {
+  ok,
+  invalid_argument,     ///< the request itself is wrong (name, size, policy)
+  not_found,            ///< a tenant, product, group, device, image or deployment that does not exist
+  failed_precondition,  ///< valid, but not in the current state (already final, other tenant)
+  resource_exhausted,   ///< a limit is reached (too many IDs, store full)
+};
+const char* name_of(op_status s);
+
+/// An operator answer: a value, or a status with what is wrong.
+template <class T>
+struct op_result {
+  op_status status = op_status::ok;
+  std::string message;
+  T value{};
+  bool ok() const { return status == op_status::ok; }
+};
+
+using deployment_id = std::uint32_t;
+
+struct deployment_spec {
+  group_id group = 0;
+  std::vector<crypto::digest> images;  ///< at most deployment_images_max, one per component
+  rollout_policy policy;
+  std::string name;
+};
+
+struct deployment_created {
+  deployment_id id = 0;
+  std::uint32_t devices = 0;  ///< targeted at creation
+  std::vector<policy_error> errors;  ///< when refused as invalid_argument: every problem found
+};
+
+/// What `show_device` says about one device.
+struct device_view {
+  device_index index = 0;
+  device_record record;
+  device_telemetry telemetry;
+  bool quarantined = false;
+  bool blocked = false;  ///< flagged as cloned: refused until the operator unblocks it
+  bool session_live = false;
+  std::uint32_t shard = 0;
+};
+
+// -------------------------------------------------------------- counters
+
+struct service_counters {
+  std::uint64_t requests = 0;
+  std::uint64_t ignored = 0;         ///< oversized or unparseable: no reply
+  std::uint64_t invalid = 0;         ///< answered ERROR_INVALID
+  std::uint64_t rate_limited = 0;    ///< answered ERROR_RATE_LIMITED (rate limiter or nonce table)
+  std::uint64_t unauthenticated = 0;
+  std::uint64_t attestation_failed = 0;
+  std::uint64_t not_found = 0;
+  std::uint64_t certificates_issued = 0;
+  std::uint64_t certificate_checks_refused = 0;  ///< presented certificates refused
+  std::uint64_t clones_flagged = 0;
+  std::uint64_t revocations = 0;
+  std::uint64_t blocked_refused = 0;  ///< requests of a blocked identity
+  std::uint64_t update_checks = 0;
+  std::uint64_t offers = 0;           ///< update offers with at least one manifest
+  std::uint64_t chunks_served = 0;
+  std::uint64_t update_results = 0;
+  std::uint64_t telemetry_batches = 0;
+};
+
+class device_shard;
+
+class security_service {
+ public:
+  /// `service_root` vouches for the tenant CAs (device ROMs hold its public key).
+  security_service(const crypto::signing_key_pair& service_root, service_settings settings = {});
+  ~security_service();
+  security_service(const security_service&) = delete;
+  security_service& operator=(const security_service&) = delete;
+
+  // ---- device API
+  /// One serialized request Envelope from `source` (a network location);
+  /// returns the serialized replies: one, or none for unreadable input.
+  std::vector<std::string> handle(sim_time now, std::string_view request_bytes, source_id source);
+
+  // ---- operator API
+  op_result<tenant_id> create_tenant(std::string_view name);
+  /// Creates the product and its five default groups.
+  op_result<product_id> create_product(tenant_id tenant, std::string_view name);
+  op_result<group_id> default_group_of(product_id product, default_group which) const;
+  /// Claims up to claim_ids_max devices (hex IDs); one result per ID.
+  op_result<std::vector<claim_result>> claim_devices(tenant_id tenant, const std::vector<std::string>& hex_ids);
+  op_result<device_index> move_device(std::string_view hex_id, group_id group);
+  /// The manufacturer's record of a device key. Takes effect in the registry
+  /// when the device is claimed (now or later).
+  op_result<crypto::device_id> register_device_key(const crypto::public_key& key);
+  op_result<device_page> list_devices(tenant_id tenant, std::uint32_t from, std::size_t limit) const;
+  op_result<device_view> show_device(std::string_view hex_id) const;
+  /// Lets a device flagged as cloned attest again (after the operator dealt with it).
+  op_result<bool> unblock_device(std::string_view hex_id);
+  /// Uploads, signs and stores an image; its measurement becomes known good
+  /// for its product. Its Retail release time is `now`.
+  op_result<crypto::digest> upload_image(sim_time now, const wire::image_spec& spec, const std::string& content);
+  op_result<deployment_created> create_deployment(sim_time now, const deployment_spec& spec);
+  op_result<rollout_status> deployment_status(deployment_id id) const;
+  op_result<rollout_state> pause(sim_time now, deployment_id id);
+  op_result<rollout_state> resume(sim_time now, deployment_id id);
+  op_result<rollout_state> halt(sim_time now, deployment_id id);
+  /// Error reports and telemetry of a tenant (or one of its devices) as CSV.
+  op_result<std::string> export_error_reports(sim_time now, tenant_id tenant,
+                                              std::optional<std::string> hex_id = std::nullopt) const;
+  op_result<std::uint32_t> rotate_image_signing_key(sim_time now);
+
+  // ---- time
+  sim_time next_deadline() const;
+  void advance(sim_time now);
+
+  // ---- inspection
+  const service_counters& counters() const { return counters_; }
+  const registry& devices() const { return registry_; }
+  certificate_authority& ca() { return ca_; }
+  const image_service& images() const { return images_; }
+  const rate_limiter& rates() const { return rates_; }
+  std::vector<trusted_image_key> trusted_image_keys() const { return images_.trusted_keys(); }
+  std::uint32_t shard_count() const { return static_cast<std::uint32_t>(shards_.size()); }
+  /// The shard of a device ID (hash of the ID).
+  std::uint32_t shard_of(const crypto::device_id& id) const;
+  /// Summed over the shards.
+  attestation_counters attestation_totals() const;
+  session_counters session_totals() const;
+  std::size_t deployments() const { return deployments_.size(); }
+  sim_time wall(sim_time now) const { return now + settings_.wall_clock_at_zero; }
+
+ private:
+  struct deployment {
+    std::string name;
+    group_id group = 0;
+    std::vector<crypto::digest> images;
+    std::unique_ptr<rollout_controller> controller;
+    std::unordered_map<device_index, device_index> members;  ///< registry index -> rollout index
+  };
+  struct image_meta {
+    sim_time released_at{0};
+  };
+  /// The request being answered: the reply is sealed when `sealed`.
+  struct context {
+    sim_time now{0};
+    source_id source = 0;
+    const wire::Envelope* request = nullptr;
+    wire::Envelope* reply = nullptr;
+    device_shard* shard = nullptr;
+    crypto::device_id id{};
+    std::optional<device_index> device;
+    bool sealed = false;
+  };
+
+  // service_device_api.cpp
+  void dispatch(context& c);
+  void on_challenge(context& c);
+  void on_evidence(context& c);
+  bool authenticate(context& c);
+  void on_update_check(context& c);
+  void on_chunk_request(context& c);
+  void on_update_result(context& c);
+  void on_telemetry(context& c);
+  void error(context& c, wire::ErrorCode code, std::string detail, duration retry_after = duration{0});
+  void handle_clones(sim_time now, device_shard& shard);
+  crypto::random_stream device_stream(device_index device);
+  bool blocked(device_index device) const;
+  // service_updates.cpp
+  bool applies(const stored_image& image, const wire::UpdateCheck& check) const;
+  std::optional<deployment*> deployment_of(device_index device, const crypto::digest& image);
+  std::optional<device_index> member(deployment& d, sim_time now, device_index device);
+
+  std::optional<registered_device> lookup(const crypto::device_id& id) const;
+  device_shard& shard_for(const crypto::device_id& id);
+  std::optional<device_index> find_hex(std::string_view hex_id) const;
+
+  service_settings settings_;
+  registry registry_;
+  certificate_authority ca_;
+  image_service images_;
+  rate_limiter rates_;
+  std::vector<std::unique_ptr<device_shard>> shards_;
+  std::map<crypto::digest, image_meta> image_meta_;
+  std::map<crypto::device_id, crypto::public_key> manufacturer_keys_;
+  std::vector<std::uint64_t> draws_;      ///< random draws per device index
+  std::vector<std::uint8_t> blocked_;     ///< by device index: flagged as cloned
+  std::vector<deployment> deployments_;   ///< by id - 1
+  service_counters counters_;
+};
+
+}  // namespace fleet::cloud

@@ -1,0 +1,260 @@
+// The device side of the security service: the protocol of device.proto.
+#include <cstring>
+
+#include "check.hpp"
+#include "device_shard.hpp"
+#include "fleet/cloud/security_service.hpp"
+#include "fleet/wire/envelope.hpp"
+#include "fleet/wire/limits.hpp"
+#include "fleet/wire/version.hpp"
+
+namespace fleet::cloud {
+namespace {
+
+bool is_session_request(wire::Envelope::BodyCase body) {
+  switch (body) {
+    case wire::Envelope::kUpdateCheck:
+    case wire::Envelope::kChunkRequest:
+    case wire::Envelope::kUpdateResult:
+    case wire::Envelope::kTelemetry: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+std::uint32_t security_service::shard_of(const crypto::device_id& id) const {
+  std::uint64_t h = 0;
+  std::memcpy(&h, id.data(), sizeof h);  // SHA-512 output: any 8 bytes are uniform
+  return static_cast<std::uint32_t>(h % shards_.size());
+}
+
+device_shard& security_service::shard_for(const crypto::device_id& id) { return *shards_[shard_of(id)]; }
+
+std::optional<registered_device> security_service::lookup(const crypto::device_id& id) const {
+  const auto index = registry_.find(id);
+  if (!index) return std::nullopt;
+  const device_record* rec = registry_.device(*index);
+  if (rec == nullptr || !rec->key_registered) return std::nullopt;
+  std::string_view product;
+  if (const group_info* g = registry_.group(rec->group)) {
+    if (const product_info* p = registry_.product(g->product)) product = p->name;
+  }
+  return registered_device{*index, rec->public_key, product};
+}
+
+crypto::random_stream security_service::device_stream(device_index device) {
+  if (device >= draws_.size()) draws_.resize(static_cast<std::size_t>(device) + 1, 0);
+  const std::uint64_t entity = (static_cast<std::uint64_t>(device) << 32) | (draws_[device]++ & 0xffff'ffffu);
+  return crypto::random_stream(settings_.seed, entity, "service-device");
+}
+
+void security_service::error(context& c, wire::ErrorCode code, std::string detail, duration retry_after) {
+  switch (code) {
+    case wire::ERROR_INVALID: ++counters_.invalid; break;
+    case wire::ERROR_RATE_LIMITED: ++counters_.rate_limited; break;
+    case wire::ERROR_UNAUTHENTICATED: ++counters_.unauthenticated; break;
+    case wire::ERROR_ATTESTATION_FAILED: ++counters_.attestation_failed; break;
+    case wire::ERROR_NOT_FOUND: ++counters_.not_found; break;
+    default: break;
+  }
+  wire::Error* e = c.reply->mutable_error();
+  e->set_code(code);
+  e->set_detail(std::move(detail));
+  e->set_retry_after_us(retry_after.count());
+}
+
+std::vector<std::string> security_service::handle(sim_time now, std::string_view request_bytes, source_id source) {
+  ++counters_.requests;
+  wire::Envelope request;
+  if (request_bytes.size() > wire::envelope_bytes_max ||
+      !request.ParseFromArray(request_bytes.data(), static_cast<int>(request_bytes.size()))) {
+    ++counters_.ignored;
+    return {};
+  }
+  wire::Envelope reply;
+  reply.set_device_id(request.device_id());
+  reply.set_sequence(request.sequence());
+  context c;
+  c.now = now;
+  c.source = source;
+  c.request = &request;
+  c.reply = &reply;
+
+  crypto::device_id& id = c.id;
+  const auto body = request.body_case();
+  const traffic kind = body == wire::Envelope::kChallengeRequest || body == wire::Envelope::kEvidence
+                           ? traffic::attestation
+                           : traffic::other;
+  if (!crypto::to_array(request.device_id(), id)) {
+    // Counted against the global budget only: there is no device to charge.
+    const rate_decision d = rates_.admit(now, std::nullopt, kind);
+    if (!d.ok()) {
+      error(c, wire::ERROR_RATE_LIMITED, name_of(d.refusal), d.retry_after);
+    } else {
+      error(c, wire::ERROR_INVALID, "device_id must be 64 bytes");
+    }
+  } else {
+    c.device = registry_.find(id);
+    // An unknown ID cannot attest: its challenges are charged to the "other"
+    // pool, so a flood of made-up IDs cannot drain the attestation share.
+    const rate_decision d = rates_.admit(now, c.device, c.device ? kind : traffic::other);
+    if (!d.ok()) {
+      error(c, wire::ERROR_RATE_LIMITED, std::string("rate limited: ") + name_of(d.refusal), d.retry_after);
+    } else {
+      c.shard = &shard_for(id);
+      dispatch(c);
+    }
+  }
+  if (c.sealed) c.shard->sessions().seal(reply, *c.device);
+  return {wire::serialize(reply)};
+}
+
+void security_service::dispatch(context& c) {
+  const auto body = c.request->body_case();
+  if (body == wire::Envelope::kChallengeRequest) return on_challenge(c);
+  if (body == wire::Envelope::kEvidence) return on_evidence(c);
+  if (!is_session_request(body)) return error(c, wire::ERROR_INVALID, "not a device request");
+  if (!authenticate(c)) return;
+  switch (body) {
+    case wire::Envelope::kUpdateCheck: return on_update_check(c);
+    case wire::Envelope::kChunkRequest: return on_chunk_request(c);
+    case wire::Envelope::kUpdateResult: return on_update_result(c);
+    case wire::Envelope::kTelemetry: return on_telemetry(c);
+    default: return error(c, wire::ERROR_INVALID, "not a device request");
+  }
+}
+
+bool security_service::blocked(device_index device) const {
+  return device < blocked_.size() && blocked_[device] != 0;
+}
+
+void security_service::on_challenge(context& c) {
+  if (!c.device || !lookup(c.id)) return error(c, wire::ERROR_NOT_FOUND, "unknown_device");
+  if (blocked(*c.device)) return error(c, wire::ERROR_ATTESTATION_FAILED, "identity blocked: flagged as cloned");
+  crypto::random_stream random = device_stream(*c.device);
+  const challenge_result r = c.shard->verifier().challenge(c.now, *c.request, random);
+  switch (r.refusal) {
+    case challenge_refusal::none: break;
+    case challenge_refusal::malformed: return error(c, wire::ERROR_INVALID, name_of(r.refusal));
+    case challenge_refusal::unknown_device: return error(c, wire::ERROR_NOT_FOUND, name_of(r.refusal));
+    default:
+      return error(c, wire::ERROR_RATE_LIMITED, name_of(r.refusal), settings_.attestation.nonces.lifetime);
+  }
+  c.reply->mutable_challenge()->set_nonce(std::string(reinterpret_cast<const char*>(r.value.data()), r.value.size()));
+}
+
+void security_service::on_evidence(context& c) {
+  device_shard& shard = *c.shard;
+  const attestation_result r = shard.verifier().verify(c.now, *c.request, c.source);
+  handle_clones(c.now, shard);
+  if (!r.ok()) {
+    // Only a failure behind a valid signature says something about the device.
+    if (quarantines(r.outcome)) registry_.record_attestation(c.now, r.facts.device, false);
+    return error(c, wire::ERROR_ATTESTATION_FAILED, name_of(r.outcome));
+  }
+  const device_index device = r.facts.device;
+  if (blocked(device)) {
+    return error(c, wire::ERROR_ATTESTATION_FAILED, "identity blocked: flagged as cloned");
+  }
+  const device_record* rec = registry_.device(device);
+  const tenant_info* tenant = rec == nullptr ? nullptr : registry_.tenant(rec->tenant);
+  FLEET_CLOUD_CHECK(tenant != nullptr, "attested device without a tenant");
+
+  crypto::random_stream random = device_stream(device);
+  const sim_time expires = c.now + settings_.ca.certificate_lifetime;
+  const opened_session session = shard.sessions().open(c.now, device, c.source, r.facts.session_public_key,
+                                                       expires, c.request->sequence(), random);
+  if (!session.ok()) {
+    if (session.refusal == open_refusal::sessions_max) {
+      return error(c, wire::ERROR_RATE_LIMITED, name_of(session.refusal), std::chrono::minutes(1));
+    }
+    return error(c, wire::ERROR_ATTESTATION_FAILED, name_of(session.refusal));
+  }
+  issued_certificate issued = ca_.issue(wall(c.now), tenant->name, rec->id, r.facts.device_key,
+                                        crypto::as_view(r.facts.evidence_digest));
+  if (!issued.ok()) {
+    shard.sessions().end(device);
+    return error(c, wire::ERROR_UNAVAILABLE, name_of(issued.refusal));
+  }
+  registry_.record_attestation(c.now, device, true);
+  ++counters_.certificates_issued;
+  wire::CertificateIssued* out = c.reply->mutable_certificate_issued();
+  *out->mutable_certificate() = std::move(issued.certificate);
+  *out->mutable_issuer() = std::move(issued.issuer);
+  out->set_session_public_key(crypto::to_string(session.service_public_key));
+  out->set_session_id(session.id);
+}
+
+void security_service::handle_clones(sim_time now, device_shard& shard) {
+  for (const clone_flag& f : shard.sessions().clones().take()) {
+    ++counters_.clones_flagged;
+    if (f.device >= blocked_.size()) blocked_.resize(static_cast<std::size_t>(f.device) + 1, 0);
+    blocked_[f.device] = 1;
+    shard.sessions().end(f.device);
+    const revoke_result rr = ca_.revoke_device(wall(now), f.id);
+    if (rr == revoke_result::revoked || rr == revoke_result::already_revoked) ++counters_.revocations;
+  }
+}
+
+bool security_service::authenticate(context& c) {
+  const wire::Envelope& req = *c.request;
+  if (req.session_id() == 0 && req.has_certificate()) {
+    // A client presenting its certificate instead of a session (gRPC clients
+    // over TLS): CA signature, validity, revocation; no MAC, so replies are plain.
+    const certificate_check check = ca_.check(wall(c.now), req.certificate());
+    if (check.status != certificate_status::ok) {
+      ++counters_.certificate_checks_refused;
+      error(c, wire::ERROR_UNAUTHENTICATED, std::string("certificate ") + name_of(check.status));
+      return false;
+    }
+    if (check.certificate.device_id() != req.device_id()) {
+      ++counters_.certificate_checks_refused;
+      error(c, wire::ERROR_UNAUTHENTICATED, "certificate names another device");
+      return false;
+    }
+    if (!c.device || !lookup(c.id)) {
+      error(c, wire::ERROR_UNAUTHENTICATED, "unknown device");
+      return false;
+    }
+    if (blocked(*c.device)) {
+      ++counters_.blocked_refused;
+      error(c, wire::ERROR_UNAUTHENTICATED, "identity blocked: flagged as cloned");
+      return false;
+    }
+    return true;
+  }
+  const auth_result r = c.shard->sessions().authenticate(c.now, req, c.source);
+  handle_clones(c.now, *c.shard);
+  if (!r.ok()) {
+    error(c, wire::ERROR_UNAUTHENTICATED, name_of(r.failure));
+    return false;
+  }
+  c.device = r.device;
+  c.sealed = true;
+  return true;
+}
+
+void security_service::on_chunk_request(context& c) {
+  const wire::ChunkRequest& req = c.request->chunk_request();
+  crypto::digest image{};
+  if (!crypto::to_array(req.image_digest(), image)) return error(c, wire::ERROR_INVALID, "image_digest must be 32 bytes");
+  const std::string* data = images_.chunk(image, req.index());
+  if (data == nullptr) {
+    return error(c, wire::ERROR_NOT_FOUND, images_.find(image) == nullptr ? "unknown image" : "no such chunk");
+  }
+  wire::Chunk* chunk = c.reply->mutable_chunk();
+  chunk->set_image_digest(req.image_digest());
+  chunk->set_index(req.index());
+  chunk->set_data(*data);
+  ++counters_.chunks_served;
+}
+
+void security_service::on_telemetry(context& c) {
+  const ingest_result r = c.shard->telemetry().ingest(c.now, *c.device, c.request->telemetry());
+  if (!r.ok()) return error(c, wire::ERROR_INVALID, name_of(r.refusal));
+  ++counters_.telemetry_batches;
+  c.reply->mutable_telemetry_ack()->set_acked_through(r.acked_through);
+}
+
+}  // namespace fleet::cloud

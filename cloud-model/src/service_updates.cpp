@@ -1,0 +1,128 @@
+// Update checks and results: which deployment offers what to a device, and
+// where its outcome reports go.
+#include <algorithm>
+
+#include "device_shard.hpp"
+#include "fleet/cloud/security_service.hpp"
+#include "fleet/wire/limits.hpp"
+#include "fleet/wire/version.hpp"
+
+namespace fleet::cloud {
+namespace {
+
+bool final_state(rollout_state s) {
+  return s == rollout_state::halted || s == rollout_state::aborted || s == rollout_state::rollback_requested;
+}
+
+image_kind kind_of(wire::Component c) { return c == wire::APP ? image_kind::application : image_kind::system; }
+
+}  // namespace
+
+bool security_service::applies(const stored_image& image, const wire::UpdateCheck& check) const {
+  const wire::Manifest& m = image.manifest;
+  if (m.product() != check.product()) return false;
+  if (m.hardware_revisions_size() > 0 &&
+      std::find(m.hardware_revisions().begin(), m.hardware_revisions().end(), check.hardware_revision()) ==
+          m.hardware_revisions().end()) {
+    return false;
+  }
+  const auto offered = wire::parse_version(m.version());
+  if (!offered) return false;
+  for (const auto& installed : check.installed()) {
+    if (installed.component() != m.component()) continue;
+    const auto have = wire::parse_version(installed.version());
+    return have && *offered > *have;
+  }
+  return true;  // not installed at all (an OS running without its app): the image fixes that
+}
+
+std::optional<device_index> security_service::member(deployment& d, sim_time now, device_index device) {
+  if (auto it = d.members.find(device); it != d.members.end()) return it->second;
+  const device_record* rec = registry_.device(device);
+  if (rec == nullptr || rec->group != d.group) return std::nullopt;
+  // A late joiner: moved into the group (or claimed) after the deployment was made.
+  const auto index = d.controller->add_device(now);
+  if (index) d.members.emplace(device, *index);
+  return index;
+}
+
+void security_service::on_update_check(context& c) {
+  ++counters_.update_checks;
+  const wire::UpdateCheck& check = c.request->update_check();
+  if (check.installed_size() > static_cast<int>(rollback_counters_max)) {
+    return error(c, wire::ERROR_INVALID, "too many installed components");
+  }
+  for (const auto& installed : check.installed()) {
+    if (installed.version().size() > wire::name_bytes_max || !wire::parse_version(installed.version())) {
+      return error(c, wire::ERROR_INVALID, "unparseable installed version");
+    }
+    if (installed.component() == wire::OS) {
+      registry_.record_update_request(c.now, *c.device, *wire::parse_version(installed.version()));
+    }
+  }
+  const device_record* rec = registry_.device(*c.device);
+  const group_info* group = rec == nullptr ? nullptr : registry_.group(rec->group);
+  wire::UpdateOffer* offer = c.reply->mutable_update_offer();
+  if (group == nullptr) return;  // claimed, in no group: nothing targets it
+  std::vector<wire::Component> offered;
+  for (deployment& d : deployments_) {
+    if (d.group != rec->group || final_state(d.controller->state())) continue;
+    std::vector<const stored_image*> wanted;
+    for (const crypto::digest& id : d.images) {
+      const stored_image* image = images_.find(id);
+      if (image == nullptr || !applies(*image, check)) continue;
+      if (std::find(offered.begin(), offered.end(), image->manifest.component()) != offered.end()) continue;
+      const auto meta = image_meta_.find(id);
+      const sim_time released = meta == image_meta_.end() ? sim_time{0} : meta->second.released_at;
+      if (eligible(group->policy, kind_of(image->manifest.component()), group->feed, c.now, released) !=
+          eligibility::eligible) {
+        continue;
+      }
+      wanted.push_back(image);
+    }
+    if (wanted.empty()) continue;
+    const auto index = member(d, c.now, *c.device);
+    if (!index) continue;
+    if (!d.controller->decide(c.now, *index).offer) continue;
+    for (const stored_image* image : wanted) {
+      if (offer->manifests_size() >= static_cast<int>(wire::offer_manifests_max)) break;
+      *offer->add_manifests() = image->signed_manifest;
+      offered.push_back(image->manifest.component());
+    }
+  }
+  if (offer->manifests_size() > 0) ++counters_.offers;
+}
+
+void security_service::on_update_result(context& c) {
+  const wire::UpdateResult& r = c.request->update_result();
+  if (r.reason().size() > wire::reason_bytes_max || r.version().size() > wire::name_bytes_max) {
+    return error(c, wire::ERROR_INVALID, "update result past limits");
+  }
+  ++counters_.update_results;
+  crypto::digest image{};
+  if (crypto::to_array(r.image_digest(), image)) {
+    const device_record* rec = registry_.device(*c.device);
+    for (deployment& d : deployments_) {
+      if (rec == nullptr || d.group != rec->group) continue;
+      if (std::find(d.images.begin(), d.images.end(), image) == d.images.end()) continue;
+      if (const auto index = member(d, c.now, *c.device)) d.controller->report(c.now, *index, r.outcome());
+    }
+  }
+  c.reply->mutable_ack();
+}
+
+sim_time security_service::next_deadline() const {
+  sim_time next = never;
+  const sim_time ca = ca_.next_deadline();
+  if (ca != never) next = std::min(next, ca - settings_.wall_clock_at_zero);
+  for (const deployment& d : deployments_) next = std::min(next, d.controller->next_deadline());
+  // Nonces expire lazily at the verifier's next call: nothing to drive here.
+  return next;
+}
+
+void security_service::advance(sim_time now) {
+  ca_.advance(wall(now));
+  for (deployment& d : deployments_) d.controller->advance(now);
+}
+
+}  // namespace fleet::cloud

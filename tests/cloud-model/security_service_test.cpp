@@ -1,0 +1,442 @@
+// The security service against the REAL firmware core (device_world over a
+// service_endpoint): lifecycle, staged rollout, bad build and abort, and each
+// cloud-side defence of the attack table.
+#include "fleet/cloud/security_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "fleet/testing/device_world.hpp"
+#include "fleet/testing/service_endpoint.hpp"
+#include "fleet/wire/envelope.hpp"
+
+namespace fleet::cloud {
+namespace {
+
+using namespace std::chrono_literals;
+using fleet::testing::device_world;
+using fleet::testing::service_endpoint;
+
+service_settings default_settings(std::uint32_t shards = 1) {
+  service_settings s;
+  s.seed = 7;
+  s.shard_count = shards;
+  s.wall_clock_at_zero = std::chrono::microseconds(testing::default_epoch_us);
+  return s;
+}
+
+/// A service with tenant "contoso", product "thermostat" and the factory
+/// images uploaded; devices enrolled into its Production group.
+struct service_fixture {
+  explicit service_fixture(service_settings settings = default_settings())
+      : service(keys.service_root, settings) {
+    tenant = service.create_tenant("contoso").value;
+    product = service.create_product(tenant, testing::default_product).value;
+    production = service.default_group_of(product, cloud::default_group::production).value;
+    factory = testing::upload_factory_images(service, keys);
+  }
+
+  std::unique_ptr<device_world> make_world(testing::cloud_endpoint& endpoint, std::uint64_t seed = 1) {
+    testing::world_options o;
+    o.seed = seed;
+    o.endpoint = &endpoint;
+    o.rom = testing::service_rom(service, keys.service_root.public_key_bytes);
+    o.factory = factory;
+    auto w = std::make_unique<device_world>(o);
+    enroll(w->device().secure_element().device_public_key());
+    return w;
+  }
+
+  std::string enroll(const crypto::public_key& key) {
+    const auto id = service.register_device_key(key);
+    EXPECT_TRUE(id.ok());
+    const std::string hex = crypto::to_hex(crypto::as_view(id.value));
+    const auto claimed = service.claim_devices(tenant, {hex});
+    EXPECT_TRUE(claimed.ok());
+    EXPECT_TRUE(service.move_device(hex, production).ok());
+    return hex;
+  }
+
+  wire::built_image upload_app(sim_time now, const std::string& version) {
+    const auto spec = testing::image_spec_for(wire::APP, version);
+    const auto image = testing::make_image(keys, spec, testing::factory_image_bytes(wire::APP));
+    const auto r = service.upload_image(now, spec, testing::image_content(image));
+    EXPECT_TRUE(r.ok()) << r.message;
+    return testing::built_from(*service.images().find(r.value));
+  }
+
+  deployment_id deploy(sim_time now, const wire::built_image& image, rollout_policy policy) {
+    deployment_spec spec;
+    spec.group = production;
+    spec.images = {image.image_digest};
+    spec.policy = std::move(policy);
+    spec.name = "v" + image.manifest.version();
+    const auto r = service.create_deployment(now, spec);
+    EXPECT_TRUE(r.ok()) << r.message;
+    return r.value.id;
+  }
+
+  testing::test_keys keys{1};
+  security_service service;
+  tenant_id tenant = 0;
+  product_id product = 0;
+  group_id production = 0;
+  std::vector<wire::built_image> factory;
+};
+
+rollout_policy staged_policy(sim_time now) {
+  rollout_policy p;
+  p.start_at = now;
+  p.waves = wave_plan::by_percent({50, 100});
+  p.gate.success_threshold = 0.5;
+  return p;
+}
+
+bool attested(const device_world& w) { return w.count(fw::record_kind::attested) > 0; }
+
+/// The last envelope the device sent with this body.
+std::optional<wire::Envelope> last_sent(const device_world& w, wire::Envelope::BodyCase body) {
+  for (auto it = w.sent_by_device().rbegin(); it != w.sent_by_device().rend(); ++it) {
+    wire::Envelope e;
+    if (e.ParseFromString(*it) && e.body_case() == body) return e;
+  }
+  return std::nullopt;
+}
+
+std::optional<wire::Envelope> last_received(const device_world& w, wire::Envelope::BodyCase body) {
+  for (auto it = w.sent_to_device().rbegin(); it != w.sent_to_device().rend(); ++it) {
+    wire::Envelope e;
+    if (e.ParseFromString(*it) && e.body_case() == body) return e;
+  }
+  return std::nullopt;
+}
+
+wire::Envelope reply_of(const std::vector<std::string>& replies) {
+  EXPECT_EQ(replies.size(), 1u);
+  wire::Envelope e;
+  if (!replies.empty()) {
+    EXPECT_TRUE(e.ParseFromString(replies.front()));
+  }
+  return e;
+}
+
+// ---------------------------------------------------------------- lifecycle
+
+TEST(security_service, real_firmware_attests_updates_and_commits_in_a_staged_rollout) {
+  service_fixture f;
+  service_endpoint link(f.service, 1);
+  auto world = f.make_world(link);
+  const auto v11 = f.upload_app(sim_time{0}, "1.1.0");
+  world->publish(v11);
+  const deployment_id dep = f.deploy(sim_time{0}, v11, staged_policy(sim_time{0}));
+
+  world->power_on();
+  ASSERT_TRUE(world->run_until([&] { return attested(*world); }, 10min));
+  EXPECT_EQ(f.service.counters().certificates_issued, 1u);
+  const auto shown = f.service.show_device(crypto::to_hex(crypto::as_view(world->id())));
+  ASSERT_TRUE(shown.ok());
+  EXPECT_EQ(shown.value.record.last_attestation_verdict, attestation_verdict::passed);
+
+  ASSERT_TRUE(world->run_until([&] { return world->count(fw::record_kind::update_committed) > 0; }, 2h));
+  world->run_for(10min);  // the COMMITTED report and the re-attestation after the reboot
+  EXPECT_FALSE(world->stuck());
+  const auto status = f.service.deployment_status(dep);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status.value.attempts.succeeded, 1u);
+  EXPECT_EQ(status.value.attempts.failed, 0u);
+  EXPECT_EQ(status.value.state, rollout_state::completed);
+  EXPECT_EQ(status.value.waves.size(), 2u);
+  EXPECT_GE(f.service.counters().certificates_issued, 2u);  // every boot attests
+  EXPECT_GT(f.service.counters().chunks_served, 0u);
+
+  const auto after = f.service.show_device(crypto::to_hex(crypto::as_view(world->id())));
+  EXPECT_NE(after.value.record.last_update_request, never);
+  EXPECT_EQ(after.value.record.last_os_version, (wire::version{1, 0, 0}));
+  EXPECT_GT(after.value.telemetry.stored, 0u);
+  const auto csv = f.service.export_error_reports(world->now(), f.tenant);
+  ASSERT_TRUE(csv.ok());
+  EXPECT_NE(csv.value.find("device_id,"), std::string::npos);
+  EXPECT_GT(std::count(csv.value.begin(), csv.value.end(), '\n'), 1);
+}
+
+TEST(security_service, bad_build_rolls_back_and_the_abort_rule_stops_the_deployment) {
+  service_fixture f;
+  service_endpoint link(f.service, 1);
+  auto world = f.make_world(link);
+  const auto bad = f.upload_app(sim_time{0}, "1.2.0");
+  world->publish(bad);
+  device::version_behaviour crashes;
+  crashes.boot_failure_probability = 1.0;
+  world->behave(bad, crashes);
+  rollout_policy p = staged_policy(sim_time{0});
+  p.abort.failed = abort_rule{0.5, 1};
+  const deployment_id dep = f.deploy(sim_time{0}, bad, p);
+
+  world->power_on();
+  ASSERT_TRUE(world->run_until([&] { return world->count(fw::record_kind::update_rolled_back) > 0; }, 3h));
+  world->run_for(30min);
+  const auto status = f.service.deployment_status(dep);
+  EXPECT_EQ(status.value.state, rollout_state::aborted);
+  EXPECT_EQ(status.value.attempts.failed, 1u);
+  EXPECT_EQ(world->firmware().running_version(fw::component::app), (wire::version{1, 0, 0}));
+  // Aborted is final: the operator cannot resume it.
+  EXPECT_EQ(f.service.resume(world->now(), dep).status, op_status::failed_precondition);
+}
+
+// ----------------------------------------------------------------- defences
+
+struct attested_fixture : service_fixture {
+  attested_fixture() {
+    world = make_world(link);
+    world->power_on();
+    EXPECT_TRUE(world->run_until([&] { return attested(*world); }, 10min));
+    world->run_for(2min);  // update check and telemetry settle: the device is idle
+  }
+  service_endpoint link{service, 1};
+  std::unique_ptr<device_world> world;
+};
+
+TEST(security_service_defence, spoofed_evidence_signed_without_the_device_key_gets_no_certificate) {
+  attested_fixture f;
+  const auto real = last_sent(*f.world, wire::Envelope::kEvidence);
+  ASSERT_TRUE(real);
+  const std::uint64_t certificates = f.service.counters().certificates_issued;
+  sim_time now = f.world->now();
+
+  wire::Envelope ask;
+  ask.set_device_id(real->device_id());
+  ask.set_sequence(1);
+  ask.mutable_challenge_request();
+  const wire::Envelope challenge = reply_of(f.service.handle(now, wire::serialize(ask), 66));
+  ASSERT_TRUE(challenge.has_challenge());
+
+  wire::Evidence ev;
+  ASSERT_TRUE(ev.ParseFromString(real->evidence().evidence()));
+  ev.set_nonce(challenge.challenge().nonce());
+  const auto attacker = crypto::signing_key_from_seed(crypto::random_stream(99, 0, "attacker").next_seed());
+  wire::Envelope spoof;
+  spoof.set_device_id(real->device_id());
+  spoof.set_sequence(2);
+  spoof.mutable_evidence()->set_evidence(wire::serialize(ev));
+  spoof.mutable_evidence()->set_signature(
+      crypto::to_string(crypto::sign(spoof.evidence().evidence(), attacker.secret_key_bytes)));
+  const wire::Envelope answer = reply_of(f.service.handle(now + 1ms, wire::serialize(spoof), 66));
+  ASSERT_TRUE(answer.has_error());
+  EXPECT_EQ(answer.error().code(), wire::ERROR_ATTESTATION_FAILED);
+  EXPECT_EQ(answer.error().detail(), "bad_signature");
+  EXPECT_EQ(f.service.counters().certificates_issued, certificates);
+  // Not a clone: nobody who cannot sign for the device can get it flagged.
+  EXPECT_EQ(f.service.counters().clones_flagged, 0u);
+}
+
+TEST(security_service_defence, replayed_evidence_is_refused_by_the_single_use_nonce) {
+  attested_fixture f;
+  const auto real = last_sent(*f.world, wire::Envelope::kEvidence);
+  ASSERT_TRUE(real);
+  const std::uint64_t certificates = f.service.counters().certificates_issued;
+  const wire::Envelope answer = reply_of(f.service.handle(f.world->now(), wire::serialize(*real), 1));
+  ASSERT_TRUE(answer.has_error());
+  EXPECT_EQ(answer.error().code(), wire::ERROR_ATTESTATION_FAILED);
+  EXPECT_EQ(answer.error().detail(), "nonce_reused");
+  EXPECT_EQ(f.service.counters().certificates_issued, certificates);
+}
+
+TEST(security_service_defence, cloned_identity_from_a_second_place_is_flagged_and_revoked) {
+  attested_fixture f;
+  const auto issued = last_received(*f.world, wire::Envelope::kCertificateIssued);
+  ASSERT_TRUE(issued);
+  // The clone: the same key (same seed) from another network location.
+  service_endpoint elsewhere(f.service, 2);
+  testing::world_options o;
+  o.seed = 1;
+  o.endpoint = &elsewhere;
+  o.rom = testing::service_rom(f.service, f.keys.service_root.public_key_bytes);
+  o.factory = f.factory;
+  device_world clone(o);
+  ASSERT_EQ(clone.id(), f.world->id());
+  clone.run_until(f.world->now());  // the same point in time, powered off until now
+  clone.power_on();
+  ASSERT_TRUE(clone.run_until([&] { return clone.count(fw::record_kind::attestation_failed) > 0; }, 10min));
+  EXPECT_EQ(clone.count(fw::record_kind::attested), 0u);
+  EXPECT_GE(f.service.counters().clones_flagged, 1u);
+  EXPECT_GE(f.service.counters().revocations, 1u);
+  const auto shown = f.service.show_device(crypto::to_hex(crypto::as_view(f.world->id())));
+  EXPECT_TRUE(shown.value.blocked);
+  EXPECT_FALSE(shown.value.session_live);
+
+  // The certificate the identity held is revoked.
+  wire::Envelope presented;
+  presented.set_device_id(issued->device_id());
+  presented.set_sequence(1000);
+  *presented.mutable_certificate() = issued->certificate_issued().certificate();
+  presented.mutable_update_check()->set_product(testing::default_product);
+  const wire::Envelope answer = reply_of(f.service.handle(clone.now(), wire::serialize(presented), 3));
+  ASSERT_TRUE(answer.has_error());
+  EXPECT_EQ(answer.error().code(), wire::ERROR_UNAUTHENTICATED);
+  EXPECT_EQ(answer.error().detail(), "certificate revoked");
+
+  // Until the operator unblocks it, the identity gets no certificate, from anywhere.
+  const std::uint64_t certificates = f.service.counters().certificates_issued;
+  f.world->run_until(clone.now());
+  f.world->run_for(48h);
+  EXPECT_EQ(f.service.counters().certificates_issued, certificates);
+  EXPECT_TRUE(f.service.unblock_device(crypto::to_hex(crypto::as_view(f.world->id()))).ok());
+}
+
+TEST(security_service_defence, forged_or_expired_certificates_presented_are_refused) {
+  attested_fixture f;
+  const auto issued = last_received(*f.world, wire::Envelope::kCertificateIssued);
+  ASSERT_TRUE(issued);
+  const wire::SignedCertificate genuine = issued->certificate_issued().certificate();
+  sim_time now = f.world->now();
+  std::uint64_t sequence = 5000;
+  auto present = [&](const wire::SignedCertificate& cert, sim_time at) {
+    wire::Envelope e;
+    e.set_device_id(issued->device_id());
+    e.set_sequence(++sequence);
+    *e.mutable_certificate() = cert;
+    e.mutable_update_check()->set_product(testing::default_product);
+    return reply_of(f.service.handle(at, wire::serialize(e), 1));
+  };
+
+  // The genuine certificate is accepted (the honest path next to the attacks).
+  EXPECT_TRUE(present(genuine, now).has_update_offer());
+
+  // Edited after signing: a longer validity.
+  wire::Certificate body;
+  ASSERT_TRUE(body.ParseFromString(genuine.certificate()));
+  body.set_not_after_us(body.not_after_us() + 365LL * 24 * 3600 * 1000000);
+  wire::SignedCertificate edited = genuine;
+  edited.set_certificate(wire::serialize(body));
+  wire::Envelope r = present(edited, now);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), wire::ERROR_UNAUTHENTICATED);
+  EXPECT_EQ(r.error().detail(), "certificate bad_signature");
+
+  // Signed by a rogue CA that claims the tenant CA's id.
+  const auto rogue = crypto::signing_key_from_seed(crypto::random_stream(5, 0, "rogue-ca").next_seed());
+  wire::SignedCertificate forged;
+  forged.set_certificate(wire::serialize(body));
+  forged.set_signature(crypto::to_string(crypto::sign(forged.certificate(), rogue.secret_key_bytes)));
+  r = present(forged, now);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().detail(), "certificate bad_signature");
+
+  // Garbage.
+  wire::SignedCertificate junk;
+  junk.set_certificate("not a certificate");
+  r = present(junk, now);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), wire::ERROR_UNAUTHENTICATED);
+
+  // Expired: the genuine certificate a day and an hour later.
+  r = present(genuine, now + 25h);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), wire::ERROR_UNAUTHENTICATED);
+  EXPECT_EQ(r.error().detail(), "certificate expired");
+  EXPECT_EQ(f.service.counters().certificate_checks_refused, 4u);
+}
+
+/// Floods the service before passing each of the device's requests on: a
+/// few registered devices and a crowd of made-up IDs, all at the same instant.
+class flooding_endpoint : public testing::cloud_endpoint {
+ public:
+  flooding_endpoint(security_service& s, std::vector<crypto::device_id> flooders)
+      : service_(s), flooders_(std::move(flooders)) {}
+  std::vector<std::string> handle(fw::sim_time now, std::string_view request) override {
+    for (int i = 0; i < 300; ++i) {
+      wire::Envelope e;
+      crypto::device_id id{};
+      if (i % 2 == 0) {
+        id = flooders_[static_cast<std::size_t>(i / 2) % flooders_.size()];
+      } else {
+        random_.fill(id.data(), id.size());  // made-up identities
+      }
+      e.set_device_id(crypto::to_string(id));
+      e.set_sequence(static_cast<std::uint64_t>(++sequence_));
+      if (i % 3 == 0) {
+        e.mutable_challenge_request();
+      } else {
+        e.mutable_update_check()->set_product(testing::default_product);
+      }
+      service_.handle(now, wire::serialize(e), 100 + static_cast<source_id>(i % 7));
+      ++sent_;
+    }
+    return service_.handle(now, request, 1);
+  }
+  std::uint64_t sent() const { return sent_; }
+
+ private:
+  security_service& service_;
+  std::vector<crypto::device_id> flooders_;
+  crypto::random_stream random_{3, 0, "flood"};
+  std::int64_t sequence_ = 0;
+  std::uint64_t sent_ = 0;
+};
+
+TEST(security_service_defence, a_request_flood_cannot_starve_attestation) {
+  service_settings s = default_settings();
+  s.rates.per_device = {1, 5};
+  s.rates.global = {200, 200};
+  s.rates.attestation_share = 0.3;
+  service_fixture f(s);
+  std::vector<crypto::device_id> flooders;
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    const auto key = crypto::signing_key_from_seed(crypto::random_stream(i, 0, "flooder").next_seed());
+    f.enroll(key.public_key_bytes);
+    flooders.push_back(crypto::derive_device_id(key.public_key_bytes));
+  }
+  flooding_endpoint link(f.service, flooders);
+  auto world = f.make_world(link);
+  world->power_on();
+  ASSERT_TRUE(world->run_until([&] { return attested(*world); }, 10min));
+  EXPECT_GT(link.sent(), 500u);
+  const rate_counters& rc = f.service.rates().counters();
+  const auto other = static_cast<std::size_t>(traffic::other);
+  EXPECT_GT(rc.refused[other][static_cast<std::size_t>(rate_refusal::device)], 0u);  // the flooders' own buckets
+  EXPECT_GT(rc.refused[other][static_cast<std::size_t>(rate_refusal::global)], 0u);  // the "other" pool ran dry
+  EXPECT_GT(f.service.counters().rate_limited, 0u);
+  EXPECT_EQ(f.service.counters().certificates_issued, 1u);
+}
+
+TEST(security_service_defence, without_an_attestation_share_the_same_flood_would_starve_it) {
+  // The test above could not fail if attestation were never at risk: here
+  // the flood's made-up IDs spend the global budget before the device asks.
+  rate_limiter limiter(rate_limits{{1, 5}, {200, 200}, 0.3, 1000});
+  for (int i = 0; i < 1000; ++i) limiter.admit(sim_time{0}, std::nullopt, traffic::other);
+  EXPECT_FALSE(limiter.admit(sim_time{0}, std::nullopt, traffic::other).ok());
+  EXPECT_TRUE(limiter.admit(sim_time{0}, device_index{7}, traffic::attestation).ok());
+}
+
+// ------------------------------------------------------- malformed input
+
+TEST(security_service, malformed_and_oversized_input_never_crashes) {
+  service_fixture f;
+  EXPECT_TRUE(f.service.handle(sim_time{0}, std::string(wire::envelope_bytes_max + 1, 'x'), 1).empty());
+  EXPECT_TRUE(f.service.handle(sim_time{0}, "\xff\xff\xff", 1).empty());
+  wire::Envelope e;
+  e.set_device_id("short");
+  e.mutable_challenge_request();
+  wire::Envelope r = reply_of(f.service.handle(sim_time{0}, wire::serialize(e), 1));
+  EXPECT_EQ(r.error().code(), wire::ERROR_INVALID);
+  e.set_device_id(std::string(64, 'a'));
+  r = reply_of(f.service.handle(sim_time{0}, wire::serialize(e), 1));
+  EXPECT_EQ(r.error().code(), wire::ERROR_NOT_FOUND);
+  e.mutable_update_check();
+  r = reply_of(f.service.handle(sim_time{0}, wire::serialize(e), 1));
+  EXPECT_EQ(r.error().code(), wire::ERROR_UNAUTHENTICATED);
+  e.mutable_chunk();  // a reply body sent as a request
+  r = reply_of(f.service.handle(sim_time{0}, wire::serialize(e), 1));
+  EXPECT_EQ(r.error().code(), wire::ERROR_INVALID);
+  crypto::random_stream random(9, 0, "fuzz");
+  for (int i = 0; i < 2000; ++i) {
+    std::string bytes(random.below(300), '\0');
+    random.fill(reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size());
+    f.service.handle(sim_time{i}, bytes, 1);
+  }
+  EXPECT_GT(f.service.counters().ignored, 2u);
+}
+
+}  // namespace
+}  // namespace fleet::cloud

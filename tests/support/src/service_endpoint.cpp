@@ -1,0 +1,46 @@
+#include "fleet/testing/service_endpoint.hpp"
+
+#include "check.hpp"
+#include "fleet/testing/images.hpp"
+
+namespace fleet::testing {
+
+wire::built_image built_from(const cloud::stored_image& image) {
+  wire::built_image b;
+  b.chunks = image.chunks;
+  b.manifest = image.manifest;
+  b.signed_manifest = image.signed_manifest;
+  crypto::to_array(image.manifest.image_digest(), b.image_digest);
+  b.manifest_digest = image.manifest_digest;
+  return b;
+}
+
+fw::rom service_rom(const cloud::security_service& service, const crypto::public_key& service_root) {
+  fw::rom rom;
+  rom.service_root_key = service_root;
+  for (const auto& k : service.trusted_image_keys()) rom.image_signing_keys.push_back({k.id, k.key});
+  return rom;
+}
+
+std::vector<wire::built_image> upload_factory_images(cloud::security_service& service, const test_keys& keys,
+                                                     fw::sim_time now) {
+  std::vector<wire::built_image> out;
+  for (const auto& image : factory_images(keys)) {
+    wire::image_spec spec;
+    const wire::Manifest& m = image.manifest;
+    spec.component = m.component();
+    spec.image_name = m.image_name();
+    spec.version = m.version();
+    spec.product = m.product();
+    spec.security_version = m.security_version();
+    spec.hardware_revisions.assign(m.hardware_revisions().begin(), m.hardware_revisions().end());
+    spec.expires_at_us = m.expires_at_us();
+    spec.chunk_size_bytes = m.chunk_size_bytes();
+    const auto r = service.upload_image(now, spec, image_content(image));
+    check(r.ok(), "factory image refused by the service");
+    out.push_back(built_from(*service.images().find(r.value)));
+  }
+  return out;
+}
+
+}  // namespace fleet::testing
