@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "fleet/wire/limits.hpp"
 #include "measured_boot.hpp"
 
@@ -100,8 +100,8 @@ bool quarantines(attestation_outcome o) {
 attestation_verifier::attestation_verifier(const attestation_limits& limits, device_lookup lookup,
                                            session_table& sessions)
     : limits_(limits), lookup_(std::move(lookup)), sessions_(sessions), nonces_(limits.nonces) {
-  FLEET_CLOUD_CHECK(static_cast<bool>(lookup_), "verifier needs a device lookup");
-  FLEET_CLOUD_CHECK(limits_.nonces.devices_max >= limits_.devices_max, "nonce table smaller than fleet");
+  FLEET_CHECK(static_cast<bool>(lookup_), "verifier needs a device lookup");
+  FLEET_CHECK(limits_.nonces.devices_max >= limits_.devices_max, "nonce table smaller than fleet");
 }
 
 challenge_result attestation_verifier::challenge(sim_time now, const wire::Envelope& request,
@@ -114,7 +114,7 @@ challenge_result attestation_verifier::challenge(sim_time now, const wire::Envel
   if (!crypto::to_array(request.device_id(), id)) return refuse(challenge_refusal::malformed);
   const auto device = lookup_(id);
   if (!device) return refuse(challenge_refusal::unknown_device);
-  FLEET_CLOUD_CHECK(device->index < limits_.devices_max, "registry index past devices_max");
+  FLEET_CHECK(device->index < limits_.devices_max, "registry index past devices_max");
   const issued_nonce issued = nonces_.issue(now, device->index, random);
   if (!issued.ok()) return refuse(from(issued.refusal));
   ++counters_.challenges_issued;
@@ -157,7 +157,7 @@ attestation_outcome attestation_verifier::check(sim_time now, const wire::Envelo
   const auto registered = lookup_(id);
   if (!registered) return attestation_outcome::unknown_device;
   if (registered->key != facts.device_key) return attestation_outcome::key_mismatch;
-  FLEET_CLOUD_CHECK(registered->index < limits_.devices_max, "registry index past devices_max");
+  FLEET_CHECK(registered->index < limits_.devices_max, "registry index past devices_max");
   facts.device = registered->index;
 
   // Is it fresh? Checked before the signature, the expensive part, so a

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "fleet/wire/envelope.hpp"
 
 namespace fleet::cloud {
@@ -17,10 +17,10 @@ std::size_t certificate_authority::device_id_hash::operator()(const crypto::devi
 certificate_authority::certificate_authority(const crypto::signing_key_pair& service_root,
                                              crypto::random_stream keys, ca_settings settings)
     : root_(service_root), keys_(keys), settings_(settings) {
-  FLEET_CLOUD_CHECK(settings_.rollover_lead < settings_.ca_lifetime, "rollover lead past the CA lifetime");
+  FLEET_CHECK(settings_.rollover_lead < settings_.ca_lifetime, "rollover lead past the CA lifetime");
   // A certificate must never outlive its CA: the current CA always has at
   // least rollover_lead left.
-  FLEET_CLOUD_CHECK(settings_.certificate_lifetime <= settings_.rollover_lead,
+  FLEET_CHECK(settings_.certificate_lifetime <= settings_.rollover_lead,
                     "certificate lifetime longer than the rollover lead");
 }
 
@@ -92,7 +92,7 @@ issued_certificate certificate_authority::issue(sim_time now, std::string_view t
   cert.set_not_after_us((now + settings_.certificate_lifetime).count());
   cert.set_tenant(std::string(tenant));
   cert.set_evidence_digest(std::string(evidence_digest));
-  FLEET_CLOUD_CHECK(sim_time{cert.not_after_us()} <= ca->not_after, "device certificate outlives its CA");
+  FLEET_CHECK(sim_time{cert.not_after_us()} <= ca->not_after, "device certificate outlives its CA");
   out.serial = cert.serial();
   out.certificate.set_certificate(wire::serialize(cert));
   out.certificate.set_signature(crypto::to_string(crypto::sign(out.certificate.certificate(), ca->key.secret_key_bytes)));

@@ -1,6 +1,6 @@
 #include "device_id_table.hpp"
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 
 namespace fleet::cloud {
 
@@ -27,7 +27,7 @@ void device_id_table::insert(device_index index, const std::vector<device_record
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = hash(records[index].id) & mask;
   while (slots_[i] != empty) {
-    FLEET_CLOUD_CHECK(records[slots_[i]].id != records[index].id, "device ID inserted twice");
+    FLEET_CHECK(records[slots_[i]].id != records[index].id, "device ID inserted twice");
     i = (i + 1) & mask;
   }
   slots_[i] = index;

@@ -1,6 +1,6 @@
 #include "fleet/cloud/image_service.hpp"
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "fleet/wire/limits.hpp"
 #include "fleet/wire/version.hpp"
 
@@ -13,7 +13,7 @@ bool good_name(const std::string& name) { return !name.empty() && name.size() <=
 
 image_service::image_service(crypto::random_stream keys, image_service_limits limits)
     : key_seeds_(keys), limits_(limits) {
-  FLEET_CLOUD_CHECK(limits_.signing_keys_max >= 1, "no room for a signing key");
+  FLEET_CHECK(limits_.signing_keys_max >= 1, "no room for a signing key");
   add_key(sim_time{0});
 }
 
@@ -82,7 +82,7 @@ upload_result image_service::upload(sim_time now, const wire::image_spec& spec, 
   wire::image_spec signed_spec = spec;
   signed_spec.signing_key_id = keys_.back().id;
   wire::built_image built = wire::build_image(signed_spec, content, keys_.back().pair.secret_key_bytes);
-  FLEET_CLOUD_CHECK(built.image_digest == id, "image digest differs from the content hash");
+  FLEET_CHECK(built.image_digest == id, "image digest differs from the content hash");
   stored_image& stored = images_[id];
   stored.signed_manifest = std::move(built.signed_manifest);
   stored.manifest = std::move(built.manifest);

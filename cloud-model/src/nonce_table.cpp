@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 
 namespace fleet::cloud {
 
@@ -34,16 +34,16 @@ std::size_t nonce_table::nonce_hash::operator()(const nonce& n) const {
 }
 
 nonce_table::nonce_table(const nonce_limits& limits) : limits_(limits) {
-  FLEET_CLOUD_CHECK(limits_.lifetime.count() > 0, "nonce lifetime must be positive");
-  FLEET_CLOUD_CHECK(limits_.retained_for.count() >= 0, "nonce retention must not be negative");
-  FLEET_CLOUD_CHECK(limits_.per_device_max > 0 && limits_.outstanding_max > 0 &&
+  FLEET_CHECK(limits_.lifetime.count() > 0, "nonce lifetime must be positive");
+  FLEET_CHECK(limits_.retained_for.count() >= 0, "nonce retention must not be negative");
+  FLEET_CHECK(limits_.per_device_max > 0 && limits_.outstanding_max > 0 &&
                         limits_.tracked_max >= limits_.outstanding_max,
                     "nonce limits inconsistent");
 }
 
 void nonce_table::release(entry& e, state to) {
-  FLEET_CLOUD_CHECK(e.st == state::outstanding, "nonce released twice");
-  FLEET_CLOUD_CHECK(outstanding_ > 0 && per_device_[e.device] > 0, "outstanding count underflow");
+  FLEET_CHECK(e.st == state::outstanding, "nonce released twice");
+  FLEET_CHECK(outstanding_ > 0 && per_device_[e.device] > 0, "outstanding count underflow");
   --outstanding_;
   --per_device_[e.device];
   e.st = to;
@@ -52,7 +52,7 @@ void nonce_table::release(entry& e, state to) {
 bool nonce_table::drop_front_if_done() {
   if (fifo_.empty()) return false;
   auto it = entries_.find(fifo_.front().value);
-  FLEET_CLOUD_CHECK(it != entries_.end(), "nonce FIFO and map disagree");
+  FLEET_CHECK(it != entries_.end(), "nonce FIFO and map disagree");
   if (it->second.st == state::outstanding) return false;
   entries_.erase(it);
   fifo_.pop_front();
@@ -82,8 +82,8 @@ std::uint32_t nonce_table::outstanding_for(device_index device) const {
 }
 
 issued_nonce nonce_table::issue(sim_time now, device_index device, crypto::random_stream& random) {
-  FLEET_CLOUD_CHECK(device < limits_.devices_max, "device index past devices_max");
-  FLEET_CLOUD_CHECK(fifo_.empty() || now >= fifo_.back().issued_at, "time went backwards");
+  FLEET_CHECK(device < limits_.devices_max, "device index past devices_max");
+  FLEET_CHECK(fifo_.empty() || now >= fifo_.back().issued_at, "time went backwards");
   expire(now);
   if (outstanding_ >= limits_.outstanding_max) return {nonce_refusal::outstanding_max, {}};
   if (outstanding_for(device) >= limits_.per_device_max) return {nonce_refusal::per_device_max, {}};
@@ -94,7 +94,7 @@ issued_nonce nonce_table::issue(sim_time now, device_index device, crypto::rando
   issued_nonce out;
   // 256 random bits collide with nothing in practice; the loop makes it certain.
   for (int draws = 0;; ++draws) {
-    FLEET_CLOUD_CHECK(draws < 8, "random stream keeps repeating nonces");
+    FLEET_CHECK(draws < 8, "random stream keeps repeating nonces");
     random.fill(out.value.data(), out.value.size());
     if (entries_.emplace(out.value, entry{now, device, state::outstanding}).second) break;
   }

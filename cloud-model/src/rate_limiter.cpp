@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 
 namespace fleet::cloud {
 namespace {
@@ -33,7 +33,7 @@ token_bucket::token_bucket(const bucket_settings& s)
     : rate_(static_cast<std::uint64_t>(std::llround(s.per_second * micro))),
       burst_(static_cast<std::uint64_t>(std::llround(s.burst * micro))),
       tokens_(burst_) {
-  FLEET_CLOUD_CHECK(s.per_second > 0 && s.burst >= 1 && s.burst < 1e12, "bad bucket settings");
+  FLEET_CHECK(s.per_second > 0 && s.burst >= 1 && s.burst < 1e12, "bad bucket settings");
 }
 
 std::optional<duration> token_bucket::take(sim_time now) {
@@ -64,9 +64,9 @@ rate_limiter::rate_limiter(const rate_limits& limits)
                                   std::max(1.0, limits.global.burst * (1 - limits.attestation_share))}),
       device_rate_milli_(static_cast<std::uint64_t>(std::llround(limits.per_device.per_second * milli))),
       device_burst_milli_(static_cast<std::uint64_t>(std::llround(limits.per_device.burst * milli))) {
-  FLEET_CLOUD_CHECK(limits.attestation_share > 0 && limits.attestation_share < 1,
+  FLEET_CHECK(limits.attestation_share > 0 && limits.attestation_share < 1,
                     "attestation share must be in (0, 1)");
-  FLEET_CLOUD_CHECK(limits.per_device.per_second > 0 && limits.per_device.burst >= 1 &&
+  FLEET_CHECK(limits.per_device.per_second > 0 && limits.per_device.burst >= 1 &&
                         limits.per_device.burst <= 4'000'000,
                     "bad per-device bucket");
 }

@@ -1,6 +1,6 @@
 #include "fleet/cloud/registry.hpp"
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "device_id_table.hpp"
 
 namespace fleet::cloud {
@@ -80,7 +80,7 @@ create_result registry::create_product(tenant_id tid, std::string_view name) {
   owner.products.push_back(id);
   for (const auto& g : default_groups) {
     const create_result made = create_group(id, g.name, g.policy, g.feed);
-    FLEET_CLOUD_CHECK(made.ok(), "default group of a new product refused");
+    FLEET_CHECK(made.ok(), "default group of a new product refused");
   }
   return {create_refusal::none, id};
 }
@@ -168,13 +168,13 @@ key_result registry::register_key(device_index d, const crypto::public_key& key)
 }
 
 void registry::record_update_request(sim_time now, device_index d, const wire::version& os_version) {
-  FLEET_CLOUD_CHECK(d < devices_.size(), "update request recorded for an unknown device");
+  FLEET_CHECK(d < devices_.size(), "update request recorded for an unknown device");
   devices_[d].last_update_request = now;
   devices_[d].last_os_version = os_version;
 }
 
 void registry::record_attestation(sim_time now, device_index d, bool passed) {
-  FLEET_CLOUD_CHECK(d < devices_.size(), "attestation recorded for an unknown device");
+  FLEET_CHECK(d < devices_.size(), "attestation recorded for an unknown device");
   devices_[d].last_attestation = now;
   devices_[d].last_attestation_verdict = passed ? attestation_verdict::passed : attestation_verdict::failed;
 }

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "offer_rate.hpp"
 #include "wave_membership.hpp"
 
@@ -31,7 +31,7 @@ device_outcome outcome_of_report(report_kind k) {
     case report_kind::rejection: return device_outcome::rejected;
     default: break;
   }
-  FLEET_CLOUD_CHECK(false, "only final reports have an outcome");
+  FLEET_CHECK(false, "only final reports have an outcome");
   return device_outcome::pending;
 }
 
@@ -61,8 +61,8 @@ rollout_controller::rollout_controller(const rollout_policy& policy, const deplo
       rate_(std::make_unique<offer_rate>(policy.ramp)),
       gate_ppm_(ppm(policy.gate.success_threshold)),
       last_now_(now) {
-  FLEET_CLOUD_CHECK(validate(policy).empty(), "the caller validates the policy");
-  FLEET_CLOUD_CHECK(params.devices <= devices_max, "the caller bounds the target group");
+  FLEET_CHECK(validate(policy).empty(), "the caller validates the policy");
+  FLEET_CHECK(params.devices <= devices_max, "the caller bounds the target group");
   static_assert(sizeof(device_slot) == 3, "three bytes per device");
   static_assert(waves_max <= 256 && retries_max + 1 < 256, "wave and offers fit a byte");
 
@@ -159,7 +159,7 @@ report_result rollout_controller::report(sim_time now, device_index device, wire
       }
       return answer(report_result::late);
   }
-  FLEET_CLOUD_CHECK(false, "device outcome out of range");
+  FLEET_CHECK(false, "device outcome out of range");
   return report_result::unspecified;
 }
 
@@ -202,7 +202,7 @@ command_result rollout_controller::resume(sim_time now) {
   change(now, rollout_state::running, transition_reason::operator_resume);
   if (cause == pause_cause::gate_hold || cause == pause_cause::gate_failed) {
     // The operator's resume is the gate's decision: on to the next wave.
-    FLEET_CLOUD_CHECK(current_wave_ < last_wave_, "the last wave has no gate");
+    FLEET_CHECK(current_wave_ < last_wave_, "the last wave has no gate");
     open_wave(now, current_wave_ + 1, transition_reason::wave_opened);
   }
   evaluate(now);
@@ -220,7 +220,7 @@ command_result rollout_controller::halt(sim_time now) {
 // ------------------------------------------------------------------ time
 
 void rollout_controller::advance(sim_time now) {
-  FLEET_CLOUD_CHECK(now >= last_now_, "simulated time never goes back");
+  FLEET_CHECK(now >= last_now_, "simulated time never goes back");
   last_now_ = now;
   if (!started_ && state_ == rollout_state::scheduled && now >= policy_.start_at) start(now);
   // Deadlines are pushed in offer order with one timeout, so the queue is
@@ -285,7 +285,7 @@ void rollout_controller::set_outcome(device_index d, device_outcome to) {
 }
 
 void rollout_controller::finish_attempt(sim_time now, device_index d, device_outcome o) {
-  FLEET_CLOUD_CHECK(devices_[d].outcome == static_cast<std::uint8_t>(device_outcome::in_flight),
+  FLEET_CHECK(devices_[d].outcome == static_cast<std::uint8_t>(device_outcome::in_flight),
                     "only an attempt in flight finishes");
   --in_flight_;
   switch (o) {
@@ -296,7 +296,7 @@ void rollout_controller::finish_attempt(sim_time now, device_index d, device_out
     case device_outcome::failed: ++attempts_.failed; break;
     case device_outcome::rejected: ++attempts_.rejected; break;
     case device_outcome::timed_out: ++attempts_.timed_out; break;
-    default: FLEET_CLOUD_CHECK(false, "an attempt finishes with a final outcome");
+    default: FLEET_CHECK(false, "an attempt finishes with a final outcome");
   }
   set_outcome(d, o);
 }
@@ -432,17 +432,17 @@ rollout_status rollout_controller::status() const {
 }
 
 std::uint32_t rollout_controller::wave_of(device_index device) const {
-  FLEET_CLOUD_CHECK(device < devices_.size(), "device in the target group");
+  FLEET_CHECK(device < devices_.size(), "device in the target group");
   return devices_[device].wave;
 }
 
 device_outcome rollout_controller::outcome_of(device_index device) const {
-  FLEET_CLOUD_CHECK(device < devices_.size(), "device in the target group");
+  FLEET_CHECK(device < devices_.size(), "device in the target group");
   return static_cast<device_outcome>(devices_[device].outcome);
 }
 
 std::uint32_t rollout_controller::offers_to(device_index device) const {
-  FLEET_CLOUD_CHECK(device < devices_.size(), "device in the target group");
+  FLEET_CHECK(device < devices_.size(), "device in the target group");
   return devices_[device].offers;
 }
 

@@ -1,7 +1,7 @@
 // The device side of the security service: the protocol of device.proto.
 #include <cstring>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "device_shard.hpp"
 #include "fleet/cloud/security_service.hpp"
 #include "fleet/wire/envelope.hpp"
@@ -9,19 +9,6 @@
 #include "fleet/wire/version.hpp"
 
 namespace fleet::cloud {
-namespace {
-
-bool is_session_request(wire::Envelope::BodyCase body) {
-  switch (body) {
-    case wire::Envelope::kUpdateCheck:
-    case wire::Envelope::kChunkRequest:
-    case wire::Envelope::kUpdateResult:
-    case wire::Envelope::kTelemetry: return true;
-    default: return false;
-  }
-}
-
-}  // namespace
 
 std::uint32_t security_service::shard_of(const crypto::device_id& id) const {
   std::uint64_t h = 0;
@@ -114,7 +101,7 @@ void security_service::dispatch(context& c) {
   const auto body = c.request->body_case();
   if (body == wire::Envelope::kChallengeRequest) return on_challenge(c);
   if (body == wire::Envelope::kEvidence) return on_evidence(c);
-  if (!is_session_request(body)) return error(c, wire::ERROR_INVALID, "not a device request");
+  if (!wire::is_session_request(body)) return error(c, wire::ERROR_INVALID, "not a device request");
   if (!authenticate(c)) return;
   switch (body) {
     case wire::Envelope::kUpdateCheck: return on_update_check(c);
@@ -159,7 +146,7 @@ void security_service::on_evidence(context& c) {
   }
   const device_record* rec = registry_.device(device);
   const tenant_info* tenant = rec == nullptr ? nullptr : registry_.tenant(rec->tenant);
-  FLEET_CLOUD_CHECK(tenant != nullptr, "attested device without a tenant");
+  FLEET_CHECK(tenant != nullptr, "attested device without a tenant");
 
   crypto::random_stream random = device_stream(device);
   const sim_time expires = c.now + settings_.ca.certificate_lifetime;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "fleet/wire/envelope.hpp"
 
 namespace fleet::cloud {
@@ -41,12 +41,12 @@ const char* name_of(clone_signal s) {
 
 session_table::session_table(const session_limits& limits, device_lookup lookup)
     : limits_(limits), lookup_(std::move(lookup)) {
-  FLEET_CLOUD_CHECK(static_cast<bool>(lookup_), "session table needs a device lookup");
-  FLEET_CLOUD_CHECK(limits_.sessions_max > 0, "sessions_max must be positive");
+  FLEET_CHECK(static_cast<bool>(lookup_), "session table needs a device lookup");
+  FLEET_CHECK(limits_.sessions_max > 0, "sessions_max must be positive");
 }
 
 void session_table::free_slot(slot& s) {
-  FLEET_CLOUD_CHECK(s.id != 0 && live_ > 0, "freeing a free session slot");
+  FLEET_CHECK(s.id != 0 && live_ > 0, "freeing a free session slot");
   s = slot{};
   --live_;
 }
@@ -69,8 +69,8 @@ void session_table::sweep(sim_time now) {
 opened_session session_table::open(sim_time now, device_index device, source_id source,
                                    const crypto::public_key& device_session_key, sim_time expires_at,
                                    std::uint64_t evidence_sequence, crypto::random_stream& random) {
-  FLEET_CLOUD_CHECK(device < limits_.devices_max, "device index past devices_max");
-  FLEET_CLOUD_CHECK(expires_at > now, "session would start expired");
+  FLEET_CHECK(device < limits_.devices_max, "device index past devices_max");
+  FLEET_CHECK(expires_at > now, "session would start expired");
   if (slots_.size() <= device) slots_.resize(std::size_t{device} + 1);
   slot& s = slots_[device];
   if (s.id != 0 && now >= s.expires_at) {
@@ -147,7 +147,7 @@ auth_result session_table::authenticate(sim_time now, const wire::Envelope& requ
 }
 
 void session_table::seal(wire::Envelope& reply, device_index device) const {
-  FLEET_CLOUD_CHECK(device < slots_.size() && slots_[device].id != 0, "sealing without a session");
+  FLEET_CHECK(device < slots_.size() && slots_[device].id != 0, "sealing without a session");
   const slot& s = slots_[device];
   reply.set_session_id(s.id);
   reply.set_mac(crypto::to_string(crypto::compute_mac(wire::mac_input(reply), s.key)));

@@ -4,7 +4,7 @@
 #include <limits>
 #include <tuple>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "csv.hpp"
 #include "fleet/wire/limits.hpp"
 
@@ -45,7 +45,7 @@ bool older(sim_time a_at, device_index a_dev, std::uint32_t a_pos, sim_time b_at
 }  // namespace
 
 telemetry_store::telemetry_store(telemetry_limits limits) : limits_(limits) {
-  FLEET_CLOUD_CHECK(limits_.versions_max >= 1 && limits_.versions_max <= 65'536, "versions_max outside [1, 65536]");
+  FLEET_CHECK(limits_.versions_max >= 1 && limits_.versions_max <= 65'536, "versions_max outside [1, 65536]");
   versions_.emplace_back();  // id 0: "" (no version, or the table was full)
   version_ids_.emplace("", 0);
 }
@@ -64,7 +64,7 @@ ingest_refusal telemetry_store::validate(const wire::TelemetryBatch& batch) {
 }
 
 void telemetry_store::drop_oldest(device_log& log) {
-  FLEET_CLOUD_CHECK(log.live() > 0, "dropping from an empty device log");
+  FLEET_CHECK(log.live() > 0, "dropping from an empty device log");
   ++log.head;
   ++log.store_dropped;
   --events_;

@@ -3,20 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
+#include "fleet/crypto/random_stream.hpp"
 
 namespace fleet::cloud {
 namespace {
 
-// splitmix64's finaliser: a bijection on 64-bit values, well mixed.
-std::uint64_t mix(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return x;
-}
+using crypto::mix64;
 
 /// Cumulative device counts at the end of each wave but the last.
 std::vector<std::uint64_t> cumulative_counts(const wave_plan& plan, std::uint32_t devices) {
@@ -41,14 +34,14 @@ std::vector<std::uint64_t> cumulative_counts(const wave_plan& plan, std::uint32_
 }  // namespace
 
 std::uint64_t membership_key(std::uint64_t seed, device_index device) {
-  // mix(seed) picks a permutation; xor with the index keeps it one-to-one.
-  return mix(mix(seed) ^ device);
+  // mix64(seed) picks a permutation; xor with the index keeps it one-to-one.
+  return mix64(mix64(seed) ^ device);
 }
 
 wave_membership::wave_membership(const wave_plan& plan, std::uint64_t seed, std::uint32_t devices)
     : seed_(seed) {
   const std::vector<std::uint64_t> ends = cumulative_counts(plan, devices);
-  FLEET_CLOUD_CHECK(ends.size() + 1 <= waves_max, "wave plan was validated");
+  FLEET_CHECK(ends.size() + 1 <= waves_max, "wave plan was validated");
   std::vector<std::uint64_t> keys(devices);
   for (std::uint32_t d = 0; d < devices; ++d) keys[d] = membership_key(seed, d);
   // Successive selections: each one only looks at the keys past the previous cut.

@@ -3,21 +3,14 @@
 #include <cstring>
 #include <mutex>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
+#include "fleet/crypto/random_stream.hpp"
 #include "fleet/wire/envelope.hpp"
 
 namespace fleet::device {
 namespace {
 
-std::uint64_t mix(std::uint64_t x) {
-  // splitmix64 finaliser: cheap, and every input bit reaches every output bit.
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return x;
-}
+using crypto::mix64;
 
 }  // namespace
 
@@ -38,17 +31,17 @@ std::uint64_t content_hash(std::string_view bytes) {
     }
     n -= 32;
   }
-  std::uint64_t h = mix(lane[0]) ^ mix(lane[1] + 1) ^ mix(lane[2] + 2) ^ mix(lane[3] + 3);
+  std::uint64_t h = mix64(lane[0]) ^ mix64(lane[1] + 1) ^ mix64(lane[2] + 2) ^ mix64(lane[3] + 3);
   while (n >= 8) {
     std::uint64_t w;
     std::memcpy(&w, p, 8);
-    h = mix(h ^ w);
+    h = mix64(h ^ w);
     p += 8;
     n -= 8;
   }
   std::uint64_t tail = 0;
   std::memcpy(&tail, p, n);
-  return mix(h ^ tail ^ (static_cast<std::uint64_t>(bytes.size()) << 3));
+  return mix64(h ^ tail ^ (static_cast<std::uint64_t>(bytes.size()) << 3));
 }
 
 chunk_id chunk_store::intern_chunk(std::string_view bytes) {
@@ -60,7 +53,7 @@ chunk_id chunk_store::intern_chunk(std::string_view bytes) {
   std::unique_lock lock(mutex_);
   auto it = chunk_index_.find(bytes);  // another thread may have won the race
   if (it != chunk_index_.end()) return it->second;
-  FLEET_DEVICE_CHECK(chunks_.size() < no_chunk, "chunk store full");
+  FLEET_CHECK(chunks_.size() < no_chunk, "chunk store full");
   const auto id = static_cast<chunk_id>(chunks_.size());
   const std::string& stored = chunks_.emplace_back(bytes);
   chunk_bytes_ += stored.size();
@@ -70,7 +63,7 @@ chunk_id chunk_store::intern_chunk(std::string_view bytes) {
 
 std::string_view chunk_store::chunk(chunk_id id) const {
   std::shared_lock lock(mutex_);
-  FLEET_DEVICE_CHECK(id < chunks_.size(), "unknown chunk id");
+  FLEET_CHECK(id < chunks_.size(), "unknown chunk id");
   return chunks_[id];
 }
 
@@ -96,7 +89,7 @@ std::string_view chunk_store::intern_header_locked(std::string_view bytes) {
 const stored_image& chunk_store::register_image(const wire::built_image& image) {
   // The same deterministic serialization the firmware stores in a slot header.
   const std::string header = wire::serialize(image.signed_manifest);
-  FLEET_DEVICE_CHECK(!header.empty(), "image without a signed manifest");
+  FLEET_CHECK(!header.empty(), "image without a signed manifest");
   if (const stored_image* known = find_image(header)) return *known;
 
   // Chunks are interned before the exclusive lock on the image index: each

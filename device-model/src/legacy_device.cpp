@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "fleet/wire/limits.hpp"
 
 namespace fleet::device {
@@ -17,7 +17,7 @@ legacy_device::legacy_device(const legacy_spec& spec, std::uint64_t run_seed,
       interval_(spec.reading_interval),
       size_bytes_(spec.firmware_size_bytes),
       version_(spec.firmware_version) {
-  FLEET_DEVICE_CHECK(interval_.count() > 0, "legacy reading interval must be positive");
+  FLEET_CHECK(interval_.count() > 0, "legacy reading interval must be positive");
 }
 
 fw::flash_status legacy_device::write_firmware_chunk(std::uint32_t, std::string_view bytes) {
@@ -48,7 +48,7 @@ std::string legacy_device::take_reading(fw::sim_time now) {
                               version_.major, version_.minor, version_.patch, readings_,
                               static_cast<long long>(due.count()), tenths / 10, tenths % 10,
                               humidity);
-  FLEET_DEVICE_CHECK(n > 0 && static_cast<std::size_t>(n) < sizeof buf, "reading too long");
+  FLEET_CHECK(n > 0 && static_cast<std::size_t>(n) < sizeof buf, "reading too long");
   return std::string(buf, static_cast<std::size_t>(n));
 }
 

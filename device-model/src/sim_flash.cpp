@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "fleet/wire/limits.hpp"
 
 namespace fleet::device {
@@ -21,7 +21,7 @@ namespace {
 
 std::size_t slot_index(fw::component c, fw::slot s) {
   const std::size_t i = fw::index_of(c);
-  FLEET_DEVICE_CHECK(i < fw::component_count, "component out of range");
+  FLEET_CHECK(i < fw::component_count, "component out of range");
   return i * 2 + (s == fw::slot::b ? 1 : 0);
 }
 
@@ -225,7 +225,7 @@ fw::flash_status sim_flash::erase_slot(fw::component c, fw::slot s) {
 }
 
 fw::flash_status sim_flash::write_header(fw::component c, fw::slot s, std::string_view bytes) {
-  FLEET_DEVICE_CHECK(bytes.size() <= header_bytes_max, "header larger than header_bytes_max");
+  FLEET_CHECK(bytes.size() <= header_bytes_max, "header larger than header_bytes_max");
   slot_state& st = at(c, s);
   switch (pass_gate()) {
     case gate::refused: return fw::flash_status::power_lost;
@@ -238,8 +238,8 @@ fw::flash_status sim_flash::write_header(fw::component c, fw::slot s, std::strin
 
 fw::flash_status sim_flash::write_chunk(fw::component c, fw::slot s, std::uint32_t index,
                                         std::string_view bytes) {
-  FLEET_DEVICE_CHECK(index < wire::image_chunks_max, "chunk index past image_chunks_max");
-  FLEET_DEVICE_CHECK(bytes.size() <= wire::chunk_bytes_max, "chunk larger than chunk_bytes_max");
+  FLEET_CHECK(index < wire::image_chunks_max, "chunk index past image_chunks_max");
+  FLEET_CHECK(bytes.size() <= wire::chunk_bytes_max, "chunk larger than chunk_bytes_max");
   slot_state& st = at(c, s);
   switch (pass_gate()) {
     case gate::refused: return fw::flash_status::power_lost;
@@ -255,13 +255,13 @@ fw::flash_status sim_flash::write_chunk(fw::component c, fw::slot s, std::uint32
 }
 
 std::string_view sim_flash::read_metadata(std::uint32_t sector) {
-  FLEET_DEVICE_CHECK(sector < metadata_sector_count, "metadata sector out of range");
+  FLEET_CHECK(sector < metadata_sector_count, "metadata sector out of range");
   return {metadata_[sector].data(), metadata_size_[sector]};
 }
 
 fw::flash_status sim_flash::write_metadata(std::uint32_t sector, std::string_view bytes) {
-  FLEET_DEVICE_CHECK(sector < metadata_sector_count, "metadata sector out of range");
-  FLEET_DEVICE_CHECK(bytes.size() <= metadata_sector_bytes_max, "metadata larger than a sector");
+  FLEET_CHECK(sector < metadata_sector_count, "metadata sector out of range");
+  FLEET_CHECK(bytes.size() <= metadata_sector_bytes_max, "metadata larger than a sector");
   std::string torn_bytes;
   const gate g = pass_gate();
   if (g == gate::refused) return fw::flash_status::power_lost;
@@ -277,7 +277,7 @@ fw::flash_status sim_flash::write_metadata(std::uint32_t sector, std::string_vie
 // ---------------------------------------------------------------- power
 
 void sim_flash::arm_power_cut(std::uint32_t writes_from_now) {
-  FLEET_DEVICE_CHECK(writes_from_now >= 1, "arm_power_cut counts from 1 (the next write)");
+  FLEET_CHECK(writes_from_now >= 1, "arm_power_cut counts from 1 (the next write)");
   cut_countdown_ = writes_from_now;
 }
 
@@ -311,7 +311,7 @@ bool sim_flash::rot_header_bit(fw::component c, fw::slot s, std::uint64_t bit) {
 }
 
 bool sim_flash::rot_metadata_bit(std::uint32_t sector, std::uint64_t bit) {
-  FLEET_DEVICE_CHECK(sector < metadata_sector_count, "metadata sector out of range");
+  FLEET_CHECK(sector < metadata_sector_count, "metadata sector out of range");
   if (bit >= std::uint64_t{metadata_size_[sector]} * 8) return false;
   char& byte = metadata_[sector][bit / 8];
   byte = static_cast<char>(byte ^ (1 << (bit % 8)));
@@ -368,7 +368,7 @@ std::optional<rot_site> sim_flash::rot_random_bit() {
       pick -= bits;
     }
   }
-  FLEET_DEVICE_CHECK(false, "rot_random_bit walked past the last stored bit");
+  FLEET_CHECK(false, "rot_random_bit walked past the last stored bit");
   return std::nullopt;
 }
 
@@ -401,14 +401,14 @@ std::size_t sim_flash::heap_bytes() const {
 }
 
 void provision(sim_flash& flash, fw::component c, fw::slot s, const wire::built_image& image) {
-  FLEET_DEVICE_CHECK(flash.powered() && !flash.power_cut_armed(),
+  FLEET_CHECK(flash.powered() && !flash.power_cut_armed(),
                      "provisioning needs power and no armed cut");
   const stored_image& stored = flash.store().register_image(image);
-  FLEET_DEVICE_CHECK(flash.erase_slot(c, s) == fw::flash_status::ok, "provision: erase");
-  FLEET_DEVICE_CHECK(flash.write_header(c, s, stored.header) == fw::flash_status::ok,
+  FLEET_CHECK(flash.erase_slot(c, s) == fw::flash_status::ok, "provision: erase");
+  FLEET_CHECK(flash.write_header(c, s, stored.header) == fw::flash_status::ok,
                      "provision: header");
   for (std::uint32_t i = 0; i < stored.chunks.size(); ++i)
-    FLEET_DEVICE_CHECK(flash.write_chunk(c, s, i, stored.chunks[i]) == fw::flash_status::ok,
+    FLEET_CHECK(flash.write_chunk(c, s, i, stored.chunks[i]) == fw::flash_status::ok,
                        "provision: chunk");
 }
 

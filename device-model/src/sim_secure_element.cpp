@@ -1,6 +1,6 @@
 #include "fleet/device/sim_secure_element.hpp"
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 
 namespace fleet::device {
 
@@ -17,12 +17,12 @@ crypto::signature sim_secure_element::sign(std::string_view message) {
 }
 
 std::uint32_t sim_secure_element::read_counter(fw::component c) const {
-  FLEET_DEVICE_CHECK(fw::index_of(c) < counters_.size(), "component out of range");
+  FLEET_CHECK(fw::index_of(c) < counters_.size(), "component out of range");
   return counters_[fw::index_of(c)];
 }
 
 void sim_secure_element::advance_counter(fw::component c, std::uint32_t value) {
-  FLEET_DEVICE_CHECK(fw::index_of(c) < counters_.size(), "component out of range");
+  FLEET_CHECK(fw::index_of(c) < counters_.size(), "component out of range");
   std::uint32_t& counter = counters_[fw::index_of(c)];
   if (value > counter) counter = value;  // monotonic: a lower value changes nothing
 }

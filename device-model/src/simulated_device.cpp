@@ -4,15 +4,15 @@
 #include <type_traits>
 #include <variant>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 
 namespace fleet::device {
 namespace {
 
 const fw::config& checked_config(const device_spec& spec) {
-  FLEET_DEVICE_CHECK(spec.config != nullptr, "device_spec without a config");
-  FLEET_DEVICE_CHECK(spec.behaviour != nullptr, "device_spec without a behaviour model");
-  FLEET_DEVICE_CHECK(spec.guardian == spec.config->guardian,
+  FLEET_CHECK(spec.config != nullptr, "device_spec without a config");
+  FLEET_CHECK(spec.behaviour != nullptr, "device_spec without a behaviour model");
+  FLEET_CHECK(spec.guardian == spec.config->guardian,
                      "guardian device needs a guardian config, and the other way round");
   return *spec.config;
 }
@@ -48,7 +48,7 @@ void simulated_device::note_outputs(fw::sim_time now, const fw::outputs& out, st
   for (std::size_t i = from; i < out.size(); ++i) {
     if (const auto* arm = std::get_if<fw::arm_timer>(&out[i])) {
       const auto t = static_cast<std::size_t>(arm->which);
-      FLEET_DEVICE_CHECK(t < timers_.size(), "arm_timer with an unknown timer");
+      FLEET_CHECK(t < timers_.size(), "arm_timer with an unknown timer");
       if (powered_) timers_[t] = arm->at;
     } else if (const auto* rec = std::get_if<fw::record>(&out[i])) {
       // A torn flash write took the power: it comes back on its own. When
@@ -98,7 +98,7 @@ void simulated_device::deliver(fw::sim_time at, const fw::input& in, fw::outputs
 
 void simulated_device::advance(fw::sim_time now, fw::outputs& out) {
   for (std::size_t step = 0;; ++step) {
-    FLEET_DEVICE_CHECK(step < advance_steps_max, "advance: too many inputs due at once");
+    FLEET_CHECK(step < advance_steps_max, "advance: too many inputs due at once");
     const fw::sim_time software_at = runtime_.next_event_time();
     const fw::sim_time timer_at = *std::min_element(timers_.begin(), timers_.end());
     const fw::sim_time legacy_at = legacy_ ? legacy_->next_reading_time() : fw::never;
@@ -122,7 +122,7 @@ void simulated_device::advance(fw::sim_time now, fw::outputs& out) {
   }
   // Every deadline of the core must have come out as an arm_timer; otherwise
   // the host would wait on a deadline nobody can fire.
-  FLEET_DEVICE_CHECK(!powered_ || core_.next_deadline() > now,
+  FLEET_CHECK(!powered_ || core_.next_deadline() > now,
                      "core deadline passed without an arm_timer for it");
 }
 

@@ -2,9 +2,9 @@
 #include "fleet/fw/core.hpp"
 
 #include <algorithm>
-#include <cassert>
 
 #include "core_state.hpp"
+#include "fleet/check.hpp"
 
 namespace fleet::fw {
 
@@ -16,8 +16,8 @@ std::uint64_t counters::rejected_total() const {
 
 core_state::core_state(const config& cfg, hal hw)
     : cfg_(cfg), hw_(hw), telemetry_(cfg.telemetry_capacity) {
-  assert(hw.flash && hw.secure_element && hw.clock && hw.runtime);
-  assert(!cfg.guardian || hw.legacy);
+  FLEET_CHECK(hw.flash && hw.secure_element && hw.clock && hw.runtime, "the core needs all of its HAL");
+  FLEET_CHECK(!cfg.guardian || hw.legacy, "a guardian needs its legacy port");
   deadlines_.fill(never);
   id_ = crypto::derive_device_id(hw.secure_element->device_public_key());
 }

@@ -1,7 +1,8 @@
 #include "metadata.hpp"
 
-#include <cstdlib>
 #include <cstring>
+
+#include "fleet/check.hpp"
 
 namespace fleet::fw {
 namespace {
@@ -97,8 +98,8 @@ metadata_record load_metadata(flash_hal& flash) {
 }
 
 flash_status store_metadata(flash_hal& flash, metadata_record& r) {
-  // A sector too small for the record is a hardware description error.
-  if (flash.metadata_sector_bytes() < encoded_size) std::abort();
+  FLEET_CHECK(flash.metadata_sector_bytes() >= encoded_size,
+              "a metadata sector too small for the record is a hardware description error");
   auto newest = find_newest(flash);
   metadata_record next = r;
   next.sequence = (newest.record ? newest.record->sequence : 0) + 1;

@@ -18,6 +18,16 @@ std::string serialize(const google::protobuf::MessageLite& message) {
   return out;
 }
 
+bool is_session_request(Envelope::BodyCase body) {
+  switch (body) {
+    case Envelope::kUpdateCheck:
+    case Envelope::kChunkRequest:
+    case Envelope::kUpdateResult:
+    case Envelope::kTelemetry: return true;
+    default: return false;
+  }
+}
+
 std::string mac_input(const Envelope& envelope) {
   Envelope body_only;
   body_only.CopyFrom(envelope);

@@ -31,5 +31,16 @@ TEST(envelope, mac_input_ignores_the_mac_and_covers_everything_else) {
   EXPECT_NE(mac_input(a), mac_input(e));
 }
 
+TEST(envelope, only_post_attestation_requests_need_a_session) {
+  for (auto body : {Envelope::kUpdateCheck, Envelope::kChunkRequest, Envelope::kUpdateResult,
+                    Envelope::kTelemetry}) {
+    EXPECT_TRUE(is_session_request(body)) << body;
+  }
+  for (auto body : {Envelope::kChallengeRequest, Envelope::kEvidence, Envelope::kChallenge,
+                    Envelope::kUpdateOffer, Envelope::kChunk, Envelope::kAck, Envelope::BODY_NOT_SET}) {
+    EXPECT_FALSE(is_session_request(body)) << body;
+  }
+}
+
 }  // namespace
 }  // namespace fleet::wire

@@ -1,6 +1,6 @@
 #include "fleet/testing/images.hpp"
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 
 namespace fleet::testing {
 
@@ -13,7 +13,7 @@ std::string default_image_name(wire::Component component, const std::string& pro
     case wire::LEGACY_FIRMWARE: return product + "-legacy-firmware";
     default: break;
   }
-  check(false, "default_image_name: not a software component");
+  FLEET_CHECK(false, "default_image_name: not a software component");
   return {};
 }
 
@@ -26,7 +26,7 @@ std::uint64_t factory_image_bytes(wire::Component component) {
     case wire::LEGACY_FIRMWARE: return 16 * 1024;
     default: break;
   }
-  check(false, "factory_image_bytes: not a software component");
+  FLEET_CHECK(false, "factory_image_bytes: not a software component");
   return 0;
 }
 

@@ -1,6 +1,6 @@
 #include "fleet/testing/service_endpoint.hpp"
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "fleet/testing/images.hpp"
 
 namespace fleet::testing {
@@ -37,7 +37,7 @@ std::vector<wire::built_image> upload_factory_images(cloud::security_service& se
     spec.expires_at_us = m.expires_at_us();
     spec.chunk_size_bytes = m.chunk_size_bytes();
     const auto r = service.upload_image(now, spec, image_content(image));
-    check(r.ok(), "factory image refused by the service");
+    FLEET_CHECK(r.ok(), "factory image refused by the service");
     out.push_back(built_from(*service.images().find(r.value)));
   }
   return out;

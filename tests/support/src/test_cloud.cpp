@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "fleet/wire/envelope.hpp"
 #include "fleet/wire/limits.hpp"
 #include "fleet/wire/version.hpp"
@@ -12,16 +12,6 @@ namespace fleet::testing {
 namespace {
 
 constexpr std::int64_t day_us = std::int64_t{24} * 3600 * 1000000;
-
-bool is_session_request(wire::Envelope::BodyCase body) {
-  switch (body) {
-    case wire::Envelope::kUpdateCheck:
-    case wire::Envelope::kChunkRequest:
-    case wire::Envelope::kUpdateResult:
-    case wire::Envelope::kTelemetry: return true;
-    default: return false;
-  }
-}
 
 void set_error(wire::ErrorCode code, const std::string& detail, wire::Envelope& reply) {
   wire::Error* error = reply.mutable_error();
@@ -94,7 +84,7 @@ crypto::digest measurement_chain(const std::vector<crypto::digest>& manifest_dig
 
 test_cloud::test_cloud(const test_keys& keys, cloud_options options)
     : keys_(keys), options_(std::move(options)), random_(options_.seed, 0, "test-cloud") {
-  check(options_.active_ca >= 1 && options_.active_ca <= key_slots, "test_cloud: no such CA");
+  FLEET_CHECK(options_.active_ca >= 1 && options_.active_ca <= key_slots, "test_cloud: no such CA");
   for (auto& v : ca_validity_) {
     v.not_before_us = options_.epoch_us - day_us;
     v.not_after_us = options_.epoch_us + 730 * day_us;
@@ -128,18 +118,18 @@ void test_cloud::unpublish(const crypto::digest& image_digest) {
 }
 
 void test_cloud::set_active_ca(std::uint32_t ca_id) {
-  check(ca_id >= 1 && ca_id <= key_slots, "test_cloud::set_active_ca: no such CA");
+  FLEET_CHECK(ca_id >= 1 && ca_id <= key_slots, "test_cloud::set_active_ca: no such CA");
   options_.active_ca = ca_id;
 }
 
 void test_cloud::set_certificate_lifetime(fw::duration lifetime) {
-  check(lifetime.count() > 0, "test_cloud::set_certificate_lifetime: not positive");
+  FLEET_CHECK(lifetime.count() > 0, "test_cloud::set_certificate_lifetime: not positive");
   options_.certificate_lifetime = lifetime;
 }
 
 void test_cloud::set_ca_validity(std::uint32_t ca_id, std::int64_t not_before_us,
                                  std::int64_t not_after_us) {
-  check(ca_id >= 1 && ca_id <= key_slots, "test_cloud::set_ca_validity: no such CA");
+  FLEET_CHECK(ca_id >= 1 && ca_id <= key_slots, "test_cloud::set_ca_validity: no such CA");
   ca_validity_[ca_id - 1] = {not_before_us, not_after_us};
 }
 
@@ -196,7 +186,7 @@ void test_cloud::dispatch(fw::sim_time now, const wire::Envelope& request, wire:
   const auto body = request.body_case();
   if (body == wire::Envelope::kChallengeRequest) return on_challenge_request(now, request, reply);
   if (body == wire::Envelope::kEvidence) return on_evidence(now, request, reply);
-  if (!is_session_request(body)) return invalid("not a device request", reply);
+  if (!wire::is_session_request(body)) return invalid("not a device request", reply);
 
   device_entry* dev = authenticate(now, request, reply);
   if (dev == nullptr) return;

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "check.hpp"
+#include "fleet/check.hpp"
 #include "fleet/crypto/random_stream.hpp"
 
 namespace fleet::testing {
@@ -15,12 +15,12 @@ test_keys::test_keys(std::uint64_t seed) {
 }
 
 const crypto::signing_key_pair& test_keys::ca(std::uint32_t id) const {
-  check(id >= 1 && id <= key_slots, "test_keys::ca: no such tenant CA");
+  FLEET_CHECK(id >= 1 && id <= key_slots, "test_keys::ca: no such tenant CA");
   return tenant_ca[id - 1];
 }
 
 const crypto::signing_key_pair& test_keys::image_key(std::uint32_t id) const {
-  check(id >= 1 && id <= key_slots, "test_keys::image_key: no such image-signing key");
+  FLEET_CHECK(id >= 1 && id <= key_slots, "test_keys::image_key: no such image-signing key");
   return image_signing[id - 1];
 }
 

@@ -10,6 +10,17 @@
 
 namespace fleet::crypto {
 
+/// splitmix64's finaliser: a cheap bijection on 64-bit values in which every
+/// input bit reaches every output bit. For hashing and keys, not secrecy.
+inline std::uint64_t mix64(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+
 /// xoshiro256**: 32 bytes of state, fast, good enough for simulation draws.
 class random_stream {
  public:

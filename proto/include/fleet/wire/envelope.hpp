@@ -12,6 +12,11 @@ namespace fleet::wire {
 /// body means changes these bytes.
 std::string mac_input(const Envelope& envelope);
 
+/// True for the requests a device makes inside a session (after
+/// attestation): they must carry the session ID and MAC, and so must the
+/// replies to them. device.proto's request/reply table says which.
+bool is_session_request(Envelope::BodyCase body);
+
 /// Deterministic serialization (stable map order), used for anything hashed.
 std::string serialize(const google::protobuf::MessageLite& message);
 
