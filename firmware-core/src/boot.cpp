@@ -46,14 +46,18 @@ bool core_state::verify_stage(component c, slot s, stage_info& info) {
 
 // What the header of slot `s` says about its image, for reports. It was
 // verified when it booted; an unreadable header leaves the report blank.
+bool core_state::read_manifest(component c, slot s, wire::Manifest& out) const {
+  wire::SignedManifest header;
+  std::string_view bytes = hw_.flash->read_header(c, s);
+  return header.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+         out.ParseFromString(header.manifest());
+}
+
 pending_report core_state::describe_slot(component c, slot s) const {
   pending_report r{};
   r.comp = c;
-  wire::SignedManifest header;
   wire::Manifest manifest;
-  std::string_view bytes = hw_.flash->read_header(c, s);
-  if (header.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
-      manifest.ParseFromString(header.manifest())) {
+  if (read_manifest(c, s, manifest)) {
     crypto::to_array(manifest.image_digest(), r.image_digest);
     r.version = wire::parse_version(manifest.version()).value_or(wire::version{});
   }
@@ -165,13 +169,8 @@ void core_state::start_software(sim_time now) {
     sw.versions[i] = stages_[i].version;
     if (!stages_[i].present) continue;
     const auto c = static_cast<component>(i);
-    wire::SignedManifest header;
     wire::Manifest manifest;
-    std::string_view bytes = hw_.flash->read_header(c, metadata_.active(c));
-    if (header.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
-        manifest.ParseFromString(header.manifest())) {
-      names[i] = manifest.image_name();
-    }
+    if (read_manifest(c, metadata_.active(c), manifest)) names[i] = manifest.image_name();
     sw.image_names[i] = names[i];
   }
   sw.app_present = stages_[index_of(component::app)].present;

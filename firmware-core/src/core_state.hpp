@@ -136,6 +136,9 @@ class core_state {
   void on_boot_watchdog(sim_time now);
   void on_health_check();
   void rollback_trial(sim_time now, const char* why);
+  /// Parses the manifest in slot `s`'s header without checking it: only for
+  /// facts about an image that was verified before (names, reports).
+  bool read_manifest(component c, slot s, wire::Manifest& out) const;
   pending_report describe_slot(component c, slot s) const;
   /// Records what happened to an image (kind, component, version, digest, reason).
   void note_update(record_kind kind, const pending_report& r);
@@ -163,7 +166,7 @@ class core_state {
   void send_update_check(sim_time now);
   void on_offer(sim_time now, const wire::UpdateOffer& offer);
   manifest_context manifest_context_at(sim_time now) const;
-  void start_download(verified_manifest target);
+  void start_download(verified_manifest target, const wire::SignedManifest& signed_manifest);
   void resume_download(sim_time now);
   void send_chunk_request(sim_time now);
   void on_chunk(sim_time now, const wire::Chunk& chunk);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "fleet/wire/envelope.hpp"
 #include "fleet/wire/limits.hpp"
 
 namespace fleet::fw {
@@ -78,7 +77,6 @@ reject_reason verify_manifest(const wire::SignedManifest& signed_manifest, manif
     if (m.expires_at_us() <= ctx.wall_time_us) return reject_reason::manifest_expired;
     if (ctx.installed[c] && !(*version > *ctx.installed[c])) return reject_reason::not_newer;
   }
-  out.signed_bytes = wire::serialize(signed_manifest);
   out.comp = *comp;
   out.version = *version;
   out.manifest_digest = crypto::sha256(signed_manifest.manifest());

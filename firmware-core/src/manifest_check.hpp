@@ -20,7 +20,6 @@ enum class manifest_purpose : std::uint8_t { install, boot };
 
 struct verified_manifest {
   wire::Manifest manifest;
-  std::string signed_bytes;  ///< the SignedManifest as stored in a slot header
   component comp = component::app;
   wire::version version{};
   crypto::digest manifest_digest{};  ///< SHA-256 of the signed manifest bytes

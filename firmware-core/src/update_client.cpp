@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core_state.hpp"
+#include "fleet/wire/envelope.hpp"
 #include "fleet/wire/limits.hpp"
 
 namespace fleet::fw {
@@ -54,15 +55,10 @@ void core_state::on_offer(sim_time now, const wire::UpdateOffer& offer) {
   }
   const manifest_context ctx = manifest_context_at(now);
   std::unique_ptr<verified_manifest> best;
+  const wire::SignedManifest* best_signed = nullptr;
   for (const auto& signed_manifest : offer.manifests()) {
     auto vm = std::make_unique<verified_manifest>();
     reject_reason why = verify_manifest(signed_manifest, manifest_purpose::install, ctx, *vm);
-    if (why == reject_reason::none &&
-        std::equal(metadata_.failed_image.begin(), metadata_.failed_image.end(), vm->image_digest.begin())) {
-      // Already reported ROLLED_BACK; refusing again quietly avoids a loop.
-      reject(reject_reason::failed_before);
-      continue;
-    }
     if (why != reject_reason::none) {
       // Refused manifests are reported: a pattern of them is an attack signal.
       reject(why);
@@ -78,17 +74,25 @@ void core_state::on_offer(sim_time now, const wire::UpdateOffer& offer) {
       queue_report(report);
       continue;
     }
+    if (std::equal(metadata_.failed_image.begin(), metadata_.failed_image.end(), vm->image_digest.begin())) {
+      // Already reported ROLLED_BACK; refusing again quietly avoids a loop.
+      reject(reject_reason::failed_before);
+      continue;
+    }
     // One update at a time, earliest boot stage first.
-    if (!best || vm->comp < best->comp) best = std::move(vm);
+    if (!best || vm->comp < best->comp) {
+      best = std::move(vm);
+      best_signed = &signed_manifest;
+    }
   }
-  if (best) start_download(std::move(*best));
+  if (best) start_download(std::move(*best), *best_signed);
 }
 
-void core_state::start_download(verified_manifest target) {
+void core_state::start_download(verified_manifest target, const wire::SignedManifest& signed_manifest) {
   const component c = target.comp;
   const slot into = other(metadata_.active(c));
   if (!flash_ok(hw_.flash->erase_slot(c, into))) return;
-  if (!flash_ok(hw_.flash->write_header(c, into, target.signed_bytes))) return;
+  if (!flash_ok(hw_.flash->write_header(c, into, wire::serialize(signed_manifest)))) return;
   metadata_.download_component = static_cast<std::uint8_t>(index_of(c));
   metadata_.download_chunks_done = 0;
   std::copy_n(target.manifest_digest.begin(), metadata_.download_manifest.size(),
