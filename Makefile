@@ -26,6 +26,8 @@ test: build
 bench: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS) --target fleet_benchmarks
 	$(BUILD_DIR)/bench/device_bench
+	$(BUILD_DIR)/bench/cloud_bench
+	$(BUILD_DIR)/bench/grpc_bench
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,7 +1,7 @@
 // Device benchmarks (bench/README.md says what each figure means):
 //  (a) heap bytes per idle device, firmware core + device model, no CAF:
 //      N devices sharing one chunk_store, behaviour_model and fw::config,
-//      driven against one test cloud until each is attested and has
+//      driven against one security service until each is attested and has
 //      uploaded its telemetry;
 //  (b) crypto operations and CPU time of one device lifecycle, and the
 //      crypto floor from unit costs measured in the same run.
@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "fleet/check.hpp"
 #include "fleet/testing/device_world.hpp"
 
 namespace {
@@ -73,11 +74,12 @@ double unit_cost(const std::function<void()>& op, double budget = 0.2) {
 
 // ------------------------------------------------------ (a) idle devices
 
-/// A minimal host for many devices against one cloud: device deadlines in a
-/// heap (stale entries skipped), one FIFO link with a fixed latency.
+/// A minimal host for many devices against one service: device deadlines in
+/// a heap (stale entries skipped), one FIFO link with a fixed latency, each
+/// device from its own network location.
 class fleet_loop {
  public:
-  fleet_loop(std::vector<std::unique_ptr<device::simulated_device>>& devices, testing::test_cloud& cloud,
+  fleet_loop(std::vector<std::unique_ptr<device::simulated_device>>& devices, cloud::security_service& cloud,
              fw::duration latency, fw::duration power_on_stagger)
       : devices_(devices), cloud_(cloud), latency_(latency), stagger_(power_on_stagger),
         idle_(devices.size(), false) {}
@@ -109,7 +111,10 @@ class fleet_loop {
           devices_[m.device]->handle(t, fw::message{std::move(m.bytes)}, scratch_);
           after(m.device);
         } else {
-          for (auto& reply : cloud_.handle(t, m.bytes)) link_.push_back({t + latency_, m.device, true, std::move(reply)});
+          const auto source = static_cast<cloud::source_id>(m.device + 1);
+          for (auto& reply : cloud_.handle(t, m.bytes, source)) {
+            link_.push_back({t + latency_, m.device, true, std::move(reply)});
+          }
         }
       }
     }
@@ -144,7 +149,7 @@ class fleet_loop {
 
   using entry = std::pair<fw::sim_time, std::size_t>;
   std::vector<std::unique_ptr<device::simulated_device>>& devices_;
-  testing::test_cloud& cloud_;
+  cloud::security_service& cloud_;
   fw::duration latency_;
   fw::duration stagger_;
   std::priority_queue<entry, std::vector<entry>, std::greater<entry>> deadlines_;
@@ -165,13 +170,24 @@ struct memory_result {
   std::int64_t devices_heap = 0;  ///< N devices, store excluded
   std::int64_t rss_store = 0, rss_devices = 0;
   std::uint64_t rate_limited = 0, request_timeouts = 0, rejected = 0;  ///< how the run went
+  std::uint64_t certificates = 0;
 };
 
 memory_result measure_idle_devices(std::size_t n, std::uint64_t seed) {
   const testing::test_keys keys(1);
-  const fw::config cfg = keys.make_device_config(testing::default_product, testing::default_hardware_revision, {1});
+  cloud::service_settings settings;
+  settings.seed = seed;
+  const auto make_cloud = [&] { return std::make_unique<testing::service_setup>(keys, settings); };
+  fw::config cfg = keys.make_device_config(testing::default_product, testing::default_hardware_revision, {1});
+  std::vector<wire::built_image> factory;
+  {
+    // The service signs the factory images; the same seed gives the same
+    // keys, so every service made below signs them alike.
+    const auto reference = make_cloud();
+    cfg.rom_keys = reference->rom({1});
+    factory = reference->factory();
+  }
   const device::behaviour_model behaviour;
-  const auto factory = testing::factory_images(keys);
   const auto spec_of = [&](std::size_t i) {
     device::device_spec spec;
     spec.run_seed = seed;
@@ -185,11 +201,6 @@ memory_result measure_idle_devices(std::size_t n, std::uint64_t seed) {
       device::provision(d.flash(), static_cast<fw::component>(c), fw::slot::a, factory[c]);
     }
   };
-  const auto make_cloud = [&] {
-    auto cloud = std::make_unique<testing::test_cloud>(keys, testing::cloud_options{testing::default_epoch_us, seed});
-    for (const auto& image : factory) cloud->add_known_good(image);
-    return cloud;
-  };
 
   // Warm-up: one device's whole path once, so lazily built process-wide
   // state (protobuf, OpenSSL, libsodium) is not charged to the devices.
@@ -199,8 +210,8 @@ memory_result measure_idle_devices(std::size_t n, std::uint64_t seed) {
     std::vector<std::unique_ptr<device::simulated_device>> one;
     one.push_back(std::make_unique<device::simulated_device>(spec_of(n), warm_store));
     provision(*one[0]);
-    cloud->register_device(one[0]->secure_element().device_public_key());
-    fleet_loop(one, *cloud, 40ms, 1ms).run_until_idle(fw::sim_time(1h));
+    cloud->enroll(one[0]->secure_element().device_public_key());
+    fleet_loop(one, cloud->service(), 40ms, 1ms).run_until_idle(fw::sim_time(1h));
   }
   malloc_trim(0);
 
@@ -219,20 +230,23 @@ memory_result measure_idle_devices(std::size_t n, std::uint64_t seed) {
   devices.reserve(n);
   {
     auto cloud = make_cloud();
+    FLEET_CHECK(cloud->factory().front().signed_manifest.signature() == factory.front().signed_manifest.signature(),
+                "device_bench: the service signs the factory images otherwise than the reference");
     for (std::size_t i = 0; i < n; ++i) {
       devices.push_back(std::make_unique<device::simulated_device>(spec_of(i), store));
       provision(*devices.back());
-      cloud->register_device(devices.back()->secure_element().device_public_key());
+      cloud->enroll(devices.back()->secure_element().device_public_key());
     }
-    fleet_loop loop(devices, *cloud, 40ms, 1ms);
+    fleet_loop loop(devices, cloud->service(), 40ms, 1ms);
     r.all_idle = loop.run_until_idle(fw::sim_time(1h));
     r.sim_seconds = static_cast<double>(loop.now().count()) / 1e6;
-    r.rate_limited = cloud->counters().rate_limited;
+    r.rate_limited = cloud->service().counters().rate_limited;
+    r.certificates = cloud->service().counters().certificates_issued;
     for (const auto& d : devices) {
       r.request_timeouts += d->firmware().stats().request_timeouts;
       r.rejected += d->firmware().stats().rejected_total();
     }
-  }  // the cloud and the loop go: what stays is the devices
+  }  // the service and the loop go: what stays is the devices
   malloc_trim(0);
   r.devices_heap = heap_bytes() - heap1;
   r.rss_devices = rss_bytes() - rss1;
@@ -259,8 +273,8 @@ lifecycle_result measure_lifecycle(std::size_t m, std::uint64_t seed) {
   for (std::size_t i = 0; i < m; ++i) {
     testing::world_options options;
     options.seed = seed + i;
-    testing::device_world w(options);  // keys, factory images: set-up, not counted
-    w.publish(app110);
+    testing::device_world w(options);  // keys, service, factory images: set-up, not counted
+    w.publish(app110);                 // uploaded (signed by the service) and deployed: not counted
     const auto ops0 = crypto::counted_ops();
     const double cpu0 = cpu_seconds();
     w.power_on();
@@ -303,9 +317,10 @@ void print(const memory_result& a, const lifecycle_result& b) {
   std::printf("(a) idle devices (firmware core + device model, no CAF)\n");
   std::printf("  devices                     %zu, %s idle after %.1f s simulated\n", a.devices,
               a.all_idle ? "all" : "NOT all", a.sim_seconds);
-  std::printf("  how the run went            %llu challenges rate-limited, %llu request timeouts, %llu rejected inputs\n",
-              static_cast<unsigned long long>(a.rate_limited), static_cast<unsigned long long>(a.request_timeouts),
-              static_cast<unsigned long long>(a.rejected));
+  std::printf("  how the run went            %llu certificates, %llu requests rate-limited, %llu request timeouts, "
+              "%llu rejected inputs\n",
+              static_cast<unsigned long long>(a.certificates), static_cast<unsigned long long>(a.rate_limited),
+              static_cast<unsigned long long>(a.request_timeouts), static_cast<unsigned long long>(a.rejected));
   std::printf("  shared chunk store          %lld B heap (%lld B content), RSS +%lld B\n",
               static_cast<long long>(a.store_heap), static_cast<long long>(a.store_content),
               static_cast<long long>(a.rss_store));
@@ -331,7 +346,8 @@ void write_json(const std::string& path, const memory_result& a, const lifecycle
   nlohmann::json j;
   j["idle_devices"] = {
       {"devices", a.devices}, {"all_idle", a.all_idle}, {"simulated_seconds", a.sim_seconds},
-      {"rate_limited", a.rate_limited}, {"request_timeouts", a.request_timeouts}, {"rejected", a.rejected},
+      {"certificates", a.certificates}, {"rate_limited", a.rate_limited},
+      {"request_timeouts", a.request_timeouts}, {"rejected", a.rejected},
       {"store_heap_bytes", a.store_heap}, {"store_content_bytes", a.store_content}, {"store_rss_bytes", a.rss_store},
       {"heap_bytes_per_device", per_device(a.devices_heap, a.devices)},
       {"heap_bytes_per_device_with_store", per_device(a.devices_heap + a.store_heap, a.devices)},

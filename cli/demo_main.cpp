@@ -1,7 +1,9 @@
 // The single-device demo `make run` runs until the fleet engine lands: one
-// device's life, told from the simulation's own state. Every fact printed is
-// read from the firmware's records and counters, the simulated hardware or
-// what the test cloud stored; the demo only decides what to do next.
+// device's life against the security service, told from the simulation's
+// own state. Every fact printed is read from the firmware's records and
+// counters, the simulated hardware, the service's state (registry,
+// deployments, counters, telemetry) or the messages on the link; the demo
+// only decides what to do next.
 #include <CLI/CLI.hpp>
 
 #include <array>
@@ -9,10 +11,12 @@
 #include <cstdio>
 #include <ctime>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fleet/testing/device_world.hpp"
+#include "fleet/wire/envelope.hpp"
 
 namespace {
 
@@ -114,19 +118,28 @@ class story {
   std::string failure_;
 };
 
-const testing::update_report* report_of(testing::device_world& w, wire::UpdateOutcome outcome,
-                                        const std::string& version) {
-  const auto* rec = w.cloud().device(w.id());
-  if (rec == nullptr) return nullptr;
-  for (const auto& u : rec->updates) {
-    if (u.outcome == outcome && u.version == version) return &u;
+/// The report of `outcome` for app `version` the device sent and the service acked.
+std::optional<wire::UpdateResult> report_of(const testing::device_world& w, wire::UpdateOutcome outcome,
+                                            const std::string& version) {
+  for (const auto& r : w.update_reports()) {
+    if (r.acked && r.result.outcome() == outcome && r.result.version() == version) return r.result;
   }
-  return nullptr;
+  return std::nullopt;
+}
+
+/// The last message of this kind on the link, in either direction.
+std::optional<wire::Envelope> last_on_link(const std::vector<std::string>& sent, wire::Envelope::BodyCase body) {
+  for (auto it = sent.rbegin(); it != sent.rend(); ++it) {
+    wire::Envelope e;
+    if (e.ParseFromString(*it) && e.body_case() == body) return e;
+  }
+  return std::nullopt;
 }
 
 void print_summary(testing::device_world& w, const crypto::op_counts& ops) {
   const auto& s = w.firmware().stats();
-  const auto& c = w.cloud().counters();
+  const auto& c = w.service().counters();
+  const auto stored = w.show().telemetry.stored;
   std::printf("summary after %s of simulated time:\n", sim_clock_text(w.now()).c_str());
   std::printf("  crypto (device + cloud): %llu signs, %llu verifies, %llu key exchanges, %llu MACs, "
               "%llu bytes hashed in %llu hashes\n",
@@ -151,27 +164,37 @@ void print_summary(testing::device_world& w, const crypto::op_counts& ops) {
   }
   std::printf("  rejected inputs: %llu%s\n", static_cast<unsigned long long>(s.rejected_total()),
               reasons.empty() ? "" : (reasons + ")").c_str());
-  std::printf("  cloud: %llu requests, %llu certificates, %llu update checks, %llu chunks served, "
+  std::printf("  service: %llu requests, %llu certificates, %llu update checks, %llu offers, %llu chunks served, "
               "%llu update reports, %llu telemetry events stored\n",
               static_cast<unsigned long long>(c.requests), static_cast<unsigned long long>(c.certificates_issued),
-              static_cast<unsigned long long>(c.update_checks), static_cast<unsigned long long>(c.chunks_served),
-              static_cast<unsigned long long>(c.update_results),
-              static_cast<unsigned long long>(c.telemetry_events));
+              static_cast<unsigned long long>(c.update_checks), static_cast<unsigned long long>(c.offers),
+              static_cast<unsigned long long>(c.chunks_served), static_cast<unsigned long long>(c.update_results),
+              static_cast<unsigned long long>(stored));
+}
+
+/// What the deployment of `image` has counted so far.
+std::string deployment_text(testing::device_world& w, const wire::built_image& image) {
+  const cloud::rollout_status s = w.setup().status_of(image.image_digest);
+  return "deployment #" + std::to_string(*w.setup().deployment_of(image.image_digest)) + " " +
+         cloud::name_of(s.state) + ": " + std::to_string(s.attempts.succeeded) + " succeeded, " +
+         std::to_string(s.attempts.failed) + " failed of " + std::to_string(s.devices) + " device(s)";
 }
 
 /// Publishes `image`, then follows it to its outcome: `commit` or rollback.
-bool follow_update(story& st, testing::device_world& w, const wire::built_image& image, bool commit) {
-  const std::string v = image.manifest.version();
+bool follow_update(story& st, testing::device_world& w, const wire::built_image& built, bool commit) {
   const wire::version before = w.firmware().running_version(fw::component::app);
   const auto counter_before = w.device().secure_element().read_counter(fw::component::app);
-  const auto offers = w.cloud().counters().offers_made;
+  const auto offers = w.service().counters().offers;
   const auto chunks_before = w.firmware().stats().chunks_downloaded;
-  w.publish(image);
-  st.say("cloud publishes app " + v + " (security version " +
-         std::to_string(image.manifest.security_version()) + ", " + std::to_string(image.chunks.size()) +
-         " chunks of " + std::to_string(image.manifest.chunk_size_bytes()) + " bytes)");
-  if (!st.until([&] { return w.cloud().counters().offers_made > offers; }, 26h, "update offer of " + v)) return false;
-  st.say("update check: the cloud offers app " + v);
+  const wire::built_image image = w.publish(built);
+  const std::string v = image.manifest.version();
+  st.say("operator uploads app " + v + " (security version " + std::to_string(image.manifest.security_version()) +
+         ", " + std::to_string(image.chunks.size()) + " chunks of " +
+         std::to_string(image.manifest.chunk_size_bytes()) + " bytes); the service signs it with image key " +
+         std::to_string(image.manifest.signing_key_id()) + " and deploys it to Production (" +
+         deployment_text(w, image) + ")");
+  if (!st.until([&] { return w.service().counters().offers > offers; }, 26h, "update offer of " + v)) return false;
+  st.say("update check: the service offers app " + v);
   long i = st.next(record_kind::update_downloaded, 1h);
   if (i < 0) return false;
   const auto& slot = w.device().flash().info(fw::component::app, fw::other(w.firmware().active_slot(fw::component::app)));
@@ -199,9 +222,10 @@ bool follow_update(story& st, testing::device_world& w, const wire::built_image&
                       std::to_string(counter) + ", not " + v)) {
       return false;
     }
-    if (!st.until([&] { return report_of(w, wire::COMMITTED, v) != nullptr; }, 1h, "COMMITTED report")) return false;
-    st.say(report_of(w, wire::COMMITTED, v)->received_at, "cloud received the report: app " + v + " COMMITTED");
-    return true;
+    if (!st.until([&] { return report_of(w, wire::COMMITTED, v).has_value(); }, 1h, "COMMITTED report")) return false;
+    st.say("the service acked the report: app " + v + " COMMITTED (" + deployment_text(w, image) + ")");
+    return st.check(w.setup().status_of(image.image_digest).attempts.succeeded == 1,
+                    "the deployment of app " + v + " did not count the success");
   }
   if ((i = st.next(record_kind::app_crashed, 1h)) < 0) return false;
   st.say(st.time_of(i), "app " + st.record(i).version.to_string() + " crashed " +
@@ -220,11 +244,12 @@ bool follow_update(story& st, testing::device_world& w, const wire::built_image&
                     std::to_string(counter_before))) {
     return false;
   }
-  if (!st.until([&] { return report_of(w, wire::ROLLED_BACK, v) != nullptr; }, 1h, "ROLLED_BACK report")) return false;
-  const auto* r = report_of(w, wire::ROLLED_BACK, v);
-  st.say(r->received_at, "cloud received the report: app " + r->version + " ROLLED_BACK (\"" + r->reason +
-                             "\"), image " + hex12(r->image_digest) + "...");
-  return true;
+  if (!st.until([&] { return report_of(w, wire::ROLLED_BACK, v).has_value(); }, 1h, "ROLLED_BACK report")) return false;
+  const auto r = report_of(w, wire::ROLLED_BACK, v);
+  st.say("the service acked the report: app " + r->version() + " ROLLED_BACK (\"" + r->reason() + "\"), image " +
+         hex12(r->image_digest()) + "... (" + deployment_text(w, image) + ")");
+  return st.check(w.setup().status_of(image.image_digest).attempts.failed == 1,
+                  "the deployment of app " + v + " did not count the failure");
 }
 
 bool run_story(story& st, testing::device_world& w, const wire::built_image& good,
@@ -236,14 +261,26 @@ bool run_story(story& st, testing::device_world& w, const wire::built_image& goo
   st.say(st.time_of(i), "device " + id + "... booted: " + st.chain_of(i) + ", measurement " +
                             hex12(crypto::as_view(w.device().secure_element().measurement())) + "...");
   if ((i = st.next(record_kind::attested, 5min)) < 0) return false;
-  const auto* rec = w.cloud().device(w.id());
+  const auto evidence = last_on_link(w.sent_by_device(), wire::Envelope::kEvidence);
+  const auto issued = last_on_link(w.sent_to_device(), wire::Envelope::kCertificateIssued);
+  wire::Evidence ev;
+  wire::Certificate cert;
+  if (!st.check(evidence && issued && ev.ParseFromString(evidence->evidence().evidence()) &&
+                    cert.ParseFromString(issued->certificate_issued().certificate().certificate()),
+                "no evidence and certificate on the link")) {
+    return false;
+  }
+  if (!st.check(w.show().record.last_attestation_verdict == cloud::attestation_verdict::passed,
+                "the service's registry does not record the attestation as passed")) {
+    return false;
+  }
   const std::int64_t device_now = w.device().clock().wall_time_us(w.now());
   const std::int64_t not_after = w.firmware().certificate_not_after_us();
-  st.say(st.time_of(i), "attested: the cloud checked the evidence (" +
-                            std::to_string(rec->last_evidence->boot_size()) + " measured stages); certificate #" +
-                            std::to_string(rec->last_certificate_serial) + " from tenant CA " +
-                            std::to_string(rec->last_issuer_ca_id) + ", valid until " + utc_text(not_after) +
-                            " (" + minutes_text(fw::duration(not_after - device_now)) + " from now)");
+  st.say(st.time_of(i), "attested: the service verified the evidence (" + std::to_string(ev.boot_size()) +
+                            " measured stages, recorded as passed); certificate #" + std::to_string(cert.serial()) +
+                            " from tenant CA " +
+                            std::to_string(cert.issuer_ca_id()) + ", valid until " + utc_text(not_after) + " (" +
+                            minutes_text(fw::duration(not_after - device_now)) + " from now)");
   if (!follow_update(st, w, good, true)) return false;
   return follow_update(st, w, bad, false);
 }

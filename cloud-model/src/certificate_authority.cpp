@@ -67,7 +67,8 @@ const certificate_authority::tenant_ca* certificate_authority::current_for(sim_t
 issued_certificate certificate_authority::issue(sim_time now, std::string_view tenant,
                                                 const crypto::device_id& device,
                                                 const crypto::public_key& device_key,
-                                                std::string_view evidence_digest) {
+                                                std::string_view evidence_digest,
+                                                std::string_view session_binding) {
   advance(now);
   issued_certificate out;
   if (tenant.empty() || tenant.size() > ca_tenant_bytes_max) {
@@ -76,6 +77,10 @@ issued_certificate certificate_authority::issue(sim_time now, std::string_view t
   }
   if (evidence_digest.size() != std::tuple_size<crypto::digest>::value) {
     out.refusal = issue_refusal::bad_evidence_digest;
+    return out;
+  }
+  if (session_binding.size() != std::tuple_size<crypto::digest>::value) {
+    out.refusal = issue_refusal::bad_session_binding;
     return out;
   }
   const tenant_ca* ca = current_for(now, tenant);
@@ -92,6 +97,7 @@ issued_certificate certificate_authority::issue(sim_time now, std::string_view t
   cert.set_not_after_us((now + settings_.certificate_lifetime).count());
   cert.set_tenant(std::string(tenant));
   cert.set_evidence_digest(std::string(evidence_digest));
+  cert.set_session_binding(std::string(session_binding));
   FLEET_CHECK(sim_time{cert.not_after_us()} <= ca->not_after, "device certificate outlives its CA");
   out.serial = cert.serial();
   out.certificate.set_certificate(wire::serialize(cert));
@@ -245,6 +251,7 @@ const char* name_of(issue_refusal r) {
     case issue_refusal::bad_tenant: return "bad_tenant";
     case issue_refusal::too_many_tenants: return "too_many_tenants";
     case issue_refusal::bad_evidence_digest: return "bad_evidence_digest";
+    case issue_refusal::bad_session_binding: return "bad_session_binding";
   }
   return "?";
 }

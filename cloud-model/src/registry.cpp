@@ -22,26 +22,13 @@ constexpr default_group_setup default_groups[default_group_count] = {
     {"Production OS Evaluation", group_update_policy::update_all, os_feed::retail_eval},
 };
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 const std::vector<device_index> no_devices;
 
 }  // namespace
 
 std::optional<crypto::device_id> parse_device_id(std::string_view hex) {
-  if (hex.size() != device_id_hex_chars) return std::nullopt;
   crypto::device_id id{};
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    const int hi = hex_value(hex[2 * i]);
-    const int lo = hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    id[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
+  if (!crypto::from_hex(hex, id)) return std::nullopt;
   return id;
 }
 

@@ -18,6 +18,10 @@ std::uint32_t security_service::shard_of(const crypto::device_id& id) const {
 
 device_shard& security_service::shard_for(const crypto::device_id& id) { return *shards_[shard_of(id)]; }
 
+const session_table& security_service::sessions_of(const crypto::device_id& id) const {
+  return shards_[shard_of(id)]->sessions();
+}
+
 std::optional<registered_device> security_service::lookup(const crypto::device_id& id) const {
   const auto index = registry_.find(id);
   if (!index) return std::nullopt;
@@ -158,8 +162,10 @@ void security_service::on_evidence(context& c) {
     }
     return error(c, wire::ERROR_ATTESTATION_FAILED, name_of(session.refusal));
   }
-  issued_certificate issued = ca_.issue(wall(c.now), tenant->name, rec->id, r.facts.device_key,
-                                        crypto::as_view(r.facts.evidence_digest));
+  const std::string service_share = crypto::to_string(session.service_public_key);
+  issued_certificate issued =
+      ca_.issue(wall(c.now), tenant->name, rec->id, r.facts.device_key, crypto::as_view(r.facts.evidence_digest),
+                crypto::as_view(wire::session_binding(service_share, session.id)));
   if (!issued.ok()) {
     shard.sessions().end(device);
     return error(c, wire::ERROR_UNAVAILABLE, name_of(issued.refusal));
@@ -169,7 +175,7 @@ void security_service::on_evidence(context& c) {
   wire::CertificateIssued* out = c.reply->mutable_certificate_issued();
   *out->mutable_certificate() = std::move(issued.certificate);
   *out->mutable_issuer() = std::move(issued.issuer);
-  out->set_session_public_key(crypto::to_string(session.service_public_key));
+  out->set_session_public_key(service_share);
   out->set_session_id(session.id);
 }
 

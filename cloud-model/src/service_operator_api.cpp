@@ -87,6 +87,18 @@ op_result<group_id> security_service::default_group_of(product_id product, defau
   return done<group_id>(g);
 }
 
+op_result<group_id> security_service::create_group(product_id product, std::string_view name,
+                                                   group_update_policy policy, os_feed feed) {
+  const create_result r = registry_.create_group(product, name, policy, feed);
+  if (!r.ok()) return refuse<group_id>(status_of(r.refusal), std::string("group: ") + name_of(r.refusal));
+  return done<group_id>(r.id);
+}
+
+op_result<group_id> security_service::set_group_policy(group_id group, group_update_policy policy) {
+  if (!registry_.set_group_policy(group, policy)) return refuse<group_id>(op_status::not_found, "no such group");
+  return done<group_id>(group);
+}
+
 op_result<std::vector<claim_result>> security_service::claim_devices(tenant_id tenant,
                                                                       const std::vector<std::string>& hex_ids) {
   claim_response r = registry_.claim(tenant, hex_ids);
@@ -208,6 +220,11 @@ op_result<deployment_created> security_service::create_deployment(sim_time now, 
   for (const crypto::digest& id : spec.images) {
     const stored_image* image = images_.find(id);
     if (image == nullptr) return refuse<deployment_created>(op_status::not_found, "no such image: " + crypto::to_hex(crypto::as_view(id)));
+    if (image->manifest.expires_at_us() <= wall(now).count()) {
+      return refuse<deployment_created>(op_status::failed_precondition,
+                                        "image " + image->manifest.image_name() + "@" + image->manifest.version() +
+                                            " has expired: every device would refuse it");
+    }
     if (image->manifest.product() != product->name) {
       return refuse<deployment_created>(op_status::invalid_argument, "image built for product " +
                                                                          image->manifest.product() + ", group is of " + product->name);
@@ -237,6 +254,7 @@ op_result<deployment_created> security_service::create_deployment(sim_time now, 
   for (device_index dev : registry_.devices_of(group->tenant)) {
     if (registry_.device(dev)->group == spec.group) members.push_back(dev);
   }
+  supersede(now, spec.group, components);
   deployment_params params;
   params.seed = settings_.seed ^ (0x9e37'79b9'7f4a'7c15ull * (deployments_.size() + 1));
   params.devices = static_cast<std::uint32_t>(members.size());

@@ -33,7 +33,25 @@ bool security_service::applies(const stored_image& image, const wire::UpdateChec
     const auto have = wire::parse_version(installed.version());
     return have && *offered > *have;
   }
-  return true;  // not installed at all (an OS running without its app): the image fixes that
+  // Not installed at all (an OS running without its app): the image fixes
+  // that. Legacy firmware goes only to guardians, which list what they front.
+  return m.component() != wire::LEGACY_FIRMWARE;
+}
+
+void security_service::supersede(sim_time now, group_id group, const std::vector<wire::Component>& components) {
+  // As on the real platform, a group has one deployment per component: a
+  // new one halts the live one it replaces, so an older build is never
+  // offered next to (or instead of) its fix.
+  for (deployment& d : deployments_) {
+    if (d.group != group || final_state(d.controller->state())) continue;
+    for (const crypto::digest& id : d.images) {
+      const stored_image* image = images_.find(id);
+      if (std::find(components.begin(), components.end(), image->manifest.component()) != components.end()) {
+        d.controller->halt(now);
+        break;
+      }
+    }
+  }
 }
 
 std::optional<device_index> security_service::member(deployment& d, sim_time now, device_index device) {
@@ -71,6 +89,7 @@ void security_service::on_update_check(context& c) {
     for (const crypto::digest& id : d.images) {
       const stored_image* image = images_.find(id);
       if (image == nullptr || !applies(*image, check)) continue;
+      if (image->manifest.expires_at_us() <= wall(c.now).count()) continue;  // every device would refuse it
       if (std::find(offered.begin(), offered.end(), image->manifest.component()) != offered.end()) continue;
       const auto meta = image_meta_.find(id);
       const sim_time released = meta == image_meta_.end() ? sim_time{0} : meta->second.released_at;

@@ -50,6 +50,7 @@ const char* name_of(reject_reason r) {
     case reject_reason::bad_session_key: return "bad_session_key";
     case reject_reason::bad_mac: return "bad_mac";
     case reject_reason::failed_before: return "failed_before";
+    case reject_reason::session_not_bound: return "session_not_bound";
     case reject_reason::count_: break;
   }
   return "?";

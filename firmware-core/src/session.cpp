@@ -243,6 +243,10 @@ reject_reason core_state::check_certificate(sim_time now, const wire::Certificat
     return reject_reason::certificate_expired;
   }
   if (issued.session_public_key().size() != 32) return reject_reason::malformed;
+  if (cert.session_binding() != crypto::as_view(wire::session_binding(issued.session_public_key(),
+                                                                      issued.session_id()))) {
+    return reject_reason::session_not_bound;
+  }
   not_after_us = cert.not_after_us();
   return reject_reason::none;
 }

@@ -70,6 +70,8 @@ void core_state::on_offer(sim_time now, const wire::UpdateOffer& offer) {
       report.reason = why;
       report.comp = from_wire(claimed.component()).value_or(component::app);
       report.version = wire::parse_version(claimed.version()).value_or(wire::version{});
+      // Echoed so the service can count the refusal against its deployment.
+      crypto::to_array(claimed.image_digest(), report.image_digest);
       note_update(record_kind::update_rejected, report);
       queue_report(report);
       continue;

@@ -18,6 +18,13 @@ std::string serialize(const google::protobuf::MessageLite& message) {
   return out;
 }
 
+crypto::digest session_binding(std::string_view service_share, std::uint64_t session_id) {
+  std::string input = "fleetsim session binding v1";
+  input.append(service_share);
+  for (int i = 0; i < 8; ++i) input.push_back(static_cast<char>((session_id >> (8 * i)) & 0xff));
+  return crypto::sha256(input);
+}
+
 bool is_session_request(Envelope::BodyCase body) {
   switch (body) {
     case Envelope::kUpdateCheck:

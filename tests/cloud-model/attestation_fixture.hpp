@@ -1,7 +1,8 @@
 #pragma once
 // A device built by hand for the attestation and session tests: a device
-// key from a seed, evidence as firmware-core's on_challenge builds it, and
-// session requests MACed as its send_request does. Plus a registry stand-in.
+// key from a seed, evidence as firmware-core's on_challenge builds it
+// (fleet/testing/evidence.hpp), and session requests MACed as its
+// send_request does. Plus a registry stand-in.
 
 #include <map>
 #include <string>
@@ -12,8 +13,8 @@
 #include "device.pb.h"
 #include "fleet/cloud/attestation_verifier.hpp"
 #include "fleet/cloud/session_table.hpp"
+#include "fleet/testing/evidence.hpp"
 #include "fleet/wire/envelope.hpp"
-#include "measured_boot.hpp"
 
 namespace fleet::cloud::testing {
 
@@ -30,11 +31,7 @@ inline crypto::digest manifest_digest_of(wire::Component c, const std::string& v
   return crypto::sha256(product + "/" + std::to_string(c) + "/" + version);
 }
 
-struct stage {
-  wire::Component component;
-  std::string version;
-  crypto::digest digest;
-};
+using stage = fleet::testing::booted_stage;
 
 struct test_device {
   explicit test_device(std::uint8_t key_seed, std::string product_name = "thermostat")
@@ -58,33 +55,17 @@ struct test_device {
   template <typename Edit>
   wire::Envelope evidence(const nonce& n, Edit edit, const crypto::secret_key* signer = nullptr) {
     exchange = crypto::exchange_key_from_secret(seed_of(static_cast<std::uint8_t>(sequence + 100)));
-    wire::Evidence ev;
-    ev.set_nonce(crypto::to_string(n));
-    ev.set_device_public_key(crypto::to_string(key.public_key_bytes));
-    ev.set_product(product);
-    ev.set_hardware_revision("rev-a");
-    std::vector<crypto::digest> digests;
-    for (const auto& s : boot) {
-      auto* m = ev.add_boot();
-      m->set_component(s.component);
-      m->set_version(s.version);
-      m->set_manifest_digest(crypto::to_string(s.digest));
-      digests.push_back(s.digest);
-    }
-    ev.set_measurement_register(
-        crypto::to_string(measurement_chain(digests.data(), digests.size())));
-    for (std::uint32_t i = 0; i < 5; ++i) ev.add_rollback_counters(i + 1);
-    ev.set_session_public_key(crypto::to_string(exchange.public_key_bytes));
-    ev.set_device_time_us(1'767'225'600'000'000);
+    fleet::testing::evidence_spec spec;
+    spec.nonce = crypto::to_string(n);
+    spec.device_key = key.public_key_bytes;
+    spec.product = product;
+    spec.boot = boot;
+    spec.rollback_counters = {1, 2, 3, 4, 5};
+    spec.session_key = exchange.public_key_bytes;
+    wire::Evidence ev = fleet::testing::make_evidence(spec);
     edit(ev);
-    wire::Envelope env;
-    env.set_device_id(crypto::to_string(id));
-    env.set_sequence(++sequence);
-    auto* signed_evidence = env.mutable_evidence();
-    signed_evidence->set_evidence(wire::serialize(ev));
-    signed_evidence->set_signature(crypto::to_string(
-        crypto::sign(signed_evidence->evidence(), signer ? *signer : key.secret_key_bytes)));
-    return env;
+    return fleet::testing::signed_evidence_envelope(id, ++sequence, ev,
+                                                    signer ? *signer : key.secret_key_bytes);
   }
   wire::Envelope evidence(const nonce& n) {
     return evidence(n, [](wire::Evidence&) {});
@@ -151,7 +132,7 @@ struct attestation_world {
     for (const auto& s : d.boot) publish(d.product, s);
   }
   void publish(const std::string& product, const stage& s) {
-    verifier.known_good().add(product, s.digest, s.component, s.version);
+    verifier.known_good().add(product, s.manifest_digest, s.component, s.version);
   }
   nonce challenge(test_device& d, sim_time now) {
     auto result = verifier.challenge(now, d.challenge_request(), random);

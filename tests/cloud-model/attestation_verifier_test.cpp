@@ -131,7 +131,7 @@ TEST(attestation_verifier, unknown_measurement_quarantines_until_a_pass) {
 TEST(attestation_verifier, withdrawn_image_is_no_longer_known_good) {
   attestation_world w;
   EXPECT_TRUE(w.attest(w.alice, t0, home).ok());
-  w.verifier.known_good().remove("thermostat", w.alice.boot[2].digest);
+  w.verifier.known_good().remove("thermostat", w.alice.boot[2].manifest_digest);
   EXPECT_EQ(w.attest(w.alice, t0 + 1s, home).outcome, attestation_outcome::unknown_measurement);
   // Quarantine ends the session that was opened for the old software.
   EXPECT_FALSE(w.sessions.live(t0 + 1s, 0));

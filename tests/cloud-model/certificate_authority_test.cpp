@@ -16,6 +16,7 @@ const crypto::signing_key_pair root = crypto::signing_key_from_seed(crypto::seed
 crypto::device_id device_a() { return crypto::device_id{0xaa}; }
 crypto::device_id device_b() { return crypto::device_id{0xbb}; }
 std::string evidence() { return std::string(32, 'e'); }
+std::string binding() { return std::string(32, 's'); }
 
 certificate_authority make_ca(std::uint64_t seed = 7, ca_settings settings = {}) {
   return certificate_authority(root, crypto::random_stream(seed, 0, "ca-keys"), settings);
@@ -35,7 +36,7 @@ wire::CaCertificate parse(const wire::SignedCaCertificate& s) {
 
 issued_certificate issue(certificate_authority& ca, sim_time now, const crypto::device_id& d = device_a(),
                          const std::string& tenant = "acme") {
-  issued_certificate out = ca.issue(now, tenant, d, crypto::public_key{1}, evidence());
+  issued_certificate out = ca.issue(now, tenant, d, crypto::public_key{1}, evidence(), binding());
   EXPECT_TRUE(out.ok()) << name_of(out.refusal);
   return out;
 }
@@ -51,6 +52,7 @@ TEST(certificate_authority, issues_a_24_hour_certificate_under_a_ca_under_the_ro
   EXPECT_EQ(cert.device_public_key(), crypto::to_string(crypto::public_key{1}));
   EXPECT_EQ(cert.tenant(), "acme");
   EXPECT_EQ(cert.evidence_digest(), evidence());
+  EXPECT_EQ(cert.session_binding(), binding());
   EXPECT_EQ(cert.not_before_us(), t0.count());
   EXPECT_EQ(cert.not_after_us() - cert.not_before_us(), std::chrono::microseconds(day).count());
   EXPECT_EQ(cert.issuer_ca_id(), issuer.ca_id());
@@ -84,9 +86,13 @@ TEST(certificate_authority, keys_follow_the_seed) {
 
 TEST(certificate_authority, issue_refusals) {
   auto ca = make_ca();
-  EXPECT_EQ(ca.issue(sim_time{0}, "acme", device_a(), {}, "short").refusal, issue_refusal::bad_evidence_digest);
-  EXPECT_EQ(ca.issue(sim_time{0}, "", device_a(), {}, evidence()).refusal, issue_refusal::bad_tenant);
-  EXPECT_EQ(ca.issue(sim_time{0}, std::string(ca_tenant_bytes_max + 1, 't'), device_a(), {}, evidence()).refusal,
+  EXPECT_EQ(ca.issue(sim_time{0}, "acme", device_a(), {}, "short", binding()).refusal,
+            issue_refusal::bad_evidence_digest);
+  EXPECT_EQ(ca.issue(sim_time{0}, "acme", device_a(), {}, evidence(), "short").refusal,
+            issue_refusal::bad_session_binding);
+  EXPECT_EQ(ca.issue(sim_time{0}, "", device_a(), {}, evidence(), binding()).refusal, issue_refusal::bad_tenant);
+  EXPECT_EQ(ca.issue(sim_time{0}, std::string(ca_tenant_bytes_max + 1, 't'), device_a(), {}, evidence(), binding())
+                .refusal,
             issue_refusal::bad_tenant);
   EXPECT_EQ(ca.counters().certificates_issued, 0u);
 }

@@ -26,6 +26,14 @@ service_settings default_settings(std::uint32_t shards = 1) {
   return s;
 }
 
+rollout_policy staged_policy(sim_time now) {
+  rollout_policy p;
+  p.start_at = now;
+  p.waves = wave_plan::by_percent({50, 100});
+  p.gate.success_threshold = 0.5;
+  return p;
+}
+
 /// A service with tenant "contoso", product "thermostat" and the factory
 /// images uploaded; devices enrolled into its Production group.
 struct service_fixture {
@@ -77,6 +85,18 @@ struct service_fixture {
     return r.value.id;
   }
 
+  /// Uploads an image of `spec` and returns a staged deployment of it to Production.
+  deployment_spec spec_for(const wire::image_spec& spec, std::uint64_t size_bytes) {
+    const auto image = testing::make_image(keys, spec, size_bytes);
+    const auto up = service.upload_image(sim_time{0}, spec, testing::image_content(image));
+    EXPECT_TRUE(up.ok()) << up.message;
+    deployment_spec d;
+    d.group = production;
+    d.images = {up.value};
+    d.policy = staged_policy(sim_time{0});
+    return d;
+  }
+
   testing::test_keys keys{1};
   security_service service;
   tenant_id tenant = 0;
@@ -85,13 +105,6 @@ struct service_fixture {
   std::vector<wire::built_image> factory;
 };
 
-rollout_policy staged_policy(sim_time now) {
-  rollout_policy p;
-  p.start_at = now;
-  p.waves = wave_plan::by_percent({50, 100});
-  p.gate.success_threshold = 0.5;
-  return p;
-}
 
 bool attested(const device_world& w) { return w.count(fw::record_kind::attested) > 0; }
 
@@ -182,6 +195,72 @@ TEST(security_service, bad_build_rolls_back_and_the_abort_rule_stops_the_deploym
   EXPECT_EQ(world->firmware().running_version(fw::component::app), (wire::version{1, 0, 0}));
   // Aborted is final: the operator cannot resume it.
   EXPECT_EQ(f.service.resume(world->now(), dep).status, op_status::failed_precondition);
+}
+
+TEST(security_service, a_manifest_the_device_refuses_is_counted_against_its_deployment) {
+  service_fixture f;
+  service_endpoint link(f.service, 1);
+  auto world = f.make_world(link);  // its ROM trusts image-signing key 1 only
+  ASSERT_TRUE(f.service.rotate_image_signing_key(sim_time{0}).ok());
+  const auto v11 = f.upload_app(sim_time{0}, "1.1.0");  // signed with key 2
+  world->publish(v11);
+  rollout_policy p = staged_policy(sim_time{0});
+  p.abort.rejected = abort_rule{0.5, 1};
+  const deployment_id dep = f.deploy(sim_time{0}, v11, p);
+
+  world->power_on();
+  ASSERT_TRUE(world->run_until([&] { return world->count(fw::record_kind::update_rejected) > 0; }, 2h));
+  world->run_for(10min);  // the REJECTED report
+  const auto status = f.service.deployment_status(dep);
+  EXPECT_EQ(status.value.attempts.rejected, 1u);
+  EXPECT_EQ(status.value.reports[static_cast<std::size_t>(report_result::counted)], 1u);
+  EXPECT_EQ(status.value.state, rollout_state::aborted);
+}
+
+TEST(security_service, a_new_deployment_supersedes_the_live_one_of_its_group_and_component) {
+  service_fixture f;
+  service_endpoint link(f.service, 1);
+  auto world = f.make_world(link);
+  const auto v11 = f.upload_app(sim_time{0}, "1.1.0");
+  const auto v12 = f.upload_app(sim_time{0}, "1.2.0");
+  world->publish(v11);
+  world->publish(v12);
+  const deployment_id old_dep = f.deploy(sim_time{0}, v11, staged_policy(sim_time{0}));
+  const deployment_id new_dep = f.deploy(sim_time{0}, v12, staged_policy(sim_time{0}));
+  EXPECT_EQ(f.service.deployment_status(old_dep).value.state, rollout_state::halted);
+
+  world->power_on();
+  ASSERT_TRUE(world->run_until([&] { return world->count(fw::record_kind::update_committed) > 0; }, 2h));
+  EXPECT_EQ(world->firmware().running_version(fw::component::app), (wire::version{1, 2, 0}));
+  EXPECT_EQ(f.service.deployment_status(old_dep).value.attempts.offers, 0u);
+  EXPECT_EQ(f.service.deployment_status(new_dep).value.attempts.offers, 1u);
+}
+
+TEST(security_service, an_expired_image_cannot_be_deployed) {
+  service_fixture f;
+  auto spec = testing::image_spec_for(wire::APP, "1.1.0");
+  spec.expires_at_us = testing::default_epoch_us + std::chrono::microseconds(1h).count();
+  const deployment_spec d = f.spec_for(spec, testing::factory_image_bytes(wire::APP));
+  EXPECT_TRUE(f.service.create_deployment(sim_time{0}, d).ok());  // valid for another hour
+  const auto refused = f.service.create_deployment(sim_time{std::chrono::hours(2)}, d);
+  EXPECT_EQ(refused.status, op_status::failed_precondition);
+  EXPECT_NE(refused.message.find("expired"), std::string::npos) << refused.message;
+}
+
+TEST(security_service, legacy_firmware_is_offered_to_guardians_only) {
+  service_fixture f;
+  service_endpoint link(f.service, 1);
+  auto world = f.make_world(link);  // an ordinary device: no legacy device behind it
+  const deployment_spec d = f.spec_for(testing::image_spec_for(wire::LEGACY_FIRMWARE, "2.0.0"), 8 * 1024);
+  const auto dep = f.service.create_deployment(sim_time{0}, d);
+  ASSERT_TRUE(dep.ok()) << dep.message;
+
+  world->power_on();
+  ASSERT_TRUE(world->run_until([&] { return attested(*world); }, 10min));
+  world->run_for(2h);
+  EXPECT_GT(f.service.counters().update_checks, 0u);
+  EXPECT_EQ(f.service.counters().offers, 0u);
+  EXPECT_EQ(world->count(fw::record_kind::update_rejected), 0u);
 }
 
 // ----------------------------------------------------------------- defences

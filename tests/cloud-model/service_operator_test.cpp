@@ -20,6 +20,30 @@ service_settings settings_with(std::uint32_t shards) {
 
 std::string hex_of(std::uint8_t fill) { return std::string(128, "0123456789abcdef"[fill & 15]); }
 
+TEST(service_operator, groups_are_created_under_a_product_and_their_policy_changes) {
+  testing::test_keys keys(1);
+  security_service s(keys.service_root, settings_with(1));
+  const tenant_id t = s.create_tenant("contoso").value;
+  const product_id p = s.create_product(t, "thermostat").value;
+  const auto canary = s.create_group(p, "Canary", group_update_policy::no_3rd_party_app_updates, os_feed::retail_eval);
+  ASSERT_TRUE(canary.ok()) << canary.message;
+  const group_info* g = s.devices().group(canary.value);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->name, "Canary");
+  EXPECT_EQ(g->product, p);
+  EXPECT_EQ(g->policy, group_update_policy::no_3rd_party_app_updates);
+  EXPECT_EQ(g->feed, os_feed::retail_eval);
+  EXPECT_EQ(s.create_group(p, "Canary", group_update_policy::update_all, os_feed::retail).status,
+            op_status::failed_precondition);
+  EXPECT_EQ(s.create_group(999, "x", group_update_policy::update_all, os_feed::retail).status, op_status::not_found);
+  EXPECT_EQ(s.create_group(p, "", group_update_policy::update_all, os_feed::retail).status,
+            op_status::invalid_argument);
+
+  ASSERT_TRUE(s.set_group_policy(canary.value, group_update_policy::no_updates).ok());
+  EXPECT_EQ(s.devices().group(canary.value)->policy, group_update_policy::no_updates);
+  EXPECT_EQ(s.set_group_policy(9999, group_update_policy::no_updates).status, op_status::not_found);
+}
+
 TEST(service_operator, refusals_carry_a_status_and_what_is_wrong) {
   testing::test_keys keys(1);
   security_service s(keys.service_root, settings_with(1));
@@ -84,7 +108,8 @@ TEST(service_operator, next_deadline_drives_the_ca_rollover) {
   testing::test_keys keys(1);
   security_service s(keys.service_root, settings_with(1));
   EXPECT_EQ(s.next_deadline(), never);  // no CA yet, no deployment
-  s.ca().issue(s.wall(sim_time{0}), "contoso", crypto::device_id{}, crypto::public_key{}, std::string(32, 'd'));
+  s.ca().issue(s.wall(sim_time{0}), "contoso", crypto::device_id{}, crypto::public_key{}, std::string(32, 'd'),
+                std::string(32, 's'));
   const sim_time due = s.next_deadline();
   EXPECT_EQ(due, sim_time{0} + (2 * 365 * 24h - 90 * 24h));  // in simulated time, not wall time
   s.advance(due);

@@ -36,18 +36,34 @@ void run_a_day(device_world& w) { w.run_for(26h); }
 
 // ------------------------------------------------------------ certificates
 
-// Re-signs the issued device certificate after `edit`, with `ca_key`.
-std::function<void(wire::Envelope&)> rewrite_certificate(std::function<void(wire::Certificate&)> edit,
-                                                         crypto::secret_key ca_key) {
-  return [edit, ca_key](wire::Envelope& reply) {
+// Re-issues the device certificate after `edit`, signed with `signer`, under
+// a tenant CA certificate for `ca` signed with `root`. With the service root
+// (the tests hold it) and `ca`'s own key this is a CA the device must trust.
+std::function<void(wire::Envelope&)> reissue_certificate(std::function<void(wire::Certificate&)> edit,
+                                                         crypto::signing_key_pair ca, crypto::secret_key signer,
+                                                         crypto::secret_key root) {
+  return [edit, ca, signer, root](wire::Envelope& reply) {
     if (!reply.has_certificate_issued()) return;
-    auto* signed_cert = reply.mutable_certificate_issued()->mutable_certificate();
+    auto* issued = reply.mutable_certificate_issued();
+    wire::CaCertificate ca_body;
+    ca_body.ParseFromString(issued->issuer().ca_certificate());
+    ca_body.set_public_key(crypto::to_string(ca.public_key_bytes));
+    issued->mutable_issuer()->set_ca_certificate(wire::serialize(ca_body));
+    issued->mutable_issuer()->set_signature(crypto::to_string(crypto::sign(issued->issuer().ca_certificate(), root)));
+    auto* signed_cert = issued->mutable_certificate();
     wire::Certificate cert;
     cert.ParseFromString(signed_cert->certificate());
     edit(cert);
     signed_cert->set_certificate(wire::serialize(cert));
-    signed_cert->set_signature(crypto::to_string(crypto::sign(signed_cert->certificate(), ca_key)));
+    signed_cert->set_signature(crypto::to_string(crypto::sign(signed_cert->certificate(), signer)));
   };
+}
+
+/// Re-issued by a tenant CA of the tests' own, vouched for by the service root.
+std::function<void(wire::Envelope&)> reissue_honestly(const device_world& w,
+                                                      std::function<void(wire::Certificate&)> edit) {
+  const auto& ca = w.keys().ca(1);
+  return reissue_certificate(std::move(edit), ca, ca.secret_key_bytes, w.keys().service_root.secret_key_bytes);
 }
 
 struct certificate_case {
@@ -55,20 +71,22 @@ struct certificate_case {
   reject_reason expected;
 };
 
-TEST(attack_certificate, honest_rewrite_with_the_real_ca_key_is_accepted) {
+TEST(attack_certificate, honest_reissue_under_a_ca_the_root_vouches_for_is_accepted) {
   device_world w;
-  w.cloud().tamper_reply = rewrite_certificate([](wire::Certificate&) {}, w.keys().ca(1).secret_key_bytes);
+  w.faults().tamper_reply = reissue_honestly(w, [](wire::Certificate&) {});
   w.power_on();
   EXPECT_TRUE(w.run_until([&] { return w.firmware().has_certificate(); }, 1min));
   EXPECT_EQ(w.firmware().stats().rejected_total(), 0u);
+  EXPECT_GT(w.faults().counters().replies_edited, 0u);
 }
 
 TEST(attack_certificate, certificate_signed_by_another_key_is_refused) {
   device_world w;
   crypto::seed rogue{};
   rogue.fill(0x66);
-  w.cloud().tamper_reply = rewrite_certificate([](wire::Certificate&) {},
-                                               crypto::signing_key_from_seed(rogue).secret_key_bytes);
+  w.faults().tamper_reply = reissue_certificate([](wire::Certificate&) {}, w.keys().ca(1),
+                                                crypto::signing_key_from_seed(rogue).secret_key_bytes,
+                                                w.keys().service_root.secret_key_bytes);
   w.power_on();
   w.run_for(10min);
   EXPECT_FALSE(w.firmware().has_certificate());
@@ -81,18 +99,8 @@ TEST(attack_certificate, ca_not_vouched_for_by_the_rom_root_is_refused) {
   rogue.fill(0x77);
   auto rogue_root = crypto::signing_key_from_seed(rogue);
   auto rogue_ca = crypto::signing_key_from_seed(rogue_root.public_key_bytes);
-  w.cloud().tamper_reply = [&](wire::Envelope& reply) {
-    if (!reply.has_certificate_issued()) return;
-    auto* issued = reply.mutable_certificate_issued();
-    wire::CaCertificate ca;
-    ca.ParseFromString(issued->issuer().ca_certificate());
-    ca.set_public_key(crypto::to_string(rogue_ca.public_key_bytes));
-    issued->mutable_issuer()->set_ca_certificate(wire::serialize(ca));
-    issued->mutable_issuer()->set_signature(
-        crypto::to_string(crypto::sign(issued->issuer().ca_certificate(), rogue_root.secret_key_bytes)));
-    issued->mutable_certificate()->set_signature(
-        crypto::to_string(crypto::sign(issued->certificate().certificate(), rogue_ca.secret_key_bytes)));
-  };
+  w.faults().tamper_reply = reissue_certificate([](wire::Certificate&) {}, rogue_ca, rogue_ca.secret_key_bytes,
+                                                rogue_root.secret_key_bytes);
   w.power_on();
   w.run_for(10min);
   EXPECT_FALSE(w.firmware().has_certificate());
@@ -111,7 +119,7 @@ TEST(attack_certificate, expired_or_foreign_certificates_are_refused) {
                                  id[0] ^= 1;
                                  c.set_device_id(id);
                                });
-    w.cloud().tamper_reply = rewrite_certificate(edit, w.keys().ca(1).secret_key_bytes);
+    w.faults().tamper_reply = reissue_honestly(w, edit);
     w.power_on();
     w.run_for(10min);
     EXPECT_FALSE(w.firmware().has_certificate());
@@ -147,24 +155,70 @@ TEST(attack_certificate, a_replayed_certificate_is_refused) {
   EXPECT_GE(honest->firmware().stats().attestations, 2u);
 }
 
+// A man in the middle swaps the service's X25519 share in CertificateIssued
+// for his own: he would then hold the session key, forge every sealed reply
+// and swallow the device's reports. The certificate names the share the
+// service sent (its session binding, signed by the CA), so the swap is refused.
+TEST(attack_certificate, a_swapped_session_share_is_refused) {
+  crypto::seed attacker{};
+  attacker.fill(0x42);
+  const std::string share = crypto::to_string(crypto::exchange_key_from_secret(attacker).public_key_bytes);
+  device_world w;
+  w.faults().tamper_reply = [&](wire::Envelope& reply) {
+    if (reply.has_certificate_issued()) reply.mutable_certificate_issued()->set_session_public_key(share);
+  };
+  w.power_on();
+  w.run_for(10min);
+  EXPECT_FALSE(w.firmware().has_certificate());
+  EXPECT_GT(rejected(w, reject_reason::session_not_bound), 0u);
+  EXPECT_EQ(w.firmware().stats().attestations, 0u);
+}
+
+// The binding is what stops it: the same swap with a certificate re-issued to
+// name the attacker's share (a CA the root vouches for, as if the CA were
+// compromised too) is accepted.
+TEST(attack_certificate, a_swapped_share_the_certificate_names_is_accepted) {
+  crypto::seed attacker{};
+  attacker.fill(0x42);
+  const std::string share = crypto::to_string(crypto::exchange_key_from_secret(attacker).public_key_bytes);
+  device_world w;
+  std::uint64_t session_id = 0;
+  auto reissue = reissue_honestly(w, [&](wire::Certificate& c) {
+    c.set_session_binding(crypto::to_string(wire::session_binding(share, session_id)));
+  });
+  w.faults().tamper_reply = [&](wire::Envelope& reply) {
+    if (!reply.has_certificate_issued()) return;
+    reply.mutable_certificate_issued()->set_session_public_key(share);
+    session_id = reply.certificate_issued().session_id();
+    reissue(reply);
+  };
+  w.power_on();
+  EXPECT_TRUE(w.run_until([&] { return w.firmware().has_certificate(); }, 1min));
+  EXPECT_EQ(rejected(w, reject_reason::session_not_bound), 0u);
+}
+
 // ----------------------------------------------------------------- images
 
+// A compromised service offers what no image-signing key signed.
 TEST(attack_image, unsigned_image_is_never_downloaded_or_run) {
   auto w = attested();
   auto evil = make_image(w->keys(), wire::APP, "1.1.0", 1);
   evil.signed_manifest.clear_signature();
-  w->publish(evil);
+  w->faults().offer(evil);
   run_a_day(*w);
+  EXPECT_GT(w->faults().counters().rogue_offers, 0u);
   EXPECT_GT(rejected(*w, reject_reason::bad_signature), 0u);
   EXPECT_EQ(w->firmware().stats().chunks_downloaded, 0u);
   EXPECT_FALSE(ran(*w, evil.image_digest));
   EXPECT_EQ(w->firmware().running_version(component::app), (wire::version{1, 0, 0}));
 }
 
+// The service signs with an image-signing key the device's ROM does not hold.
 TEST(attack_image, image_signed_by_an_untrusted_key_is_refused_and_trusting_it_lets_it_in) {
   auto w = attested();
-  auto other_key = make_image(w->keys(), wire::APP, "1.1.0", 1, 0, /*signing_key_id=*/2);
-  w->publish(other_key);
+  ASSERT_TRUE(w->service().rotate_image_signing_key(w->now()).ok());
+  auto other_key = w->publish(make_image(w->keys(), wire::APP, "1.1.0", 1));
+  ASSERT_EQ(other_key.manifest.signing_key_id(), 2u);
   run_a_day(*w);
   EXPECT_GT(rejected(*w, reject_reason::unknown_signing_key), 0u);
   EXPECT_FALSE(ran(*w, other_key.image_digest));
@@ -172,7 +226,8 @@ TEST(attack_image, image_signed_by_an_untrusted_key_is_refused_and_trusting_it_l
   testing::world_options trusting;
   trusting.trusted_image_keys = {1, 2};
   auto t = attested(trusting);
-  t->publish(make_image(t->keys(), wire::APP, "1.1.0", 1, 0, 2));
+  const auto trusted = t->publish(make_image(t->keys(), wire::APP, "1.1.0", 1));
+  ASSERT_EQ(trusted.manifest.signing_key_id(), 2u);
   run_a_day(*t);
   EXPECT_EQ(t->firmware().stats().updates_committed, 1u);
 }
@@ -181,7 +236,7 @@ TEST(attack_image, image_signed_by_an_untrusted_key_is_refused_and_trusting_it_l
 TEST(attack_image, tampered_chunk_is_refused_and_never_written) {
   auto w = attested();
   auto app = make_image(w->keys(), wire::APP, "1.1.0", 1);
-  w->cloud().tamper_reply = [](wire::Envelope& reply) {
+  w->faults().tamper_reply = [](wire::Envelope& reply) {
     if (reply.has_chunk() && reply.chunk().index() == 2) (*reply.mutable_chunk()->mutable_data())[100] ^= 0x20;
   };
   w->publish(app);
@@ -196,11 +251,12 @@ TEST(attack_image, tampered_chunk_is_refused_and_never_written) {
 TEST(attack_image, honest_mirror_goes_through) {
   auto w = attested();
   auto app = make_image(w->keys(), wire::APP, "1.1.0", 1);
-  w->cloud().tamper_reply = [](wire::Envelope& reply) {
+  w->faults().tamper_reply = [](wire::Envelope& reply) {
     if (reply.has_chunk()) reply.mutable_chunk()->set_data(std::string(reply.chunk().data()));
   };
   w->publish(app);
   run_a_day(*w);
+  EXPECT_GT(w->faults().counters().replies_edited, app.chunks.size());
   EXPECT_EQ(w->firmware().stats().updates_committed, 1u);
   EXPECT_TRUE(ran(*w, app.image_digest));
 }
@@ -209,24 +265,24 @@ TEST(attack_image, honest_mirror_goes_through) {
 // manifest edited to point at the other release's image.
 TEST(attack_image, mix_and_match_of_releases_is_refused) {
   auto w = attested();
-  auto a = make_image(w->keys(), wire::APP, "1.1.0", 1);
-  auto b = make_image(w->keys(), wire::APP, "1.2.0", 1);
-  w->cloud().tamper_reply = [&](wire::Envelope& reply) {
+  auto a = w->publish(make_image(w->keys(), wire::APP, "1.1.0", 1));
+  auto b = w->upload(make_image(w->keys(), wire::APP, "1.2.0", 1));
+  w->faults().tamper_reply = [&](wire::Envelope& reply) {
     if (reply.has_chunk()) reply.mutable_chunk()->set_data(b.chunks[reply.chunk().index()]);
   };
-  w->publish(a);
   run_a_day(*w);
   EXPECT_GT(rejected(*w, reject_reason::chunk_digest_mismatch), 0u);
   EXPECT_FALSE(ran(*w, a.image_digest));
   EXPECT_FALSE(ran(*w, b.image_digest));
 
   auto m = attested();
-  auto spliced = a;
-  wire::Manifest manifest = a.manifest;
+  auto spliced = m->upload(a);
+  wire::Manifest manifest = spliced.manifest;
   manifest.set_image_digest(crypto::to_string(b.image_digest));
-  spliced.signed_manifest.set_manifest(wire::serialize(manifest));  // signature is a's
-  m->publish(spliced);
+  spliced.signed_manifest.set_manifest(wire::serialize(manifest));  // the signature is of a's manifest
+  m->faults().offer(spliced);
   run_a_day(*m);
+  EXPECT_GT(m->faults().counters().rogue_offers, 0u);
   EXPECT_GT(rejected(*m, reject_reason::bad_signature), 0u);
   EXPECT_EQ(m->firmware().stats().chunks_downloaded, 0u);
 }
@@ -254,9 +310,9 @@ TEST(attack_image, rollback_to_an_old_signed_image_is_refused) {
 TEST(attack_image, stale_or_older_manifests_are_refused) {
   auto w = attested();
   auto spec = testing::image_spec_for(wire::APP, "1.1.0");
-  spec.expires_at_us = w->cloud().wall_time_us(w->now()) - 1;  // expired a moment ago
-  auto stale = make_image(w->keys(), spec, 32 * 1024);
-  w->publish(stale);
+  spec.expires_at_us = w->service().wall(w->now()).count() - 1;  // expired a moment ago
+  auto stale = w->upload(make_image(w->keys(), spec, 32 * 1024));
+  w->faults().offer(stale);
   run_a_day(*w);
   EXPECT_GT(rejected(*w, reject_reason::manifest_expired), 0u);
   EXPECT_FALSE(ran(*w, stale.image_digest));
@@ -265,12 +321,8 @@ TEST(attack_image, stale_or_older_manifests_are_refused) {
   n->publish(make_image(n->keys(), wire::APP, "1.2.0", 1));
   run_a_day(*n);
   ASSERT_EQ(n->firmware().running_version(component::app), (wire::version{1, 2, 0}));
-  auto older = make_image(n->keys(), wire::APP, "1.1.5", 1);
-  n->cloud().unpublish(make_image(n->keys(), wire::APP, "1.2.0", 1).image_digest);
-  n->cloud().tamper_reply = [&](wire::Envelope& reply) {
-    if (reply.has_update_offer()) *reply.mutable_update_offer()->add_manifests() = older.signed_manifest;
-  };
-  n->publish(older);
+  auto older = n->upload(make_image(n->keys(), wire::APP, "1.1.5", 1));  // validly signed
+  n->faults().offer(older);
   run_a_day(*n);
   EXPECT_GT(rejected(*n, reject_reason::not_newer), 0u);
   EXPECT_FALSE(ran(*n, older.image_digest));
@@ -280,7 +332,7 @@ TEST(attack_image, stale_or_older_manifests_are_refused) {
 TEST(attack_image, endless_data_is_bounded_by_the_signed_size) {
   auto w = attested();
   auto app = make_image(w->keys(), wire::APP, "1.1.0", 1);
-  w->cloud().tamper_reply = [](wire::Envelope& reply) {
+  w->faults().tamper_reply = [](wire::Envelope& reply) {
     if (reply.has_chunk()) reply.mutable_chunk()->mutable_data()->append(std::string(64 * 1024, 'x'));
   };
   w->publish(app);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "fleet/testing/device_world.hpp"
+#include "fleet/testing/evidence.hpp"
 
 namespace fleet::fw {
 namespace {
@@ -94,7 +95,7 @@ TEST(core_boot, unsigned_or_resigned_images_in_flash_never_run) {
 
 TEST(core_boot, an_image_below_the_anti_rollback_counter_never_runs) {
   device_world w;
-  auto newer = make_image(w.keys(), wire::APP, "1.1.0", 2);
+  auto newer = w.upload(make_image(w.keys(), wire::APP, "1.1.0", 2));
   device::provision(w.device().flash(), component::app, slot::b, newer);
   w.device().secure_element().advance_counter(component::app, 2);  // 1.1.0 was committed once
   w.power_on();
@@ -110,8 +111,7 @@ TEST(core_boot, trial_boots_exhausted_by_power_loss_roll_back_without_blaming_th
   device_world w;
   w.power_on();
   w.run_for(1min);
-  auto app = make_image(w.keys(), wire::APP, "1.1.0", 2);
-  w.publish(app);
+  auto app = w.publish(make_image(w.keys(), wire::APP, "1.1.0", 2));
   ASSERT_TRUE(w.run_until([&] { return w.count(record_kind::update_installed) == 1; }, 26h));
   for (std::uint32_t boot = 0; boot < w.config().trial_boot_tries; ++boot) {
     ASSERT_TRUE(w.run_until([&] { return w.device().powered() && w.firmware().trial_pending(); }, 5min));
@@ -120,16 +120,20 @@ TEST(core_boot, trial_boots_exhausted_by_power_loss_roll_back_without_blaming_th
   }
   ASSERT_TRUE(w.run_until([&] { return w.count(record_kind::update_rolled_back) == 1; }, 5min));
   EXPECT_EQ(w.firmware().running_version(component::app), (wire::version{1, 0, 0}));
-  ASSERT_TRUE(w.run_until([&] {
-    const auto* rec = w.cloud().device(w.id());
-    return rec && !rec->updates.empty() && rec->updates.back().outcome == wire::ROLLED_BACK;
-  }, 10min));
-  const auto& report = w.cloud().device(w.id())->updates.back();
-  EXPECT_EQ(report.version, "1.1.0");
-  EXPECT_EQ(report.reason, "trial boots exhausted");
+  const auto last_acked = [&] {
+    const auto reports = w.update_reports();
+    return reports.empty() || !reports.back().acked ? wire::UpdateResult{} : reports.back().result;
+  };
+  ASSERT_TRUE(w.run_until([&] { return last_acked().outcome() == wire::ROLLED_BACK; }, 10min));
+  const wire::UpdateResult report = last_acked();
+  EXPECT_EQ(report.version(), "1.1.0");
+  EXPECT_EQ(report.reason(), "trial boots exhausted");
+  EXPECT_EQ(w.setup().status_of(app.image_digest).attempts.failed, 1u);
   // Offered again, it installs and commits.
   EXPECT_TRUE(w.run_until([&] { return w.count(record_kind::update_committed) == 1; }, 26h));
   EXPECT_EQ(w.firmware().stats().rejected[static_cast<std::size_t>(reject_reason::failed_before)], 0u);
+  ASSERT_TRUE(w.run_until([&] { return last_acked().outcome() == wire::COMMITTED; }, 10min));
+  EXPECT_EQ(w.setup().status_of(app.image_digest).attempts.succeeded, 1u);
 }
 
 TEST(core_boot, a_build_that_failed_its_trial_is_not_installed_again) {
@@ -142,10 +146,13 @@ TEST(core_boot, a_build_that_failed_its_trial_is_not_installed_again) {
   w.behave(app, crash);
   w.publish(app);
   ASSERT_TRUE(w.run_until([&] { return w.count(record_kind::update_rolled_back) == 1; }, 26h));
+  const std::uint64_t offers = w.service().counters().offers;
   w.run_for(3 * 24h);
+  // The service kept offering the build; the device refused it each time.
+  EXPECT_GE(w.service().counters().offers - offers, 3u);
   EXPECT_EQ(w.count(record_kind::update_installed), 1u);
   EXPECT_GE(w.firmware().stats().rejected[static_cast<std::size_t>(reject_reason::failed_before)], 3u);
-  // A fixed build (another image) goes in.
+  // A fixed build (another image, superseding the failed one) goes in.
   w.publish(make_image(w.keys(), wire::APP, "1.1.1", 2));
   EXPECT_TRUE(w.run_until([&] { return w.count(record_kind::update_committed) == 1; }, 26h));
 }

@@ -1,8 +1,9 @@
-// A device's whole life against the test cloud: boot, attestation,
+// A device's whole life against the security service: boot, attestation,
 // certificate, update, trial boot, commit; and the ways a build goes bad.
 #include <gtest/gtest.h>
 
 #include "fleet/testing/device_world.hpp"
+#include "fleet/wire/envelope.hpp"
 
 namespace fleet::fw {
 namespace {
@@ -14,10 +15,11 @@ using testing::make_image;
 const wire::version v100{1, 0, 0};
 const wire::version v110{1, 1, 0};
 
-std::vector<wire::UpdateOutcome> outcomes(device_world& w) {
+/// Outcomes the device reported and the service acked, in order.
+std::vector<wire::UpdateOutcome> outcomes(const device_world& w) {
   std::vector<wire::UpdateOutcome> out;
-  if (const auto* rec = w.cloud().device(w.id())) {
-    for (const auto& u : rec->updates) out.push_back(u.outcome);
+  for (const auto& r : w.update_reports()) {
+    if (r.acked) out.push_back(r.result.outcome());
   }
   return out;
 }
@@ -35,7 +37,8 @@ TEST(core_lifecycle, boots_attests_and_gets_a_certificate) {
   EXPECT_EQ(w.firmware().state(), device_state::running);
   EXPECT_EQ(w.firmware().running_version(component::app), v100);
   EXPECT_EQ(w.firmware().stats().attestations, 1u);
-  EXPECT_EQ(w.cloud().counters().certificates_issued, 1u);
+  EXPECT_EQ(w.service().counters().certificates_issued, 1u);
+  EXPECT_EQ(w.show().record.last_attestation_verdict, cloud::attestation_verdict::passed);
   // The certificate lives 24 h on the device clock.
   EXPECT_NEAR(static_cast<double>(w.firmware().certificate_not_after_us() -
                                   w.device().clock().wall_time_us(w.now())),
@@ -46,8 +49,7 @@ TEST(core_lifecycle, installs_an_update_and_commits_it_after_the_health_window) 
   device_world w;
   w.power_on();
   ASSERT_TRUE(w.run_until([&] { return w.firmware().has_certificate(); }, 1min));
-  auto app110 = make_image(w.keys(), wire::APP, "1.1.0", /*security_version=*/2);
-  w.publish(app110);
+  auto app110 = w.publish(make_image(w.keys(), wire::APP, "1.1.0", /*security_version=*/2));
   // The next daily check (with up to 1 h of jitter) finds it.
   ASSERT_TRUE(w.run_until([&] { return w.count(record_kind::update_committed) == 1; }, 26h));
   EXPECT_EQ(w.firmware().running_version(component::app), v110);
@@ -60,6 +62,12 @@ TEST(core_lifecycle, installs_an_update_and_commits_it_after_the_health_window) 
   ASSERT_TRUE(w.run_until([&] { return contains(outcomes(w), wire::COMMITTED); }, 5min));
   EXPECT_TRUE(contains(outcomes(w), wire::DOWNLOADED));
   EXPECT_EQ(w.count(record_kind::bricked), 0u);
+  // The deployment counted one success, the progress reports on the way, and is done.
+  const cloud::rollout_status status = w.setup().status_of(app110.image_digest);
+  EXPECT_EQ(status.attempts.succeeded, 1u);
+  EXPECT_EQ(status.attempts.failed, 0u);
+  EXPECT_GE(status.reports[static_cast<std::size_t>(cloud::report_result::progress)], 1u);
+  EXPECT_EQ(status.state, cloud::rollout_state::completed);
 }
 
 class bad_build : public ::testing::TestWithParam<int> {};
@@ -79,9 +87,10 @@ TEST_P(bad_build, rolls_back_automatically_and_reports) {
     case 3: b.boot_duration = 20min; break;                   // slower than the watchdog
   }
   w.behave(app110, b);
-  w.publish(app110);
+  app110 = w.publish(app110);
   ASSERT_TRUE(w.run_until([&] { return w.count(record_kind::update_rolled_back) == 1; }, 26h));
   ASSERT_TRUE(w.run_until([&] { return contains(outcomes(w), wire::ROLLED_BACK); }, 5min));
+  EXPECT_EQ(w.setup().status_of(app110.image_digest).attempts.failed, 1u);
   EXPECT_EQ(w.firmware().running_version(component::app), v100);
   EXPECT_EQ(w.firmware().active_slot(component::app), slot::a);
   EXPECT_FALSE(w.firmware().trial_pending());
@@ -124,13 +133,34 @@ TEST(core_lifecycle, renews_its_certificate_daily_before_expiry) {
   EXPECT_GT(w.firmware().certificate_not_after_us(), w.device().clock().wall_time_us(w.now()));
 }
 
+/// The tenant CA named by the last certificate the device was sent.
+std::uint32_t last_issuer(const device_world& w) {
+  std::uint32_t issuer = 0;
+  for (const auto& bytes : w.sent_to_device()) {
+    wire::Envelope e;
+    wire::Certificate cert;
+    if (e.ParseFromString(bytes) && e.has_certificate_issued() &&
+        cert.ParseFromString(e.certificate_issued().certificate().certificate())) {
+      issuer = cert.issuer_ca_id();
+    }
+  }
+  return issuer;
+}
+
 TEST(core_lifecycle, accepts_certificates_from_the_new_ca_during_a_rotation) {
-  device_world w;
+  testing::world_options options;
+  // A tenant CA that lives 30 days: its successor is made 12 h after it.
+  options.service.ca.ca_lifetime = 30 * 24h;
+  options.service.ca.rollover_lead = 30 * 24h - 12h;
+  device_world w(options);
   w.power_on();
   ASSERT_TRUE(w.run_until([&] { return w.firmware().stats().attestations == 1; }, 1min));
-  w.cloud().set_active_ca(2);
+  EXPECT_EQ(last_issuer(w), 1u);
   ASSERT_TRUE(w.run_until([&] { return w.firmware().stats().attestations == 2; }, 25h));
-  EXPECT_EQ(w.cloud().device(w.id())->last_issuer_ca_id, 2u);
+  EXPECT_EQ(w.service().ca().current_ca(testing::default_tenant), 2u);
+  // Both CAs are trusted during the overlap; the renewal came from the new one.
+  EXPECT_EQ(w.service().ca().trusted_cas(w.service().wall(w.now()), testing::default_tenant).size(), 2u);
+  EXPECT_EQ(last_issuer(w), 2u);
   EXPECT_EQ(w.firmware().stats().rejected_total(), 0u);
 }
 
@@ -142,21 +172,23 @@ TEST(core_lifecycle, app_crashes_are_reported_in_telemetry_after_reboot_and_dail
   w.behave(w.factory()[3], crashy);
   w.power_on();
   w.run_for(50h);
-  const auto* rec = w.cloud().device(w.id());
-  ASSERT_NE(rec, nullptr);
+  const auto events = w.stored_events();
   std::size_t crashes = 0;
-  for (const auto& e : rec->events) crashes += e.event.kind() == wire::EVENT_APP_CRASH && e.event.signal() == 6;
+  for (const auto& e : events) crashes += e.kind == "app_crash" && e.signal == 6;
   EXPECT_GT(w.firmware().stats().app_crashes, 60u);
   EXPECT_GT(crashes, 10u);
   // Every event the device made (a boot record per boot, one per crash) is
-  // stored by the cloud, still buffered, or counted as dropped: none vanish.
+  // stored by the service, still buffered, or counted as dropped: none vanish.
   const auto& stats = w.firmware().stats();
-  EXPECT_EQ(rec->events.size() + w.firmware().telemetry_buffered() + stats.telemetry_dropped,
+  const cloud::device_telemetry stored = w.show().telemetry;
+  EXPECT_EQ(stored.stored, events.size());
+  EXPECT_EQ(stored.store_dropped, 0u);
+  EXPECT_EQ(stored.stored + w.firmware().telemetry_buffered() + stats.telemetry_dropped,
             w.count(record_kind::booted) + stats.app_crashes);
   EXPECT_GT(stats.telemetry_dropped, 0u);
   // Drops travel with the next batch: those before the last upload are known.
-  EXPECT_GT(rec->dropped_events, 0u);
-  EXPECT_LE(rec->dropped_events, stats.telemetry_dropped);
+  EXPECT_GT(stored.device_dropped, 0u);
+  EXPECT_LE(stored.device_dropped, stats.telemetry_dropped);
 }
 
 // The device judges certificates by its own clock: two days fast, every

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "fleet/testing/device_world.hpp"
+#include "fleet/wire/envelope.hpp"
 
 namespace fleet::fw {
 namespace {
@@ -21,17 +22,37 @@ std::unique_ptr<device_world> guardian() {
   return w;
 }
 
+/// Legacy readings the device sent in telemetry batches: with a payload, and without.
+std::pair<std::size_t, std::size_t> legacy_events_sent(const device_world& w) {
+  std::size_t with_data = 0, empty = 0;
+  for (const auto& bytes : w.sent_by_device()) {
+    wire::Envelope e;
+    if (!e.ParseFromString(bytes) || !e.has_telemetry()) continue;
+    for (const auto& event : e.telemetry().events()) {
+      if (event.kind() != wire::EVENT_LEGACY_DATA) continue;
+      ++(event.data().empty() ? empty : with_data);
+    }
+  }
+  return {with_data, empty};
+}
+
 TEST(guardian, relays_legacy_readings_through_telemetry) {
   auto w = guardian();
   w->run_for(25h);  // one daily upload with a day of 15-minute readings
-  const auto& stored = w->cloud().device(w->id())->events;
   std::size_t relayed = 0;
-  for (const auto& e : stored) relayed += e.event.kind() == wire::EVENT_LEGACY_DATA && !e.event.data().empty();
+  for (const auto& e : w->stored_events()) relayed += e.kind == "legacy_data";
   EXPECT_GT(w->device().legacy()->readings_taken(), 90u);
   EXPECT_GT(relayed, 10u);
+  // The service keeps no payloads (its export has none): what the device
+  // sent it carried the readings.
+  const auto [with_data, empty] = legacy_events_sent(*w);
+  EXPECT_GE(with_data, relayed);
+  EXPECT_EQ(empty, 0u);
   // The buffer holds 32 events: older readings were dropped and counted, not
   // lost silently. Every event (readings and the boot record) is accounted for.
-  EXPECT_EQ(stored.size() + w->firmware().stats().telemetry_dropped + w->firmware().telemetry_buffered(),
+  const cloud::device_telemetry stored = w->show().telemetry;
+  EXPECT_EQ(stored.store_dropped, 0u);
+  EXPECT_EQ(stored.stored + w->firmware().stats().telemetry_dropped + w->firmware().telemetry_buffered(),
             w->device().legacy()->readings_taken() + w->count(record_kind::booted));
 }
 
@@ -49,11 +70,12 @@ TEST(guardian, flashes_the_legacy_device_with_a_verified_image) {
 TEST(guardian, a_tampered_legacy_image_never_reaches_the_legacy_device) {
   auto w = guardian();
   auto legacy = make_image(w->keys(), wire::LEGACY_FIRMWARE, "2.0.0", 1, 48 * 1024);
-  w->cloud().tamper_reply = [](wire::Envelope& reply) {
+  w->faults().tamper_reply = [](wire::Envelope& reply) {
     if (reply.has_chunk() && reply.chunk().index() == 5) (*reply.mutable_chunk()->mutable_data())[7] ^= 1;
   };
   w->publish(legacy);
   w->run_for(26h);
+  EXPECT_GT(w->faults().counters().replies_edited, 0u);
   EXPECT_GT(w->firmware().stats().rejected[static_cast<std::size_t>(reject_reason::chunk_digest_mismatch)], 0u);
   EXPECT_FALSE(w->device().legacy()->flashed());
   EXPECT_EQ(w->device().legacy()->bytes_received_total(), 0u);
@@ -66,12 +88,9 @@ TEST(guardian, an_ordinary_device_refuses_legacy_images_and_data) {
   device_world w;
   w.power_on();
   w.run_for(1min);
-  auto legacy = make_image(w.keys(), wire::LEGACY_FIRMWARE, "2.0.0", 1, 48 * 1024);
-  w.publish(legacy);
-  w.cloud().tamper_reply = [&](wire::Envelope& reply) {
-    if (reply.has_update_offer()) *reply.mutable_update_offer()->add_manifests() = legacy.signed_manifest;
-  };
+  w.faults().offer(w.upload(make_image(w.keys(), wire::LEGACY_FIRMWARE, "2.0.0", 1, 48 * 1024)));
   w.run_for(26h);
+  EXPECT_GT(w.faults().counters().rogue_offers, 0u);
   EXPECT_GT(w.firmware().stats().rejected[static_cast<std::size_t>(reject_reason::malformed)], 0u);
   EXPECT_EQ(w.firmware().stats().chunks_downloaded, 0u);
   outputs out;

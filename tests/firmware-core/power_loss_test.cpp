@@ -45,7 +45,7 @@ outcome run(const scenario& s, std::uint64_t seed, std::uint32_t cut_at, wire::b
     crash.leak_crash_after = 2min;
     w.behave(image, crash);
   }
-  w.publish(image);
+  image = w.publish(image);
   const std::uint64_t writes_before = w.device().flash().writes_done();
   if (cut_at > 0) w.device().arm_power_cut(cut_at);
   const auto end_kind = s.bad_build ? record_kind::update_rolled_back : record_kind::update_committed;

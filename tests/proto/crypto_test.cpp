@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+
 namespace fleet::crypto {
 namespace {
 
@@ -73,6 +76,22 @@ TEST(crypto, operations_are_counted) {
   EXPECT_EQ(d.signs, 1u);
   EXPECT_EQ(d.verifies, 1u);
   EXPECT_EQ(d.hashed_bytes, 100u);
+}
+
+TEST(crypto, from_hex_reads_what_to_hex_writes_and_refuses_anything_else) {
+  const digest d = sha256("abc");
+  digest back{};
+  ASSERT_TRUE(from_hex(to_hex(as_view(d)), back));
+  EXPECT_EQ(back, d);
+  std::string upper = to_hex(as_view(d));
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ASSERT_TRUE(from_hex(upper, back));
+  EXPECT_EQ(back, d);
+  EXPECT_FALSE(from_hex(to_hex(as_view(d)).substr(1), back));  // odd length
+  EXPECT_FALSE(from_hex(to_hex(as_view(d)) + "00", back));      // too long
+  std::string bad = to_hex(as_view(d));
+  bad[10] = 'g';
+  EXPECT_FALSE(from_hex(bad, back));
 }
 
 }  // namespace

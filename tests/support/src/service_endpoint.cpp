@@ -22,24 +22,26 @@ fw::rom service_rom(const cloud::security_service& service, const crypto::public
   return rom;
 }
 
+wire::built_image upload_built(cloud::security_service& service, const wire::built_image& image, fw::sim_time now) {
+  const wire::Manifest& m = image.manifest;
+  wire::image_spec spec;
+  spec.component = m.component();
+  spec.image_name = m.image_name();
+  spec.version = m.version();
+  spec.product = m.product();
+  spec.security_version = m.security_version();
+  spec.hardware_revisions.assign(m.hardware_revisions().begin(), m.hardware_revisions().end());
+  spec.expires_at_us = m.expires_at_us();
+  spec.chunk_size_bytes = m.chunk_size_bytes();
+  const auto r = service.upload_image(now, spec, image_content(image));
+  FLEET_CHECK(r.ok(), "image refused by the service");
+  return built_from(*service.images().find(r.value));
+}
+
 std::vector<wire::built_image> upload_factory_images(cloud::security_service& service, const test_keys& keys,
                                                      fw::sim_time now) {
   std::vector<wire::built_image> out;
-  for (const auto& image : factory_images(keys)) {
-    wire::image_spec spec;
-    const wire::Manifest& m = image.manifest;
-    spec.component = m.component();
-    spec.image_name = m.image_name();
-    spec.version = m.version();
-    spec.product = m.product();
-    spec.security_version = m.security_version();
-    spec.hardware_revisions.assign(m.hardware_revisions().begin(), m.hardware_revisions().end());
-    spec.expires_at_us = m.expires_at_us();
-    spec.chunk_size_bytes = m.chunk_size_bytes();
-    const auto r = service.upload_image(now, spec, image_content(image));
-    FLEET_CHECK(r.ok(), "factory image refused by the service");
-    out.push_back(built_from(*service.images().find(r.value)));
-  }
+  for (const auto& image : factory_images(keys)) out.push_back(upload_built(service, image, now));
   return out;
 }
 

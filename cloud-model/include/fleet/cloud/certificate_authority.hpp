@@ -57,6 +57,7 @@ enum class issue_refusal : std::uint8_t {
   bad_tenant,            ///< empty or longer than ca_tenant_bytes_max
   too_many_tenants,      ///< ca_tenants_max reached
   bad_evidence_digest,   ///< not 32 bytes
+  bad_session_binding,   ///< not 32 bytes
 };
 
 struct issued_certificate {
@@ -108,8 +109,11 @@ class certificate_authority {
 
   /// Issues a certificate for an attested device, from the tenant's current
   /// CA (made on first use, rolled over when due).
+  /// `session_binding` (wire::session_binding) names the session the
+  /// certificate is handed out with.
   issued_certificate issue(sim_time now, std::string_view tenant, const crypto::device_id& device,
-                           const crypto::public_key& device_key, std::string_view evidence_digest);
+                           const crypto::public_key& device_key, std::string_view evidence_digest,
+                           std::string_view session_binding);
   /// Checks a certificate presented by a client at `now`.
   certificate_check check(sim_time now, const wire::SignedCertificate& presented);
 

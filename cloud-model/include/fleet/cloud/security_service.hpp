@@ -151,6 +151,9 @@ class security_service {
   /// Creates the product and its five default groups.
   op_result<product_id> create_product(tenant_id tenant, std::string_view name);
   op_result<group_id> default_group_of(product_id product, default_group which) const;
+  op_result<group_id> create_group(product_id product, std::string_view name, group_update_policy policy,
+                                   os_feed feed);
+  op_result<group_id> set_group_policy(group_id group, group_update_policy policy);
   /// Claims up to claim_ids_max devices (hex IDs); one result per ID.
   op_result<std::vector<claim_result>> claim_devices(tenant_id tenant, const std::vector<std::string>& hex_ids);
   op_result<device_index> move_device(std::string_view hex_id, group_id group);
@@ -164,6 +167,8 @@ class security_service {
   /// Uploads, signs and stores an image; its measurement becomes known good
   /// for its product. Its Retail release time is `now`.
   op_result<crypto::digest> upload_image(sim_time now, const wire::image_spec& spec, const std::string& content);
+  /// Refuses images that have expired. A live deployment of the same group
+  /// and a component of this one is halted: the new one supersedes it.
   op_result<deployment_created> create_deployment(sim_time now, const deployment_spec& spec);
   op_result<rollout_status> deployment_status(deployment_id id) const;
   op_result<rollout_state> pause(sim_time now, deployment_id id);
@@ -191,6 +196,8 @@ class security_service {
   /// Summed over the shards.
   attestation_counters attestation_totals() const;
   session_counters session_totals() const;
+  /// The session table of the shard that holds this device ID's session.
+  const session_table& sessions_of(const crypto::device_id& id) const;
   std::size_t deployments() const { return deployments_.size(); }
   sim_time wall(sim_time now) const { return now + settings_.wall_clock_at_zero; }
 
@@ -232,6 +239,7 @@ class security_service {
   bool blocked(device_index device) const;
   // service_updates.cpp
   bool applies(const stored_image& image, const wire::UpdateCheck& check) const;
+  void supersede(sim_time now, group_id group, const std::vector<wire::Component>& components);
   std::optional<deployment*> deployment_of(device_index device, const crypto::digest& image);
   std::optional<device_index> member(deployment& d, sim_time now, device_index device);
 

@@ -31,6 +31,7 @@ enum class reject_reason : std::uint8_t {
   bad_session_key,        ///< the service's key exchange value is unusable
   bad_mac,                ///< a reply in a session without a valid session MAC
   failed_before,          ///< the image already failed a trial boot on this device
+  session_not_bound,      ///< the session share is not the one the certificate names
   count_
 };
 

@@ -53,6 +53,15 @@ std::string to_string(const std::array<std::uint8_t, N>& bytes) {
 /// Lowercase hex of any bytes.
 std::string to_hex(std::string_view bytes);
 
+/// Parses hex (either case) into `size` bytes; false unless `hex` is exactly
+/// 2 * size hex digits.
+bool from_hex(std::string_view hex, std::uint8_t* out, std::size_t size);
+
+template <std::size_t N>
+bool from_hex(std::string_view hex, std::array<std::uint8_t, N>& out) {
+  return from_hex(hex, out.data(), N);
+}
+
 signing_key_pair signing_key_from_seed(const seed& s);
 signature sign(std::string_view message, const secret_key& key);
 bool verify(std::string_view message, std::string_view signature_bytes, const public_key& key);

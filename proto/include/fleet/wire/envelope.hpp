@@ -1,9 +1,12 @@
 #pragma once
 // Envelope helpers shared by device and cloud.
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "device.pb.h"
+#include "fleet/crypto/crypto.hpp"
 
 namespace fleet::wire {
 
@@ -16,6 +19,11 @@ std::string mac_input(const Envelope& envelope);
 /// attestation): they must carry the session ID and MAC, and so must the
 /// replies to them. device.proto's request/reply table says which.
 bool is_session_request(Envelope::BodyCase body);
+
+/// What a device certificate says of the session it comes with: SHA-256 of
+/// a label, the service's X25519 share and the session ID. The CA signs it,
+/// so the share in CertificateIssued cannot be swapped on the way.
+crypto::digest session_binding(std::string_view service_share, std::uint64_t session_id);
 
 /// Deterministic serialization (stable map order), used for anything hashed.
 std::string serialize(const google::protobuf::MessageLite& message);

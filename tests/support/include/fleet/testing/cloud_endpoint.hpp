@@ -1,6 +1,7 @@
 #pragma once
-// What a device_world talks to: the test cloud, or the real security service
-// through service_endpoint. Serialized request in, serialized replies out.
+// What a device_world talks to: the real security service through a
+// service_endpoint, a fault_endpoint in front of one, or another cloud (the
+// gRPC server). Serialized request in, serialized replies out.
 
 #include <string>
 #include <string_view>

@@ -1,7 +1,8 @@
 #pragma once
 // The real security service (cloud-model) as a device_world's cloud: one
 // endpoint per network location (source), so two worlds on one service are
-// two places, as a cloned identity would be.
+// two places, as a cloned identity would be. And how device-side images get
+// into a service.
 
 #include <vector>
 
@@ -33,6 +34,11 @@ wire::built_image built_from(const cloud::stored_image& image);
 /// The ROM a device of this service holds: the service root key and every
 /// image-signing key the service trusts.
 fw::rom service_rom(const cloud::security_service& service, const crypto::public_key& service_root);
+
+/// Uploads the content and spec of an image built on the device side; the
+/// service signs it. The image as the service stores and serves it.
+wire::built_image upload_built(cloud::security_service& service, const wire::built_image& image,
+                               fw::sim_time now = fw::sim_time{0});
 
 /// Uploads the factory boot chain (the content of factory_images(keys)) to
 /// the service, which signs it: the images a service-backed world provisions.

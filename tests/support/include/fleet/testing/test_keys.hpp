@@ -1,8 +1,9 @@
 #pragma once
-// Fixed-seed keys of a whole test platform: the service root, two tenant CAs
-// and two image-signing keys. The same seed always gives the same keys, so a
-// device config made here trusts exactly what a test_cloud made from the same
-// keys signs.
+// Fixed-seed keys of a whole test platform: the service root (a security
+// service made with it is the one device ROMs trust), two tenant CAs and two
+// image-signing keys for what tests sign on their own (device-side builds,
+// certificates re-issued by an attacker or a test's own CA). The same seed
+// always gives the same keys.
 
 #include <cstdint>
 #include <string>

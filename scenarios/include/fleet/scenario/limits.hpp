@@ -1,0 +1,50 @@
+#pragma once
+// Limits on everything a scenario file holds. A file past one is refused with
+// an error at the field that crosses it; nothing is truncated.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "fleet/wire/limits.hpp"
+
+namespace fleet::scenario {
+
+using namespace std::chrono_literals;
+
+inline constexpr std::size_t file_bytes_max = 1 << 20;               ///< a scenario file, read before parsing
+inline constexpr std::size_t errors_max = 100;                       ///< reported per file; the rest are counted
+inline constexpr std::size_t name_bytes_max = wire::name_bytes_max;  ///< every name in a file
+
+inline constexpr std::size_t products_max = 64;
+inline constexpr std::size_t hardware_revisions_max = wire::hardware_revisions_max;  ///< per product
+inline constexpr std::size_t groups_max = 256;
+/// Devices of the whole fleet: the cloud registry's default capacity.
+inline constexpr std::uint64_t fleet_devices_max = 4'000'000;
+inline constexpr std::uint64_t group_devices_max = fleet_devices_max;
+inline constexpr std::size_t images_max = 1024;
+inline constexpr std::size_t deployments_max = 256;
+/// Images of one deployment: at most one per component of the boot chain.
+inline constexpr std::size_t deployment_images_max = 4;
+
+/// Simulated time a run lasts at most; every duration in a file parses below
+/// `duration_parse_max` (no overflow), then each field checks its own range.
+inline constexpr std::chrono::microseconds run_duration_max = 365 * 24h;
+inline constexpr std::chrono::microseconds duration_parse_max = 100 * 365 * 24h;
+inline constexpr std::uint64_t size_parse_max = 1ull << 50;  ///< 1 PiB
+
+/// Network: the engine's lookahead is the smallest latency, at least 1 ms.
+inline constexpr std::chrono::microseconds latency_min = 1ms;
+inline constexpr std::chrono::microseconds latency_max = 60s;
+inline constexpr double loss_max = 0.9;                      ///< more is an outage: a fault of a later issue
+inline constexpr std::uint64_t bandwidth_min = 1024;         ///< bytes per second
+inline constexpr std::uint64_t bandwidth_max = 10ull << 30;  ///< bytes per second
+
+/// Behaviour of a build (the device model's ranges, plus bounds of our own).
+inline constexpr double crash_rate_per_hour_max = 3600;  ///< one crash a second of uptime
+inline constexpr std::chrono::microseconds boot_duration_max = 1h;
+inline constexpr std::chrono::microseconds os_update_deferral_max = 7 * 24h;
+inline constexpr std::int32_t crash_exit_status_max = 255;
+inline constexpr std::int32_t crash_signal_max = 64;
+
+}  // namespace fleet::scenario

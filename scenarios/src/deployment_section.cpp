@@ -1,0 +1,103 @@
+// Deployments: which images go to which group, when, under which rollout.
+#include <array>
+#include <optional>
+
+#include "checks.hpp"
+#include "fleet/scenario/limits.hpp"
+#include "fleet/scenario/units.hpp"
+#include "rollout_section.hpp"
+#include "sections.hpp"
+
+namespace fleet::scenario {
+namespace {
+
+/// The images, one product and at most one per component; the product's
+/// index, when every image named resolves.
+std::optional<std::size_t> read_images_of(const Deployment& in, checker& c, const names& known, const scenario& s,
+                                          deployment& out) {
+  if (!c.one_to("image", in.image_size(), deployment_images_max, "a deployment deploys at least one image")) {
+    return std::nullopt;
+  }
+  std::optional<std::size_t> product;
+  std::array<std::optional<std::size_t>, fw::boot_chain_length> by_component;
+  bool complete = true;
+  for (int i = 0; i < in.image_size(); ++i) {
+    const auto found = resolve_image(c, "image", i, in.image(i), known.images);
+    if (!found) {
+      complete = false;
+      continue;
+    }
+    const image& img = s.images[*found];
+    if (product && *product != img.product) {
+      c.fail("image",
+             quote(img.ref()) + " is for product " + quote(s.fleet.products[img.product].name) + ", " +
+                 quote(s.images[out.images.front()].ref()) + " for " + quote(s.fleet.products[*product].name) +
+                 ": a deployment targets one product",
+             i);
+      complete = false;
+      continue;
+    }
+    auto& slot = by_component[fw::index_of(img.component)];
+    if (slot) {
+      c.fail("image",
+             "a second " + std::string(schema_name(img.component)) + " image after " + quote(s.images[*slot].ref()), i);
+      complete = false;
+      continue;
+    }
+    slot = *found;
+    product = img.product;
+    out.images.push_back(*found);
+  }
+  return complete ? product : std::nullopt;
+}
+
+void read_group(const Deployment& in, checker& c, std::optional<std::size_t> product, const names& known,
+                const scenario& s, deployment& out) {
+  if (in.group().empty()) {
+    c.fail("group", "missing");
+    return;
+  }
+  if (!product) return;  // the images are wrong: which product's group is meant is unknown
+  const std::string& product_name = s.fleet.products[*product].name;
+  const auto it = known.groups.find(group_key(product_name, in.group()));
+  if (it == known.groups.end()) {
+    c.fail("group", "product " + quote(product_name) + " has no group " + quote(in.group()) + " in the fleet");
+    return;
+  }
+  out.group = it->second.index;
+}
+
+void read_start(const Deployment& in, checker& c, const scenario& s, deployment& out) {
+  const auto start = c.duration("start", in.start(), duration{0});
+  if (!start) return;
+  out.rollout.start_at = *start;
+  // A run that failed its own duration check has length 0: nothing to compare.
+  if (s.length.count() > 0 && *start >= s.length) {
+    c.fail("start",
+           "must be before the end of the run (" + format_duration(s.length) + "), is " + format_duration(*start));
+  }
+}
+
+}  // namespace
+
+void read_deployments(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out) {
+  checker top(ctx, at, "scenario");
+  if (!top.at_most("deployment", in.deployment_size(), deployments_max)) return;
+  name_table seen;
+  for (int i = 0; i < in.deployment_size(); ++i) {
+    const Deployment& d = in.deployment(i);
+    checker c(ctx, at.nested("deployment", i), label("deployment", d.name(), i));
+    deployment item;
+    if (c.name("name", d.name()))
+      c.define(seen, d.name(), out.deployments.size(), "name", "deployment " + quote(d.name()));
+    const auto product = read_images_of(d, c, known, out, item);
+    read_group(d, c, product, known, out, item);
+    read_start(d, c, out, item);
+    checker rollout = c.nested("rollout");
+    read_rollout(d.rollout(), rollout, item.rollout);
+    check_policy(item.rollout, d.rollout(), c, rollout);
+    out.deployments.push_back(std::move(item));
+  }
+}
+
+}  // namespace fleet::scenario

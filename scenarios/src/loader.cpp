@@ -1,0 +1,39 @@
+#include "fleet/scenario/loader.hpp"
+
+#include "checks.hpp"
+#include "context.hpp"
+#include "sections.hpp"
+#include "text_parser.hpp"
+
+namespace fleet::scenario {
+
+load_result load_text(std::string_view text, const std::string& file_name) {
+  context ctx(file_name);
+  Scenario parsed;
+  source_map::tree fields;
+  if (!parse_text(text, parsed, fields, ctx)) return {std::nullopt, ctx.take()};
+
+  const source_map at(&fields, Scenario::descriptor(), location{1, 1});
+  scenario out;
+  names known;
+  read_header(parsed, at, ctx, out);
+  if (parsed.has_fleet()) {
+    read_fleet(parsed.fleet(), at.nested("fleet"), ctx, known, out.fleet);
+  } else {
+    checker(ctx, at, "scenario").fail("fleet", "missing");
+  }
+  read_images(parsed, at, ctx, known, out);
+  if (parsed.has_fleet()) read_firmware(parsed.fleet(), at.nested("fleet"), ctx, known, out);
+  read_deployments(parsed, at, ctx, known, out);
+  if (ctx.failed()) return {std::nullopt, ctx.take()};
+  return {std::move(out), {}};
+}
+
+load_result load_file(const std::string& path) {
+  std::string text;
+  std::string error;
+  if (!read_file(path, text, error)) return {std::nullopt, {diagnostic{path, {}, error}}};
+  return load_text(text, path);
+}
+
+}  // namespace fleet::scenario

@@ -1,0 +1,25 @@
+#pragma once
+// The semantic step, one section of the file at a time, in the order they
+// depend on each other: fleet (products, groups, network), images, the
+// fleet's initial firmware, deployments. Each turns its part of the parsed
+// message into the typed scenario and reports what is wrong in `ctx`.
+
+#include "context.hpp"
+#include "fleet/scenario/scenario.hpp"
+#include "scenario.pb.h"
+#include "source_map.hpp"
+
+namespace fleet::scenario {
+
+/// name, seed, duration.
+void read_header(const Scenario& in, const source_map& at, context& ctx, scenario& out);
+/// Products with their revisions, groups, network.
+void read_fleet(const Fleet& in, const source_map& at, context& ctx, names& known, fleet_spec& out);
+/// Images and their behaviours; needs the products.
+void read_images(const Scenario& in, const source_map& at, context& ctx, names& known, scenario& out);
+/// The images devices start with; needs the images.
+void read_firmware(const Fleet& in, const source_map& at, context& ctx, const names& known, scenario& out);
+/// Deployments and their rollout policies; needs groups, images and the duration.
+void read_deployments(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out);
+
+}  // namespace fleet::scenario

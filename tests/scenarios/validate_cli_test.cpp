@@ -1,0 +1,69 @@
+// `fleetsim validate` as scripts run it: the real binary, its output and its
+// exit code.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+struct run_result {
+  int exit_code = -1;
+  std::string out;  ///< stdout and stderr, in order
+};
+
+run_result run(const std::string& args) {
+  const std::string command = std::string(FLEETSIM_BINARY) + " " + args + " 2>&1";
+  run_result r;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buffer{};
+  std::size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  return r;
+}
+
+const std::string data = FLEET_SCENARIO_TEST_DATA;
+const std::string library = FLEET_SCENARIOS_DIR;
+
+TEST(validate_cli, quickstart_is_ok) {
+  const run_result r = run("validate " + library + "/quickstart.textproto");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, library + "/quickstart.textproto: ok (10,000 devices, 5 images, 1 deployment)\n");
+}
+
+TEST(validate_cli, unknown_image_exits_2_with_its_place) {
+  const run_result r = run("validate " + data + "/unknown_image.textproto");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out,
+            data + "/unknown_image.textproto:19:3: deployment \"app-1.1.0\": image[0]: unknown image \"app@1.1.0\"\n");
+}
+
+TEST(validate_cli, every_error_of_every_file) {
+  const run_result r = run("validate " + data + "/two_errors.textproto " + library + "/quickstart.textproto " + data +
+                           "/syntax_error.textproto");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, data + "/two_errors.textproto:6:23: product \"p\": hardware_rev: shares sum to 0.9, not 1\n" + data +
+                       "/two_errors.textproto:21:3: deployment \"app-1.1.0\": group: product \"p\" has no group "
+                       "\"Field Test\" in the fleet\n" +
+                       library + "/quickstart.textproto: ok (10,000 devices, 5 images, 1 deployment)\n" + data +
+                       "/syntax_error.textproto:2:6: Expected \":\", found \"\"syntax-error\"\".\n");
+}
+
+TEST(validate_cli, unreadable_file_exits_2) {
+  const run_result r = run("validate " + data + "/no_such_file.textproto");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, data + "/no_such_file.textproto: cannot read: No such file or directory\n");
+}
+
+TEST(validate_cli, no_file_is_bad_input) {
+  const run_result r = run("validate");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("FILE is required"), std::string::npos) << r.out;
+}
+
+}  // namespace
