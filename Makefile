@@ -18,7 +18,7 @@ build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
 run: build
-	$(BUILD_DIR)/cli/fleetsim-demo
+	$(BUILD_DIR)/cli/fleetsim run scenarios/quickstart.textproto --report $(BUILD_DIR)/quickstart-report.json
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)

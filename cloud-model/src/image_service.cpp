@@ -5,6 +5,16 @@
 #include "fleet/wire/version.hpp"
 
 namespace fleet::cloud {
+
+wire::built_image built_image_of(const stored_image& image) {
+  wire::built_image b;
+  b.chunks = image.chunks;
+  b.manifest = image.manifest;
+  b.signed_manifest = image.signed_manifest;
+  crypto::to_array(image.manifest.image_digest(), b.image_digest);
+  b.manifest_digest = image.manifest_digest;
+  return b;
+}
 namespace {
 
 bool good_name(const std::string& name) { return !name.empty() && name.size() <= wire::name_bytes_max; }

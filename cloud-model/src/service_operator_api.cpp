@@ -35,6 +35,10 @@ op_status status_of(create_refusal r) {
 
 }  // namespace
 
+crypto::signing_key_pair service_root_of(std::uint64_t seed) {
+  return crypto::signing_key_from_seed(crypto::random_stream(seed, 0, "service-root").next_seed());
+}
+
 const char* name_of(op_status s) {
   switch (s) {
     case op_status::ok: return "ok";

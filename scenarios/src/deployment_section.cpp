@@ -88,6 +88,7 @@ void read_deployments(const Scenario& in, const source_map& at, context& ctx, co
     const Deployment& d = in.deployment(i);
     checker c(ctx, at.nested("deployment", i), label("deployment", d.name(), i));
     deployment item;
+    item.name = d.name();
     if (c.name("name", d.name()))
       c.define(seen, d.name(), out.deployments.size(), "name", "deployment " + quote(d.name()));
     const auto product = read_images_of(d, c, known, out, item);

@@ -51,6 +51,7 @@ TEST(loader, small_scenario_resolves_references_to_indices) {
   EXPECT_EQ(s.images[4].size_bytes, 256u * 1024);
   EXPECT_EQ(s.images[4].security_version, 1u);
   ASSERT_EQ(s.deployments.size(), 1u);
+  EXPECT_EQ(s.deployments[0].name, "d");
   EXPECT_EQ(s.deployments[0].images, std::vector<std::size_t>{4});
   EXPECT_EQ(s.deployments[0].group, 0u);
 }

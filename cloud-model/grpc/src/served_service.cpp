@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "fleet/cloud_server/command_executor.hpp"
-#include "fleet/crypto/random_stream.hpp"
 
 namespace fleet::cloud_server {
 namespace {
@@ -24,7 +23,7 @@ served_service::served_service(served_settings settings) : settings_(std::move(s
       journal_->write_header(header_);
     }
   }
-  root_ = crypto::signing_key_from_seed(crypto::random_stream(header_.seed, 0, "service-root").next_seed());
+  root_ = cloud::service_root_of(header_.seed);
   cloud::service_settings s;
   s.seed = header_.seed;
   s.wall_clock_at_zero = cloud::duration{header_.wall_clock_at_zero_us};

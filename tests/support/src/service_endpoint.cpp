@@ -5,15 +5,7 @@
 
 namespace fleet::testing {
 
-wire::built_image built_from(const cloud::stored_image& image) {
-  wire::built_image b;
-  b.chunks = image.chunks;
-  b.manifest = image.manifest;
-  b.signed_manifest = image.signed_manifest;
-  crypto::to_array(image.manifest.image_digest(), b.image_digest);
-  b.manifest_digest = image.manifest_digest;
-  return b;
-}
+wire::built_image built_from(const cloud::stored_image& image) { return cloud::built_image_of(image); }
 
 fw::rom service_rom(const cloud::security_service& service, const crypto::public_key& service_root) {
   fw::rom rom;

@@ -66,6 +66,10 @@ struct stored_image {
   sim_time uploaded_at{0};
 };
 
+/// A stored image as the device side holds images (factory provisioning,
+/// the chunk store).
+wire::built_image built_image_of(const stored_image& image);
+
 struct trusted_image_key {
   std::uint32_t id = 0;
   crypto::public_key key{};

@@ -62,6 +62,10 @@ struct service_settings {
   telemetry_limits telemetry;
 };
 
+/// The service root key a service run with `seed` holds (device ROMs hold
+/// its public half). A simulator's keys derive from its seed.
+crypto::signing_key_pair service_root_of(std::uint64_t seed);
+
 // ------------------------------------------------------------ operator API
 
 /// How an operator call was refused, mapped later onto gRPC statuses.

@@ -1,0 +1,59 @@
+#pragma once
+// One device in the fleet: the real firmware core on its simulated hardware
+// (device::simulated_device), the messages on their way to it, its uplink's
+// random stream and its trace. A shard owns many; nothing here is shared
+// between devices except read-only setup (config, behaviour, chunk store).
+
+#include <cstdint>
+#include <memory>
+#include <queue>
+#include <vector>
+
+#include "fleet/actors/entity_trace.hpp"
+#include "fleet/actors/network_model.hpp"
+#include "fleet/actors/run.hpp"
+#include "fleet/actors/sim_message.hpp"
+#include "fleet/device/simulated_device.hpp"
+
+namespace fleet::actors {
+
+/// What devices did, summed by their shard.
+struct device_tally {
+  run_counters counters;
+  std::uint64_t events = 0;
+};
+
+class device_host {
+ public:
+  device_host(const device::device_spec& spec, device::chunk_store& store, fw::sim_time power_on_at);
+
+  device::simulated_device& device() { return device_; }
+  const device::simulated_device& device() const { return device_; }
+  entity_id entity() const { return device_entity(device_.device_index()); }
+
+  /// A message for this device; it is handled at its arrival.
+  void deliver(sim_message m);
+  /// When this device next has something to do; fw::never when nothing.
+  fw::sim_time next_time() const;
+  /// Handles everything due before `end`, in time order; what it sends goes
+  /// to `out` (towards the cloud, through the uplink).
+  void run_until(fw::sim_time end, const network_model& net, std::vector<sim_message>& out, device_tally& tally);
+
+  std::uint64_t trace_digest() const { return trace_.digest(); }
+
+ private:
+  struct later {
+    bool operator()(const sim_message& a, const sim_message& b) const { return delivered_before(b, a); }
+  };
+  void take(fw::sim_time now, const network_model& net, std::vector<sim_message>& out, device_tally& tally);
+
+  device::simulated_device device_;
+  std::priority_queue<sim_message, std::vector<sim_message>, later> inbox_;
+  crypto::random_stream uplink_;
+  entity_trace trace_;
+  fw::sim_time power_on_at_;
+  std::uint64_t sent_ = 0;
+  fw::outputs scratch_;
+};
+
+}  // namespace fleet::actors

@@ -1,0 +1,68 @@
+#pragma once
+// Turns a scenario into a fleet: the security service with the scenario's
+// tenant, products, groups, images (uploaded, so the service signs them) and
+// deployments; one device per scenario device, provisioned at the factory
+// with its product's boot chain, its key registered and claimed into its
+// group. What devices share (configs, behaviour table, chunk store) is made
+// once here and read-only during the run.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "fleet/actors/device_host.hpp"
+#include "fleet/cloud/security_service.hpp"
+#include "fleet/device/behaviour.hpp"
+#include "fleet/device/chunk_store.hpp"
+#include "fleet/fw/config.hpp"
+#include "fleet/scenario/scenario.hpp"
+
+namespace fleet::actors {
+
+/// UTC at simulated time zero: 2026-01-01T00:00:00Z. Scenarios have no date
+/// of their own yet; certificates and maintenance windows need one.
+inline constexpr std::int64_t run_epoch_us = 1'767'225'600'000'000;
+/// Images the fleet makes expire ten years after the epoch.
+inline constexpr std::int64_t image_expiry_us = run_epoch_us + std::int64_t{10} * 365 * 24 * 3600 * 1'000'000;
+/// Chunk size of the images the fleet makes.
+inline constexpr std::uint32_t fleet_chunk_bytes = 16 * 1024;
+
+class fleet_setup {
+ public:
+  /// Builds the cloud side and the shared device data. Throws
+  /// std::runtime_error when the service refuses the scenario's data.
+  explicit fleet_setup(const scenario::scenario& s);
+
+  /// Makes device `index` (0-based, group by group in scenario order),
+  /// provisioned and enrolled; powered on at `power_on_at`.
+  std::unique_ptr<device_host> make_device(std::uint64_t index, fw::sim_time power_on_at);
+
+  /// The scenario's deployments, once its devices are enrolled (a
+  /// deployment targets the group's devices at its creation).
+  void create_deployments();
+
+  cloud::security_service& service() { return *service_; }
+  std::uint64_t devices() const { return group_of_.size(); }
+
+ private:
+  struct product_data {
+    std::vector<fw::config> configs;                ///< per hardware revision
+    std::vector<wire::built_image> boot_chain;      ///< in component order
+  };
+  void upload_images();
+  void make_groups();
+
+  const scenario::scenario& s_;
+  std::unique_ptr<cloud::security_service> service_;
+  crypto::public_key root_public_{};
+  cloud::tenant_id tenant_ = 0;
+  std::vector<cloud::product_id> products_;
+  std::vector<cloud::group_id> groups_;           ///< by scenario group
+  std::vector<crypto::digest> image_ids_;         ///< by scenario image
+  std::vector<product_data> product_data_;
+  std::vector<std::uint32_t> group_of_;           ///< by device index
+  device::chunk_store store_;
+  device::behaviour_model behaviour_;
+};
+
+}  // namespace fleet::actors

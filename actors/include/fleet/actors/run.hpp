@@ -1,0 +1,96 @@
+#pragma once
+// Running a scenario: what the engine is asked, and what it reports. The
+// report fields follow architecture.md's contract (the CLI writes them as
+// JSON); the engine fills everything but the wall-clock and process figures.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fleet/crypto/crypto.hpp"
+#include "fleet/scenario/scenario.hpp"
+
+namespace fleet::actors {
+
+using sim_time = std::chrono::microseconds;
+using duration = std::chrono::microseconds;
+
+struct run_options {
+  std::uint32_t threads = 1;  ///< CAF scheduler threads; the result does not depend on it
+  /// 0: as fast as possible; X > 0: simulated time paced at X times wall time.
+  double speed = 0;
+  /// Devices are powered on at a random point of this span (each its own draw).
+  duration power_on_spread = std::chrono::minutes(10);
+  /// A window goes to the actors (in parallel) when the window before it had
+  /// at least this many events and threads > 1; otherwise it runs inline.
+  std::uint64_t parallel_events_min = 256;
+  /// Timeline samples over the run (at least 2: start and end).
+  std::uint32_t timeline_points = 25;
+  /// Called about once a second of wall time with the simulated time reached.
+  std::function<void(sim_time reached, sim_time end)> progress;
+  /// Set by another thread (Ctrl-C): the run stops at the next window.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+/// What the fleet did, summed over every device and the cloud.
+struct run_counters {
+  std::uint64_t boots = 0;
+  std::uint64_t attestations = 0;         ///< certificates the devices accepted
+  std::uint64_t attestation_failures = 0;
+  std::uint64_t certificates_issued = 0;  ///< by the cloud
+  std::uint64_t updates_downloaded = 0;
+  std::uint64_t updates_installed = 0;
+  std::uint64_t updates_committed = 0;
+  std::uint64_t updates_rolled_back = 0;
+  std::uint64_t updates_rejected = 0;
+  std::uint64_t updates_failed = 0;
+  std::uint64_t bricked = 0;              ///< devices with no valid chain at the end
+  std::uint64_t app_crashes = 0;
+  std::uint64_t messages_sent = 0;        ///< both ways
+  std::uint64_t messages_lost = 0;        ///< by the network model
+  std::uint64_t attacks_stopped = 0;      ///< none yet: attacks come with a later issue
+  std::uint64_t faults_injected = 0;      ///< none yet: faults come with a later issue
+};
+
+/// Devices per running app version and per state at one simulated time.
+struct timeline_point {
+  sim_time at{0};
+  std::map<std::string, std::uint64_t> app_versions;  ///< "1.1.0" -> devices running it
+  std::map<std::string, std::uint64_t> states;        ///< "off", "running" (no certificate), "attested", "trial", "bricked"
+};
+
+struct deployment_outcome {
+  std::string name;
+  std::string state;  ///< the rollout controller's state at the end
+  std::uint32_t devices = 0;
+  std::uint64_t succeeded = 0, failed = 0, rejected = 0, timed_out = 0;
+};
+
+struct run_result {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  std::uint64_t devices = 0;
+  std::uint32_t threads = 0;
+  sim_time simulated{0};  ///< reached (less than the scenario's duration when stopped)
+  bool complete = false;  ///< false: stopped before the end
+  std::string trace_hash;  ///< hex BLAKE2b-256 over every entity's event log, in entity order
+  crypto::op_counts crypto_ops;
+  std::uint64_t events = 0;   ///< handled by devices and the cloud
+  std::uint64_t windows = 0;  ///< time windows the engine ran
+  std::uint64_t parallel_windows = 0;  ///< of which ran on the actors
+  run_counters counters;
+  std::vector<deployment_outcome> deployments;
+  std::vector<timeline_point> timeline;
+};
+
+/// Runs the scenario to its end (or until `stop`). Deterministic: the same
+/// scenario and seed give the same result, trace_hash included, for any
+/// `threads`.
+run_result run(const scenario::scenario& s, const run_options& options);
+
+}  // namespace fleet::actors

@@ -1,0 +1,92 @@
+#include "fleet/actors/device_host.hpp"
+
+#include <algorithm>
+#include <variant>
+
+namespace fleet::actors {
+namespace {
+
+// Trace tags: what kind of event was folded in.
+enum trace_tag : std::uint64_t { power_on_tag = 1, message_in_tag, timer_tag, sent_tag, lost_tag, record_tag };
+
+void count(const fw::record& r, run_counters& c) {
+  switch (r.kind) {
+    case fw::record_kind::booted: ++c.boots; break;
+    case fw::record_kind::attested: ++c.attestations; break;
+    case fw::record_kind::attestation_failed: ++c.attestation_failures; break;
+    case fw::record_kind::update_downloaded: ++c.updates_downloaded; break;
+    case fw::record_kind::update_installed: ++c.updates_installed; break;
+    case fw::record_kind::update_committed: ++c.updates_committed; break;
+    case fw::record_kind::update_rolled_back: ++c.updates_rolled_back; break;
+    case fw::record_kind::update_rejected: ++c.updates_rejected; break;
+    case fw::record_kind::update_failed: ++c.updates_failed; break;
+    case fw::record_kind::app_crashed: ++c.app_crashes; break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+device_host::device_host(const device::device_spec& spec, device::chunk_store& store, fw::sim_time power_on_at)
+    : device_(spec, store),
+      uplink_(spec.run_seed, device_entity(spec.device_index), "uplink"),
+      power_on_at_(power_on_at) {}
+
+void device_host::deliver(sim_message m) { inbox_.push(std::move(m)); }
+
+fw::sim_time device_host::next_time() const {
+  fw::sim_time next = std::min(power_on_at_, device_.next_deadline());
+  if (!inbox_.empty()) next = std::min(next, fw::sim_time{inbox_.top().arrival_us});
+  return next;
+}
+
+void device_host::run_until(fw::sim_time end, const network_model& net, std::vector<sim_message>& out,
+                            device_tally& tally) {
+  for (;;) {
+    const fw::sim_time message_at = inbox_.empty() ? fw::never : fw::sim_time{inbox_.top().arrival_us};
+    const fw::sim_time timer_at = device_.next_deadline();
+    const fw::sim_time at = std::min({power_on_at_, message_at, timer_at});
+    if (at >= end) return;
+    scratch_.clear();
+    // At equal times: power first, then messages (in delivery order), then timers.
+    if (at == power_on_at_) {
+      power_on_at_ = fw::never;
+      trace_.fold(at.count(), power_on_tag, 0);
+      device_.handle(at, fw::power_on{}, scratch_);
+    } else if (message_at <= timer_at) {
+      sim_message m = inbox_.top();
+      inbox_.pop();
+      trace_.fold(at.count(), message_in_tag, m.bytes.size());
+      device_.handle(at, fw::message{std::move(m.bytes)}, scratch_);
+    } else {
+      trace_.fold(at.count(), timer_tag, 0);
+      device_.advance(at, scratch_);
+    }
+    ++tally.events;
+    take(at, net, out, tally);
+  }
+}
+
+void device_host::take(fw::sim_time now, const network_model& net, std::vector<sim_message>& out,
+                       device_tally& tally) {
+  for (auto& o : scratch_) {
+    if (auto* s = std::get_if<fw::send>(&o)) {
+      ++tally.counters.messages_sent;
+      const auto delay = net.delay(uplink_, s->bytes.size(), /*transfer=*/false);
+      if (!delay) {
+        ++tally.counters.messages_lost;
+        trace_.fold(now.count(), lost_tag, s->bytes.size());
+        continue;
+      }
+      trace_.fold(now.count(), sent_tag, s->bytes.size());
+      out.push_back({(now + *delay).count(), entity(), ++sent_, cloud_entity, std::move(s->bytes)});
+    } else if (const auto* r = std::get_if<fw::record>(&o)) {
+      trace_.fold(now.count(), record_tag,
+                  (static_cast<std::uint64_t>(r->kind) << 32) | (static_cast<std::uint64_t>(r->reason) << 16) |
+                      static_cast<std::uint64_t>(r->comp));
+      count(*r, tally.counters);
+    }
+  }
+}
+
+}  // namespace fleet::actors

@@ -1,0 +1,139 @@
+#include "fleet/actors/fleet_setup.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "fleet/check.hpp"
+#include "fleet/crypto/random_stream.hpp"
+#include "fleet/device/sim_flash.hpp"
+#include "fleet/wire/image.hpp"
+
+namespace fleet::actors {
+namespace {
+
+template <class T>
+const T& accepted(const cloud::op_result<T>& r, const std::string& what) {
+  if (!r.ok()) throw std::runtime_error(what + ": " + r.message);
+  return r.value;
+}
+
+/// The revision a device has, drawn by the product's shares.
+std::size_t revision_of(const scenario::product& p, std::uint64_t seed, std::uint64_t device) {
+  crypto::random_stream draw(seed, device_entity(device), "hardware-revision");
+  const double u = draw.unit();
+  double cumulative = 0;
+  for (std::size_t r = 0; r < p.revisions.size(); ++r) {
+    cumulative += p.revisions[r].share;
+    if (u < cumulative) return r;
+  }
+  return p.revisions.size() - 1;
+}
+
+}  // namespace
+
+fleet_setup::fleet_setup(const scenario::scenario& s) : s_(s) {
+  const crypto::signing_key_pair root = cloud::service_root_of(s.seed);
+  root_public_ = root.public_key_bytes;
+  cloud::service_settings settings;
+  settings.seed = s.seed;
+  settings.wall_clock_at_zero = std::chrono::microseconds(run_epoch_us);
+  settings.registry.devices_max = static_cast<std::uint32_t>(std::max<std::uint64_t>(s.device_count(), 1));
+  service_ = std::make_unique<cloud::security_service>(root, settings);
+  tenant_ = accepted(service_->create_tenant("fleetsim"), "tenant");
+  for (const auto& p : s.fleet.products) products_.push_back(accepted(service_->create_product(tenant_, p.name), "product " + p.name));
+  make_groups();
+  upload_images();
+  for (const auto& g : s.fleet.groups) {
+    for (std::uint32_t k = 0; k < g.devices; ++k) group_of_.push_back(static_cast<std::uint32_t>(&g - s.fleet.groups.data()));
+  }
+}
+
+void fleet_setup::make_groups() {
+  for (const auto& g : s_.fleet.groups) {
+    const cloud::product_id product = products_[g.product];
+    cloud::group_id id = cloud::no_group;
+    for (const cloud::group_id existing : service_->devices().product(product)->groups) {
+      if (service_->devices().group(existing)->name == g.name) id = existing;
+    }
+    if (id == cloud::no_group) {
+      id = accepted(service_->create_group(product, g.name, cloud::group_update_policy::update_all, cloud::os_feed::retail),
+                    "group " + g.name);
+    }
+    groups_.push_back(id);
+  }
+}
+
+void fleet_setup::upload_images() {
+  for (const auto& image : s_.images) {
+    wire::image_spec spec;
+    spec.component = fw::to_wire(image.component);
+    spec.image_name = image.name;
+    spec.version = image.version.to_string();
+    spec.product = s_.fleet.products[image.product].name;
+    spec.security_version = image.security_version;
+    spec.hardware_revisions = image.hardware_revisions;
+    spec.expires_at_us = image_expiry_us;
+    spec.chunk_size_bytes = fleet_chunk_bytes;
+    const std::string content = wire::synthetic_image_content(image.name, spec.version, image.size_bytes);
+    image_ids_.push_back(accepted(service_->upload_image(cloud::sim_time{0}, spec, content), "image " + image.ref()));
+    store_.register_image(cloud::built_image_of(*service_->images().find(image_ids_.back())));
+    behaviour_.set(image.name, image.version, image.behaviour);
+  }
+  // Per product: a config per hardware revision, and the factory boot chain.
+  fw::rom rom;
+  rom.service_root_key = root_public_;
+  for (const auto& k : service_->trusted_image_keys()) rom.image_signing_keys.push_back({k.id, k.key});
+  product_data_.resize(s_.fleet.products.size());
+  for (std::size_t p = 0; p < s_.fleet.products.size(); ++p) {
+    for (const auto& rev : s_.fleet.products[p].revisions) {
+      fw::config c;
+      c.rom_keys = rom;
+      c.product = s_.fleet.products[p].name;
+      c.hardware_revision = rev.name;
+      product_data_[p].configs.push_back(std::move(c));
+    }
+  }
+  std::vector<std::size_t> firmware = s_.fleet.firmware;
+  std::sort(firmware.begin(), firmware.end(), [&](std::size_t a, std::size_t b) {
+    return s_.images[a].component < s_.images[b].component;
+  });
+  for (const std::size_t i : firmware) {
+    product_data_[s_.images[i].product].boot_chain.push_back(
+        cloud::built_image_of(*service_->images().find(image_ids_[i])));
+  }
+}
+
+void fleet_setup::create_deployments() {
+  for (const auto& d : s_.deployments) {
+    cloud::deployment_spec spec;
+    spec.group = groups_[d.group];
+    spec.name = d.name;
+    spec.policy = d.rollout;
+    for (const std::size_t i : d.images) spec.images.push_back(image_ids_[i]);
+    accepted(service_->create_deployment(cloud::sim_time{0}, spec), "deployment " + d.name);
+  }
+}
+
+std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, fw::sim_time power_on_at) {
+  const scenario::group& g = s_.fleet.groups[group_of_[index]];
+  product_data& product = product_data_[g.product];
+  device::device_spec spec;
+  spec.run_seed = s_.seed;
+  spec.device_index = index;
+  spec.config = &product.configs[revision_of(s_.fleet.products[g.product], s_.seed, index)];
+  spec.behaviour = &behaviour_;
+  auto host = std::make_unique<device_host>(spec, store_, power_on_at);
+  for (std::size_t c = 0; c < product.boot_chain.size(); ++c) {
+    device::provision(host->device().flash(), static_cast<fw::component>(c), fw::slot::a, product.boot_chain[c]);
+  }
+  // The manufacturer's key record, then the operator claims it into its group.
+  const crypto::device_id id =
+      accepted(service_->register_device_key(host->device().secure_element().device_public_key()), "device key");
+  const std::string hex = crypto::to_hex(crypto::as_view(id));
+  const auto claimed = accepted(service_->claim_devices(tenant_, {hex}), "claim");
+  FLEET_CHECK(claimed.front() == cloud::claim_result::claimed, "a fleet device was claimed twice");
+  accepted(service_->move_device(hex, groups_[group_of_[index]]), "move");
+  return host;
+}
+
+}  // namespace fleet::actors

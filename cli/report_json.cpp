@@ -1,0 +1,140 @@
+#include "report_json.hpp"
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace fleet::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+double seconds(actors::sim_time t) { return static_cast<double>(t.count()) / 1e6; }
+
+double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; }
+
+std::string error_text(int error_number) { return std::strerror(error_number); }
+
+json to_json(const crypto::op_counts& o) {
+  return {{"signs", o.signs},          {"verifies", o.verifies},     {"key_exchanges", o.key_exchanges},
+          {"macs", o.macs},            {"hash_calls", o.hash_calls}, {"hashed_bytes", o.hashed_bytes}};
+}
+
+json to_json(const actors::run_counters& c) {
+  return {{"boots", c.boots},
+          {"attestations", c.attestations},
+          {"attestation_failures", c.attestation_failures},
+          {"certificates_issued", c.certificates_issued},
+          {"updates_downloaded", c.updates_downloaded},
+          {"updates_installed", c.updates_installed},
+          {"updates_committed", c.updates_committed},
+          {"updates_rolled_back", c.updates_rolled_back},
+          {"updates_rejected", c.updates_rejected},
+          {"updates_failed", c.updates_failed},
+          {"bricked", c.bricked},
+          {"app_crashes", c.app_crashes},
+          {"messages_sent", c.messages_sent},
+          {"messages_lost", c.messages_lost},
+          {"attacks_stopped", c.attacks_stopped},
+          {"faults_injected", c.faults_injected}};
+}
+
+json to_json(const actors::deployment_outcome& d) {
+  return {{"name", d.name},           {"state", d.state},   {"devices", d.devices},    {"succeeded", d.succeeded},
+          {"failed", d.failed},       {"rejected", d.rejected}, {"timed_out", d.timed_out}};
+}
+
+json to_json(const actors::timeline_point& p) {
+  return {{"at_seconds", seconds(p.at)}, {"app_versions", p.app_versions}, {"states", p.states}};
+}
+
+template <class T>
+json array_of(const std::vector<T>& items) {
+  json a = json::array();
+  for (const T& item : items) a.push_back(to_json(item));
+  return a;
+}
+
+/// Writes all of `text` to `fd`, across short writes.
+bool write_all(int fd, const std::string& text) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = EIO;  // no progress and no error: do not spin
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::string temporary_of(const std::string& path) { return path + ".tmp"; }
+
+}  // namespace
+
+process_usage measure_process() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  process_usage p;
+  p.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+  p.peak_rss_bytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux counts KiB
+  return p;
+}
+
+nlohmann::ordered_json report_json(const actors::run_result& r, const run_context& c) {
+  return {{"scenario", r.scenario},
+          {"scenario_file", c.scenario_file},
+          {"seed", r.seed},
+          {"devices", r.devices},
+          {"threads", r.threads},
+          {"workers", c.workers},
+          {"complete", r.complete},
+          {"sim_seconds", seconds(r.simulated)},
+          {"duration_seconds", seconds(c.length)},
+          {"wall_seconds", c.wall_seconds},
+          {"cpu_seconds", c.cpu_seconds},
+          {"peak_rss_bytes", c.peak_rss_bytes},
+          {"events", r.events},
+          {"windows", r.windows},
+          {"trace_hash", r.trace_hash},
+          {"crypto_ops", to_json(r.crypto_ops)},
+          {"expectations", json::array()},  // scenarios have none yet: a later issue
+          {"counters", to_json(r.counters)},
+          {"deployments", array_of(r.deployments)},
+          {"timeline", array_of(r.timeline)}};
+}
+
+std::string check_report_path(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return path + " is a directory";
+  const std::string temporary = temporary_of(path);
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return "cannot create " + temporary + ": " + error_text(errno);
+  ::close(fd);
+  ::unlink(temporary.c_str());
+  return {};
+}
+
+std::string write_atomically(const std::string& path, const std::string& text) {
+  const std::string temporary = temporary_of(path);
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return "cannot create " + temporary + ": " + error_text(errno);
+  std::string error;
+  if (!write_all(fd, text)) {
+    error = "cannot write " + temporary + ": " + error_text(errno);
+  } else if (::fsync(fd) != 0) {
+    error = "cannot sync " + temporary + ": " + error_text(errno);
+  }
+  if (::close(fd) != 0 && error.empty()) error = "cannot close " + temporary + ": " + error_text(errno);
+  if (error.empty() && ::rename(temporary.c_str(), path.c_str()) != 0) {
+    error = "cannot rename " + temporary + " to " + path + ": " + error_text(errno);
+  }
+  if (!error.empty()) ::unlink(temporary.c_str());
+  return error;
+}
+
+}  // namespace fleet::cli

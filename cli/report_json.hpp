@@ -1,0 +1,47 @@
+#pragma once
+// The JSON report of `fleetsim run`: architecture.md's contract, every field
+// with its meaning and unit in docs/cli.md. Scripts and CI read it, so a
+// field is added, never renamed.
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "fleet/actors/run.hpp"
+
+namespace fleet::cli {
+
+/// What the command knows of a run beyond the engine's result: where the
+/// scenario came from and what the process spent on it.
+struct run_context {
+  std::string scenario_file;           ///< as given on the command line
+  actors::sim_time length{0};          ///< the scenario's duration
+  std::uint32_t workers = 1;           ///< processes that ran the fleet: this one
+  double wall_seconds = 0;             ///< of the engine's run alone
+  double cpu_seconds = 0;              ///< user + system, every thread, whole process
+  std::uint64_t peak_rss_bytes = 0;
+};
+
+/// This process's CPU time (user + system, every thread) and peak resident
+/// set so far, from getrusage.
+struct process_usage {
+  double cpu_seconds = 0;
+  std::uint64_t peak_rss_bytes = 0;
+};
+process_usage measure_process();
+
+/// Keys in the order a reader wants them (identity, cost, outcome, detail).
+nlohmann::ordered_json report_json(const actors::run_result& result, const run_context& context);
+
+/// Empty when a report can be written at `path` (tried by creating and
+/// removing `path`.tmp), else why not: checked before a run, so that a long
+/// run does not end with nowhere to put its report.
+std::string check_report_path(const std::string& path);
+
+/// Writes `text` to `path`.tmp, syncs it and renames it over `path`: a reader
+/// sees the previous file or the whole new one, never a part. Empty when it
+/// worked, else why not (and `path`.tmp is removed).
+std::string write_atomically(const std::string& path, const std::string& text);
+
+}  // namespace fleet::cli

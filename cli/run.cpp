@@ -1,0 +1,221 @@
+#include "run.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "exit_codes.hpp"
+#include "fleet/actors/run.hpp"
+#include "fleet/scenario/loader.hpp"
+#include "fleet/scenario/rescale.hpp"
+#include "report_json.hpp"
+#include "summary.hpp"
+
+namespace fleet::cli {
+namespace {
+
+inline constexpr std::uint32_t threads_max = 64;
+/// Past this a pace is as good as "max"; the limit keeps the flag's range finite.
+inline constexpr double speed_max = 1e9;
+
+std::uint32_t default_threads() {
+  return std::clamp<std::uint32_t>(std::thread::hardware_concurrency(), 1, threads_max);
+}
+
+struct run_flags {
+  std::string scenario_file;
+  std::uint64_t seed = 0;
+  std::uint64_t devices = 0;
+  std::uint32_t threads = default_threads();
+  std::string speed = "max";
+  std::string report;
+  bool quiet = false;
+  const CLI::Option* seed_given = nullptr;
+  const CLI::Option* devices_given = nullptr;
+};
+
+/// "max" -> 0 (as fast as possible), "X" -> X in (0, speed_max]; nothing else.
+std::optional<double> parse_speed(const std::string& text) {
+  if (text == "max") return 0.0;
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double x = std::strtod(text.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(x) || x <= 0 || x > speed_max) return std::nullopt;
+  return x;
+}
+
+// SIGINT and SIGTERM only store here; the engine reads it between windows.
+std::atomic<bool> stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "a signal handler may only touch a lock-free atomic");
+
+void on_stop_signal(int) { stop_requested.store(true); }
+
+/// While alive, SIGINT and SIGTERM ask the run to stop. SA_RESETHAND: the
+/// first signal asks, a second one ends the process at once (no report).
+class stop_on_signals {
+ public:
+  stop_on_signals() {
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigaction(SIGINT, &action, &previous_int_);
+    sigaction(SIGTERM, &action, &previous_term_);
+  }
+  ~stop_on_signals() {
+    sigaction(SIGINT, &previous_int_, nullptr);
+    sigaction(SIGTERM, &previous_term_, nullptr);
+  }
+  stop_on_signals(const stop_on_signals&) = delete;
+  stop_on_signals& operator=(const stop_on_signals&) = delete;
+
+ private:
+  struct sigaction previous_int_ {};
+  struct sigaction previous_term_ {};
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// The scenario as the flags make it, or exit_bad_input after saying why.
+std::optional<scenario::scenario> scenario_of(const run_flags& flags) {
+  scenario::load_result loaded = scenario::load_file(flags.scenario_file);
+  if (!loaded.value) {
+    for (const scenario::diagnostic& d : loaded.errors) std::fprintf(stderr, "%s\n", scenario::to_string(d).c_str());
+    return std::nullopt;
+  }
+  scenario::scenario s = std::move(*loaded.value);
+  if (flags.seed_given->count() > 0) s.seed = flags.seed;
+  if (flags.devices_given->count() > 0) {
+    scenario::rescale_result rescaled = scenario::rescale(s, flags.devices);
+    if (!rescaled.ok()) {
+      std::fprintf(stderr, "fleetsim run: --devices %llu: %s\n", static_cast<unsigned long long>(flags.devices),
+                   rescaled.error.c_str());
+      return std::nullopt;
+    }
+    s = std::move(rescaled.value);
+  }
+  return s;
+}
+
+int run(const run_flags& flags) {
+  std::optional<scenario::scenario> s = scenario_of(flags);
+  if (!s) return exit_bad_input;
+  if (!flags.report.empty()) {
+    if (const std::string why = check_report_path(flags.report); !why.empty()) {
+      std::fprintf(stderr, "fleetsim run: --report: %s\n", why.c_str());
+      return exit_bad_input;
+    }
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  actors::run_options options;
+  options.threads = flags.threads;
+  options.speed = *parse_speed(flags.speed);  // the flag's validator accepted it
+  options.stop = &stop_requested;
+  if (!flags.quiet) {
+    options.progress = [start](actors::sim_time reached, actors::sim_time end) {
+      std::fprintf(stderr, "%s\n", progress_line(reached, end, seconds_since(start)).c_str());
+    };
+  }
+  stop_requested.store(false);
+  actors::run_result result;
+  try {
+    const stop_on_signals stop_guard;
+    result = actors::run(*s, options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fleetsim run: the run failed: %s\n", e.what());
+    return exit_run_failed;
+  }
+
+  run_context context;
+  context.scenario_file = flags.scenario_file;
+  context.length = s->length;
+  context.wall_seconds = seconds_since(start);
+  const process_usage usage = measure_process();
+  context.cpu_seconds = usage.cpu_seconds;
+  context.peak_rss_bytes = usage.peak_rss_bytes;
+
+  report_outcome report{flags.report, {}};
+  if (!report.path.empty()) report.error = write_atomically(report.path, report_json(result, context).dump(2) + "\n");
+  if (!flags.quiet) std::printf("%s", summary(result, context).c_str());
+  std::fflush(stdout);  // the summary before a verdict on stderr, even into a pipe
+  const int code = exit_code(result, report);
+  std::fprintf(code == exit_ok ? stdout : stderr, "%s\n", verdict(result, context, report).c_str());
+  return code;
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, int& exit_code) {
+  // CLI11 2.1 reads "-1" into a std::uint64_t as 2^64 - 1 and saturates
+  // past 2^64 - 1: refuse both.
+  const CLI::Validator whole_number(
+      [](std::string& text) {
+        std::uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        const std::from_chars_result r = std::from_chars(text.data(), end, value);
+        const bool ok = r.ec == std::errc{} && r.ptr == end;  // no sign, no overflow, nothing after
+        return ok ? std::string{} : "must be a whole number from 0 to 18446744073709551615, not " + text;
+      },
+      "");
+  auto flags = std::make_shared<run_flags>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a scenario and report what the fleet did");
+  cmd->footer(
+      "Loads and checks SCENARIO as `fleetsim validate` does (errors: FILE:LINE:COL, exit 2, nothing run),\n"
+      "runs it in simulated time, prints a one-screen summary (unless --quiet) and always a verdict line.\n"
+      "Progress (unless --quiet): one line a second on stderr. The run is deterministic: the same scenario\n"
+      "and seed give the same trace_hash for any --threads.\n"
+      "Ctrl-C or SIGTERM: the run stops at its next window, the report is written with \"complete\": false,\n"
+      "exit 3. A second Ctrl-C ends the process at once, without a report.\n"
+      "Exit codes: 0 the run completed (scenarios have no expectations yet); 2 bad input (scenario, flags,\n"
+      "--devices refused, --report not writable): nothing ran; 3 the run failed, was interrupted, or its\n"
+      "report could not be written.\n"
+      "The report's fields, with units: docs/cli.md. Still to come with later issues: --metrics-addr,\n"
+      "--html, --workers (this process is the only worker), exit 1 (expectations).");
+  cmd->add_option("SCENARIO", flags->scenario_file, "Scenario file (protobuf text format, proto/scenario.proto)")
+      ->type_name("FILE")
+      ->required();
+  flags->seed_given = cmd->add_option("--seed", flags->seed, "Seed of the run (default: the scenario's seed)")
+                          ->check(whole_number);
+  flags->devices_given =
+      cmd->add_option("--devices", flags->devices,
+                      "Rescale the fleet to N devices, groups keeping their proportions (default: the scenario's)")
+          ->check(whole_number);
+  cmd->add_option("--threads", flags->threads,
+                  "Engine threads, 1 to 64; the result does not depend on it (default: this machine's hardware "
+                  "threads, at most 64)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint32_t{1}, threads_max));
+  cmd->add_option("--speed", flags->speed,
+                  "max: as fast as possible; X > 0: simulated time runs at X times wall time (3600: an hour a "
+                  "second)")
+      ->type_name("max|X")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            return parse_speed(text) ? std::string{} : "must be max or a number greater than 0, at most 1e9";
+          },
+          ""));
+  cmd->add_option("--report", flags->report,
+                  "Write the JSON report to FILE (atomically: FILE.tmp, then renamed); its directory is checked "
+                  "before the run")
+      ->type_name("FILE.json");
+  cmd->add_flag("--quiet", flags->quiet, "No progress and no summary: only the verdict line and errors");
+  cmd->callback([flags, &exit_code] { exit_code = run(*flags); });
+}
+
+}  // namespace fleet::cli

@@ -1,0 +1,139 @@
+#include "summary.hpp"
+
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "exit_codes.hpp"
+#include "fleet/scenario/units.hpp"
+
+namespace fleet::cli {
+namespace {
+
+using scenario::format_count;
+
+/// Printf into a string; every use here is short.
+template <class... Args>
+std::string formatted(const char* format, Args... args) {
+  std::array<char, 256> buffer{};
+  std::snprintf(buffer.data(), buffer.size(), format, args...);
+  return buffer.data();
+}
+
+/// Whole seconds: a human reads "1d3h25m12s", the report has the microseconds.
+std::string sim_time_text(actors::sim_time t) {
+  return scenario::format_duration(std::chrono::duration_cast<std::chrono::seconds>(t));
+}
+
+/// Milliseconds below a second, where a tenth would read as nothing.
+std::string seconds_text(double s) { return formatted(s < 1 ? "%.3f s" : "%.1f s", s); }
+
+/// 1536 -> "1.5 KiB"; below 1 KiB in bytes.
+std::string bytes_text(std::uint64_t bytes) {
+  static constexpr std::array<const char*, 5> units{"KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024) return format_count(bytes) + " B";
+  double value = static_cast<double>(bytes) / 1024;
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < units.size()) {
+    value /= 1024;
+    ++unit;
+  }
+  return formatted("%.1f %s", value, units[unit]);
+}
+
+std::string counted(std::uint64_t n, const char* one, const char* many) {
+  return format_count(n) + " " + (n == 1 ? one : many);
+}
+
+/// "1.0.0 500, 1.1.0 9,500"
+std::string tallies(const std::map<std::string, std::uint64_t>& counts) {
+  std::string text;
+  for (const auto& [name, n] : counts) text += (text.empty() ? "" : ", ") + name + " " + format_count(n);
+  return text.empty() ? "none" : text;
+}
+
+std::string time_line(const actors::run_result& r, const run_context& c) {
+  std::string text = sim_time_text(r.simulated) + " of " + scenario::format_duration(c.length) + " simulated" +
+                     (r.complete ? "" : " (interrupted)") + " in " + seconds_text(c.wall_seconds) + " wall, " +
+                     seconds_text(c.cpu_seconds) + " CPU";
+  const double sim_seconds = std::chrono::duration<double>(r.simulated).count();
+  if (c.wall_seconds > 0) {
+    text += ", " + format_count(static_cast<std::uint64_t>(std::llround(sim_seconds / c.wall_seconds))) +
+            "x real time";
+  }
+  return text;
+}
+
+std::string deployment_line(const actors::deployment_outcome& d) {
+  return d.name + ": " + d.state + ", " + counted(d.devices, "device", "devices") + ": " + format_count(d.succeeded) +
+         " succeeded, " + format_count(d.failed) + " failed, " + format_count(d.rejected) + " rejected, " +
+         format_count(d.timed_out) + " timed out";
+}
+
+std::string crypto_line(const crypto::op_counts& o) {
+  return counted(o.signs, "sign", "signs") + ", " + counted(o.verifies, "verify", "verifies") + ", " +
+         counted(o.key_exchanges, "key exchange", "key exchanges") + ", " + counted(o.macs, "MAC", "MACs") + ", " +
+         counted(o.hash_calls, "hash", "hashes") + " of " + bytes_text(o.hashed_bytes);
+}
+
+}  // namespace
+
+std::string progress_line(actors::sim_time reached, actors::sim_time end, double wall_seconds) {
+  const double percent = end.count() > 0 ? 100.0 * static_cast<double>(reached.count()) / static_cast<double>(end.count()) : 100.0;
+  return "fleetsim run: " + sim_time_text(reached) + " of " + scenario::format_duration(end) + " simulated (" +
+         formatted("%.1f", percent) + " %), " + seconds_text(wall_seconds) + " wall";
+}
+
+std::string summary(const actors::run_result& r, const run_context& c) {
+  std::string text;
+  const auto line = [&text](const char* label, const std::string& body) {
+    text += formatted("%-12s ", label) + body + "\n";
+  };
+  const actors::run_counters& n = r.counters;
+  text += r.scenario + " (" + c.scenario_file + "): seed " + std::to_string(r.seed) + ", " +
+          counted(r.devices, "device", "devices") + ", " + counted(r.threads, "thread", "threads") + ", " +
+          counted(c.workers, "worker", "workers") + "\n";
+  line("time", time_line(r, c));
+  line("memory", "peak RSS " + bytes_text(c.peak_rss_bytes));
+  line("engine", counted(r.events, "event", "events") + " in " + counted(r.windows, "window", "windows"));
+  line("attestation", format_count(n.attestations) + " accepted, " + format_count(n.attestation_failures) +
+                          " failed; " + counted(n.certificates_issued, "certificate", "certificates") + " issued");
+  line("updates", format_count(n.updates_downloaded) + " downloaded, " + format_count(n.updates_installed) +
+                      " installed, " + format_count(n.updates_committed) + " committed, " +
+                      format_count(n.updates_rolled_back) + " rolled back, " + format_count(n.updates_rejected) +
+                      " rejected, " + format_count(n.updates_failed) + " failed");
+  line("devices", counted(n.boots, "boot", "boots") + ", " + format_count(n.bricked) + " bricked, " +
+                      counted(n.app_crashes, "app crash", "app crashes"));
+  line("network", counted(n.messages_sent, "message", "messages") + ", " + format_count(n.messages_lost) + " lost");
+  line("security", format_count(n.attacks_stopped) + " attacks stopped, " +
+                       counted(n.faults_injected, "fault", "faults") + " injected");
+  line("crypto", crypto_line(r.crypto_ops));
+  for (const actors::deployment_outcome& d : r.deployments) line("deployment", deployment_line(d));
+  if (!r.timeline.empty()) {
+    const actors::timeline_point& last = r.timeline.back();
+    line("app versions", tallies(last.app_versions));
+    line("states", tallies(last.states));
+  }
+  line("trace hash", r.trace_hash);
+  return text;
+}
+
+std::string verdict(const actors::run_result& r, const run_context& c, const report_outcome& report) {
+  std::string text = "fleetsim run: ";
+  if (r.complete) {
+    text += "complete, " + scenario::format_duration(c.length) + " simulated in " + seconds_text(c.wall_seconds) +
+            " (seed " + std::to_string(r.seed) + ", no expectations to check yet)";
+  } else {
+    text += "interrupted at " + sim_time_text(r.simulated);
+  }
+  if (!report.error.empty()) return text + "; report not written: " + report.error;
+  if (report.path.empty()) return text + "; no report (no --report)";
+  return text + "; report written to " + report.path;
+}
+
+int exit_code(const actors::run_result& r, const report_outcome& report) {
+  return r.complete && report.error.empty() ? exit_ok : exit_run_failed;
+}
+
+}  // namespace fleet::cli

@@ -1,0 +1,36 @@
+#pragma once
+// What `fleetsim run` prints: a progress line about once a second, the
+// one-screen summary at the end and the one-line verdict with its exit code.
+
+#include <string>
+
+#include "fleet/actors/run.hpp"
+#include "report_json.hpp"
+
+namespace fleet::cli {
+
+/// "fleetsim run: 1d3h of 5d simulated (22.5 %), 12.3 s wall"
+std::string progress_line(actors::sim_time reached, actors::sim_time end, double wall_seconds);
+
+/// The run on one screen (under 20 lines of at most about 100 columns), one
+/// line per subject: time and cost, events, attestation, updates,
+/// devices and boots, network, security, crypto, each deployment, the fleet at the end,
+/// the trace hash. Ends with a newline.
+std::string summary(const actors::run_result& result, const run_context& context);
+
+/// Where the report went: `path` empty when none was asked for; `error` set
+/// when it could not be written.
+struct report_outcome {
+  std::string path;
+  std::string error;
+};
+
+/// One line, no newline: complete or where it was interrupted, and the report.
+std::string verdict(const actors::run_result& result, const run_context& context, const report_outcome& report);
+
+/// exit_ok when the run completed and its report (if asked for) was written;
+/// exit_run_failed otherwise. Interrupted runs are exit_run_failed too: no
+/// expectation was checked over the whole run, so there is no verdict to give.
+int exit_code(const actors::run_result& result, const report_outcome& report);
+
+}  // namespace fleet::cli

@@ -1,0 +1,272 @@
+// `fleetsim run` as scripts run it: the real binary on a small scenario, its
+// exit codes, its output, its report, and Ctrl-C.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "run_fixture.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+const std::string data = FLEET_CLI_TEST_DATA;
+const std::string tiny = data + "/tiny_rollout.textproto";
+
+using fleet::cli::testing::read_file;
+
+/// The fleetsim binary started with `args`, stdout and stderr into files.
+class fleetsim {
+ public:
+  fleetsim(const std::vector<std::string>& args, const std::string& dir)
+      : out_path_(dir + "/stdout"), err_path_(dir + "/stderr") {
+    std::vector<std::string> argv_text{FLEETSIM_BINARY};
+    argv_text.insert(argv_text.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : argv_text) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out, STDOUT_FILENO);
+      ::dup2(err, STDERR_FILENO);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~fleetsim() {
+    if (pid_ > 0 && exit_code_ < 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  fleetsim(const fleetsim&) = delete;
+  fleetsim& operator=(const fleetsim&) = delete;
+
+  /// Waits until stderr holds `text`; false after `limit` or if it exited.
+  bool wait_for_stderr(const std::string& text, std::chrono::seconds limit) {
+    for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
+      if (err().find(text) != std::string::npos) return true;
+      if (::waitpid(pid_, nullptr, WNOHANG) != 0) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+  void signal(int number) { ::kill(pid_, number); }
+
+  /// The exit code; -1 if it did not exit by `limit` (it is killed) or died of a signal.
+  int finish(std::chrono::seconds limit = 60s) {
+    int status = 0;
+    for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return exit_code_;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+  std::string out() const { return read_file(out_path_); }
+  std::string err() const { return read_file(err_path_); }
+
+ private:
+  std::string out_path_, err_path_;
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+};
+
+class run_cli : public fleet::cli::testing::in_temporary_directory {
+ protected:
+  struct ran {
+    int exit_code;
+    std::string out, err;
+  };
+  ran run(const std::vector<std::string>& args) {
+    fleetsim p(args, dir_);
+    const int code = p.finish();
+    return {code, p.out(), p.err()};
+  }
+  json report(const std::string& name) const { return json::parse(read_file(path(name))); }
+};
+
+TEST_F(run_cli, completes_and_reports_every_field) {
+  const ran r = run({"run", tiny, "--threads", "2", "--report", path("r.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("tiny-rollout (" + tiny + "): seed 7, 20 devices, 2 threads, 1 worker\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\ntrace hash   "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fleetsim run: complete, 4d simulated in "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("; report written to " + path("r.json") + "\n"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(path("r.json.tmp")));
+
+  const json j = report("r.json");
+  for (const std::string& field : fleet::cli::testing::report_fields()) EXPECT_TRUE(j.contains(field)) << field;
+  EXPECT_EQ(j.size(), fleet::cli::testing::report_fields().size());
+  EXPECT_EQ(j["scenario"], "tiny-rollout");
+  EXPECT_EQ(j["scenario_file"], tiny);
+  EXPECT_EQ(j["seed"], 7);
+  EXPECT_EQ(j["devices"], 20);
+  EXPECT_EQ(j["threads"], 2);
+  EXPECT_EQ(j["workers"], 1);
+  EXPECT_EQ(j["complete"], true);
+  EXPECT_EQ(j["sim_seconds"], 345600.0);
+  EXPECT_EQ(j["duration_seconds"], 345600.0);
+  EXPECT_GT(j["wall_seconds"].get<double>(), 0);
+  EXPECT_GT(j["cpu_seconds"].get<double>(), 0);
+  EXPECT_GT(j["peak_rss_bytes"].get<std::uint64_t>(), 0u);
+  EXPECT_GT(j["events"].get<std::uint64_t>(), 0u);
+  EXPECT_GT(j["windows"].get<std::uint64_t>(), 0u);
+  EXPECT_FALSE(j["trace_hash"].get<std::string>().empty());
+  EXPECT_GT(j["crypto_ops"]["signs"].get<std::uint64_t>(), 0u);
+  EXPECT_GT(j["crypto_ops"]["hashed_bytes"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(j["expectations"], json::array());
+  // Every device boots, attests and gets its certificate; the 16 of
+  // Production take 1.1.0 and commit it.
+  EXPECT_GE(j["counters"]["boots"].get<std::uint64_t>(), 20u);
+  EXPECT_GE(j["counters"]["attestations"].get<std::uint64_t>(), 20u);
+  EXPECT_GE(j["counters"]["certificates_issued"].get<std::uint64_t>(), 20u);
+  EXPECT_EQ(j["counters"]["updates_committed"], 16);
+  EXPECT_EQ(j["counters"]["bricked"], 0);
+  ASSERT_EQ(j["deployments"].size(), 1u);
+  EXPECT_EQ(j["deployments"][0]["name"], "app-1.1.0");
+  EXPECT_EQ(j["deployments"][0]["devices"], 16);
+  EXPECT_EQ(j["deployments"][0]["succeeded"], 16);
+  ASSERT_GE(j["timeline"].size(), 2u);
+  EXPECT_EQ(j["timeline"][0]["at_seconds"], 0.0);
+  EXPECT_EQ(j["timeline"].back()["at_seconds"], 345600.0);
+  EXPECT_EQ(j["timeline"].back()["app_versions"], json::parse(R"({"1.0.0": 4, "1.1.0": 16})"));
+}
+
+TEST_F(run_cli, same_seed_same_trace_hash_for_any_threads_and_another_seed_another) {
+  ASSERT_EQ(run({"run", tiny, "--quiet", "--threads", "1", "--report", path("a.json")}).exit_code, 0);
+  ASSERT_EQ(run({"run", tiny, "--quiet", "--threads", "2", "--report", path("b.json")}).exit_code, 0);
+  ASSERT_EQ(run({"run", tiny, "--quiet", "--threads", "1", "--seed", "8", "--report", path("c.json")}).exit_code, 0);
+  json a = report("a.json"), b = report("b.json");
+  const json c = report("c.json");
+  EXPECT_EQ(a["trace_hash"], b["trace_hash"]);
+  EXPECT_NE(a["trace_hash"], c["trace_hash"]);
+  EXPECT_EQ(c["seed"], 8);
+  // Apart from the wall-clock and process figures, and threads, the reports are one.
+  for (json* j : {&a, &b}) {
+    for (const char* field : {"wall_seconds", "cpu_seconds", "peak_rss_bytes", "threads"}) j->erase(field);
+  }
+  EXPECT_EQ(a, b);
+}
+
+TEST_F(run_cli, quiet_prints_only_the_verdict) {
+  const ran r = run({"run", tiny, "--quiet"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("fleetsim run: complete, 4d simulated in ", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << r.out;
+  EXPECT_NE(r.out.find("; no report (no --report)\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(run_cli, devices_rescales_the_fleet) {
+  ASSERT_EQ(run({"run", tiny, "--quiet", "--devices", "40", "--report", path("r.json")}).exit_code, 0);
+  EXPECT_EQ(report("r.json")["devices"], 40);
+}
+
+TEST_F(run_cli, broken_scenario_exits_2_with_its_place_and_runs_nothing) {
+  const ran r = run({"run", data + "/broken.textproto", "--report", path("r.json")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, data + "/broken.textproto:16:32: deployment \"app-1.1.0\": image[0]: unknown image \"p-app@1.1.0\"\n");
+  EXPECT_EQ(r.out, "");
+  EXPECT_FALSE(std::filesystem::exists(path("r.json")));
+}
+
+TEST_F(run_cli, devices_refused_exits_2_with_the_reason) {
+  const ran r = run({"run", tiny, "--devices", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("fleetsim run: --devices 1: ", 0), 0u) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(run_cli, unwritable_report_exits_2_before_running) {
+  const ran r = run({"run", tiny, "--report", path("none/r.json")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "fleetsim run: --report: cannot create " + path("none/r.json.tmp") + ": No such file or directory\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(run_cli, bad_flags_exit_2_with_clis_message) {
+  struct bad {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const bad& b : {bad{{"run", tiny, "--threads", "0"}, "--threads"},
+                       bad{{"run", tiny, "--threads", "65"}, "--threads"},
+                       bad{{"run", tiny, "--speed", "0"}, "must be max or a number greater than 0"},
+                       bad{{"run", tiny, "--speed", "fast"}, "must be max or a number greater than 0"},
+                       bad{{"run", tiny, "--seed", "-1"}, "--seed"},
+                       bad{{"run", tiny, "--seed", "x"}, "--seed"},
+                       bad{{"run", tiny, "--seed", "18446744073709551616"}, "--seed"},
+                       bad{{"run", tiny, "--devices", "-1"}, "--devices"},
+                       bad{{"run", tiny, "--no-such-flag"}, "--no-such-flag"},
+                       bad{{"run"}, "SCENARIO is required"}}) {
+    const ran r = run(b.args);
+    SCOPED_TRACE(b.args.size() > 2 ? b.args[2] + " " + b.args.back() : b.args.back());
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find(b.says), std::string::npos) << r.err;
+  }
+}
+
+TEST_F(run_cli, help_names_every_flag_and_the_exit_codes) {
+  const ran r = run({"run", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* text : {"SCENARIO", "--seed", "--devices", "--threads", "--speed", "--report", "--quiet",
+                           "Exit codes", "docs/cli.md", "--metrics-addr"}) {
+    EXPECT_NE(r.out.find(text), std::string::npos) << text;
+  }
+}
+
+/// Ctrl-C (and SIGTERM) mid-run: the run stops at its next window, writes its
+/// report marked incomplete, and exits 3. --speed paces the four days over
+/// 96 s of wall time, so the signal lands mid-run.
+class run_cli_signal : public run_cli, public ::testing::WithParamInterface<int> {};
+
+TEST_P(run_cli_signal, stops_writes_an_incomplete_report_and_exits_3) {
+  fleetsim p({"run", tiny, "--speed", "3600", "--report", path("r.json")}, dir_);
+  ASSERT_TRUE(p.wait_for_stderr(" simulated (", 30s)) << p.err();
+  p.signal(GetParam());
+  ASSERT_EQ(p.finish(30s), 3) << p.out() << p.err();
+  EXPECT_NE(p.err().find("fleetsim run: interrupted at "), std::string::npos) << p.err();
+  EXPECT_NE(p.err().find("; report written to " + path("r.json") + "\n"), std::string::npos) << p.err();
+  const json j = report("r.json");
+  EXPECT_EQ(j["complete"], false);
+  EXPECT_GT(j["sim_seconds"].get<double>(), 0);
+  EXPECT_LT(j["sim_seconds"].get<double>(), 345600);
+  EXPECT_EQ(j["duration_seconds"], 345600.0);
+}
+
+TEST_F(run_cli, report_that_cannot_be_written_after_the_run_exits_3_with_file_and_reason) {
+  const std::string out_dir = path("out");
+  ASSERT_TRUE(std::filesystem::create_directory(out_dir));
+  fleetsim p({"run", tiny, "--speed", "3600", "--report", out_dir + "/r.json"}, dir_);
+  ASSERT_TRUE(p.wait_for_stderr(" simulated (", 30s)) << p.err();
+  std::filesystem::remove_all(out_dir);  // writable when checked, gone when written
+  p.signal(SIGINT);
+  ASSERT_EQ(p.finish(30s), 3) << p.out() << p.err();
+  EXPECT_NE(p.err().find("; report not written: cannot create " + out_dir + "/r.json.tmp: No such file or directory\n"),
+            std::string::npos)
+      << p.err();
+}
+
+INSTANTIATE_TEST_SUITE_P(signals, run_cli_signal, ::testing::Values(SIGINT, SIGTERM),
+                         [](const ::testing::TestParamInfo<int>& signal) {
+                           return std::string(signal.param == SIGINT ? "sigint" : "sigterm");
+                         });
+
+}  // namespace

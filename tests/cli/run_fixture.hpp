@@ -1,0 +1,80 @@
+#pragma once
+// For tests/cli: a run_result and its context built by hand, every field
+// distinct; a fresh directory per test; reading a file whole.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "report_json.hpp"
+
+namespace fleet::cli::testing {
+
+using namespace std::chrono_literals;
+
+/// The report's top-level fields, in the order report_json() writes them.
+inline std::vector<std::string> report_fields() {
+  return {"scenario",    "scenario_file", "seed",           "devices",     "threads",    "workers",  "complete",
+          "sim_seconds", "duration_seconds", "wall_seconds", "cpu_seconds", "peak_rss_bytes", "events", "windows",
+          "trace_hash",  "crypto_ops",    "expectations",   "counters",    "deployments", "timeline"};
+}
+
+inline actors::run_result sample_result() {
+  actors::run_result r;
+  r.scenario = "tiny-rollout";
+  r.seed = 7;
+  r.devices = 20;
+  r.threads = 2;
+  r.simulated = 24h;
+  r.complete = true;
+  r.trace_hash = "0123456789abcdef";
+  r.crypto_ops = {101, 102, 103, 104, 105, 3 * 1024 * 1024};
+  r.events = 12345;
+  r.windows = 678;
+  r.counters = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  r.deployments = {{"app-1.1.0", "completed", 16, 15, 1, 0, 0}};
+  r.timeline = {{0us, {{"1.0.0", 20}}, {{"off", 20}}},
+                {24h, {{"1.0.0", 5}, {"1.1.0", 15}}, {{"attested", 19}, {"bricked", 1}}}};
+  return r;
+}
+
+inline run_context sample_context() {
+  run_context c;
+  c.scenario_file = "tests/cli/data/tiny_rollout.textproto";
+  c.length = 24h;
+  c.workers = 1;
+  c.wall_seconds = 2.5;
+  c.cpu_seconds = 4.4;
+  c.peak_rss_bytes = 48 * 1024 * 1024;
+  return c;
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// Each test gets its own directory (`dir_`), removed afterwards.
+class in_temporary_directory : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = ::testing::TempDir() + "fleet_cli_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+
+  std::string dir_;
+};
+
+}  // namespace fleet::cli::testing

@@ -1,0 +1,98 @@
+// What `fleetsim run` prints: the summary of a hand-made result line by line,
+// the verdict and the exit code of each way a run ends, the progress line.
+#include "summary.hpp"
+
+#include <gtest/gtest.h>
+
+#include "exit_codes.hpp"
+#include "run_fixture.hpp"
+
+namespace fleet::cli {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(summary, one_line_per_subject) {
+  EXPECT_EQ(summary(testing::sample_result(), testing::sample_context()),
+            "tiny-rollout (tests/cli/data/tiny_rollout.textproto): seed 7, 20 devices, 2 threads, 1 worker\n"
+            "time         1d of 1d simulated in 2.5 s wall, 4.4 s CPU, 34,560x real time\n"
+            "memory       peak RSS 48.0 MiB\n"
+            "engine       12,345 events in 678 windows\n"
+            "attestation  2 accepted, 3 failed; 4 certificates issued\n"
+            "updates      5 downloaded, 6 installed, 7 committed, 8 rolled back, 9 rejected, 10 failed\n"
+            "devices      1 boot, 11 bricked, 12 app crashes\n"
+            "network      13 messages, 14 lost\n"
+            "security     15 attacks stopped, 16 faults injected\n"
+            "crypto       101 signs, 102 verifies, 103 key exchanges, 104 MACs, 105 hashes of 3.0 MiB\n"
+            "deployment   app-1.1.0: completed, 16 devices: 15 succeeded, 1 failed, 0 rejected, 0 timed out\n"
+            "app versions 1.0.0 5, 1.1.0 15\n"
+            "states       attested 19, bricked 1\n"
+            "trace hash   0123456789abcdef\n");
+}
+
+TEST(summary, interrupted_run_says_so_and_where) {
+  actors::run_result r = testing::sample_result();
+  r.complete = false;
+  r.simulated = 27h + 25min + 12s + 345678us;
+  r.timeline.clear();
+  r.deployments.clear();
+  const std::string text = summary(r, testing::sample_context());
+  EXPECT_NE(text.find("time         1d3h25m12s of 1d simulated (interrupted) in 2.5 s wall"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("deployment"), std::string::npos) << text;
+  EXPECT_EQ(text.find("states"), std::string::npos) << text;
+}
+
+TEST(summary, no_speed_figure_without_wall_time) {
+  run_context c = testing::sample_context();
+  c.wall_seconds = 0;
+  EXPECT_EQ(summary(testing::sample_result(), c).find("real time"), std::string::npos);
+}
+
+TEST(summary, sizes_and_counts_read_as_a_person_writes_them) {
+  actors::run_result r = testing::sample_result();
+  r.crypto_ops = {1, 1, 1, 1, 1, 512};
+  r.events = 1'234'567;
+  run_context c = testing::sample_context();
+  c.peak_rss_bytes = 3ull << 30;
+  const std::string text = summary(r, c);
+  EXPECT_NE(text.find("crypto       1 sign, 1 verify, 1 key exchange, 1 MAC, 1 hash of 512 B\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("peak RSS 3.0 GiB"), std::string::npos) << text;
+  EXPECT_NE(text.find("1,234,567 events"), std::string::npos) << text;
+}
+
+TEST(verdict, each_way_a_run_ends_with_its_exit_code) {
+  const actors::run_result complete = testing::sample_result();
+  actors::run_result interrupted = testing::sample_result();
+  interrupted.complete = false;
+  interrupted.simulated = 27h + 25min + 12s + 345678us;
+  const std::string completed = "fleetsim run: complete, 1d simulated in 2.5 s (seed 7, no expectations to check yet); ";
+  struct ending {
+    const actors::run_result& result;
+    report_outcome report;
+    std::string text;
+    int code;
+  };
+  for (const ending& e : {
+           ending{complete, {"r.json", ""}, completed + "report written to r.json", exit_ok},
+           ending{complete, {}, completed + "no report (no --report)", exit_ok},
+           ending{interrupted, {"r.json", ""}, "fleetsim run: interrupted at 1d3h25m12s; report written to r.json",
+                  exit_run_failed},
+           ending{complete, {"r.json", "cannot create r.json.tmp: Read-only file system"},
+                  completed + "report not written: cannot create r.json.tmp: Read-only file system", exit_run_failed},
+       }) {
+    SCOPED_TRACE(e.text);
+    EXPECT_EQ(verdict(e.result, testing::sample_context(), e.report), e.text);
+    EXPECT_EQ(exit_code(e.result, e.report), e.code);
+  }
+}
+
+TEST(progress_line, time_reached_percent_and_wall_time) {
+  EXPECT_EQ(progress_line(6h, 24h, 1.3), "fleetsim run: 6h of 1d simulated (25.0 %), 1.3 s wall");
+  EXPECT_EQ(progress_line(36h + 90s + 500ms, 5 * 24h, 61.04),
+            "fleetsim run: 1d12h1m30s of 5d simulated (30.0 %), 61.0 s wall");
+}
+
+}  // namespace
+}  // namespace fleet::cli
