@@ -24,22 +24,19 @@
 #include <vector>
 
 #include "fleet/check.hpp"
+#include "crypto_floor.hpp"
 #include "fleet/testing/device_world.hpp"
 
 namespace {
 
 using namespace fleet;
+using bench::cpu_seconds;
+using bench::heap_bytes;
 using namespace std::chrono_literals;
 
 constexpr double target_bytes_per_device = 2048;  // architecture.md: 4 KiB with the actor
 
 // ------------------------------------------------------------- measuring
-
-/// Heap bytes in use (arena + mmapped chunks), glibc.
-std::int64_t heap_bytes() {
-  const struct mallinfo2 m = mallinfo2();
-  return static_cast<std::int64_t>(m.uordblks + m.hblkhd);
-}
 
 std::int64_t rss_bytes() {
   std::FILE* f = std::fopen("/proc/self/status", "r");
@@ -51,25 +48,6 @@ std::int64_t rss_bytes() {
   }
   std::fclose(f);
   return kib * 1024;
-}
-
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-/// CPU seconds of one call of `op`, looped for about `budget` seconds.
-double unit_cost(const std::function<void()>& op, double budget = 0.2) {
-  std::uint64_t n = 0;
-  const double start = cpu_seconds();
-  double elapsed = 0;
-  do {
-    for (int i = 0; i < 64; ++i) op();
-    n += 64;
-    elapsed = cpu_seconds() - start;
-  } while (elapsed < budget);
-  return elapsed / static_cast<double>(n);
 }
 
 // ------------------------------------------------------ (a) idle devices
@@ -291,20 +269,13 @@ lifecycle_result measure_lifecycle(std::size_t m, std::uint64_t seed) {
   r.cpu_us = cpu / static_cast<double>(m) * 1e6;
 
   // Unit costs, same process, same run.
-  const auto pair = crypto::signing_key_from_seed(crypto::seed{7});
-  const std::string msg(200, 'e');  // about an evidence or certificate
-  const auto sig = crypto::sign(msg, pair.secret_key_bytes);
-  const std::string chunk(4096, 'c');
-  const std::string small(96, 'm');  // a request body under a MAC
-  crypto::seed secret{9};
-  r.sign_us = unit_cost([&] { crypto::sign(msg, pair.secret_key_bytes); }) * 1e6;
-  r.verify_us = unit_cost([&] { crypto::verify(msg, crypto::as_view(sig), pair.public_key_bytes); }) * 1e6;
-  r.x25519_us = unit_cost([&] { secret[0]++; crypto::exchange_key_from_secret(secret); }) * 1e6;
-  r.mac_us = unit_cost([&] { crypto::compute_mac(small, secret); }) * 1e6;
-  r.sha256_ns_per_byte = unit_cost([&] { crypto::sha256(chunk); }) * 1e9 / static_cast<double>(chunk.size());
-  r.floor_us = static_cast<double>(r.ops.signs) * r.sign_us + static_cast<double>(r.ops.verifies) * r.verify_us +
-               static_cast<double>(r.ops.key_exchanges) * r.x25519_us + static_cast<double>(r.ops.macs) * r.mac_us +
-               static_cast<double>(r.ops.hashed_bytes) * r.sha256_ns_per_byte / 1000;
+  const bench::crypto_unit_costs units = bench::measure_crypto_unit_costs();
+  r.sign_us = units.sign_us;
+  r.verify_us = units.verify_us;
+  r.x25519_us = units.x25519_us;
+  r.mac_us = units.mac_us;
+  r.sha256_ns_per_byte = units.sha256_ns_per_byte;
+  r.floor_us = units.floor_us(r.ops);
   return r;
 }
 
