@@ -119,6 +119,7 @@ void core_state::clear_volatile() {
   failures_ = 0;
   need_attestation_ = need_update_check_ = need_telemetry_upload_ = false;
   session_.reset();
+  verified_ca_.reset();
   attestation_.reset();
   download_.reset();
   download_failures_ = 0;

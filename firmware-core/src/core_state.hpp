@@ -5,6 +5,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "backoff.hpp"
@@ -104,6 +105,10 @@ class core_state {
   bool need_update_check_ = false;
   bool need_telemetry_upload_ = false;
   std::unique_ptr<session_state> session_;
+  /// SHA-256 of the last tenant CA certificate (bytes and signature) the ROM
+  /// root verified since power-on: renewals under the same CA skip that
+  /// verify. A cache of a check already made, so mutable; RAM, so lost with power.
+  mutable std::optional<crypto::digest> verified_ca_;
   std::unique_ptr<pending_attestation> attestation_;
   std::unique_ptr<download_state> download_;
   std::uint32_t download_failures_ = 0;

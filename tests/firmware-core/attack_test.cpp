@@ -155,6 +155,28 @@ TEST(attack_certificate, a_replayed_certificate_is_refused) {
   EXPECT_GE(honest->firmware().stats().attestations, 2u);
 }
 
+// Renewals under the CA the device already verified skip that verify; a
+// different CA certificate at a renewal is verified afresh, so a rogue one
+// is still refused.
+TEST(attack_certificate, a_rogue_ca_at_a_renewal_is_refused_though_the_good_one_was_cached) {
+  auto w = attested();
+  const crypto::op_counts before = crypto::counted_ops();
+  ASSERT_TRUE(w->run_until([&] { return w->firmware().stats().attestations >= 2; }, 25h));
+  // The renewal: the cloud verifies the evidence, the device its certificate;
+  // the CA certificate it had verified is not verified again.
+  EXPECT_EQ((crypto::counted_ops() - before).verifies, 2u);
+
+  crypto::seed rogue{};
+  rogue.fill(0x77);
+  auto rogue_root = crypto::signing_key_from_seed(rogue);
+  auto rogue_ca = crypto::signing_key_from_seed(rogue_root.public_key_bytes);
+  w->faults().tamper_reply = reissue_certificate([](wire::Certificate&) {}, rogue_ca, rogue_ca.secret_key_bytes,
+                                                 rogue_root.secret_key_bytes);
+  w->run_for(25h);
+  EXPECT_GT(rejected(*w, reject_reason::untrusted_ca), 0u);
+  EXPECT_EQ(w->firmware().stats().attestations, 2u);
+}
+
 // A man in the middle swaps the service's X25519 share in CertificateIssued
 // for his own: he would then hold the session key, forge every sealed reply
 // and swallow the device's reports. The certificate names the share the
