@@ -221,13 +221,17 @@ reject_reason core_state::check_certificate(sim_time now, const wire::Certificat
   if (!ca.ParseFromString(issued.issuer().ca_certificate())) return reject_reason::malformed;
   // The same CA certificate, signature included, as one the ROM root already
   // vouched for: the verify would give the same answer (the root is in ROM).
-  const crypto::digest ca_digest = crypto::sha256(issued.issuer().ca_certificate() + issued.issuer().signature());
-  if (!verified_ca_ || *verified_ca_ != ca_digest) {
+  // Only a 64-byte (Ed25519) signature is cached, so that certificate and
+  // signature cannot be split differently and hash the same.
+  const bool cacheable = issued.issuer().signature().size() == std::tuple_size<crypto::signature>::value;
+  const crypto::digest ca_digest =
+      cacheable ? crypto::sha256(issued.issuer().ca_certificate() + issued.issuer().signature()) : crypto::digest{};
+  if (!cacheable || !verified_ca_ || *verified_ca_ != ca_digest) {
     if (!crypto::verify(issued.issuer().ca_certificate(), issued.issuer().signature(),
                         cfg_.rom_keys.service_root_key)) {
       return reject_reason::untrusted_ca;
     }
-    verified_ca_ = ca_digest;
+    if (cacheable) verified_ca_ = ca_digest;
   }
   crypto::public_key ca_key{};
   if (!crypto::to_array(ca.public_key(), ca_key)) return reject_reason::malformed;
