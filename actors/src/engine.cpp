@@ -56,7 +56,7 @@ void add(run_counters& into, const run_counters& c) {
 }
 
 /// Collects what the run did once it is over.
-void gather(run_result& r, cloud_host& cloud, cloud::security_service& service,
+void gather(run_result& r, const scenario::scenario& s, cloud_host& cloud, cloud::security_service& service,
             std::vector<std::unique_ptr<device_shard>>& shards) {
   std::vector<std::uint64_t> digests(r.devices + 1);
   digests[cloud_entity] = cloud.trace_digest();
@@ -71,10 +71,11 @@ void gather(run_result& r, cloud_host& cloud, cloud::security_service& service,
   r.counters.certificates_issued = service.counters().certificates_issued;
   r.counters.messages_sent += cloud.messages_sent();
   r.counters.messages_lost += cloud.messages_lost();
-  for (cloud::deployment_id id = 1; id <= service.deployments(); ++id) {
-    const cloud::rollout_status s = service.deployment_status(id).value;
-    r.deployments.push_back({"", cloud::name_of(s.state), s.devices, s.attempts.succeeded, s.attempts.failed,
-                             s.attempts.rejected, s.attempts.timed_out});
+  // fleet_setup created the scenario's deployments in order: IDs 1, 2, ...
+  for (std::size_t d = 0; d < s.deployments.size(); ++d) {
+    const cloud::rollout_status st = service.deployment_status(static_cast<cloud::deployment_id>(d + 1)).value;
+    r.deployments.push_back({s.deployments[d].name, cloud::name_of(st.state), st.devices, st.attempts.succeeded,
+                             st.attempts.failed, st.attempts.rejected, st.attempts.timed_out});
   }
 }
 
@@ -146,8 +147,7 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   r.events = coord.events();
   r.windows = coord.windows();
   r.parallel_windows = coord.parallel_windows();
-  gather(r, cloud, setup.service(), shards);
-  for (std::size_t d = 0; d < s.deployments.size() && d < r.deployments.size(); ++d) r.deployments[d].name = s.deployments[d].name;
+  gather(r, s, cloud, setup.service(), shards);
   r.crypto_ops = crypto::counted_ops() - crypto_before;
   return r;
 }

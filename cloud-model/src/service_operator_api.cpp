@@ -224,7 +224,7 @@ op_result<deployment_created> security_service::create_deployment(sim_time now, 
   for (const crypto::digest& id : spec.images) {
     const stored_image* image = images_.find(id);
     if (image == nullptr) return refuse<deployment_created>(op_status::not_found, "no such image: " + crypto::to_hex(crypto::as_view(id)));
-    if (image->manifest.expires_at_us() <= wall(now).count()) {
+    if (expired(*image, now)) {
       return refuse<deployment_created>(op_status::failed_precondition,
                                         "image " + image->manifest.image_name() + "@" + image->manifest.version() +
                                             " has expired: every device would refuse it");

@@ -38,6 +38,10 @@ bool security_service::applies(const stored_image& image, const wire::UpdateChec
   return m.component() != wire::LEGACY_FIRMWARE;
 }
 
+bool security_service::expired(const stored_image& image, sim_time now) const {
+  return image.manifest.expires_at_us() <= wall(now).count();
+}
+
 void security_service::supersede(sim_time now, group_id group, const std::vector<wire::Component>& components) {
   // As on the real platform, a group has one deployment per component: a
   // new one halts the live one it replaces, so an older build is never
@@ -89,7 +93,7 @@ void security_service::on_update_check(context& c) {
     for (const crypto::digest& id : d.images) {
       const stored_image* image = images_.find(id);
       if (image == nullptr || !applies(*image, check)) continue;
-      if (image->manifest.expires_at_us() <= wall(c.now).count()) continue;  // every device would refuse it
+      if (expired(*image, c.now)) continue;  // every device would refuse it
       if (std::find(offered.begin(), offered.end(), image->manifest.component()) != offered.end()) continue;
       const auto meta = image_meta_.find(id);
       const sim_time released = meta == image_meta_.end() ? sim_time{0} : meta->second.released_at;

@@ -243,6 +243,8 @@ class security_service {
   bool blocked(device_index device) const;
   // service_updates.cpp
   bool applies(const stored_image& image, const wire::UpdateCheck& check) const;
+  /// Past the manifest's expiry on the wall clock: every device would refuse it.
+  bool expired(const stored_image& image, sim_time now) const;
   void supersede(sim_time now, group_id group, const std::vector<wire::Component>& components);
   std::optional<deployment*> deployment_of(device_index device, const crypto::digest& image);
   std::optional<device_index> member(deployment& d, sim_time now, device_index device);
