@@ -41,35 +41,35 @@ fw::sim_time device_host::next_time() const {
 }
 
 void device_host::run_until(fw::sim_time end, const network_model& net, std::vector<sim_message>& out,
-                            device_tally& tally) {
+                            device_tally& tally, fw::outputs& scratch) {
   for (;;) {
     const fw::sim_time message_at = inbox_.empty() ? fw::never : fw::sim_time{inbox_.top().arrival_us};
     const fw::sim_time timer_at = device_.next_deadline();
     const fw::sim_time at = std::min({power_on_at_, message_at, timer_at});
     if (at >= end) return;
-    scratch_.clear();
+    scratch.clear();
     // At equal times: power first, then messages (in delivery order), then timers.
     if (at == power_on_at_) {
       power_on_at_ = fw::never;
       trace_.fold(at.count(), power_on_tag, 0);
-      device_.handle(at, fw::power_on{}, scratch_);
+      device_.handle(at, fw::power_on{}, scratch);
     } else if (message_at <= timer_at) {
       sim_message m = inbox_.top();
       inbox_.pop();
       trace_.fold(at.count(), message_in_tag, m.bytes.size());
-      device_.handle(at, fw::message{std::move(m.bytes)}, scratch_);
+      device_.handle(at, fw::message{std::move(m.bytes)}, scratch);
     } else {
       trace_.fold(at.count(), timer_tag, 0);
-      device_.advance(at, scratch_);
+      device_.advance(at, scratch);
     }
     ++tally.events;
-    take(at, net, out, tally);
+    take(at, net, scratch, out, tally);
   }
 }
 
-void device_host::take(fw::sim_time now, const network_model& net, std::vector<sim_message>& out,
-                       device_tally& tally) {
-  for (auto& o : scratch_) {
+void device_host::take(fw::sim_time now, const network_model& net, fw::outputs& scratch,
+                       std::vector<sim_message>& out, device_tally& tally) {
+  for (auto& o : scratch) {
     if (auto* s = std::get_if<fw::send>(&o)) {
       ++tally.counters.messages_sent;
       const auto delay = net.delay(uplink_, s->bytes.size(), /*transfer=*/false);

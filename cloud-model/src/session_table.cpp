@@ -83,13 +83,18 @@ opened_session session_table::open(sim_time now, device_index device, source_id 
     ++counters_.open_refused[static_cast<std::size_t>(open_refusal::sessions_max)];
     return {open_refusal::sessions_max, 0, {}};
   }
-  // The service's half is fresh for every attestation (forward secrecy per session).
-  const crypto::exchange_key_pair own = crypto::exchange_key_from_secret(random.next_seed());
-  crypto::seed key{};
-  if (!crypto::derive_session_key(own.secret_key_bytes, own.public_key_bytes, device_session_key,
-                                  /*own_is_device=*/false, key)) {
-    ++counters_.open_refused[static_cast<std::size_t>(open_refusal::bad_session_key)];
-    return {open_refusal::bad_session_key, 0, {}};
+  if (exchanges_.size() <= device) exchanges_.resize(std::size_t{device} + 1);
+  exchange_cache& exchange = exchanges_[device];
+  if (!exchange.known || exchange.device_share != device_session_key) {
+    // A share not seen before (a new boot of the device, or a first
+    // attestation): a fresh half, and the secret they share.
+    const crypto::exchange_key_pair own = crypto::exchange_key_from_secret(random.next_seed());
+    exchange_cache fresh{device_session_key, own.public_key_bytes, {}, true};
+    if (!crypto::exchange_shared_secret(own.secret_key_bytes, device_session_key, fresh.shared)) {
+      ++counters_.open_refused[static_cast<std::size_t>(open_refusal::bad_session_key)];
+      return {open_refusal::bad_session_key, 0, {}};
+    }
+    exchange = fresh;
   }
   if (replacing) {
     ++counters_.replaced;
@@ -101,9 +106,11 @@ opened_session session_table::open(sim_time now, device_index device, source_id 
   do {
     high = random.next() >> 32;
   } while (high == 0 || (high << 32 | device) == s.id);
-  s = slot{high << 32 | device, key, expires_at, evidence_sequence, source};
+  const std::uint64_t id = high << 32 | device;
+  const crypto::seed key = crypto::session_key_from(exchange.shared, exchange.device_share, exchange.service_share, id);
+  s = slot{id, key, expires_at, evidence_sequence, source};
   ++counters_.opened;
-  return {open_refusal::none, s.id, own.public_key_bytes};
+  return {open_refusal::none, s.id, exchange.service_share};
 }
 
 auth_result session_table::refuse(auth_failure f) {

@@ -121,6 +121,7 @@ void core_state::clear_volatile() {
   session_.reset();
   verified_ca_.reset();
   attestation_.reset();
+  exchange_.reset();
   download_.reset();
   download_failures_ = 0;
   os_deferral_started_ = never;

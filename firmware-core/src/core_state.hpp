@@ -44,10 +44,21 @@ struct session_state {
   std::int64_t not_after_us = 0;  ///< certificate expiry, device wall clock
 };
 
-/// Key exchange half kept between sending evidence and receiving the certificate.
+/// What is kept between sending evidence and receiving the certificate.
 struct pending_attestation {
-  crypto::exchange_key_pair exchange{};
   crypto::digest evidence_digest{};  ///< the certificate must name this evidence
+};
+
+/// The device's X25519 share for this boot, and the secret it shares with
+/// the service's half last answered. Every attestation of a boot sends the
+/// same share, so a renewal answered with the same half costs no X25519;
+/// each session's key still differs (hashed with its session ID). RAM: a
+/// new boot makes a new share, so forward secrecy is per boot.
+struct boot_exchange {
+  crypto::exchange_key_pair own{};
+  crypto::public_key service_share{};
+  crypto::seed shared{};
+  bool has_shared = false;
 };
 
 /// An image being fetched into the inactive slot.
@@ -110,6 +121,7 @@ class core_state {
   /// verify. A cache of a check already made, so mutable; RAM, so lost with power.
   mutable std::optional<crypto::digest> verified_ca_;
   std::unique_ptr<pending_attestation> attestation_;
+  std::unique_ptr<boot_exchange> exchange_;
   std::unique_ptr<download_state> download_;
   std::uint32_t download_failures_ = 0;
   sim_time os_deferral_started_ = never;  ///< when the app first deferred the pending OS update
@@ -164,6 +176,9 @@ class core_state {
   void send_challenge_request(sim_time now);
   void on_challenge(sim_time now, const wire::Challenge& c);
   void on_certificate(sim_time now, const wire::CertificateIssued& issued);
+  /// The session key for the service's half and session ID, from the boot's share.
+  reject_reason session_key_for(const crypto::public_key& service_share, std::uint64_t session_id,
+                                crypto::seed& key);
   reject_reason check_certificate(sim_time now, const wire::CertificateIssued& issued,
                                   std::int64_t& not_after_us) const;
 

@@ -177,9 +177,12 @@ void core_state::on_challenge(sim_time now, const wire::Challenge& c) {
   // certificate is accepted, so failing attestations keep backing off.
   finish_request();
   attestation_ = std::make_unique<pending_attestation>();
-  crypto::seed secret{};
-  hw_.secure_element->random(secret.data(), secret.size());
-  attestation_->exchange = crypto::exchange_key_from_secret(secret);
+  if (!exchange_) {
+    crypto::seed secret{};
+    hw_.secure_element->random(secret.data(), secret.size());
+    exchange_ = std::make_unique<boot_exchange>();
+    exchange_->own = crypto::exchange_key_from_secret(secret);
+  }
 
   wire::Evidence ev;
   ev.set_nonce(c.nonce());
@@ -198,7 +201,7 @@ void core_state::on_challenge(sim_time now, const wire::Challenge& c) {
   for (std::size_t i = 0; i < component_count; ++i) {
     ev.add_rollback_counters(hw_.secure_element->read_counter(static_cast<component>(i)));
   }
-  ev.set_session_public_key(crypto::to_string(attestation_->exchange.public_key_bytes));
+  ev.set_session_public_key(crypto::to_string(exchange_->own.public_key_bytes));
   ev.set_device_time_us(wall(now));
 
   wire::Envelope env;
@@ -261,6 +264,22 @@ reject_reason core_state::check_certificate(sim_time now, const wire::Certificat
   return reject_reason::none;
 }
 
+// The secret shared with this service half, computed once a boot per half.
+reject_reason core_state::session_key_for(const crypto::public_key& service_share, std::uint64_t session_id,
+                                          crypto::seed& key) {
+  boot_exchange& ex = *exchange_;
+  if (!ex.has_shared || ex.service_share != service_share) {
+    ex.has_shared = false;
+    if (!crypto::exchange_shared_secret(ex.own.secret_key_bytes, service_share, ex.shared)) {
+      return reject_reason::bad_session_key;
+    }
+    ex.service_share = service_share;
+    ex.has_shared = true;
+  }
+  key = crypto::session_key_from(ex.shared, ex.own.public_key_bytes, service_share, session_id);
+  return reject_reason::none;
+}
+
 void core_state::on_certificate(sim_time now, const wire::CertificateIssued& issued) {
   std::int64_t not_after_us = 0;
   reject_reason why = attestation_ ? check_certificate(now, issued, not_after_us)
@@ -269,11 +288,7 @@ void core_state::on_certificate(sim_time now, const wire::CertificateIssued& iss
   crypto::public_key service_public{};
   if (why == reject_reason::none) {
     crypto::to_array(issued.session_public_key(), service_public);
-    if (!crypto::derive_session_key(attestation_->exchange.secret_key_bytes,
-                                    attestation_->exchange.public_key_bytes, service_public,
-                                    /*own_is_device=*/true, session->key)) {
-      why = reject_reason::bad_session_key;
-    }
+    why = session_key_for(service_public, issued.session_id(), session->key);
   }
   attestation_.reset();
   if (why != reject_reason::none) {

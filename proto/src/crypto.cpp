@@ -139,24 +139,40 @@ exchange_key_pair exchange_key_from_secret(const seed& secret) {
   return kp;
 }
 
-bool derive_session_key(const seed& own_secret, const public_key& own_public,
-                        const public_key& peer_public, bool own_is_device, seed& session_key) {
+bool exchange_shared_secret(const seed& own_secret, const public_key& peer_public, seed& shared) {
   ensure_sodium();
-  std::array<std::uint8_t, crypto_scalarmult_BYTES> shared{};
+  static_assert(crypto_scalarmult_BYTES == std::tuple_size<seed>::value, "X25519 output is 32 bytes");
   add(counts().key_exchanges, 1);
-  if (crypto_scalarmult(shared.data(), own_secret.data(), peer_public.data()) != 0) return false;
-  // Both sides hash (shared, device public, service public) in the same order.
-  const public_key& device_pk = own_is_device ? own_public : peer_public;
-  const public_key& service_pk = own_is_device ? peer_public : own_public;
+  return crypto_scalarmult(shared.data(), own_secret.data(), peer_public.data()) == 0;
+}
+
+seed session_key_from(const seed& shared, const public_key& device_share, const public_key& service_share,
+                      std::uint64_t session_id) {
+  ensure_sodium();
+  std::array<std::uint8_t, 8> id_bytes{};
+  for (std::size_t i = 0; i < id_bytes.size(); ++i) id_bytes[i] = static_cast<std::uint8_t>(session_id >> (8 * i));
+  seed key{};
   crypto_generichash_state st;
-  crypto_generichash_init(&st, nullptr, 0, session_key.size());
+  crypto_generichash_init(&st, nullptr, 0, key.size());
   crypto_generichash_update(&st, shared.data(), shared.size());
-  crypto_generichash_update(&st, device_pk.data(), device_pk.size());
-  crypto_generichash_update(&st, service_pk.data(), service_pk.size());
-  crypto_generichash_final(&st, session_key.data(), session_key.size());
-  sodium_memzero(shared.data(), shared.size());
+  crypto_generichash_update(&st, device_share.data(), device_share.size());
+  crypto_generichash_update(&st, service_share.data(), service_share.size());
+  crypto_generichash_update(&st, id_bytes.data(), id_bytes.size());
+  crypto_generichash_final(&st, key.data(), key.size());
   add(counts().hash_calls, 1);
-  add(counts().hashed_bytes, shared.size() + 2 * device_pk.size());
+  add(counts().hashed_bytes, shared.size() + device_share.size() + service_share.size() + id_bytes.size());
+  return key;
+}
+
+bool derive_session_key(const seed& own_secret, const public_key& own_public,
+                        const public_key& peer_public, bool own_is_device, std::uint64_t session_id,
+                        seed& session_key) {
+  seed shared{};
+  if (!exchange_shared_secret(own_secret, peer_public, shared)) return false;
+  const public_key& device_share = own_is_device ? own_public : peer_public;
+  const public_key& service_share = own_is_device ? peer_public : own_public;
+  session_key = session_key_from(shared, device_share, service_share, session_id);
+  sodium_memzero(shared.data(), shared.size());
   return true;
 }
 

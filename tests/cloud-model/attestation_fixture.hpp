@@ -74,7 +74,7 @@ struct test_device {
   /// Takes the service's half of the exchange, as on_certificate does.
   void accept_session(const opened_session& s) {
     ASSERT_TRUE(crypto::derive_session_key(exchange.secret_key_bytes, exchange.public_key_bytes,
-                                           s.service_public_key, /*own_is_device=*/true,
+                                           s.service_public_key, /*own_is_device=*/true, s.id,
                                            session_key));
     session_id = s.id;
   }

@@ -125,6 +125,39 @@ TEST(session_table, live_sessions_are_bounded_and_recover_after_expiry) {
   EXPECT_EQ(w.sessions.live_sessions(), 1u);
 }
 
+// A device keeps its X25519 share for a boot: the service answers it with
+// the half it gave before, without an X25519, under a new session ID and
+// key. A new share gets a new half.
+TEST(session_table, a_share_seen_before_is_answered_with_the_same_half_and_a_new_key) {
+  session_world w;
+  const auto device_share = crypto::exchange_key_from_secret(seed_of(200));
+  auto open = [&](sim_time at) {
+    return w.sessions.open(at, 1, elsewhere, device_share.public_key_bytes, at + 24h, 1, w.random);
+  };
+  const auto first = open(t0);
+  ASSERT_TRUE(first.ok());
+  const auto before = crypto::counted_ops();
+  const auto renewal = open(t0 + 20h);
+  ASSERT_TRUE(renewal.ok());
+  EXPECT_EQ((crypto::counted_ops() - before).key_exchanges, 0u);
+  EXPECT_EQ(renewal.service_public_key, first.service_public_key);
+  EXPECT_NE(renewal.id, first.id);
+
+  // Both sides arrive at the renewal's key from the shares alone.
+  crypto::seed device_key{};
+  ASSERT_TRUE(crypto::derive_session_key(device_share.secret_key_bytes, device_share.public_key_bytes,
+                                         renewal.service_public_key, true, renewal.id, device_key));
+  wire::Envelope reply;
+  reply.set_sequence(2);
+  w.sessions.seal(reply, 1);
+  EXPECT_TRUE(crypto::verify_mac(wire::mac_input(reply), reply.mac(), device_key));
+
+  const auto next_boot = crypto::exchange_key_from_secret(seed_of(201));
+  const auto fresh = w.sessions.open(t0 + 30h, 1, elsewhere, next_boot.public_key_bytes, t0 + 54h, 1, w.random);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_NE(fresh.service_public_key, first.service_public_key);
+}
+
 TEST(session_table, low_order_session_key_is_refused) {
   session_world w;
   const crypto::public_key zero{};

@@ -133,6 +133,63 @@ TEST(core_lifecycle, renews_its_certificate_daily_before_expiry) {
   EXPECT_GT(w.firmware().certificate_not_after_us(), w.device().clock().wall_time_us(w.now()));
 }
 
+/// The X25519 share of every evidence the device sent, in order.
+std::vector<std::string> evidence_shares(const device_world& w) {
+  std::vector<std::string> shares;
+  for (const auto& bytes : w.sent_by_device()) {
+    wire::Envelope e;
+    wire::Evidence ev;
+    if (e.ParseFromString(bytes) && e.has_evidence() && ev.ParseFromString(e.evidence().evidence())) {
+      shares.push_back(ev.session_public_key());
+    }
+  }
+  return shares;
+}
+
+/// The session IDs and service halves of every certificate the device was sent.
+std::vector<std::pair<std::uint64_t, std::string>> issued_sessions(const device_world& w) {
+  std::vector<std::pair<std::uint64_t, std::string>> out;
+  for (const auto& bytes : w.sent_to_device()) {
+    wire::Envelope e;
+    if (e.ParseFromString(bytes) && e.has_certificate_issued()) {
+      out.emplace_back(e.certificate_issued().session_id(), e.certificate_issued().session_public_key());
+    }
+  }
+  return out;
+}
+
+// A renewal within one boot costs no X25519 on either side: the device
+// sends the same share and the service answers with the same half. Each
+// session still has its own ID (so its own key), and a new boot makes a
+// new share.
+TEST(core_lifecycle, renewals_in_one_boot_reuse_the_key_exchange_and_a_reboot_makes_a_new_one) {
+  device_world w;
+  w.power_on();
+  ASSERT_TRUE(w.run_until([&] { return w.firmware().stats().attestations == 1; }, 1min));
+  const auto before_renewal = crypto::counted_ops();
+  ASSERT_TRUE(w.run_until([&] { return w.firmware().stats().attestations == 2; }, 25h));
+  EXPECT_EQ((crypto::counted_ops() - before_renewal).key_exchanges, 0u);
+  auto shares = evidence_shares(w);
+  auto sessions = issued_sessions(w);
+  ASSERT_EQ(shares.size(), 2u);
+  ASSERT_EQ(sessions.size(), 2u);
+  EXPECT_EQ(shares[0], shares[1]);
+  EXPECT_EQ(sessions[0].second, sessions[1].second);
+  EXPECT_NE(sessions[0].first, sessions[1].first);
+  // The renewed session works: the device goes on using it.
+  w.run_for(1h);
+  EXPECT_TRUE(w.firmware().has_certificate());
+  EXPECT_EQ(w.firmware().stats().rejected_total(), 0u);
+
+  w.cut_power();
+  ASSERT_TRUE(w.run_until([&] { return w.firmware().stats().attestations == 3; }, 1h));
+  shares = evidence_shares(w);
+  sessions = issued_sessions(w);
+  ASSERT_EQ(shares.size(), 3u);
+  EXPECT_NE(shares[2], shares[1]);
+  EXPECT_NE(sessions[2].second, sessions[1].second);
+}
+
 /// The tenant CA named by the last certificate the device was sent.
 std::uint32_t last_issuer(const device_world& w) {
   std::uint32_t issuer = 0;

@@ -50,9 +50,9 @@ TEST(crypto, both_sides_derive_the_same_session_key) {
   auto service = exchange_key_from_secret(seed_of(7));
   seed k_device{}, k_service{};
   ASSERT_TRUE(derive_session_key(device.secret_key_bytes, device.public_key_bytes,
-                                 service.public_key_bytes, true, k_device));
+                                 service.public_key_bytes, true, 77, k_device));
   ASSERT_TRUE(derive_session_key(service.secret_key_bytes, service.public_key_bytes,
-                                 device.public_key_bytes, false, k_service));
+                                 device.public_key_bytes, false, 77, k_service));
   EXPECT_EQ(k_device, k_service);
   auto m = compute_mac("msg", k_device);
   EXPECT_TRUE(verify_mac("msg", as_view(m), k_service));
@@ -63,7 +63,21 @@ TEST(crypto, low_order_peer_key_is_refused) {
   auto device = exchange_key_from_secret(seed_of(8));
   public_key zero{};
   seed out{};
-  EXPECT_FALSE(derive_session_key(device.secret_key_bytes, device.public_key_bytes, zero, true, out));
+  EXPECT_FALSE(derive_session_key(device.secret_key_bytes, device.public_key_bytes, zero, true, 1, out));
+}
+
+TEST(crypto, sessions_sharing_a_secret_get_keys_of_their_own) {
+  auto device = exchange_key_from_secret(seed_of(10));
+  auto service = exchange_key_from_secret(seed_of(11));
+  seed shared{};
+  ASSERT_TRUE(exchange_shared_secret(device.secret_key_bytes, service.public_key_bytes, shared));
+  const seed first = session_key_from(shared, device.public_key_bytes, service.public_key_bytes, 1);
+  EXPECT_NE(first, session_key_from(shared, device.public_key_bytes, service.public_key_bytes, 2));
+  EXPECT_NE(first, session_key_from(shared, service.public_key_bytes, device.public_key_bytes, 1));
+  seed derived{};
+  ASSERT_TRUE(derive_session_key(service.secret_key_bytes, service.public_key_bytes, device.public_key_bytes,
+                                 false, 1, derived));
+  EXPECT_EQ(first, derived);
 }
 
 TEST(crypto, operations_are_counted) {

@@ -97,9 +97,10 @@ class fault_endpoint_test : public ::testing::Test {
     ASSERT_TRUE(issued.has_certificate_issued()) << issued.error().detail();
     crypto::public_key service_half{};
     ASSERT_TRUE(crypto::to_array(issued.certificate_issued().session_public_key(), service_half));
-    ASSERT_TRUE(crypto::derive_session_key(device.exchange.secret_key_bytes, device.exchange.public_key_bytes,
-                                           service_half, /*own_is_device=*/true, device.session_key));
     device.session_id = issued.certificate_issued().session_id();
+    ASSERT_TRUE(crypto::derive_session_key(device.exchange.secret_key_bytes, device.exchange.public_key_bytes,
+                                           service_half, /*own_is_device=*/true, device.session_id,
+                                           device.session_key));
   }
 
   wire::Envelope update_check(fw::sim_time now) {

@@ -36,8 +36,11 @@ class device_host {
   /// When this device next has something to do; fw::never when nothing.
   fw::sim_time next_time() const;
   /// Handles everything due before `end`, in time order; what it sends goes
-  /// to `out` (towards the cloud, through the uplink).
-  void run_until(fw::sim_time end, const network_model& net, std::vector<sim_message>& out, device_tally& tally);
+  /// to `out` (towards the cloud, through the uplink). `scratch` takes the
+  /// firmware's outputs of one event: the shard's, shared by its devices,
+  /// because a buffer per device kept ~450 bytes of capacity each.
+  void run_until(fw::sim_time end, const network_model& net, std::vector<sim_message>& out, device_tally& tally,
+                 fw::outputs& scratch);
 
   std::uint64_t trace_digest() const { return trace_.digest(); }
 
@@ -45,7 +48,8 @@ class device_host {
   struct later {
     bool operator()(const sim_message& a, const sim_message& b) const { return delivered_before(b, a); }
   };
-  void take(fw::sim_time now, const network_model& net, std::vector<sim_message>& out, device_tally& tally);
+  void take(fw::sim_time now, const network_model& net, fw::outputs& scratch, std::vector<sim_message>& out,
+            device_tally& tally);
 
   device::simulated_device device_;
   std::priority_queue<sim_message, std::vector<sim_message>, later> inbox_;
@@ -53,7 +57,6 @@ class device_host {
   entity_trace trace_;
   fw::sim_time power_on_at_;
   std::uint64_t sent_ = 0;
-  fw::outputs scratch_;
 };
 
 }  // namespace fleet::actors

@@ -54,6 +54,7 @@ class device_shard {
   std::uint32_t stride_;
   std::priority_queue<wake, std::vector<wake>, std::greater<>> wakes_;
   std::vector<std::uint32_t> due_;
+  fw::outputs scratch_;  ///< the firmware's outputs of the event at hand
   device_tally tally_;
 };
 

@@ -14,6 +14,14 @@
 //
 // Sessions end at expiry (the certificate's), when replaced by a new
 // attestation, or when ended by the caller; at most sessions_max are live.
+//
+// Key exchange: a device keeps one X25519 share for as long as it is
+// powered, so the service keeps, per device, the share it last saw with its
+// own answer and their shared secret (96 bytes more a device, in a vector of
+// their own so the session slot stays one cache line). A renewal from the
+// same boot then costs no X25519 on either side; each session's key still
+// differs, being hashed with its session ID. Forward secrecy is per boot of
+// the device, not per session: see docs/cloud.md.
 
 #include <array>
 #include <cstdint>
@@ -84,7 +92,9 @@ class session_table {
   session_table(const session_limits& limits, device_lookup lookup);
 
   /// Opens the session of an attestation that just passed, replacing the
-  /// device's previous one. The service's X25519 half comes from `random`.
+  /// device's previous one. The service answers a device share it has seen
+  /// before with the same half as then; a new share gets a new half drawn
+  /// from `random`.
   /// `evidence_sequence` is the evidence request's: later requests go above it.
   opened_session open(sim_time now, device_index device, source_id source,
                       const crypto::public_key& device_session_key, sim_time expires_at,
@@ -124,6 +134,14 @@ class session_table {
   };
   static_assert(sizeof(slot) == 64, "session slot grew: check the memory figure");
 
+  /// The last key exchange of a device, kept while sessions come and go.
+  struct exchange_cache {
+    crypto::public_key device_share{};
+    crypto::public_key service_share{};
+    crypto::seed shared{};
+    bool known = false;  ///< false until the first exchange succeeds
+  };
+
   static device_index index_of(std::uint64_t session_id) {
     return static_cast<device_index>(session_id & 0xffff'ffffu);
   }
@@ -136,6 +154,7 @@ class session_table {
   session_limits limits_;
   device_lookup lookup_;
   std::vector<slot> slots_;
+  std::vector<exchange_cache> exchanges_;  ///< same index as slots_
   std::uint32_t live_ = 0;
   sim_time next_sweep_{0};
   clone_log clones_;

@@ -86,9 +86,16 @@ class sha256_stream {
 device_id derive_device_id(const public_key& device_public_key);
 
 exchange_key_pair exchange_key_from_secret(const seed& secret);
-/// X25519 shared secret hashed with both public keys; false on a low-order point.
+/// X25519 of one side's secret and the other's share; false on a low-order point.
+bool exchange_shared_secret(const seed& own_secret, const public_key& peer_public, seed& shared);
+/// One session's key: the shared secret hashed with both shares and the
+/// session ID, so sessions that reuse a shared secret still get keys of their own.
+seed session_key_from(const seed& shared, const public_key& device_share, const public_key& service_share,
+                      std::uint64_t session_id);
+/// Both steps at once, for a side that keeps nothing between sessions.
 bool derive_session_key(const seed& own_secret, const public_key& own_public,
-                        const public_key& peer_public, bool own_is_device, seed& session_key);
+                        const public_key& peer_public, bool own_is_device, std::uint64_t session_id,
+                        seed& session_key);
 
 /// Keyed BLAKE2b-256 over `message`.
 mac compute_mac(std::string_view message, const seed& key);
