@@ -39,13 +39,25 @@ json to_json(const actors::run_counters& c) {
           {"app_crashes", c.app_crashes},
           {"messages_sent", c.messages_sent},
           {"messages_lost", c.messages_lost},
+          {"messages_lost_to_faults", c.messages_lost_to_faults},
+          {"requests_dropped_by_outages", c.requests_dropped_by_outages},
+          {"unsigned_code_started", c.unsigned_code_started},
           {"attacks_stopped", c.attacks_stopped},
           {"faults_injected", c.faults_injected}};
 }
 
+json to_json(const actors::expectation_result& e) {
+  return {{"name", e.name}, {"passed", e.passed}, {"detail", e.detail}};
+}
+
+json to_json(const actors::fault_outcome& f) {
+  return {{"name", f.name}, {"kind", f.kind}, {"devices_hit", f.devices_hit}};
+}
+
 json to_json(const actors::deployment_outcome& d) {
-  return {{"name", d.name},           {"state", d.state},   {"devices", d.devices},    {"succeeded", d.succeeded},
-          {"failed", d.failed},       {"rejected", d.rejected}, {"timed_out", d.timed_out}};
+  return {{"name", d.name},         {"state", d.state},           {"devices", d.devices},
+          {"waves_opened", d.waves_opened}, {"notified", d.notified}, {"succeeded", d.succeeded},
+          {"failed", d.failed},     {"rejected", d.rejected},     {"timed_out", d.timed_out}};
 }
 
 json to_json(const actors::timeline_point& p) {
@@ -102,8 +114,10 @@ nlohmann::ordered_json report_json(const actors::run_result& r, const run_contex
           {"windows", r.windows},
           {"trace_hash", r.trace_hash},
           {"crypto_ops", to_json(r.crypto_ops)},
-          {"expectations", json::array()},  // scenarios have none yet: a later issue
+          {"expectations", array_of(r.expectations)},
+          {"replay", c.replay_command},
           {"counters", to_json(r.counters)},
+          {"faults", array_of(r.faults)},
           {"deployments", array_of(r.deployments)},
           {"timeline", array_of(r.timeline)}};
 }

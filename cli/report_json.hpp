@@ -21,6 +21,7 @@ struct run_context {
   double wall_seconds = 0;             ///< of the engine's run alone
   double cpu_seconds = 0;              ///< user + system, every thread, whole process
   std::uint64_t peak_rss_bytes = 0;
+  std::string replay_command;          ///< the command line that replays this run exactly
 };
 
 /// This process's CPU time (user + system, every thread) and peak resident

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "exit_codes.hpp"
+#include "fleet/scenario/expectations.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/scenario/loader.hpp"
 #include "fleet/scenario/rescale.hpp"
@@ -111,6 +112,14 @@ std::optional<scenario::scenario> scenario_of(const run_flags& flags) {
   return s;
 }
 
+/// The command line that replays the run: the file, the seed it ran with,
+/// and the fleet size when --devices changed it.
+std::string replay_command(const run_flags& flags, const scenario::scenario& s) {
+  std::string command = "fleetsim run " + flags.scenario_file + " --seed " + std::to_string(s.seed);
+  if (flags.devices_given->count() > 0) command += " --devices " + std::to_string(s.device_count());
+  return command;
+}
+
 int run(const run_flags& flags) {
   std::optional<scenario::scenario> s = scenario_of(flags);
   if (!s) return exit_bad_input;
@@ -148,6 +157,8 @@ int run(const run_flags& flags) {
   const process_usage usage = measure_process();
   context.cpu_seconds = usage.cpu_seconds;
   context.peak_rss_bytes = usage.peak_rss_bytes;
+  context.replay_command = replay_command(flags, *s);
+  result.expectations = scenario::check_expectations(*s, result);
 
   report_outcome report{flags.report, {}};
   if (!report.path.empty()) report.error = write_atomically(report.path, report_json(result, context).dump(2) + "\n");
@@ -181,11 +192,12 @@ void add_run(CLI::App& app, int& exit_code) {
       "and seed give the same trace_hash for any --threads.\n"
       "Ctrl-C or SIGTERM: the run stops at its next window, the report is written with \"complete\": false,\n"
       "exit 3. A second Ctrl-C ends the process at once, without a report.\n"
-      "Exit codes: 0 the run completed (scenarios have no expectations yet); 2 bad input (scenario, flags,\n"
-      "--devices refused, --report not writable): nothing ran; 3 the run failed, was interrupted, or its\n"
-      "report could not be written.\n"
+      "Exit codes: 0 the run completed and every expectation of the scenario held; 1 an expectation\n"
+      "failed (the summary says what was seen, the verdict line the command that replays the run);\n"
+      "2 bad input (scenario, flags, --devices refused, --report not writable): nothing ran; 3 the run\n"
+      "failed, was interrupted, or its report could not be written.\n"
       "The report's fields, with units: docs/cli.md. Still to come with later issues: --metrics-addr,\n"
-      "--html, --workers (this process is the only worker), exit 1 (expectations).");
+      "--html, --workers (this process is the only worker).");
   cmd->add_option("SCENARIO", flags->scenario_file, "Scenario file (protobuf text format, proto/scenario.proto)")
       ->type_name("FILE")
       ->required();

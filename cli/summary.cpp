@@ -1,5 +1,6 @@
 #include "summary.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -105,15 +106,21 @@ std::string summary(const actors::run_result& r, const run_context& c) {
                       " rejected, " + format_count(n.updates_failed) + " failed");
   line("devices", counted(n.boots, "boot", "boots") + ", " + format_count(n.bricked) + " bricked, " +
                       counted(n.app_crashes, "app crash", "app crashes"));
-  line("network", counted(n.messages_sent, "message", "messages") + ", " + format_count(n.messages_lost) + " lost");
+  line("network", counted(n.messages_sent, "message", "messages") + ", " + format_count(n.messages_lost) +
+                      " lost, " + format_count(n.messages_lost_to_faults) + " lost to faults");
+  line("faults", counted(n.faults_injected, "fault", "faults") + " injected, " +
+                     format_count(n.requests_dropped_by_outages) + " requests dropped by outages");
   line("security", format_count(n.attacks_stopped) + " attacks stopped, " +
-                       counted(n.faults_injected, "fault", "faults") + " injected");
+                       format_count(n.unsigned_code_started) + " unsigned software starts");
   line("crypto", crypto_line(r.crypto_ops));
   for (const actors::deployment_outcome& d : r.deployments) line("deployment", deployment_line(d));
   if (!r.timeline.empty()) {
     const actors::timeline_point& last = r.timeline.back();
     line("app versions", tallies(last.app_versions));
     line("states", tallies(last.states));
+  }
+  for (const actors::expectation_result& e : r.expectations) {
+    line(e.passed ? "PASS" : "FAIL", e.name + ": " + e.detail);
   }
   line("trace hash", r.trace_hash);
   return text;
@@ -122,8 +129,19 @@ std::string summary(const actors::run_result& r, const run_context& c) {
 std::string verdict(const actors::run_result& r, const run_context& c, const report_outcome& report) {
   std::string text = "fleetsim run: ";
   if (r.complete) {
+    const auto failed = static_cast<std::size_t>(
+        std::count_if(r.expectations.begin(), r.expectations.end(), [](const auto& e) { return !e.passed; }));
     text += "complete, " + scenario::format_duration(c.length) + " simulated in " + seconds_text(c.wall_seconds) +
-            " (seed " + std::to_string(r.seed) + ", no expectations to check yet)";
+            " (seed " + std::to_string(r.seed) + "), ";
+    if (r.expectations.empty()) {
+      text += "no expectations";
+    } else if (failed == 0) {
+      text += r.expectations.size() == 1 ? std::string("its 1 expectation held")
+                                         : "all " + std::to_string(r.expectations.size()) + " expectations held";
+    } else {
+      text += std::to_string(failed) + " of " + std::to_string(r.expectations.size()) +
+              " expectations FAILED (replay: " + c.replay_command + ")";
+    }
   } else {
     text += "interrupted at " + sim_time_text(r.simulated);
   }
@@ -133,7 +151,9 @@ std::string verdict(const actors::run_result& r, const run_context& c, const rep
 }
 
 int exit_code(const actors::run_result& r, const report_outcome& report) {
-  return r.complete && report.error.empty() ? exit_ok : exit_run_failed;
+  if (!r.complete || !report.error.empty()) return exit_run_failed;
+  const bool held = std::all_of(r.expectations.begin(), r.expectations.end(), [](const auto& e) { return e.passed; });
+  return held ? exit_ok : exit_expectation_failed;
 }
 
 }  // namespace fleet::cli

@@ -25,12 +25,14 @@ struct report_outcome {
   std::string error;
 };
 
-/// One line, no newline: complete or where it was interrupted, and the report.
+/// One line, no newline: complete (with how the expectations went, and the
+/// command that replays a failed run) or where it was interrupted, and the report.
 std::string verdict(const actors::run_result& result, const run_context& context, const report_outcome& report);
 
-/// exit_ok when the run completed and its report (if asked for) was written;
-/// exit_run_failed otherwise. Interrupted runs are exit_run_failed too: no
-/// expectation was checked over the whole run, so there is no verdict to give.
+/// exit_run_failed when the run did not complete or its report (if asked
+/// for) could not be written (an interrupted run was not judged over its
+/// whole length: no verdict to give); otherwise exit_expectation_failed
+/// when an expectation failed, exit_ok when all held.
 int exit_code(const actors::run_result& result, const report_outcome& report);
 
 }  // namespace fleet::cli

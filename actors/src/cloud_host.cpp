@@ -7,7 +7,9 @@
 namespace fleet::actors {
 namespace {
 
-enum trace_tag : std::uint64_t { request_tag = 1, timers_tag, reply_tag, lost_tag };
+enum trace_tag : std::uint64_t { request_tag = 1, timers_tag, reply_tag, lost_tag, dropped_tag, fault_lost_tag };
+
+constexpr std::int64_t minute_us = 60'000'000;
 
 // Chunks carry image data: their size counts against the download bandwidth.
 bool carries_image_data(const std::string& reply) {
@@ -17,9 +19,13 @@ bool carries_image_data(const std::string& reply) {
 
 }  // namespace
 
-cloud_host::cloud_host(cloud::security_service& service, const network_model& net, std::uint64_t run_seed,
-                       std::uint64_t devices)
-    : service_(service), net_(net), run_seed_(run_seed), downlinks_(devices) {}
+cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, std::uint64_t run_seed,
+                       std::uint64_t devices, fw::sim_time run_length)
+    : service_(service),
+      links_(links),
+      run_seed_(run_seed),
+      downlinks_(devices),
+      per_minute_(static_cast<std::size_t>(run_length.count() / minute_us + 1), 0) {}
 
 void cloud_host::deliver(sim_message m) { inbox_.push(std::move(m)); }
 
@@ -59,16 +65,24 @@ window_result cloud_host::run_window(fw::sim_time end) {
     sim_message m = inbox_.top();
     inbox_.pop();
     trace_.fold(at.count(), request_tag, m.source);
+    const auto minute = static_cast<std::size_t>(at.count() / minute_us);
+    if (minute < per_minute_.size()) ++per_minute_[minute];
+    if (links_.cloud_drops(at, m.bytes)) {
+      ++dropped_;
+      trace_.fold(at.count(), dropped_tag, m.source);
+      continue;
+    }
     for (std::string& reply : service_.handle(at, m.bytes, m.source)) {
       ++sent_;
-      const auto delay = net_.delay(downlink(m.source), reply.size(), carries_image_data(reply));
-      if (!delay) {
-        ++lost_;
-        trace_.fold(at.count(), lost_tag, reply.size());
+      const link_result link = links_.delay(downlink(m.source), device_index_of(m.source), at, reply.size(),
+                                            carries_image_data(reply));
+      if (!link.delay) {
+        ++(link.lost_to_fault ? lost_to_faults_ : lost_);
+        trace_.fold(at.count(), link.lost_to_fault ? fault_lost_tag : lost_tag, reply.size());
         continue;
       }
       trace_.fold(at.count(), reply_tag, reply.size());
-      r.sent.push_back({(at + *delay).count(), cloud_entity, sent_, m.source, std::move(reply)});
+      r.sent.push_back({(at + *link.delay).count(), cloud_entity, sent_, m.source, std::move(reply)});
     }
   }
   r.next_us = next_time().count();

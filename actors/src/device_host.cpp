@@ -7,7 +7,16 @@ namespace fleet::actors {
 namespace {
 
 // Trace tags: what kind of event was folded in.
-enum trace_tag : std::uint64_t { power_on_tag = 1, message_in_tag, timer_tag, sent_tag, lost_tag, record_tag };
+enum trace_tag : std::uint64_t {
+  power_on_tag = 1,
+  message_in_tag,
+  timer_tag,
+  sent_tag,
+  lost_tag,
+  record_tag,
+  fault_tag,
+  fault_lost_tag
+};
 
 void count(const fw::record& r, run_counters& c) {
   switch (r.kind) {
@@ -27,32 +36,37 @@ void count(const fw::record& r, run_counters& c) {
 
 }  // namespace
 
-device_host::device_host(const device::device_spec& spec, device::chunk_store& store, fw::sim_time power_on_at)
+device_host::device_host(const device::device_spec& spec, device::chunk_store& store, fw::sim_time power_on_at,
+                         std::vector<device_action> faults)
     : device_(spec, store),
       uplink_(spec.run_seed, device_entity(spec.device_index), "uplink"),
-      power_on_at_(power_on_at) {}
+      power_on_at_(power_on_at),
+      faults_(std::move(faults)) {}
 
 void device_host::deliver(sim_message m) { inbox_.push(std::move(m)); }
 
 fw::sim_time device_host::next_time() const {
-  fw::sim_time next = std::min(power_on_at_, device_.next_deadline());
+  fw::sim_time next = std::min({power_on_at_, next_fault_at(), device_.next_deadline()});
   if (!inbox_.empty()) next = std::min(next, fw::sim_time{inbox_.top().arrival_us});
   return next;
 }
 
-void device_host::run_until(fw::sim_time end, const network_model& net, std::vector<sim_message>& out,
+void device_host::run_until(fw::sim_time end, const device_surroundings& around, std::vector<sim_message>& out,
                             device_tally& tally, fw::outputs& scratch) {
   for (;;) {
     const fw::sim_time message_at = inbox_.empty() ? fw::never : fw::sim_time{inbox_.top().arrival_us};
     const fw::sim_time timer_at = device_.next_deadline();
-    const fw::sim_time at = std::min({power_on_at_, message_at, timer_at});
+    const fw::sim_time fault_at = next_fault_at();
+    const fw::sim_time at = std::min({power_on_at_, fault_at, message_at, timer_at});
     if (at >= end) return;
     scratch.clear();
-    // At equal times: power first, then messages (in delivery order), then timers.
+    // At equal times: power first, then faults, messages (in delivery order), timers.
     if (at == power_on_at_) {
       power_on_at_ = fw::never;
       trace_.fold(at.count(), power_on_tag, 0);
       device_.handle(at, fw::power_on{}, scratch);
+    } else if (at == fault_at) {
+      apply(at, faults_[next_fault_++], scratch, tally);
     } else if (message_at <= timer_at) {
       sim_message m = inbox_.top();
       inbox_.pop();
@@ -63,28 +77,53 @@ void device_host::run_until(fw::sim_time end, const network_model& net, std::vec
       device_.advance(at, scratch);
     }
     ++tally.events;
-    take(at, net, scratch, out, tally);
+    take(at, around, scratch, out, tally);
   }
 }
 
-void device_host::take(fw::sim_time now, const network_model& net, fw::outputs& scratch,
+void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally) {
+  trace_.fold(now.count(), fault_tag, (std::uint64_t{a.fault} << 8) | static_cast<std::uint64_t>(a.what));
+  ++tally.counters.faults_injected;
+  switch (a.what) {
+    case device_action::kind::cut_power: {
+      // The spell's own restore time; the device's usual one afterwards.
+      const fw::duration usual = device_.power_restore_after();
+      device_.set_power_restore_after(a.power_back_after);
+      device_.cut_power(now, scratch);
+      device_.set_power_restore_after(usual);
+      break;
+    }
+    case device_action::kind::tear_next_flash_write:
+      device_.set_power_restore_after(a.power_back_after);
+      device_.arm_power_cut(1);
+      break;
+    case device_action::kind::clock_jump: device_.clock().jump(a.clock_delta); break;
+  }
+}
+
+void device_host::take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,
                        std::vector<sim_message>& out, device_tally& tally) {
   for (auto& o : scratch) {
     if (auto* s = std::get_if<fw::send>(&o)) {
       ++tally.counters.messages_sent;
-      const auto delay = net.delay(uplink_, s->bytes.size(), /*transfer=*/false);
-      if (!delay) {
-        ++tally.counters.messages_lost;
-        trace_.fold(now.count(), lost_tag, s->bytes.size());
+      const link_result link =
+          around.links.delay(uplink_, device_.device_index(), now, s->bytes.size(), /*transfer=*/false);
+      if (!link.delay) {
+        ++(link.lost_to_fault ? tally.counters.messages_lost_to_faults : tally.counters.messages_lost);
+        trace_.fold(now.count(), link.lost_to_fault ? fault_lost_tag : lost_tag, s->bytes.size());
         continue;
       }
       trace_.fold(now.count(), sent_tag, s->bytes.size());
-      out.push_back({(now + *delay).count(), entity(), ++sent_, cloud_entity, std::move(s->bytes)});
+      out.push_back({(now + *link.delay).count(), entity(), ++sent_, cloud_entity, std::move(s->bytes)});
     } else if (const auto* r = std::get_if<fw::record>(&o)) {
       trace_.fold(now.count(), record_tag,
                   (static_cast<std::uint64_t>(r->kind) << 32) | (static_cast<std::uint64_t>(r->reason) << 16) |
                       static_cast<std::uint64_t>(r->comp));
       count(*r, tally.counters);
+      if (r->kind == fw::record_kind::software_started &&
+          !std::binary_search(around.signed_images.begin(), around.signed_images.end(), r->digest)) {
+        ++tally.counters.unsigned_code_started;
+      }
     }
   }
 }

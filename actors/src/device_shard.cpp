@@ -45,7 +45,7 @@ window_result device_shard::run_window(fw::sim_time end) {
   for (const std::uint32_t slot : due_) {
     // A device may be due twice (two current entries at one time): the
     // second run finds nothing before `end` and returns at once.
-    devices_[slot]->run_until(end, net_, r.sent, tally_, scratch_);
+    devices_[slot]->run_until(end, around_, r.sent, tally_, scratch_);
     schedule(slot);
   }
   r.events = tally_.events - events_before;

@@ -2,11 +2,14 @@
 // what it did gathered into the run_result.
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
+#include <variant>
 
 #include "fleet/actors/coordinator.hpp"
 #include "fleet/actors/fleet_setup.hpp"
+#include "fleet/actors/nemesis.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/crypto/random_stream.hpp"
 
@@ -40,6 +43,32 @@ timeline_point sample(sim_time at, std::vector<std::unique_ptr<device_shard>>& s
   return p;
 }
 
+census take_census(sim_time at, const scenario::scenario& s, const fleet_setup& setup,
+                   std::vector<std::unique_ptr<device_shard>>& shards) {
+  census c;
+  c.at = at;
+  c.app_versions_by_group.resize(s.fleet.groups.size());
+  for (auto& shard : shards) {
+    for (const auto& device : shard->devices()) {
+      const fw::core& firmware = device->device().firmware();
+      ++c.app_versions_by_group[setup.group_of(device->device().device_index())]
+                                [firmware.running_version(fw::component::app).to_string()];
+    }
+  }
+  return c;
+}
+
+/// The times the scenario's expectations look at the fleet, sorted.
+std::vector<sim_time> census_times(const scenario::scenario& s) {
+  std::vector<sim_time> out;
+  for (const auto& e : s.expectations) {
+    if (const auto* a = std::get_if<scenario::adoption>(&e.what)) out.push_back(a->by);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 void add(run_counters& into, const run_counters& c) {
   into.boots += c.boots;
   into.attestations += c.attestations;
@@ -53,6 +82,9 @@ void add(run_counters& into, const run_counters& c) {
   into.app_crashes += c.app_crashes;
   into.messages_sent += c.messages_sent;
   into.messages_lost += c.messages_lost;
+  into.messages_lost_to_faults += c.messages_lost_to_faults;
+  into.unsigned_code_started += c.unsigned_code_started;
+  into.faults_injected += c.faults_injected;
 }
 
 /// Collects what the run did once it is over.
@@ -71,12 +103,37 @@ void gather(run_result& r, const scenario::scenario& s, cloud_host& cloud, cloud
   r.counters.certificates_issued = service.counters().certificates_issued;
   r.counters.messages_sent += cloud.messages_sent();
   r.counters.messages_lost += cloud.messages_lost();
+  r.counters.messages_lost_to_faults += cloud.messages_lost_to_faults();
+  r.counters.requests_dropped_by_outages = cloud.requests_dropped();
+  r.requests_per_minute = cloud.requests_per_minute();
   // fleet_setup created the scenario's deployments in order: IDs 1, 2, ...
   for (std::size_t d = 0; d < s.deployments.size(); ++d) {
     const cloud::rollout_status st = service.deployment_status(static_cast<cloud::deployment_id>(d + 1)).value;
-    r.deployments.push_back({s.deployments[d].name, cloud::name_of(st.state), st.devices, st.attempts.succeeded,
-                             st.attempts.failed, st.attempts.rejected, st.attempts.timed_out});
+    const std::uint32_t opened = st.state == cloud::rollout_state::scheduled ? 0 : st.current_wave + 1;
+    r.deployments.push_back({s.deployments[d].name, cloud::name_of(st.state), st.devices, opened,
+                             st.attempts.notified, st.attempts.succeeded, st.attempts.failed, st.attempts.rejected,
+                             st.attempts.timed_out});
   }
+}
+
+/// Each fault with the devices it acts on; outages that began count as injected.
+std::vector<fault_outcome> fault_outcomes(const scenario::scenario& s, const nemesis& faults, sim_time reached,
+                                          std::uint64_t devices, run_counters& counters) {
+  std::vector<fault_outcome> out;
+  for (std::size_t f = 0; f < s.faults.size(); ++f) {
+    const scenario::fault& fault = s.faults[f];
+    fault_outcome o{fault.name, scenario::kind_name(fault.kind), 0};
+    if (std::holds_alternative<scenario::cloud_outage>(fault.kind)) {
+      if (fault.at < reached) ++counters.faults_injected;
+    } else {
+      for (std::uint64_t i = 0; i < devices; ++i) o.devices_hit += faults.hits(f, i) ? 1 : 0;
+      const bool link_fault = std::holds_alternative<scenario::partition>(fault.kind) ||
+                              std::holds_alternative<scenario::degraded_network>(fault.kind);
+      if (link_fault && fault.at < reached) counters.faults_injected += o.devices_hit;
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
 }  // namespace
@@ -90,19 +147,23 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   r.threads = o.threads;
 
   const network_model net(s.fleet.net);
+  const nemesis links(net, s.faults, s.seed);
   fleet_setup setup(s);
+  const std::vector<crypto::digest> signed_images = setup.signed_image_digests();
+  const device_surroundings around{links, signed_images};
   const std::uint64_t shard_count = std::max<std::uint64_t>(1, std::min(shards_max, r.devices));
   std::vector<std::unique_ptr<device_shard>> shards;
   for (std::uint64_t k = 0; k < shard_count; ++k) {
-    shards.push_back(std::make_unique<device_shard>(net, static_cast<std::uint32_t>(shard_count)));
+    shards.push_back(std::make_unique<device_shard>(around, static_cast<std::uint32_t>(shard_count)));
   }
   const auto spread = static_cast<std::uint64_t>(std::max<std::int64_t>(1, o.power_on_spread.count()));
   for (std::uint64_t i = 0; i < r.devices; ++i) {
     crypto::random_stream power(s.seed, device_entity(i), "power-on");
-    shards[i % shard_count]->add(setup.make_device(i, sim_time{static_cast<std::int64_t>(power.below(spread))}));
+    shards[i % shard_count]->add(
+        setup.make_device(i, sim_time{static_cast<std::int64_t>(power.below(spread))}, links.actions_for(i)));
   }
   setup.create_deployments();
-  cloud_host cloud(setup.service(), net, s.seed, r.devices);
+  cloud_host cloud(setup.service(), links, s.seed, r.devices, s.length);
 
   caf::actor_system_config cfg;
   cfg.add_message_type<sim_message>("fleet.sim_message");
@@ -112,6 +173,8 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   coordinator coord(system, cloud, shards, net.lookahead(), o.threads > 1, o.parallel_events_min);
 
   const sim_time end = s.length;
+  const std::vector<sim_time> census_at = census_times(s);
+  std::size_t next_census = 0;
   const std::uint32_t points = std::max<std::uint32_t>(2, o.timeline_points);
   std::uint32_t next_point = 0;
   auto point_at = [&](std::uint32_t k) { return end * k / (points - 1); };
@@ -125,6 +188,9 @@ run_result run(const scenario::scenario& s, const run_options& o) {
     while (next_point < points - 1 && point_at(next_point) <= next) {
       r.timeline.push_back(sample(point_at(next_point), shards));
       ++next_point;
+    }
+    while (next_census < census_at.size() && census_at[next_census] < end && census_at[next_census] <= next) {
+      r.censuses.push_back(take_census(census_at[next_census++], s, setup, shards));
     }
     if (next >= end) {
       reached = end;
@@ -143,11 +209,16 @@ run_result run(const scenario::scenario& s, const run_options& o) {
     }
   }
   r.timeline.push_back(sample(reached, shards));
+  // Censuses at the end (or past where a stopped run got to) see the last state.
+  while (r.complete && next_census < census_at.size()) {
+    r.censuses.push_back(take_census(census_at[next_census++], s, setup, shards));
+  }
   r.simulated = reached;
   r.events = coord.events();
   r.windows = coord.windows();
   r.parallel_windows = coord.parallel_windows();
   gather(r, s, cloud, setup.service(), shards);
+  r.faults = fault_outcomes(s, links, reached, r.devices, r.counters);
   r.crypto_ops = crypto::counted_ops() - crypto_before;
   return r;
 }

@@ -114,7 +114,15 @@ void fleet_setup::create_deployments() {
   }
 }
 
-std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, fw::sim_time power_on_at) {
+std::vector<crypto::digest> fleet_setup::signed_image_digests() const {
+  std::vector<crypto::digest> out;
+  for (const auto& id : image_ids_) out.push_back(cloud::built_image_of(*service_->images().find(id)).image_digest);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, fw::sim_time power_on_at,
+                                                      std::vector<device_action> faults) {
   const scenario::group& g = s_.fleet.groups[group_of_[index]];
   product_data& product = product_data_[g.product];
   device::device_spec spec;
@@ -122,7 +130,7 @@ std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, fw::s
   spec.device_index = index;
   spec.config = &product.configs[revision_of(s_.fleet.products[g.product], s_.seed, index)];
   spec.behaviour = &behaviour_;
-  auto host = std::make_unique<device_host>(spec, store_, power_on_at);
+  auto host = std::make_unique<device_host>(spec, store_, power_on_at, std::move(faults));
   for (std::size_t c = 0; c < product.boot_chain.size(); ++c) {
     device::provision(host->device().flash(), static_cast<fw::component>(c), fw::slot::a, product.boot_chain[c]);
   }

@@ -7,7 +7,26 @@
 
 namespace fleet::scenario {
 
-std::string quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
+// Values come from the file as written: control bytes are escaped so that an
+// error message stays one printable line.
+std::string quote(std::string_view text) {
+  static const char hex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
 
 std::string number(double v) {
   std::ostringstream s;
@@ -103,6 +122,15 @@ bool checker::duration_in(std::string_view field, std::chrono::microseconds valu
                     "], is " + format_duration(value));
   }
   return ok;
+}
+
+bool checker::before_end(std::string_view field, std::chrono::microseconds value, std::chrono::microseconds run_length) {
+  // A run that failed its own duration check has length 0: nothing to compare.
+  if (run_length.count() > 0 && value >= run_length) {
+    fail(field, "must be before the end of the run (" + format_duration(run_length) + "), is " + format_duration(value));
+    return false;
+  }
+  return true;
 }
 
 std::optional<std::uint64_t> checker::size(std::string_view field, const std::string& text) {

@@ -43,6 +43,9 @@ class checker {
   /// The duration must lie in [min, max] (`min_open`: (min, max]).
   bool duration_in(std::string_view field, std::chrono::microseconds value, std::chrono::microseconds min,
                    std::chrono::microseconds max, bool min_open = false);
+  /// A time since the start lies before the end of a run of `run_length`
+  /// (not compared when the run's own duration was wrong: length 0).
+  bool before_end(std::string_view field, std::chrono::microseconds value, std::chrono::microseconds run_length);
   std::optional<std::uint64_t> size(std::string_view field, const std::string& text);
   bool size_in(std::string_view field, std::uint64_t value, std::uint64_t min, std::uint64_t max);
   /// [min, max] (`min_open`: (min, max]); NaN is outside every range.

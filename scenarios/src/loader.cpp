@@ -25,6 +25,8 @@ load_result load_text(std::string_view text, const std::string& file_name) {
   read_images(parsed, at, ctx, known, out);
   if (parsed.has_fleet()) read_firmware(parsed.fleet(), at.nested("fleet"), ctx, known, out);
   read_deployments(parsed, at, ctx, known, out);
+  read_faults(parsed, at, ctx, out);
+  read_expectations(parsed, at, ctx, known, out);
   if (ctx.failed()) return {std::nullopt, ctx.take()};
   return {std::move(out), {}};
 }

@@ -9,3 +9,37 @@ std::uint64_t scenario::device_count() const {
 }
 
 }  // namespace fleet::scenario
+
+namespace fleet::scenario {
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+}  // namespace
+
+const char* kind_name(const fault_kind& k) {
+  return std::visit(overloaded{[](const cloud_outage&) { return "cloud_outage"; },
+                               [](const partition&) { return "partition"; },
+                               [](const degraded_network&) { return "degraded_network"; },
+                               [](const power_loss&) { return "power_loss"; },
+                               [](const offline&) { return "offline"; },
+                               [](const clock_jump&) { return "clock_jump"; }},
+                    k);
+}
+
+const char* check_name(const check& c) {
+  return std::visit(overloaded{[](const no_bricked_devices&) { return "no_bricked_devices"; },
+                               [](const no_unsigned_code_ran&) { return "no_unsigned_code_ran"; },
+                               [](const adoption&) { return "adoption"; },
+                               [](const rollout_halted&) { return "rollout_halted"; },
+                               [](const rollout_completed&) { return "rollout_completed"; },
+                               [](const peak_request_rate&) { return "peak_request_rate"; }},
+                    c);
+}
+
+}  // namespace fleet::scenario

@@ -21,5 +21,9 @@ void read_images(const Scenario& in, const source_map& at, context& ctx, names& 
 void read_firmware(const Fleet& in, const source_map& at, context& ctx, const names& known, scenario& out);
 /// Deployments and their rollout policies; needs groups, images and the duration.
 void read_deployments(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out);
+/// The nemesis; needs the duration.
+void read_faults(const Scenario& in, const source_map& at, context& ctx, scenario& out);
+/// The checkers; needs images, groups and deployments.
+void read_expectations(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out);
 
 }  // namespace fleet::scenario

@@ -9,8 +9,18 @@
 namespace fleet::actors {
 namespace {
 
+/// Every kind of fault, so that the nemesis is under the contract too.
+const char* const every_fault =
+    "fault { at: \"20m\" duration: \"2h\" fraction: 0.2 partition {} }\n"
+    "fault { at: \"0s\" duration: \"4d\" fraction: 0.3 degraded_network { loss: 0.1 extra_latency: \"1s\" } }\n"
+    "fault { at: \"1d\" duration: \"3h\" cloud_outage { part: UPDATES } }\n"
+    "fault { at: \"1h\" fraction: 0.2 power_loss { during: FLASH_WRITE } }\n"
+    "fault { at: \"5h\" fraction: 0.1 power_loss {} }\n"
+    "fault { at: \"6h\" duration: \"1d\" fraction: 0.1 offline {} }\n"
+    "fault { at: \"7h\" fraction: 0.1 clock_jump { behind: \"10m\" } }\n";
+
 run_result run_with(std::uint64_t seed, std::uint32_t threads) {
-  auto s = testing::load(testing::staged_rollout(300));
+  auto s = testing::load(testing::staged_rollout(300) + every_fault);
   s.seed = seed;
   run_options o;
   o.threads = threads;
@@ -29,6 +39,9 @@ TEST(determinism, one_trace_hash_for_1_2_and_4_threads) {
   EXPECT_EQ(one.events, four.events);
   EXPECT_EQ(one.counters.updates_committed, four.counters.updates_committed);
   EXPECT_EQ(one.counters.messages_sent, four.counters.messages_sent);
+  EXPECT_GT(one.counters.faults_injected, 0u);
+  EXPECT_EQ(one.counters.faults_injected, four.counters.faults_injected);
+  EXPECT_EQ(one.counters.messages_lost_to_faults, four.counters.messages_lost_to_faults);
 }
 
 TEST(determinism, another_seed_gives_another_run) {

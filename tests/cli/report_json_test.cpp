@@ -45,6 +45,17 @@ TEST(report_json, run_identity_and_cost) {
   EXPECT_EQ(j["windows"], 678u);
   EXPECT_EQ(j["trace_hash"], "0123456789abcdef");
   EXPECT_EQ(j["expectations"], json::array());
+  EXPECT_EQ(j["replay"], "fleetsim run tests/cli/data/tiny_rollout.textproto --seed 7");
+}
+
+TEST(report_json, expectations_and_faults) {
+  actors::run_result r = testing::sample_result();
+  r.expectations = {{"no_bricked_devices", false, "1 of 20 devices bricked"}, {"adoption", true, "seen"}};
+  const json j = report_json(r, testing::sample_context());
+  EXPECT_EQ(j["expectations"], json::parse(R"([
+    {"name": "no_bricked_devices", "passed": false, "detail": "1 of 20 devices bricked"},
+    {"name": "adoption", "passed": true, "detail": "seen"}])"));
+  EXPECT_EQ(j["faults"], json::parse(R"([{"name": "storm", "kind": "power_loss", "devices_hit": 4}])"));
 }
 
 TEST(report_json, sim_seconds_keep_microseconds) {
@@ -78,6 +89,9 @@ TEST(report_json, every_counter) {
                                        "app_crashes",
                                        "messages_sent",
                                        "messages_lost",
+                                       "messages_lost_to_faults",
+                                       "requests_dropped_by_outages",
+                                       "unsigned_code_started",
                                        "attacks_stopped",
                                        "faults_injected"};
   ASSERT_EQ(keys_of(j), names);
@@ -87,8 +101,8 @@ TEST(report_json, every_counter) {
 
 TEST(report_json, deployments) {
   const json j = report_json(testing::sample_result(), testing::sample_context())["deployments"];
-  EXPECT_EQ(j, json::parse(R"([{"name": "app-1.1.0", "state": "completed", "devices": 16, "succeeded": 15,
-                                "failed": 1, "rejected": 0, "timed_out": 0}])"));
+  EXPECT_EQ(j, json::parse(R"([{"name": "app-1.1.0", "state": "completed", "devices": 16, "waves_opened": 3,
+                                "notified": 16, "succeeded": 15, "failed": 1, "rejected": 0, "timed_out": 0}])"));
 }
 
 TEST(report_json, timeline) {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -163,6 +164,38 @@ TEST_F(run_cli, same_seed_same_trace_hash_for_any_threads_and_another_seed_anoth
     for (const char* field : {"wall_seconds", "cpu_seconds", "peak_rss_bytes", "threads"}) j->erase(field);
   }
   EXPECT_EQ(a, b);
+}
+
+TEST_F(run_cli, a_failed_expectation_exits_1_says_what_was_seen_and_how_to_replay) {
+  const std::string file = data + "/tiny_expectations.textproto";
+  const ran r = run({"run", file, "--seed", "9", "--report", path("r.json")});
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("PASS         no_bricked_devices: 0 of 20 devices bricked"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FAIL         all updated in 2h: 0.00 % of 16 devices (group Production) ran "
+                       "sensor-app@1.1.0 at 2h, at least 100.00 % expected"),
+            std::string::npos)
+      << r.out;
+  const std::string replay = "fleetsim run " + file + " --seed 9";
+  EXPECT_NE(r.err.find("1 of 2 expectations FAILED (replay: " + replay + ")"), std::string::npos) << r.err;
+  const json j = report("r.json");
+  EXPECT_EQ(j["replay"], replay);
+  ASSERT_EQ(j["expectations"].size(), 2u);
+  EXPECT_EQ(j["expectations"][0]["passed"], true);
+  EXPECT_EQ(j["expectations"][1]["name"], "all updated in 2h");
+  EXPECT_EQ(j["expectations"][1]["passed"], false);
+
+  // The replay command gives the same run.
+  const ran again = run({"run", file, "--seed", "9", "--quiet", "--report", path("again.json")});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(report("again.json")["trace_hash"], j["trace_hash"]);
+
+  // Without the expectation that cannot hold, the run passes: exit 0.
+  std::string text = read_file(file);
+  text.erase(text.find("expect { name: \"all updated in 2h\""));
+  { std::ofstream(path("held.textproto")) << text; }
+  const ran held = run({"run", path("held.textproto"), "--quiet"});
+  EXPECT_EQ(held.exit_code, 0) << held.err;
+  EXPECT_NE(held.out.find("its 1 expectation held"), std::string::npos) << held.out;
 }
 
 TEST_F(run_cli, quiet_prints_only_the_verdict) {

@@ -22,7 +22,8 @@ using namespace std::chrono_literals;
 inline std::vector<std::string> report_fields() {
   return {"scenario",    "scenario_file", "seed",           "devices",     "threads",    "workers",  "complete",
           "sim_seconds", "duration_seconds", "wall_seconds", "cpu_seconds", "peak_rss_bytes", "events", "windows",
-          "trace_hash",  "crypto_ops",    "expectations",   "counters",    "deployments", "timeline"};
+          "trace_hash",  "crypto_ops",    "expectations",   "replay",      "counters",    "faults",
+          "deployments", "timeline"};
 }
 
 inline actors::run_result sample_result() {
@@ -37,8 +38,9 @@ inline actors::run_result sample_result() {
   r.crypto_ops = {101, 102, 103, 104, 105, 3 * 1024 * 1024};
   r.events = 12345;
   r.windows = 678;
-  r.counters = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-  r.deployments = {{"app-1.1.0", "completed", 16, 15, 1, 0, 0}};
+  r.counters = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
+  r.deployments = {{"app-1.1.0", "completed", 16, 3, 16, 15, 1, 0, 0}};
+  r.faults = {{"storm", "power_loss", 4}};
   r.timeline = {{0us, {{"1.0.0", 20}}, {{"off", 20}}},
                 {24h, {{"1.0.0", 5}, {"1.1.0", 15}}, {{"attested", 19}, {"bricked", 1}}}};
   return r;
@@ -52,6 +54,7 @@ inline run_context sample_context() {
   c.wall_seconds = 2.5;
   c.cpu_seconds = 4.4;
   c.peak_rss_bytes = 48 * 1024 * 1024;
+  c.replay_command = "fleetsim run tests/cli/data/tiny_rollout.textproto --seed 7";
   return c;
 }
 

@@ -21,13 +21,22 @@ TEST(summary, one_line_per_subject) {
             "attestation  2 accepted, 3 failed; 4 certificates issued\n"
             "updates      5 downloaded, 6 installed, 7 committed, 8 rolled back, 9 rejected, 10 failed\n"
             "devices      1 boot, 11 bricked, 12 app crashes\n"
-            "network      13 messages, 14 lost\n"
-            "security     15 attacks stopped, 16 faults injected\n"
+            "network      13 messages, 14 lost, 15 lost to faults\n"
+            "faults       19 faults injected, 16 requests dropped by outages\n"
+            "security     18 attacks stopped, 17 unsigned software starts\n"
             "crypto       101 signs, 102 verifies, 103 key exchanges, 104 MACs, 105 hashes of 3.0 MiB\n"
             "deployment   app-1.1.0: completed, 16 devices: 15 succeeded, 1 failed, 0 rejected, 0 timed out\n"
             "app versions 1.0.0 5, 1.1.0 15\n"
             "states       attested 19, bricked 1\n"
             "trace hash   0123456789abcdef\n");
+}
+
+TEST(summary, each_expectation_with_its_verdict_and_what_was_seen) {
+  actors::run_result r = testing::sample_result();
+  r.expectations = {{"no_bricked_devices", true, "0 of 20 devices bricked"}, {"v1.1 halts", false, "completed"}};
+  const std::string text = summary(r, testing::sample_context());
+  EXPECT_NE(text.find("PASS         no_bricked_devices: 0 of 20 devices bricked\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("FAIL         v1.1 halts: completed\n"), std::string::npos) << text;
 }
 
 TEST(summary, interrupted_run_says_so_and_where) {
@@ -67,7 +76,11 @@ TEST(verdict, each_way_a_run_ends_with_its_exit_code) {
   actors::run_result interrupted = testing::sample_result();
   interrupted.complete = false;
   interrupted.simulated = 27h + 25min + 12s + 345678us;
-  const std::string completed = "fleetsim run: complete, 1d simulated in 2.5 s (seed 7, no expectations to check yet); ";
+  const std::string completed = "fleetsim run: complete, 1d simulated in 2.5 s (seed 7), no expectations; ";
+  actors::run_result held = testing::sample_result();
+  held.expectations = {{"a", true, ""}, {"b", true, ""}};
+  actors::run_result broken = held;
+  broken.expectations[1].passed = false;
   struct ending {
     const actors::run_result& result;
     report_outcome report;
@@ -77,6 +90,12 @@ TEST(verdict, each_way_a_run_ends_with_its_exit_code) {
   for (const ending& e : {
            ending{complete, {"r.json", ""}, completed + "report written to r.json", exit_ok},
            ending{complete, {}, completed + "no report (no --report)", exit_ok},
+           ending{held, {}, "fleetsim run: complete, 1d simulated in 2.5 s (seed 7), all 2 expectations held; "
+                            "no report (no --report)", exit_ok},
+           ending{broken, {"r.json", ""},
+                  "fleetsim run: complete, 1d simulated in 2.5 s (seed 7), 1 of 2 expectations FAILED (replay: "
+                  "fleetsim run tests/cli/data/tiny_rollout.textproto --seed 7); report written to r.json",
+                  exit_expectation_failed},
            ending{interrupted, {"r.json", ""}, "fleetsim run: interrupted at 1d3h25m12s; report written to r.json",
                   exit_run_failed},
            ending{complete, {"r.json", "cannot create r.json.tmp: Read-only file system"},

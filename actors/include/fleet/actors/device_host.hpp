@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "fleet/actors/entity_trace.hpp"
-#include "fleet/actors/network_model.hpp"
+#include "fleet/actors/nemesis.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/actors/sim_message.hpp"
 #include "fleet/device/simulated_device.hpp"
@@ -23,9 +23,19 @@ struct device_tally {
   std::uint64_t events = 0;
 };
 
+/// What every device of the run shares, read-only: the links with their
+/// faults, and the digests of every image the scenario's keys signed
+/// (sorted), against which the software a device starts is checked.
+struct device_surroundings {
+  const nemesis& links;
+  const std::vector<crypto::digest>& signed_images;
+};
+
 class device_host {
  public:
-  device_host(const device::device_spec& spec, device::chunk_store& store, fw::sim_time power_on_at);
+  /// `faults`: what the nemesis does to this device, in time order.
+  device_host(const device::device_spec& spec, device::chunk_store& store, fw::sim_time power_on_at,
+              std::vector<device_action> faults = {});
 
   device::simulated_device& device() { return device_; }
   const device::simulated_device& device() const { return device_; }
@@ -39,8 +49,8 @@ class device_host {
   /// to `out` (towards the cloud, through the uplink). `scratch` takes the
   /// firmware's outputs of one event: the shard's, shared by its devices,
   /// because a buffer per device kept ~450 bytes of capacity each.
-  void run_until(fw::sim_time end, const network_model& net, std::vector<sim_message>& out, device_tally& tally,
-                 fw::outputs& scratch);
+  void run_until(fw::sim_time end, const device_surroundings& around, std::vector<sim_message>& out,
+                 device_tally& tally, fw::outputs& scratch);
 
   std::uint64_t trace_digest() const { return trace_.digest(); }
 
@@ -48,8 +58,12 @@ class device_host {
   struct later {
     bool operator()(const sim_message& a, const sim_message& b) const { return delivered_before(b, a); }
   };
-  void take(fw::sim_time now, const network_model& net, fw::outputs& scratch, std::vector<sim_message>& out,
-            device_tally& tally);
+  void take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,
+            std::vector<sim_message>& out, device_tally& tally);
+  void apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally);
+  fw::sim_time next_fault_at() const {
+    return next_fault_ < faults_.size() ? faults_[next_fault_].at : fw::never;
+  }
 
   device::simulated_device device_;
   std::priority_queue<sim_message, std::vector<sim_message>, later> inbox_;
@@ -57,6 +71,8 @@ class device_host {
   entity_trace trace_;
   fw::sim_time power_on_at_;
   std::uint64_t sent_ = 0;
+  std::vector<device_action> faults_;
+  std::size_t next_fault_ = 0;
 };
 
 }  // namespace fleet::actors

@@ -31,7 +31,7 @@ typename Inspector::result_type inspect(Inspector& f, window_result& r) {
 class device_shard {
  public:
   /// Device i of the fleet belongs to shard i % shard_count, at slot i / shard_count.
-  device_shard(const network_model& net, std::uint32_t shard_count) : net_(net), stride_(shard_count) {}
+  device_shard(const device_surroundings& around, std::uint32_t shard_count) : around_(around), stride_(shard_count) {}
 
   /// Takes the shard's next device, in device index order.
   void add(std::unique_ptr<device_host> device);
@@ -49,7 +49,7 @@ class device_shard {
   using wake = std::pair<fw::sim_time, std::uint32_t>;  ///< (time, local slot)
   void schedule(std::uint32_t slot);
 
-  const network_model& net_;
+  const device_surroundings& around_;
   std::vector<std::unique_ptr<device_host>> devices_;
   std::uint32_t stride_;
   std::priority_queue<wake, std::vector<wake>, std::greater<>> wakes_;

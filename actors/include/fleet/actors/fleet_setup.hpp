@@ -35,7 +35,12 @@ class fleet_setup {
 
   /// Makes device `index` (0-based, group by group in scenario order),
   /// provisioned and enrolled; powered on at `power_on_at`.
-  std::unique_ptr<device_host> make_device(std::uint64_t index, fw::sim_time power_on_at);
+  std::unique_ptr<device_host> make_device(std::uint64_t index, fw::sim_time power_on_at,
+                                           std::vector<device_action> faults = {});
+  /// Image digests of every image the scenario's keys signed, sorted.
+  std::vector<crypto::digest> signed_image_digests() const;
+  /// The scenario group of device `index`.
+  std::uint32_t group_of(std::uint64_t index) const { return group_of_[index]; }
 
   /// The scenario's deployments, once its devices are enrolled (a
   /// deployment targets the group's devices at its creation).

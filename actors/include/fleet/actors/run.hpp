@@ -53,8 +53,12 @@ struct run_counters {
   std::uint64_t app_crashes = 0;
   std::uint64_t messages_sent = 0;        ///< both ways
   std::uint64_t messages_lost = 0;        ///< by the network model
-  std::uint64_t attacks_stopped = 0;      ///< none yet: attacks come with a later issue
-  std::uint64_t faults_injected = 0;      ///< none yet: faults come with a later issue
+  std::uint64_t messages_lost_to_faults = 0;  ///< dropped by partitions and degraded links, both ways
+  std::uint64_t requests_dropped_by_outages = 0;  ///< at the cloud's endpoint
+  std::uint64_t unsigned_code_started = 0;  ///< software started whose digest no scenario key signed
+  std::uint64_t attacks_stopped = 0;      ///< none yet: attacks come with a later step
+  /// Fault events: each device a device fault acted on, each outage that began.
+  std::uint64_t faults_injected = 0;
 };
 
 /// Devices per running app version and per state at one simulated time.
@@ -68,7 +72,30 @@ struct deployment_outcome {
   std::string name;
   std::string state;  ///< the rollout controller's state at the end
   std::uint32_t devices = 0;
+  std::uint32_t waves_opened = 0;  ///< 0 when it never started
+  std::uint64_t notified = 0;      ///< devices offered the update at least once
   std::uint64_t succeeded = 0, failed = 0, rejected = 0, timed_out = 0;
+};
+
+/// Devices per app version in each scenario group, at one simulated time:
+/// taken at the times the scenario's expectations ask about.
+struct census {
+  sim_time at{0};
+  std::vector<std::map<std::string, std::uint64_t>> app_versions_by_group;  ///< by scenario group
+};
+
+/// What one fault did.
+struct fault_outcome {
+  std::string name;
+  std::string kind;
+  std::uint64_t devices_hit = 0;  ///< devices it acts on (cloud outages: 0)
+};
+
+/// One expectation's verdict, with what was seen.
+struct expectation_result {
+  std::string name;
+  bool passed = false;
+  std::string detail;
 };
 
 struct run_result {
@@ -86,6 +113,11 @@ struct run_result {
   run_counters counters;
   std::vector<deployment_outcome> deployments;
   std::vector<timeline_point> timeline;
+  std::vector<census> censuses;                    ///< in time order
+  std::vector<std::uint32_t> requests_per_minute;  ///< reaching the cloud, by simulated minute
+  std::vector<fault_outcome> faults;               ///< in scenario order
+  /// Filled by the caller from the scenario's checkers (scenario/expectations.hpp).
+  std::vector<expectation_result> expectations;
 };
 
 /// Runs the scenario to its end (or until `stop`). Deterministic: the same

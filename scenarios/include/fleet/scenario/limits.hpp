@@ -27,6 +27,11 @@ inline constexpr std::size_t deployments_max = 256;
 /// Images of one deployment: at most one per component of the boot chain.
 inline constexpr std::size_t deployment_images_max = 4;
 
+inline constexpr std::size_t faults_max = 256;
+inline constexpr std::size_t expectations_max = 256;
+/// A clock jump moves a device clock by at most this much either way.
+inline constexpr std::chrono::microseconds clock_jump_max = 5 * 365 * 24h;
+
 /// Simulated time a run lasts at most; every duration in a file parses below
 /// `duration_parse_max` (no overflow), then each field checks its own range.
 inline constexpr std::chrono::microseconds run_duration_max = 365 * 24h;

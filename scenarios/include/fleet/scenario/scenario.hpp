@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "fleet/cloud/rollout_policy.hpp"
@@ -75,6 +77,76 @@ struct deployment {
   cloud::rollout_policy rollout;
 };
 
+// ------------------------------------------------------------------ faults
+
+enum class cloud_part : std::uint8_t { whole_service, attestation, updates };
+enum class power_loss_moment : std::uint8_t { any_time, flash_write };
+
+struct cloud_outage {
+  cloud_part part = cloud_part::whole_service;
+};
+struct partition {};
+struct degraded_network {
+  double loss = 0;  ///< added to the network's own, each way
+  duration extra_latency{0};
+};
+struct power_loss {
+  power_loss_moment during = power_loss_moment::any_time;
+  duration restore_after = 30s;
+};
+struct offline {};
+struct clock_jump {
+  duration by{0};  ///< negative: behind
+};
+using fault_kind = std::variant<cloud_outage, partition, degraded_network, power_loss, offline, clock_jump>;
+
+/// The kind's schema name: "cloud_outage", "partition", ...
+const char* kind_name(const fault_kind& k);
+
+struct fault {
+  std::string name;  ///< the file's, or "<kind>[index]"
+  duration at{0};
+  duration length{0};    ///< 0 for instant kinds
+  double fraction = 1;   ///< of the devices; cloud outages hit the cloud
+  fault_kind kind;
+
+  bool active_at(duration t) const { return t >= at && t < at + length; }
+};
+
+// ------------------------------------------------------------ expectations
+
+struct no_bricked_devices {};
+struct no_unsigned_code_ran {};
+struct adoption {
+  std::size_t image = 0;                ///< index into scenario::images, an app image
+  double percent = 0;
+  duration by{0};                       ///< the run's length when absent in the file
+  std::optional<std::size_t> group;     ///< none: the whole fleet
+};
+struct rollout_halted {
+  std::size_t deployment = 0;
+  std::optional<std::uint32_t> before_wave;  ///< 1-based, as in the file
+  std::optional<double> max_percent;
+};
+struct rollout_completed {
+  std::size_t deployment = 0;
+};
+struct peak_request_rate {
+  double max_per_second = 0;
+  duration from{0};
+  duration to{0};  ///< the run's length when absent in the file
+};
+using check = std::variant<no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed,
+                           peak_request_rate>;
+
+/// The check's schema name: "no_bricked_devices", "adoption", ...
+const char* check_name(const check& c);
+
+struct expectation {
+  std::string name;  ///< the file's, or the check's schema name
+  check what;
+};
+
 struct scenario {
   std::string name;
   std::uint64_t seed = 1;
@@ -82,6 +154,8 @@ struct scenario {
   fleet_spec fleet;
   std::vector<image> images;
   std::vector<deployment> deployments;
+  std::vector<fault> faults;
+  std::vector<expectation> expectations;
 
   /// Devices of the whole fleet.
   std::uint64_t device_count() const;

@@ -1,0 +1,111 @@
+#include "fleet/actors/nemesis.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <variant>
+
+#include "device.pb.h"
+
+namespace fleet::actors {
+namespace {
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+bool outage_covers(scenario::cloud_part part, wire::Envelope::BodyCase body) {
+  using body_case = wire::Envelope::BodyCase;
+  switch (part) {
+    case scenario::cloud_part::whole_service: return true;
+    case scenario::cloud_part::attestation:
+      return body == body_case::kChallengeRequest || body == body_case::kEvidence;
+    case scenario::cloud_part::updates:
+      return body == body_case::kUpdateCheck || body == body_case::kChunkRequest ||
+             body == body_case::kUpdateResult;
+  }
+  return false;
+}
+
+}  // namespace
+
+nemesis::nemesis(const network_model& net, std::vector<scenario::fault> faults, std::uint64_t run_seed)
+    : net_(net), faults_(std::move(faults)), run_seed_(run_seed) {
+  for (std::size_t f = 0; f < faults_.size(); ++f) {
+    const auto& k = faults_[f].kind;
+    if (std::holds_alternative<scenario::partition>(k) || std::holds_alternative<scenario::degraded_network>(k)) {
+      link_faults_.push_back(f);
+    } else if (std::holds_alternative<scenario::cloud_outage>(k)) {
+      cloud_faults_.push_back(f);
+    }
+  }
+}
+
+bool nemesis::hits(std::size_t f, std::uint64_t device) const {
+  const double fraction = faults_[f].fraction;
+  if (fraction >= 1) return true;
+  const std::uint64_t h = mix(mix(mix(run_seed_) ^ (f + 1)) ^ device);
+  return static_cast<double>(h >> 11) * 0x1.0p-53 < fraction;
+}
+
+link_result nemesis::delay(crypto::random_stream& link, std::uint64_t device, fw::sim_time now, std::size_t bytes,
+                           bool transfer) const {
+  double extra_loss = 0;
+  duration extra_latency{0};
+  for (const std::size_t f : link_faults_) {
+    const scenario::fault& fault = faults_[f];
+    if (!fault.active_at(now) || !hits(f, device)) continue;
+    if (std::holds_alternative<scenario::partition>(fault.kind)) return {std::nullopt, true};
+    const auto& d = std::get<scenario::degraded_network>(fault.kind);
+    extra_loss += d.loss;
+    extra_latency += d.extra_latency;
+  }
+  // The fault's loss is drawn first, from the same link stream: a link's
+  // draws still depend only on its own traffic and the faults' timing.
+  if (extra_loss > 0 && link.chance(std::min(extra_loss, 1.0))) return {std::nullopt, true};
+  auto d = net_.delay(link, bytes, transfer);
+  if (d) *d += extra_latency;
+  return {d, false};
+}
+
+bool nemesis::cloud_drops(fw::sim_time now, std::string_view request_bytes) const {
+  bool any_active = false;
+  for (const std::size_t f : cloud_faults_) any_active = any_active || faults_[f].active_at(now);
+  if (!any_active) return false;
+  wire::Envelope env;
+  // What does not parse is not dropped here: the service refuses it itself.
+  if (!env.ParseFromArray(request_bytes.data(), static_cast<int>(request_bytes.size()))) return false;
+  for (const std::size_t f : cloud_faults_) {
+    const scenario::fault& fault = faults_[f];
+    if (fault.active_at(now) && outage_covers(std::get<scenario::cloud_outage>(fault.kind).part, env.body_case())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<device_action> nemesis::actions_for(std::uint64_t device) const {
+  std::vector<device_action> out;
+  for (std::size_t f = 0; f < faults_.size(); ++f) {
+    const scenario::fault& fault = faults_[f];
+    const auto index = static_cast<std::uint32_t>(f);
+    if (const auto* p = std::get_if<scenario::power_loss>(&fault.kind)) {
+      if (!hits(f, device)) continue;
+      const auto what = p->during == scenario::power_loss_moment::flash_write ? device_action::kind::tear_next_flash_write
+                                                                              : device_action::kind::cut_power;
+      out.push_back({fault.at, what, index, p->restore_after, {}});
+    } else if (std::holds_alternative<scenario::offline>(fault.kind)) {
+      if (!hits(f, device)) continue;
+      out.push_back({fault.at, device_action::kind::cut_power, index, fault.length, {}});
+    } else if (const auto* j = std::get_if<scenario::clock_jump>(&fault.kind)) {
+      if (!hits(f, device)) continue;
+      out.push_back({fault.at, device_action::kind::clock_jump, index, {}, j->by});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const device_action& a, const device_action& b) { return a.at < b.at; });
+  return out;
+}
+
+}  // namespace fleet::actors

@@ -1,0 +1,152 @@
+// Expectations: the checkers a run is judged by, with what they refer to
+// resolved (images, groups, deployments) and their bounds checked.
+#include "checks.hpp"
+#include "fleet/scenario/limits.hpp"
+#include "fleet/scenario/units.hpp"
+#include "sections.hpp"
+
+namespace fleet::scenario {
+namespace {
+
+std::optional<std::size_t> find_deployment(checker& c, const std::string& name, const scenario& s) {
+  if (name.empty()) {
+    c.fail("deployment", "missing");
+    return std::nullopt;
+  }
+  for (std::size_t d = 0; d < s.deployments.size(); ++d) {
+    if (s.deployments[d].name == name) return d;
+  }
+  c.fail("deployment", "no deployment " + quote(name) + " in the scenario");
+  return std::nullopt;
+}
+
+/// The end of a time range: `text`, or the run's end when empty.
+std::optional<duration> time_or_end(checker& c, std::string_view field, const std::string& text, const scenario& s) {
+  const auto t = c.duration(field, text, s.length);
+  if (!t) return std::nullopt;
+  if (*t > s.length && s.length.count() > 0) {
+    c.fail(field, "after the end of the run (" + format_duration(s.length) + "), is " + format_duration(*t));
+    return std::nullopt;
+  }
+  return t;
+}
+
+std::optional<check> read_adoption(const Adoption& in, checker& c, const names& known, const scenario& s) {
+  adoption a;
+  const auto found = resolve_image(c, "image", -1, in.image(), known.images);
+  const bool percent_ok = c.in_range("percent", in.percent(), 0, 100, /*min_open=*/true);
+  const auto by = time_or_end(c, "by", in.by(), s);
+  if (!found || !percent_ok || !by) return std::nullopt;
+  const image& img = s.images[*found];
+  if (img.component != fw::component::app) {
+    c.fail("image", quote(img.ref()) + " is not an APP image (" + schema_name(img.component) + "): adoption counts app versions");
+    return std::nullopt;
+  }
+  a.image = *found;
+  a.percent = in.percent();
+  a.by = *by;
+  if (!in.group().empty()) {
+    const std::string& product_name = s.fleet.products[img.product].name;
+    const auto it = known.groups.find(group_key(product_name, in.group()));
+    if (it == known.groups.end()) {
+      c.fail("group", "product " + quote(product_name) + " has no group " + quote(in.group()) + " in the fleet");
+      return std::nullopt;
+    }
+    a.group = it->second.index;
+  }
+  return a;
+}
+
+std::optional<check> read_halted(const RolloutHalted& in, checker& c, const scenario& s) {
+  const auto d = find_deployment(c, in.deployment(), s);
+  rollout_halted h;
+  bool ok = d.has_value();
+  if (in.has_before_wave()) {
+    if (d && (in.before_wave() < 1 || in.before_wave() > s.deployments[*d].rollout.waves.wave_count())) {
+      c.fail("before_wave", "deployment " + quote(in.deployment()) + " has waves 1 to " +
+                                std::to_string(s.deployments[*d].rollout.waves.wave_count()) + ", is " +
+                                std::to_string(in.before_wave()));
+      ok = false;
+    }
+    h.before_wave = in.before_wave();
+  }
+  if (in.has_max_percent()) {
+    ok = c.in_range("max_percent", in.max_percent(), 0, 100) && ok;
+    h.max_percent = in.max_percent();
+  }
+  if (!ok) return std::nullopt;
+  h.deployment = *d;
+  return h;
+}
+
+std::optional<check> read_peak_rate(const PeakRequestRate& in, checker& c, const scenario& s) {
+  peak_request_rate p;
+  const bool bound_ok = c.in_range("max_per_second", in.max_per_second(), 0, 1e9, /*min_open=*/true);
+  const auto from = c.duration("from", in.from(), duration{0});
+  const auto to = time_or_end(c, "to", in.to(), s);
+  if (!bound_ok || !from || !to) return std::nullopt;
+  if (*from >= *to) {
+    c.fail("from", "must be before `to` (" + format_duration(*to) + "), is " + format_duration(*from));
+    return std::nullopt;
+  }
+  p.max_per_second = in.max_per_second();
+  p.from = *from;
+  p.to = *to;
+  return p;
+}
+
+std::optional<check> read_check(const Expectation& in, checker& c, const names& known, const scenario& s) {
+  switch (in.check_case()) {
+    case Expectation::kNoBrickedDevices: return no_bricked_devices{};
+    case Expectation::kNoUnsignedCodeRan: return no_unsigned_code_ran{};
+    case Expectation::kAdoption: {
+      checker n = c.nested("adoption");
+      return read_adoption(in.adoption(), n, known, s);
+    }
+    case Expectation::kRolloutHalted: {
+      checker n = c.nested("rollout_halted");
+      return read_halted(in.rollout_halted(), n, s);
+    }
+    case Expectation::kRolloutCompleted: {
+      checker n = c.nested("rollout_completed");
+      const auto d = find_deployment(n, in.rollout_completed().deployment(), s);
+      if (!d) return std::nullopt;
+      return rollout_completed{*d};
+    }
+    case Expectation::kPeakRequestRate: {
+      checker n = c.nested("peak_request_rate");
+      return read_peak_rate(in.peak_request_rate(), n, s);
+    }
+    case Expectation::CHECK_NOT_SET: break;
+  }
+  c.fail("check",
+         "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
+         "peak_request_rate");
+  return std::nullopt;
+}
+
+}  // namespace
+
+void read_expectations(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out) {
+  checker top(ctx, at, "scenario");
+  if (!top.at_most("expect", in.expect_size(), expectations_max)) return;
+  name_table seen;
+  for (int i = 0; i < in.expect_size(); ++i) {
+    const Expectation& e = in.expect(i);
+    checker c(ctx, at.nested("expect", i), label("expect", e.name(), i));
+    const auto what = read_check(e, c, known, out);
+    if (!what) continue;
+    expectation item{e.name(), *what};
+    if (item.name.empty()) {
+      // Unnamed: the check's name, with the index when another has it already.
+      item.name = check_name(*what);
+      if (seen.count(item.name) > 0) item.name += "[" + std::to_string(i) + "]";
+      seen.emplace(item.name, named{out.expectations.size(), {}});
+    } else if (c.name("name", item.name)) {
+      c.define(seen, item.name, out.expectations.size(), "name", "expectation " + quote(item.name));
+    }
+    out.expectations.push_back(std::move(item));
+  }
+}
+
+}  // namespace fleet::scenario

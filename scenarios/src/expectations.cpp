@@ -1,0 +1,138 @@
+#include "fleet/scenario/expectations.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "fleet/scenario/units.hpp"
+
+namespace fleet::scenario {
+namespace {
+
+using actors::expectation_result;
+using actors::run_result;
+
+std::string percent_text(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f %%", p);
+  return buf;
+}
+
+double share_percent(std::uint64_t part, std::uint64_t whole) {
+  return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+const actors::census* census_at(const run_result& run, duration at) {
+  for (const auto& c : run.censuses) {
+    if (c.at == at) return &c;
+  }
+  return nullptr;
+}
+
+expectation_result judge(const scenario&, const run_result& run, const no_bricked_devices&) {
+  const std::uint64_t bricked = run.counters.bricked;
+  return {{}, bricked == 0,
+          std::to_string(bricked) + " of " + std::to_string(run.devices) +
+              " devices bricked (no valid boot chain) at the end"};
+}
+
+expectation_result judge(const scenario&, const run_result& run, const no_unsigned_code_ran&) {
+  const std::uint64_t bad = run.counters.unsigned_code_started;
+  return {{}, bad == 0,
+          std::to_string(bad) + " software starts of an image no scenario key signed, of " +
+              std::to_string(run.counters.boots) + " boots"};
+}
+
+expectation_result judge(const scenario& s, const run_result& run, const adoption& a) {
+  const image& img = s.images[a.image];
+  const actors::census* c = census_at(run, a.by);
+  if (c == nullptr) {
+    return {{}, false, "the run stopped before " + format_duration(a.by) + ": no census to judge"};
+  }
+  std::uint64_t on_version = 0;
+  std::uint64_t in_scope = 0;
+  for (std::size_t g = 0; g < s.fleet.groups.size(); ++g) {
+    const bool counted = a.group ? g == *a.group : s.fleet.groups[g].product == img.product;
+    if (!counted) continue;
+    for (const auto& [version, devices] : c->app_versions_by_group[g]) {
+      in_scope += devices;
+      if (version == img.version.to_string()) on_version += devices;
+    }
+  }
+  const double share = share_percent(on_version, in_scope);
+  const std::string scope = a.group ? "group " + s.fleet.groups[*a.group].name : "product " + s.fleet.products[img.product].name;
+  return {{}, in_scope > 0 && share >= a.percent,
+          percent_text(share) + " of " + std::to_string(in_scope) + " devices (" + scope + ") ran " + img.ref() +
+              " at " + format_duration(a.by) + ", at least " + percent_text(a.percent) + " expected"};
+}
+
+bool stopped(const std::string& state) {
+  return state == "halted" || state == "aborted" || state == "rollback_requested";
+}
+
+expectation_result judge(const scenario& s, const run_result& run, const rollout_halted& h) {
+  const actors::deployment_outcome& d = run.deployments.at(h.deployment);
+  const double reached = share_percent(d.notified, d.devices);
+  bool passed = stopped(d.state);
+  std::string detail = "deployment " + s.deployments[h.deployment].name + " ended " + d.state + " after opening " +
+                       std::to_string(d.waves_opened) + " wave(s), offered to " + std::to_string(d.notified) +
+                       " of " + std::to_string(d.devices) + " devices (" + percent_text(reached) + ")";
+  if (h.before_wave) {
+    passed = passed && d.waves_opened < *h.before_wave;
+    detail += "; expected stopped before wave " + std::to_string(*h.before_wave);
+  }
+  if (h.max_percent) {
+    passed = passed && reached <= *h.max_percent;
+    detail += "; expected offered to at most " + percent_text(*h.max_percent);
+  }
+  if (!h.before_wave && !h.max_percent) detail += "; expected stopped";
+  return {{}, passed, detail};
+}
+
+expectation_result judge(const scenario& s, const run_result& run, const rollout_completed& c) {
+  const actors::deployment_outcome& d = run.deployments.at(c.deployment);
+  return {{}, d.state == "completed",
+          "deployment " + s.deployments[c.deployment].name + " ended " + d.state + ": " + std::to_string(d.succeeded) +
+              " of " + std::to_string(d.devices) + " devices succeeded"};
+}
+
+expectation_result judge(const scenario&, const run_result& run, const peak_request_rate& p) {
+  constexpr std::int64_t minute_us = 60'000'000;
+  const auto first = static_cast<std::size_t>(p.from.count() / minute_us);
+  const auto last = static_cast<std::size_t>((p.to.count() + minute_us - 1) / minute_us);  // exclusive
+  std::uint32_t peak = 0;
+  std::size_t peak_minute = first;
+  for (std::size_t m = first; m < std::min(last, run.requests_per_minute.size()); ++m) {
+    if (run.requests_per_minute[m] > peak) {
+      peak = run.requests_per_minute[m];
+      peak_minute = m;
+    }
+  }
+  const double per_second = static_cast<double>(peak) / 60.0;
+  char rate[64];
+  std::snprintf(rate, sizeof rate, "%.1f", per_second);
+  char bound[64];
+  std::snprintf(bound, sizeof bound, "%.1f", p.max_per_second);
+  return {{}, per_second <= p.max_per_second,
+          std::string("peak ") + rate + " requests/s (the minute from " +
+              format_duration(duration{static_cast<std::int64_t>(peak_minute) * minute_us}) + ") between " +
+              format_duration(p.from) + " and " + format_duration(p.to) + ", at most " + bound + " expected"};
+}
+
+}  // namespace
+
+std::vector<expectation_result> check_expectations(const scenario& s, const run_result& run) {
+  std::vector<expectation_result> out;
+  for (const expectation& e : s.expectations) {
+    expectation_result r = std::visit([&](const auto& what) { return judge(s, run, what); }, e.what);
+    r.name = e.name;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+bool all_passed(const std::vector<expectation_result>& results) {
+  return std::all_of(results.begin(), results.end(), [](const expectation_result& r) { return r.passed; });
+}
+
+}  // namespace fleet::scenario

@@ -1,0 +1,158 @@
+// The nemesis: which devices a fault hits, the link and cloud seams, the
+// device actions; then each fault kind in a small fleet's run, shown doing
+// what it says (and only while it lasts).
+#include "fleet/actors/nemesis.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fleet/actors/run.hpp"
+#include "fleet/wire/envelope.hpp"
+#include "fleet_text.hpp"
+
+namespace fleet::actors {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<scenario::fault> faults_of(const std::string& lines) {
+  return testing::load(testing::staged_rollout(10) + lines).faults;
+}
+
+std::size_t hit_count(const nemesis& n, std::size_t fault, std::uint64_t devices) {
+  std::size_t hit = 0;
+  for (std::uint64_t d = 0; d < devices; ++d) hit += n.hits(fault, d) ? 1 : 0;
+  return hit;
+}
+
+TEST(nemesis, a_fault_hits_about_its_fraction_and_the_set_follows_the_seed) {
+  const network_model net(scenario::network{});
+  const auto faults = faults_of("fault { at: \"1h\" duration: \"1h\" fraction: 0.3 partition {} }\n"
+                                "fault { at: \"1h\" duration: \"1h\" fraction: 0.3 partition {} }");
+  const nemesis a(net, faults, 1);
+  const nemesis b(net, faults, 2);
+  const std::size_t hit = hit_count(a, 0, 10000);
+  EXPECT_GT(hit, 2800u);
+  EXPECT_LT(hit, 3200u);
+  std::size_t same_in_both_faults = 0;
+  std::size_t same_in_both_seeds = 0;
+  for (std::uint64_t d = 0; d < 10000; ++d) {
+    same_in_both_faults += a.hits(0, d) && a.hits(1, d) ? 1 : 0;
+    same_in_both_seeds += a.hits(0, d) && b.hits(0, d) ? 1 : 0;
+  }
+  // Independent draws: about 0.3 * 0.3 of the fleet is in both.
+  EXPECT_LT(same_in_both_faults, 1200u);
+  EXPECT_LT(same_in_both_seeds, 1200u);
+}
+
+TEST(nemesis, a_partition_drops_the_links_it_hits_while_it_lasts) {
+  const network_model net(scenario::network{});
+  const auto faults = faults_of("fault { at: \"1h\" duration: \"1h\" fraction: 0.5 partition {} }");
+  const nemesis n(net, faults, 3);
+  std::uint64_t hit = 0, spared = 0;
+  while (!n.hits(0, hit)) ++hit;
+  while (n.hits(0, spared)) ++spared;
+  crypto::random_stream link(1, 1, "test");
+  EXPECT_TRUE(n.delay(link, hit, 90min, 100, false).lost_to_fault);
+  EXPECT_FALSE(n.delay(link, spared, 90min, 100, false).lost_to_fault);
+  EXPECT_TRUE(n.delay(link, hit, 2h, 100, false).delay.has_value());   // over
+  EXPECT_TRUE(n.delay(link, hit, 59min, 100, false).delay.has_value());  // not yet
+}
+
+TEST(nemesis, a_degraded_link_is_slower) {
+  const network_model net(scenario::network{});
+  const nemesis n(net, faults_of("fault { at: \"0s\" duration: \"1d\" degraded_network { extra_latency: \"5s\" } }"), 4);
+  crypto::random_stream link(1, 1, "test");
+  for (int i = 0; i < 100; ++i) {
+    const auto d = n.delay(link, 7, 1h, 100, false).delay;
+    ASSERT_TRUE(d.has_value());
+    EXPECT_GE(*d, 5s);
+  }
+}
+
+TEST(nemesis, an_outage_drops_only_requests_to_its_part) {
+  const network_model net(scenario::network{});
+  const nemesis n(net, faults_of("fault { at: \"1h\" duration: \"1h\" cloud_outage { part: UPDATES } }"), 5);
+  wire::Envelope check;
+  check.mutable_update_check();
+  wire::Envelope challenge;
+  challenge.mutable_challenge_request();
+  EXPECT_TRUE(n.cloud_drops(90min, wire::serialize(check)));
+  EXPECT_FALSE(n.cloud_drops(90min, wire::serialize(challenge)));
+  EXPECT_FALSE(n.cloud_drops(3h, wire::serialize(check)));
+}
+
+TEST(nemesis, device_actions_in_time_order) {
+  const network_model net(scenario::network{});
+  const nemesis n(net,
+                  faults_of("fault { at: \"2d\" clock_jump { ahead: \"1h\" } }\n"
+                            "fault { at: \"1d\" duration: \"3d\" offline {} }\n"
+                            "fault { at: \"1d\" power_loss { during: FLASH_WRITE restore_after: \"1m\" } }"),
+                  6);
+  const auto actions = n.actions_for(0);
+  ASSERT_EQ(actions.size(), 3u);
+  EXPECT_EQ(actions[0].what, device_action::kind::cut_power);  // offline: at 1d for 3d
+  EXPECT_EQ(actions[0].power_back_after, 72h);
+  EXPECT_EQ(actions[1].what, device_action::kind::tear_next_flash_write);
+  EXPECT_EQ(actions[1].power_back_after, 1min);
+  EXPECT_EQ(actions[2].what, device_action::kind::clock_jump);
+  EXPECT_EQ(actions[2].clock_delta, 1h);
+}
+
+// ------------------------------------------------------------ in a run
+
+run_result run_with_faults(int devices, const std::string& faults) {
+  return run(testing::load(testing::staged_rollout(devices) + faults), {});
+}
+
+TEST(faults_in_a_run, a_whole_fleet_partition_holds_attestation_back_until_it_ends) {
+  const run_result r = run_with_faults(40, "fault { at: \"0s\" duration: \"12h\" partition {} }");
+  EXPECT_GT(r.counters.messages_lost_to_faults, 0u);
+  EXPECT_EQ(r.counters.faults_injected, 40u);
+  // Timeline points every 4 h: nobody attested at 8 h; all did by the end.
+  EXPECT_EQ(r.timeline[2].states.count("attested"), 0u);
+  EXPECT_EQ(r.timeline.back().states.at("attested"), 40u);
+  EXPECT_EQ(r.counters.updates_committed, 40u);
+}
+
+TEST(faults_in_a_run, an_outage_drops_requests_and_the_fleet_recovers) {
+  const run_result r = run_with_faults(40, "fault { at: \"0s\" duration: \"10h\" cloud_outage {} }");
+  EXPECT_GT(r.counters.requests_dropped_by_outages, 0u);
+  EXPECT_EQ(r.counters.faults_injected, 1u);
+  EXPECT_EQ(r.timeline[2].states.count("attested"), 0u);
+  EXPECT_EQ(r.counters.updates_committed, 40u);
+}
+
+TEST(faults_in_a_run, power_lost_at_a_flash_write_during_the_update_bricks_nothing) {
+  const run_result calm = run_with_faults(40, "");
+  const run_result r =
+      run_with_faults(40, "fault { at: \"50m\" power_loss { during: FLASH_WRITE restore_after: \"1m\" } }");
+  EXPECT_EQ(r.counters.faults_injected, 40u);
+  EXPECT_GT(r.counters.boots, calm.counters.boots);  // the writes were torn: extra boots
+  EXPECT_EQ(r.counters.bricked, 0u);
+  EXPECT_EQ(r.counters.updates_committed, 40u);
+}
+
+TEST(faults_in_a_run, offline_devices_are_off_for_the_spell_and_update_when_back) {
+  const run_result r = run_with_faults(40, "fault { at: \"30m\" duration: \"2d\" fraction: 0.5 offline {} }");
+  ASSERT_EQ(r.faults.size(), 1u);
+  const std::uint64_t hit = r.faults[0].devices_hit;
+  EXPECT_GT(hit, 5u);
+  EXPECT_LT(hit, 35u);
+  // Point 6 is 24 h in: the devices hit are off.
+  EXPECT_EQ(r.timeline[6].states.at("off"), hit);
+  EXPECT_EQ(r.timeline.back().states.count("off"), 0u);
+  EXPECT_EQ(r.counters.updates_committed, 40u);
+}
+
+TEST(faults_in_a_run, a_clock_far_ahead_makes_certificates_look_expired) {
+  const run_result calm = run_with_faults(20, "");
+  const run_result r = run_with_faults(20, "fault { at: \"2h\" clock_jump { ahead: \"30d\" } }");
+  EXPECT_EQ(r.counters.faults_injected, 20u);
+  // Devices still attest, but every certificate the cloud issues after the
+  // jump is refused by a device that thinks it expired.
+  EXPECT_LT(r.counters.attestations, calm.counters.attestations);
+  EXPECT_GT(r.counters.certificates_issued, r.counters.attestations);
+}
+
+}  // namespace
+}  // namespace fleet::actors

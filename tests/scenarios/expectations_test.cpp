@@ -1,0 +1,115 @@
+// Each checker on a hand-made record: it passes on a run that keeps the
+// invariant and fails, saying what it saw, on one that breaks it.
+#include "fleet/scenario/expectations.hpp"
+
+#include <gtest/gtest.h>
+
+#include "scenario_text.hpp"
+
+namespace fleet::scenario {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// The small scenario with one expectation appended.
+scenario with_expectation(const std::string& line) {
+  load_result r = load_text(std::string(testing::small_scenario) + line + "\n", "t.textproto");
+  EXPECT_TRUE(r.value.has_value()) << (r.errors.empty() ? "" : to_string(r.errors.front()));
+  return r.value ? std::move(*r.value) : scenario{};
+}
+
+/// A record of the small scenario's run: 100 devices, deployment "d".
+actors::run_result good_run() {
+  actors::run_result r;
+  r.devices = 100;
+  r.complete = true;
+  r.counters.boots = 200;
+  r.deployments = {{"d", "completed", 100, 2, 100, 100, 0, 0, 0}};
+  r.censuses = {{7 * 24h, {{{"1.0.0", 3}, {"1.1.0", 97}}}}, {24h, {{{"1.0.0", 90}, {"1.1.0", 10}}}}};
+  r.requests_per_minute.assign(7 * 24 * 60 + 1, 60);  // one request a second
+  return r;
+}
+
+actors::expectation_result judged(const scenario& s, const actors::run_result& r) {
+  const auto results = check_expectations(s, r);
+  EXPECT_EQ(results.size(), 1u);
+  return results.empty() ? actors::expectation_result{} : results.front();
+}
+
+TEST(checkers, no_bricked_devices) {
+  const scenario s = with_expectation("expect { no_bricked_devices {} }");
+  actors::run_result r = good_run();
+  EXPECT_TRUE(judged(s, r).passed);
+  r.counters.bricked = 2;
+  const auto v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.name, "no_bricked_devices");
+  EXPECT_EQ(v.detail, "2 of 100 devices bricked (no valid boot chain) at the end");
+}
+
+TEST(checkers, no_unsigned_code_ran) {
+  const scenario s = with_expectation("expect { no_unsigned_code_ran {} }");
+  actors::run_result r = good_run();
+  EXPECT_TRUE(judged(s, r).passed);
+  r.counters.unsigned_code_started = 1;
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
+TEST(checkers, adoption_reads_the_census_at_its_time) {
+  const scenario at_end = with_expectation("expect { adoption { image: \"app@1.1.0\" percent: 95 } }");
+  actors::run_result r = good_run();
+  const auto v = judged(at_end, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "97.00 % of 100 devices (product p) ran app@1.1.0 at 7d, at least 95.00 % expected");
+
+  const scenario early = with_expectation("expect { adoption { image: \"app@1.1.0\" percent: 50 by: \"1d\" } }");
+  EXPECT_FALSE(judged(early, r).passed);
+  // A run that stopped before the census time has nothing to show.
+  r.censuses.pop_back();
+  EXPECT_EQ(judged(early, r).detail, "the run stopped before 1d: no census to judge");
+  EXPECT_FALSE(judged(early, r).passed);
+}
+
+TEST(checkers, rollout_halted_needs_a_stop_early_enough) {
+  const scenario s =
+      with_expectation("expect { rollout_halted { deployment: \"d\" before_wave: 2 max_percent: 15 } }");
+  actors::run_result r = good_run();
+  EXPECT_FALSE(judged(s, r).passed);  // completed: never stopped
+  r.deployments[0] = {"d", "aborted", 100, 1, 12, 9, 3, 0, 0};
+  const auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  r.deployments[0].notified = 20;  // past 15 % of the group
+  EXPECT_FALSE(judged(s, r).passed);
+  r.deployments[0] = {"d", "halted", 100, 2, 12, 9, 3, 0, 0};  // stopped in wave 2: too late
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
+TEST(checkers, rollout_completed) {
+  const scenario s = with_expectation("expect { rollout_completed { deployment: \"d\" } }");
+  actors::run_result r = good_run();
+  EXPECT_TRUE(judged(s, r).passed);
+  r.deployments[0].state = "paused";
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
+TEST(checkers, peak_request_rate_over_its_range_only) {
+  const scenario s =
+      with_expectation("expect { peak_request_rate { max_per_second: 2 from: \"1d\" to: \"2d\" } }");
+  actors::run_result r = good_run();
+  EXPECT_TRUE(judged(s, r).passed);
+  r.requests_per_minute[10] = 6000;  // a herd before the range: not judged
+  EXPECT_TRUE(judged(s, r).passed);
+  r.requests_per_minute[24 * 60 + 30] = 600;  // 10 a second, 30 minutes into the range
+  const auto v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "peak 10.0 requests/s (the minute from 1d30m) between 1d and 2d, at most 2.0 expected");
+}
+
+TEST(checkers, all_passed) {
+  EXPECT_TRUE(all_passed({}));
+  EXPECT_TRUE(all_passed({{"a", true, ""}}));
+  EXPECT_FALSE(all_passed({{"a", true, ""}, {"b", false, ""}}));
+}
+
+}  // namespace
+}  // namespace fleet::scenario

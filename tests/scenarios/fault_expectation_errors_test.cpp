@@ -1,0 +1,159 @@
+// Faults and expectations in a scenario file: what the loader makes of good
+// ones, and each class of error with its message and place. The base is
+// testing::small_scenario with a line appended.
+#include <gtest/gtest.h>
+
+#include "fleet/scenario/limits.hpp"
+#include "scenario_text.hpp"
+
+namespace fleet::scenario {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::errors_of;
+using testing::place;
+using testing::small_scenario;
+
+using errors = std::vector<std::string>;
+
+std::string with(const std::string& line) { return std::string(small_scenario) + line + "\n"; }
+
+scenario loaded(const std::string& text) {
+  load_result r = load_text(text, "t.textproto");
+  EXPECT_TRUE(r.value.has_value()) << (r.errors.empty() ? "" : to_string(r.errors.front()));
+  return r.value ? std::move(*r.value) : scenario{};
+}
+
+TEST(faults, each_kind_is_read_with_its_fields_and_a_default_name) {
+  const scenario s = loaded(with(
+      "fault { at: \"1d\" duration: \"2h\" cloud_outage { part: UPDATES } }\n"
+      "fault { name: \"cut\" at: \"2d\" fraction: 0.25 partition {} duration: \"30m\" }\n"
+      "fault { at: \"1h\" duration: \"1d\" degraded_network { loss: 0.2 extra_latency: \"2s\" } }\n"
+      "fault { at: \"3h\" fraction: 0.1 power_loss { during: FLASH_WRITE restore_after: \"5m\" } }\n"
+      "fault { at: \"4h\" duration: \"3d\" offline {} }\n"
+      "fault { at: \"5h\" clock_jump { behind: \"2h\" } }"));
+  ASSERT_EQ(s.faults.size(), 6u);
+  EXPECT_EQ(s.faults[0].name, "cloud_outage[0]");
+  EXPECT_EQ(std::get<cloud_outage>(s.faults[0].kind).part, cloud_part::updates);
+  EXPECT_EQ(s.faults[0].at, 24h);
+  EXPECT_EQ(s.faults[0].length, 2h);
+  EXPECT_TRUE(s.faults[0].active_at(25h));
+  EXPECT_FALSE(s.faults[0].active_at(26h));
+  EXPECT_EQ(s.faults[1].name, "cut");
+  EXPECT_EQ(s.faults[1].fraction, 0.25);
+  EXPECT_EQ(std::get<degraded_network>(s.faults[2].kind).extra_latency, 2s);
+  const auto& p = std::get<power_loss>(s.faults[3].kind);
+  EXPECT_EQ(p.during, power_loss_moment::flash_write);
+  EXPECT_EQ(p.restore_after, 5min);
+  EXPECT_EQ(s.faults[3].length, 0us);
+  EXPECT_EQ(std::get<clock_jump>(s.faults[5].kind).by, -2h);
+}
+
+TEST(fault_errors, missing_at_kind_and_duration) {
+  const std::string text = with("fault { duration: \"1h\" }\nfault { at: \"1h\" partition {} }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "fault { duration") +
+                        "fault[0]: kind: missing: one of cloud_outage, partition, degraded_network, power_loss, "
+                        "offline, clock_jump",
+                    place(text, "fault { duration") + "fault[0]: at: missing: when the fault happens, e.g. \"2d\"",
+                    place(text, "fault { at: \"1h\" partition") + "fault[1]: duration: missing: how long the partition lasts"}));
+}
+
+TEST(fault_errors, times_and_shares_out_of_range) {
+  const std::string text = with(
+      "fault { at: \"8d\" fraction: 1.5 duration: \"1h\" partition {} }\n"
+      "fault { at: \"1h\" duration: \"1h\" power_loss {} }\n"
+      "fault { at: \"1h\" fraction: 0.5 duration: \"1h\" cloud_outage {} }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "at: \"8d\"") + "fault[0]: at: must be before the end of the run (7d), is 8d",
+                    place(text, "fraction: 1.5") + "fault[0]: fraction: must be in (0, 1], is 1.5",
+                    place(text, "duration: \"1h\" power_loss") + "fault[1]: duration: a power_loss happens at an instant: no duration",
+                    place(text, "fraction: 0.5") + "fault[2]: fraction: a cloud outage hits the cloud, not a share of the devices"}));
+}
+
+TEST(fault_errors, kinds_with_wrong_fields) {
+  const std::string text = with(
+      "fault { at: \"1h\" duration: \"1h\" degraded_network {} }\n"
+      "fault { at: \"1h\" clock_jump { ahead: \"1h\" behind: \"1h\" } }\n"
+      "fault { at: \"1h\" clock_jump { ahead: \"6000d\" } }\n"
+      "fault { at: \"1h\" power_loss { restore_after: \"0s\" } }\n"
+      "fault { name: \"x\" at: \"1h\" duration: \"1h\" offline {} }\n"
+      "fault { name: \"x\" at: \"2h\" duration: \"1h\" offline {} }");
+  const errors e = errors_of(text);
+  ASSERT_EQ(e.size(), 5u);
+  EXPECT_EQ(e[0], place(text, "degraded_network {}") +
+                      "fault[0]: degraded_network.loss: neither loss nor extra_latency: the fault would change nothing");
+  EXPECT_EQ(e[1], place(text, "ahead: \"1h\"") + "fault[1]: clock_jump.ahead: exactly one of ahead and behind");
+  EXPECT_EQ(e[2], place(text, "ahead: \"6000d\"") + "fault[2]: clock_jump.ahead: must be in (0s, 1825d], is 6000d");
+  EXPECT_EQ(e[3], place(text, "restore_after: \"0s\"") + "fault[3]: power_loss.restore_after: must be in [1s, 365d], is 0s");
+  EXPECT_NE(e[4].find("fault \"x\": name:"), std::string::npos) << e[4];
+}
+
+TEST(expectations, each_check_is_read_and_named) {
+  const scenario s = loaded(with(
+      "expect { no_bricked_devices {} }\n"
+      "expect { no_unsigned_code_ran {} }\n"
+      "expect { adoption { image: \"app@1.1.0\" percent: 90 by: \"6d\" group: \"Production\" } }\n"
+      "expect { adoption { image: \"app@1.1.0\" percent: 95 } }\n"
+      "expect { name: \"halts\" rollout_halted { deployment: \"d\" before_wave: 2 max_percent: 15 } }\n"
+      "expect { rollout_completed { deployment: \"d\" } }\n"
+      "expect { peak_request_rate { max_per_second: 100 from: \"1d\" } }"));
+  ASSERT_EQ(s.expectations.size(), 7u);
+  EXPECT_EQ(s.expectations[0].name, "no_bricked_devices");
+  EXPECT_EQ(s.expectations[2].name, "adoption");
+  EXPECT_EQ(s.expectations[3].name, "adoption[3]");
+  const auto& a = std::get<adoption>(s.expectations[2].what);
+  EXPECT_EQ(a.by, 6 * 24h);
+  EXPECT_EQ(a.group, std::optional<std::size_t>{0});
+  EXPECT_EQ(std::get<adoption>(s.expectations[3].what).by, 7 * 24h);  // the end of the run
+  EXPECT_EQ(s.expectations[4].name, "halts");
+  EXPECT_EQ(std::get<rollout_halted>(s.expectations[4].what).before_wave, std::optional<std::uint32_t>{2});
+  const auto& p = std::get<peak_request_rate>(s.expectations[6].what);
+  EXPECT_EQ(p.from, 24h);
+  EXPECT_EQ(p.to, 7 * 24h);
+}
+
+TEST(expectation_errors, references_that_resolve_to_nothing) {
+  const std::string text = with(
+      "expect { adoption { image: \"app@9.0.0\" percent: 90 } }\n"
+      "expect { adoption { image: \"os@1.0.0\" percent: 90 } }\n"
+      "expect { rollout_halted { deployment: \"nope\" } }\n"
+      "expect { rollout_completed {} }\n"
+      "expect { adoption { image: \"app@1.1.0\" percent: 90 group: \"Lab\" } }");
+  const errors e = errors_of(text);
+  ASSERT_EQ(e.size(), 5u);
+  EXPECT_NE(e[0].find("expect[0]: adoption.image: "), std::string::npos) << e[0];
+  EXPECT_EQ(e[1], place(text, "image: \"os@1.0.0\"") +
+                      "expect[1]: adoption.image: \"os@1.0.0\" is not an APP image (OS): adoption counts app versions");
+  EXPECT_EQ(e[2], place(text, "deployment: \"nope\"") + "expect[2]: rollout_halted.deployment: no deployment \"nope\" in the scenario");
+  EXPECT_EQ(e[3], place(text, "rollout_completed {}") + "expect[3]: rollout_completed.deployment: missing");
+  EXPECT_EQ(e[4], place(text, "group: \"Lab\"") + "expect[4]: adoption.group: product \"p\" has no group \"Lab\" in the fleet");
+}
+
+TEST(expectation_errors, bounds_and_times) {
+  const std::string text = with(
+      "expect { adoption { image: \"app@1.1.0\" percent: 0 by: \"8d\" } }\n"
+      "expect { rollout_halted { deployment: \"d\" before_wave: 3 max_percent: 101 } }\n"
+      "expect { peak_request_rate { max_per_second: 10 from: \"2d\" to: \"1d\" } }\n"
+      "expect { }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "percent: 0") + "expect[0]: adoption.percent: must be in (0, 100], is 0",
+                    place(text, "by: \"8d\"") + "expect[0]: adoption.by: after the end of the run (7d), is 8d",
+                    place(text, "before_wave: 3") + "expect[1]: rollout_halted.before_wave: deployment \"d\" has waves 1 to 2, is 3",
+                    place(text, "max_percent: 101") + "expect[1]: rollout_halted.max_percent: must be in [0, 100], is 101",
+                    place(text, "from: \"2d\"") + "expect[2]: peak_request_rate.from: must be before `to` (1d), is 2d",
+                    place(text, "expect { }") +
+                        "expect[3]: check: missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, "
+                        "rollout_halted, rollout_completed, peak_request_rate"}));
+}
+
+TEST(limits, faults_and_expectations) {
+  std::string faults;
+  for (std::size_t i = 0; i <= faults_max; ++i) faults += "fault { at: \"1h\" duration: \"1h\" partition {} }\n";
+  const errors e = errors_of(with(faults));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("scenario: fault: at most 256"), std::string::npos) << e[0];
+}
+
+}  // namespace
+}  // namespace fleet::scenario
