@@ -50,6 +50,12 @@ json to_json(const actors::expectation_result& e) {
   return {{"name", e.name}, {"passed", e.passed}, {"detail", e.detail}};
 }
 
+json to_json(const actors::attack_outcome& a) {
+  return {{"name", a.name},       {"kind", a.kind},
+          {"tried", a.tried},     {"stopped", a.stopped},
+          {"got_through", a.got_through}, {"certificates", a.certificates}};
+}
+
 json to_json(const actors::fault_outcome& f) {
   return {{"name", f.name}, {"kind", f.kind}, {"devices_hit", f.devices_hit}};
 }
@@ -118,6 +124,7 @@ nlohmann::ordered_json report_json(const actors::run_result& r, const run_contex
           {"replay", c.replay_command},
           {"counters", to_json(r.counters)},
           {"faults", array_of(r.faults)},
+          {"attacks", array_of(r.attacks)},
           {"deployments", array_of(r.deployments)},
           {"timeline", array_of(r.timeline)}};
 }

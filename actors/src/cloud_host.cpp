@@ -19,10 +19,14 @@ bool carries_image_data(const std::string& reply) {
 
 }  // namespace
 
-cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, std::uint64_t run_seed,
-                       std::uint64_t devices, fw::sim_time run_length)
+cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
+                       const std::vector<scenario::attack>& attacks, std::uint64_t run_seed, std::uint64_t devices,
+                       fw::sim_time run_length)
     : service_(service),
       links_(links),
+      tamper_(tamper),
+      attackers_(attacks, run_seed, devices, links.network()),
+      men_in_the_middle_(attacks.size()),
       run_seed_(run_seed),
       downlinks_(devices),
       per_minute_(static_cast<std::size_t>(run_length.count() / minute_us + 1), 0) {}
@@ -36,7 +40,7 @@ fw::sim_time cloud_host::timers_at() const {
 }
 
 fw::sim_time cloud_host::next_time() const {
-  fw::sim_time next = timers_at();
+  fw::sim_time next = std::min(timers_at(), attackers_.next_time());
   if (!inbox_.empty()) next = std::min(next, fw::sim_time{inbox_.top().arrival_us});
   return next;
 }
@@ -47,24 +51,42 @@ crypto::random_stream& cloud_host::downlink(entity_id device) {
   return *link;
 }
 
+// An altered request is stopped when the service refused it (an error) or
+// did not answer; anything else means the alteration went unnoticed.
+void cloud_host::judge_altered_request(std::uint32_t attack, const std::vector<std::string>& replies) {
+  attempt_tally& t = men_in_the_middle_[attack];
+  ++t.tried;
+  wire::Envelope first;
+  const bool refused = replies.empty() || (first.ParseFromString(replies.front()) && first.has_error());
+  ++(refused ? t.stopped : t.got_through);
+}
+
 window_result cloud_host::run_window(fw::sim_time end) {
   window_result r;
   for (;;) {
     const fw::sim_time message_at = inbox_.empty() ? fw::never : fw::sim_time{inbox_.top().arrival_us};
     const fw::sim_time timers_due = timers_at();
-    const fw::sim_time at = std::min(message_at, timers_due);
+    const fw::sim_time attackers_due = attackers_.next_time();
+    const fw::sim_time at = std::min({message_at, timers_due, attackers_due});
     if (at >= end) break;
     last_ = at;
     ++r.events;
-    if (timers_due <= message_at) {  // timers first at equal times
+    if (timers_due <= message_at && timers_due <= attackers_due) {  // at equal times: timers, attackers, requests
       trace_.fold(at.count(), timers_tag, 0);
       service_.advance(at);
       timers_floor_ = at + fw::duration{1};
       continue;
     }
+    if (attackers_due <= message_at) {
+      std::vector<sim_message> requests;
+      attackers_.run(at, requests);
+      for (sim_message& q : requests) inbox_.push(std::move(q));
+      continue;
+    }
     sim_message m = inbox_.top();
     inbox_.pop();
     trace_.fold(at.count(), request_tag, m.source);
+    if (attackers_.watching()) attackers_.observe(at, m.source, m.bytes);
     const auto minute = static_cast<std::size_t>(at.count() / minute_us);
     if (minute < per_minute_.size()) ++per_minute_[minute];
     if (links_.cloud_drops(at, m.bytes)) {
@@ -72,8 +94,15 @@ window_result cloud_host::run_window(fw::sim_time end) {
       trace_.fold(at.count(), dropped_tag, m.source);
       continue;
     }
-    for (std::string& reply : service_.handle(at, m.bytes, m.source)) {
+    std::vector<std::string> replies = service_.handle(at, m.bytes, m.source);
+    if (m.altered_by != 0) judge_altered_request(m.altered_by - 1, replies);
+    for (std::string& reply : replies) {
       ++sent_;
+      if (attackers_.is_attacker(m.source)) {
+        trace_.fold(at.count(), reply_tag, reply.size());
+        attackers_.deliver(at, m.source, std::move(reply));
+        continue;
+      }
       const link_result link = links_.delay(downlink(m.source), device_index_of(m.source), at, reply.size(),
                                             carries_image_data(reply));
       if (!link.delay) {
@@ -82,7 +111,9 @@ window_result cloud_host::run_window(fw::sim_time end) {
         continue;
       }
       trace_.fold(at.count(), reply_tag, reply.size());
-      r.sent.push_back({(at + *link.delay).count(), cloud_entity, sent_, m.source, std::move(reply)});
+      sim_message out{(at + *link.delay).count(), cloud_entity, sent_, m.source, std::move(reply), 0};
+      tamper_.on_the_wire(device_index_of(m.source), at, out);
+      r.sent.push_back(std::move(out));
     }
   }
   r.next_us = next_time().count();

@@ -72,6 +72,7 @@ void device_host::run_until(fw::sim_time end, const device_surroundings& around,
       inbox_.pop();
       trace_.fold(at.count(), message_in_tag, m.bytes.size());
       device_.handle(at, fw::message{std::move(m.bytes)}, scratch);
+      if (m.altered_by != 0) judge_altered(m.altered_by - 1, scratch, tally);
     } else {
       trace_.fold(at.count(), timer_tag, 0);
       device_.advance(at, scratch);
@@ -79,6 +80,18 @@ void device_host::run_until(fw::sim_time end, const device_surroundings& around,
     ++tally.events;
     take(at, around, scratch, out, tally);
   }
+}
+
+// An altered message is stopped when the firmware rejected it.
+void device_host::judge_altered(std::uint32_t attack, const fw::outputs& scratch, device_tally& tally) {
+  if (tally.altered.size() <= attack) tally.altered.resize(std::size_t{attack} + 1);
+  attempt_tally& t = tally.altered[attack];
+  ++t.tried;
+  const bool rejected = std::any_of(scratch.begin(), scratch.end(), [](const fw::output& o) {
+    const auto* r = std::get_if<fw::record>(&o);
+    return r != nullptr && r->kind == fw::record_kind::message_rejected;
+  });
+  ++(rejected ? t.stopped : t.got_through);
 }
 
 void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally) {
@@ -114,7 +127,9 @@ void device_host::take(fw::sim_time now, const device_surroundings& around, fw::
         continue;
       }
       trace_.fold(now.count(), sent_tag, s->bytes.size());
-      out.push_back({(now + *link.delay).count(), entity(), ++sent_, cloud_entity, std::move(s->bytes)});
+      sim_message m{(now + *link.delay).count(), entity(), ++sent_, cloud_entity, std::move(s->bytes), 0};
+      around.tamper.on_the_wire(device_.device_index(), now, m);
+      out.push_back(std::move(m));
     } else if (const auto* r = std::get_if<fw::record>(&o)) {
       trace_.fold(now.count(), record_tag,
                   (static_cast<std::uint64_t>(r->kind) << 32) | (static_cast<std::uint64_t>(r->reason) << 16) |

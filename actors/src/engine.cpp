@@ -9,6 +9,7 @@
 
 #include "fleet/actors/coordinator.hpp"
 #include "fleet/actors/fleet_setup.hpp"
+#include "fleet/actors/link_tamper.hpp"
 #include "fleet/actors/nemesis.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/crypto/random_stream.hpp"
@@ -88,17 +89,29 @@ void add(run_counters& into, const run_counters& c) {
 }
 
 /// Collects what the run did once it is over.
+void add(attack_outcome& into, const attempt_tally& t) {
+  into.tried += t.tried;
+  into.stopped += t.stopped;
+  into.got_through += t.got_through;
+}
+
 void gather(run_result& r, const scenario::scenario& s, cloud_host& cloud, cloud::security_service& service,
             std::vector<std::unique_ptr<device_shard>>& shards) {
+  // Entity order: the cloud, the devices, then the attackers.
   std::vector<std::uint64_t> digests(r.devices + 1);
   digests[cloud_entity] = cloud.trace_digest();
+  r.attacks = cloud.attackers().outcomes(s.attacks);
+  for (std::size_t a = 0; a < cloud.altered_requests().size(); ++a) add(r.attacks[a], cloud.altered_requests()[a]);
   for (auto& shard : shards) {
     add(r.counters, shard->tally().counters);
+    for (std::size_t a = 0; a < shard->tally().altered.size(); ++a) add(r.attacks[a], shard->tally().altered[a]);
     for (const auto& device : shard->devices()) {
       digests[device->entity()] = device->trace_digest();
       if (device->device().firmware().state() == fw::device_state::bricked) ++r.counters.bricked;
     }
   }
+  for (const std::uint64_t d : cloud.attackers().trace_digests()) digests.push_back(d);
+  for (const attack_outcome& a : r.attacks) r.counters.attacks_stopped += a.stopped;
   r.trace_hash = combine_traces(digests);
   r.counters.certificates_issued = service.counters().certificates_issued;
   r.counters.messages_sent += cloud.messages_sent();
@@ -148,9 +161,10 @@ run_result run(const scenario::scenario& s, const run_options& o) {
 
   const network_model net(s.fleet.net);
   const nemesis links(net, s.faults, s.seed);
+  const link_tamper tamper(s.attacks, s.seed);
   fleet_setup setup(s);
   const std::vector<crypto::digest> signed_images = setup.signed_image_digests();
-  const device_surroundings around{links, signed_images};
+  const device_surroundings around{links, tamper, signed_images};
   const std::uint64_t shard_count = std::max<std::uint64_t>(1, std::min(shards_max, r.devices));
   std::vector<std::unique_ptr<device_shard>> shards;
   for (std::uint64_t k = 0; k < shard_count; ++k) {
@@ -163,7 +177,7 @@ run_result run(const scenario::scenario& s, const run_options& o) {
         setup.make_device(i, sim_time{static_cast<std::int64_t>(power.below(spread))}, links.actions_for(i)));
   }
   setup.create_deployments();
-  cloud_host cloud(setup.service(), links, s.seed, r.devices, s.length);
+  cloud_host cloud(setup.service(), links, tamper, s.attacks, s.seed, r.devices, s.length);
 
   caf::actor_system_config cfg;
   cfg.add_message_type<sim_message>("fleet.sim_message");

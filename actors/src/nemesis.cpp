@@ -5,16 +5,10 @@
 #include <variant>
 
 #include "device.pb.h"
+#include "fleet/actors/seed_hash.hpp"
 
 namespace fleet::actors {
 namespace {
-
-std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 bool outage_covers(scenario::cloud_part part, wire::Envelope::BodyCase body) {
   using body_case = wire::Envelope::BodyCase;
@@ -44,10 +38,7 @@ nemesis::nemesis(const network_model& net, std::vector<scenario::fault> faults, 
 }
 
 bool nemesis::hits(std::size_t f, std::uint64_t device) const {
-  const double fraction = faults_[f].fraction;
-  if (fraction >= 1) return true;
-  const std::uint64_t h = mix(mix(mix(run_seed_) ^ (f + 1)) ^ device);
-  return static_cast<double>(h >> 11) * 0x1.0p-53 < fraction;
+  return chosen(run_seed_, f + 1, device, faults_[f].fraction);
 }
 
 link_result nemesis::delay(crypto::random_stream& link, std::uint64_t device, fw::sim_time now, std::size_t bytes,

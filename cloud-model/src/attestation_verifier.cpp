@@ -82,6 +82,7 @@ const char* name_of(attestation_outcome o) {
     case attestation_outcome::wrong_product: return "wrong_product";
     case attestation_outcome::unknown_measurement: return "unknown_measurement";
     case attestation_outcome::measurement_mismatch: return "measurement_mismatch";
+    case attestation_outcome::sequence_mismatch: return "sequence_mismatch";
   }
   return "?";
 }
@@ -165,10 +166,11 @@ attestation_outcome attestation_verifier::check(sim_time now, const wire::Envelo
   const attestation_outcome fresh = from(nonces_.consume(now, facts.device, presented));
   if (fresh != attestation_outcome::ok) return fresh;
 
-  // Did the device key say so?
+  // Did the device key say so, for this very request?
   if (!crypto::verify(signed_evidence.evidence(), signed_evidence.signature(), facts.device_key)) {
     return attestation_outcome::bad_signature;
   }
+  if (ev.request_sequence() != request.sequence()) return attestation_outcome::sequence_mismatch;
 
   // The key holder speaks from here on. If its session is live elsewhere,
   // two devices hold the key: flag it, end that session too.

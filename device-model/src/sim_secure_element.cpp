@@ -4,10 +4,14 @@
 
 namespace fleet::device {
 
+crypto::signing_key_pair device_signing_key(std::uint64_t run_seed, std::uint64_t device_index) {
+  crypto::random_stream key_stream(run_seed, device_index, "device-key");
+  return crypto::signing_key_from_seed(key_stream.next_seed());
+}
+
 sim_secure_element::sim_secure_element(std::uint64_t run_seed, std::uint64_t device_index)
     : trng_(run_seed, device_index, "trng") {
-  crypto::random_stream key_stream(run_seed, device_index, "device-key");
-  const crypto::signing_key_pair pair = crypto::signing_key_from_seed(key_stream.next_seed());
+  const crypto::signing_key_pair pair = device_signing_key(run_seed, device_index);
   secret_key_ = pair.secret_key_bytes;
   public_key_ = pair.public_key_bytes;
 }

@@ -203,6 +203,7 @@ void core_state::on_challenge(sim_time now, const wire::Challenge& c) {
   }
   ev.set_session_public_key(crypto::to_string(exchange_->own.public_key_bytes));
   ev.set_device_time_us(wall(now));
+  ev.set_request_sequence(sequence_ + 1);  // send_request gives the envelope this one
 
   wire::Envelope env;
   auto* signed_evidence = env.mutable_evidence();

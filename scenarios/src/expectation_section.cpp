@@ -117,11 +117,13 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
       checker n = c.nested("peak_request_rate");
       return read_peak_rate(in.peak_request_rate(), n, s);
     }
+    case Expectation::kEveryAttackStopped: return every_attack_stopped{};
+    case Expectation::kNoCertificateToAttackers: return no_certificate_to_attackers{};
     case Expectation::CHECK_NOT_SET: break;
   }
   c.fail("check",
          "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
-         "peak_request_rate");
+         "peak_request_rate, every_attack_stopped, no_certificate_to_attackers");
   return std::nullopt;
 }
 

@@ -119,6 +119,28 @@ expectation_result judge(const scenario&, const run_result& run, const peak_requ
               format_duration(p.from) + " and " + format_duration(p.to) + ", at most " + bound + " expected"};
 }
 
+expectation_result judge(const scenario& s, const run_result& run, const every_attack_stopped&) {
+  if (s.attacks.empty()) return {{}, false, "the scenario has no attacks: nothing was tried"};
+  bool passed = true;
+  std::string detail;
+  for (const actors::attack_outcome& a : run.attacks) {
+    const bool held = a.tried > 0 && a.got_through == 0 && a.stopped > 0;
+    passed = passed && held;
+    if (!detail.empty()) detail += "; ";
+    detail += a.name + ": " + std::to_string(a.stopped) + " of " + std::to_string(a.tried) + " stopped, " +
+              std::to_string(a.got_through) + " got through";
+  }
+  return {{}, passed, detail};
+}
+
+expectation_result judge(const scenario&, const run_result& run, const no_certificate_to_attackers&) {
+  std::uint64_t certificates = 0;
+  for (const actors::attack_outcome& a : run.attacks) certificates += a.certificates;
+  return {{}, certificates == 0,
+          std::to_string(certificates) + " certificates issued to attackers, of " +
+              std::to_string(run.counters.certificates_issued) + " issued"};
+}
+
 }  // namespace
 
 std::vector<expectation_result> check_expectations(const scenario& s, const run_result& run) {

@@ -3,13 +3,26 @@
 #include "fleet/scenario/limits.hpp"
 #include "fleet/scenario/units.hpp"
 #include "sections.hpp"
+#include "timing.hpp"
 
 namespace fleet::scenario {
 namespace {
 
-/// Whether the kind lasts (needs `duration`) or happens at an instant.
-bool lasts(const fault_kind& k) {
-  return !std::holds_alternative<power_loss>(k) && !std::holds_alternative<clock_jump>(k);
+/// Whether the kind written lasts (needs `duration`) or happens at an instant;
+/// read from the file's choice, so a kind with a broken field still knows.
+bool lasts(Fault::KindCase k) { return k != Fault::kPowerLoss && k != Fault::kClockJump; }
+
+const char* written_kind(Fault::KindCase k) {
+  switch (k) {
+    case Fault::kCloudOutage: return "cloud_outage";
+    case Fault::kPartition: return "partition";
+    case Fault::kDegradedNetwork: return "degraded_network";
+    case Fault::kPowerLoss: return "power_loss";
+    case Fault::kOffline: return "offline";
+    case Fault::kClockJump: return "clock_jump";
+    case Fault::KIND_NOT_SET: break;
+  }
+  return "fault";
 }
 
 std::optional<fault_kind> read_kind(const Fault& in, checker& c) {
@@ -80,24 +93,14 @@ void read_faults(const Scenario& in, const source_map& at, context& ctx, scenari
       if (c.name("name", f.name())) c.define(seen, f.name(), out.faults.size(), "name", "fault " + quote(f.name()));
       item.name = f.name();
     }
-    if (f.at().empty()) {
-      c.fail("at", "missing: when the fault happens, e.g. \"2d\"");
-    } else if (const auto when = c.duration("at", f.at(), duration{0})) {
-      if (c.before_end("at", *when, out.length)) item.at = *when;
-    }
+    const timing when =
+        read_timing(c, f.at(), f.duration(), lasts(f.kind_case()), "fault", written_kind(f.kind_case()), out.length);
     if (f.has_fraction() && c.in_range("fraction", f.fraction(), 0, 1, /*min_open=*/true)) item.fraction = f.fraction();
     if (!kind) continue;
     item.kind = *kind;
+    item.at = when.at;
+    item.length = when.length;
     if (item.name.empty()) item.name = std::string(kind_name(item.kind)) + "[" + std::to_string(i) + "]";
-    if (lasts(item.kind)) {
-      if (f.duration().empty()) {
-        c.fail("duration", std::string("missing: how long the ") + kind_name(item.kind) + " lasts");
-      } else if (const auto d = c.duration("duration", f.duration(), duration{0})) {
-        if (c.duration_in("duration", *d, duration{0}, run_duration_max, /*min_open=*/true)) item.length = *d;
-      }
-    } else if (!f.duration().empty()) {
-      c.fail("duration", std::string("a ") + kind_name(item.kind) + " happens at an instant: no duration");
-    }
     out.faults.push_back(std::move(item));
   }
 }

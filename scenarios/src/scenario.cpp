@@ -32,13 +32,23 @@ const char* kind_name(const fault_kind& k) {
                     k);
 }
 
+const char* kind_name(const attack_kind& k) {
+  return std::visit(overloaded{[](const spoofed_identity&) { return "spoofed_identity"; },
+                               [](const cloned_identity&) { return "cloned_identity"; },
+                               [](const replayed_evidence&) { return "replayed_evidence"; },
+                               [](const man_in_the_middle&) { return "man_in_the_middle"; }},
+                    k);
+}
+
 const char* check_name(const check& c) {
   return std::visit(overloaded{[](const no_bricked_devices&) { return "no_bricked_devices"; },
                                [](const no_unsigned_code_ran&) { return "no_unsigned_code_ran"; },
                                [](const adoption&) { return "adoption"; },
                                [](const rollout_halted&) { return "rollout_halted"; },
                                [](const rollout_completed&) { return "rollout_completed"; },
-                               [](const peak_request_rate&) { return "peak_request_rate"; }},
+                               [](const peak_request_rate&) { return "peak_request_rate"; },
+                               [](const every_attack_stopped&) { return "every_attack_stopped"; },
+                               [](const no_certificate_to_attackers&) { return "no_certificate_to_attackers"; }},
                     c);
 }
 

@@ -9,7 +9,8 @@
 namespace fleet::actors {
 namespace {
 
-/// Every kind of fault, so that the nemesis is under the contract too.
+/// Every kind of fault and attack, so that the nemesis and the attackers
+/// are under the contract too.
 const char* const every_fault =
     "fault { at: \"20m\" duration: \"2h\" fraction: 0.2 partition {} }\n"
     "fault { at: \"0s\" duration: \"4d\" fraction: 0.3 degraded_network { loss: 0.1 extra_latency: \"1s\" } }\n"
@@ -17,7 +18,11 @@ const char* const every_fault =
     "fault { at: \"1h\" fraction: 0.2 power_loss { during: FLASH_WRITE } }\n"
     "fault { at: \"5h\" fraction: 0.1 power_loss {} }\n"
     "fault { at: \"6h\" duration: \"1d\" fraction: 0.1 offline {} }\n"
-    "fault { at: \"7h\" fraction: 0.1 clock_jump { behind: \"10m\" } }\n";
+    "fault { at: \"7h\" fraction: 0.1 clock_jump { behind: \"10m\" } }\n"
+    "attack { at: \"1d\" count: 5 spoofed_identity {} }\n"
+    "attack { at: \"1d\" count: 5 cloned_identity {} }\n"
+    "attack { at: \"1d1h\" count: 5 replayed_evidence {} }\n"
+    "attack { at: \"2h\" duration: \"6h\" fraction: 0.2 man_in_the_middle {} }\n";
 
 run_result run_with(std::uint64_t seed, std::uint32_t threads) {
   auto s = testing::load(testing::staged_rollout(300) + every_fault);
@@ -42,6 +47,8 @@ TEST(determinism, one_trace_hash_for_1_2_and_4_threads) {
   EXPECT_GT(one.counters.faults_injected, 0u);
   EXPECT_EQ(one.counters.faults_injected, four.counters.faults_injected);
   EXPECT_EQ(one.counters.messages_lost_to_faults, four.counters.messages_lost_to_faults);
+  EXPECT_GT(one.counters.attacks_stopped, 0u);
+  EXPECT_EQ(one.counters.attacks_stopped, four.counters.attacks_stopped);
 }
 
 TEST(determinism, another_seed_gives_another_run) {

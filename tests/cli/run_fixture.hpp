@@ -23,7 +23,7 @@ inline std::vector<std::string> report_fields() {
   return {"scenario",    "scenario_file", "seed",           "devices",     "threads",    "workers",  "complete",
           "sim_seconds", "duration_seconds", "wall_seconds", "cpu_seconds", "peak_rss_bytes", "events", "windows",
           "trace_hash",  "crypto_ops",    "expectations",   "replay",      "counters",    "faults",
-          "deployments", "timeline"};
+          "attacks",     "deployments", "timeline"};
 }
 
 inline actors::run_result sample_result() {

@@ -56,6 +56,17 @@ TEST(attestation_verifier, spoofed_evidence_signed_by_another_key_is_refused) {
   EXPECT_TRUE(w.attest(w.alice, t0, home).ok());
 }
 
+// The envelope around the evidence is not signed: its sequence is bound by
+// the evidence's request_sequence, so a man in the middle who alters it (to
+// make the device's later requests look like replays) is refused.
+TEST(attestation_verifier, evidence_whose_envelope_sequence_was_altered_is_refused) {
+  attestation_world w;
+  auto altered = w.alice.evidence(w.challenge(w.alice, t0));
+  altered.set_sequence(altered.sequence() + 1000);
+  EXPECT_EQ(w.verifier.verify(t0, altered, home).outcome, attestation_outcome::sequence_mismatch);
+  EXPECT_TRUE(w.attest(w.alice, t0, home).ok());  // the untouched one still passes
+}
+
 TEST(attestation_verifier, identity_with_another_key_is_refused) {
   attestation_world w;
   const nonce n = w.challenge(w.alice, t0);

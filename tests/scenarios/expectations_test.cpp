@@ -105,6 +105,34 @@ TEST(checkers, peak_request_rate_over_its_range_only) {
   EXPECT_EQ(v.detail, "peak 10.0 requests/s (the minute from 1d30m) between 1d and 2d, at most 2.0 expected");
 }
 
+TEST(checkers, every_attack_stopped) {
+  const scenario s = with_expectation(
+      "attack { name: \"spoofers\" at: \"1d\" count: 3 spoofed_identity {} }\n"
+      "expect { every_attack_stopped {} }");
+  actors::run_result r = good_run();
+  r.attacks = {{"spoofers", "spoofed_identity", 3, 3, 0, 0}};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "spoofers: 3 of 3 stopped, 0 got through");
+  r.attacks[0] = {"spoofers", "spoofed_identity", 3, 2, 1, 1};
+  EXPECT_FALSE(judged(s, r).passed);
+  r.attacks[0] = {"spoofers", "spoofed_identity", 0, 0, 0, 0};  // never tried: nothing shown
+  EXPECT_FALSE(judged(s, r).passed);
+  const scenario without = with_expectation("expect { every_attack_stopped {} }");
+  EXPECT_EQ(judged(without, good_run()).detail, "the scenario has no attacks: nothing was tried");
+}
+
+TEST(checkers, no_certificate_to_attackers) {
+  const scenario s = with_expectation(
+      "attack { at: \"1d\" count: 3 cloned_identity {} }\n"
+      "expect { no_certificate_to_attackers {} }");
+  actors::run_result r = good_run();
+  r.attacks = {{"c", "cloned_identity", 3, 3, 0, 0}};
+  EXPECT_TRUE(judged(s, r).passed);
+  r.attacks[0].certificates = 1;
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
 TEST(checkers, all_passed) {
   EXPECT_TRUE(all_passed({}));
   EXPECT_TRUE(all_passed({{"a", true, ""}}));

@@ -89,6 +89,42 @@ TEST(fault_errors, kinds_with_wrong_fields) {
   EXPECT_NE(e[4].find("fault \"x\": name:"), std::string::npos) << e[4];
 }
 
+TEST(attacks, each_kind_is_read_with_its_fields) {
+  const scenario s = loaded(with(
+      "attack { at: \"1d\" count: 5 spoofed_identity {} }\n"
+      "attack { name: \"clones\" at: \"2d\" count: 3 cloned_identity {} }\n"
+      "attack { at: \"3d\" replayed_evidence {} }\n"
+      "attack { at: \"1h\" duration: \"6h\" fraction: 0.5 man_in_the_middle {} }"));
+  ASSERT_EQ(s.attacks.size(), 4u);
+  EXPECT_EQ(s.attacks[0].name, "spoofed_identity[0]");
+  EXPECT_EQ(s.attacks[0].count, 5u);
+  EXPECT_EQ(s.attacks[1].name, "clones");
+  EXPECT_TRUE(std::holds_alternative<cloned_identity>(s.attacks[1].kind));
+  EXPECT_EQ(s.attacks[2].count, 1u);
+  EXPECT_EQ(s.attacks[3].length, 6h);
+  EXPECT_EQ(s.attacks[3].fraction, 0.5);
+  EXPECT_TRUE(s.attacks[3].active_at(2h));
+}
+
+TEST(attack_errors, fields_that_do_not_fit_the_kind) {
+  const std::string text = with(
+      "attack { at: \"1d\" duration: \"1h\" fraction: 0.5 spoofed_identity {} }\n"
+      "attack { at: \"1d\" count: 3 man_in_the_middle {} }\n"
+      "attack { at: \"1d\" count: 101 cloned_identity {} }\n"
+      "attack { at: \"1d\" }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "duration: \"1h\" fraction") +
+                        "attack[0]: duration: a spoofed_identity happens at an instant: no duration",
+                    place(text, "fraction: 0.5") +
+                        "attack[0]: fraction: only a man in the middle hits a share of the links; identities are counted",
+                    place(text, "attack { at: \"1d\" count: 3") + "attack[1]: duration: missing: how long the man_in_the_middle lasts",
+                    place(text, "count: 3") + "attack[1]: count: a man in the middle sits on a share of the links: fraction, not count",
+                    place(text, "count: 101") + "attack[2]: count: more identities (101) than devices in the fleet (100)",
+                    place(text, "attack { at: \"1d\" }") +
+                        "attack[3]: kind: missing: one of spoofed_identity, cloned_identity, replayed_evidence, "
+                        "man_in_the_middle"}));
+}
+
 TEST(expectations, each_check_is_read_and_named) {
   const scenario s = loaded(with(
       "expect { no_bricked_devices {} }\n"
@@ -144,7 +180,8 @@ TEST(expectation_errors, bounds_and_times) {
                     place(text, "from: \"2d\"") + "expect[2]: peak_request_rate.from: must be before `to` (1d), is 2d",
                     place(text, "expect { }") +
                         "expect[3]: check: missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, "
-                        "rollout_halted, rollout_completed, peak_request_rate"}));
+                        "rollout_halted, rollout_completed, peak_request_rate, every_attack_stopped, "
+                        "no_certificate_to_attackers"}));
 }
 
 TEST(limits, faults_and_expectations) {

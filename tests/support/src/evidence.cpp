@@ -52,8 +52,10 @@ wire::Envelope signed_evidence_envelope(const crypto::device_id& id, std::uint64
   wire::Envelope env;
   env.set_device_id(crypto::to_string(id));
   env.set_sequence(sequence);
+  wire::Evidence bound = evidence;
+  bound.set_request_sequence(sequence);
   auto* signed_evidence = env.mutable_evidence();
-  signed_evidence->set_evidence(wire::serialize(evidence));
+  signed_evidence->set_evidence(wire::serialize(bound));
   signed_evidence->set_signature(crypto::to_string(crypto::sign(signed_evidence->evidence(), signer)));
   return env;
 }

@@ -8,7 +8,9 @@
 #include <queue>
 #include <vector>
 
+#include "fleet/actors/attack_host.hpp"
 #include "fleet/actors/device_shard.hpp"
+#include "fleet/actors/link_tamper.hpp"
 #include "fleet/actors/entity_trace.hpp"
 #include "fleet/actors/network_model.hpp"
 #include "fleet/cloud/security_service.hpp"
@@ -17,7 +19,10 @@ namespace fleet::actors {
 
 class cloud_host {
  public:
-  cloud_host(cloud::security_service& service, const nemesis& links, std::uint64_t run_seed, std::uint64_t devices,
+  /// `links`, `tamper` and `attacks` outlive the host; the attackers that
+  /// talk to the cloud live here (attack_host.hpp).
+  cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
+             const std::vector<scenario::attack>& attacks, std::uint64_t run_seed, std::uint64_t devices,
              fw::sim_time run_length);
 
   void deliver(sim_message m);
@@ -29,6 +34,9 @@ class cloud_host {
   std::uint64_t messages_lost() const { return lost_; }
   std::uint64_t messages_lost_to_faults() const { return lost_to_faults_; }
   std::uint64_t requests_dropped() const { return dropped_; }
+  const attack_host& attackers() const { return attackers_; }
+  /// Requests altered by each man in the middle on their way here, by attack index.
+  const std::vector<attempt_tally>& altered_requests() const { return men_in_the_middle_; }
   /// Requests that reached the endpoint (dropped ones included), per simulated minute.
   const std::vector<std::uint32_t>& requests_per_minute() const { return per_minute_; }
 
@@ -40,7 +48,12 @@ class cloud_host {
   fw::sim_time timers_at() const;
 
   cloud::security_service& service_;
+  void judge_altered_request(std::uint32_t attack, const std::vector<std::string>& replies);
+
   const nemesis& links_;
+  const link_tamper& tamper_;
+  attack_host attackers_;
+  std::vector<attempt_tally> men_in_the_middle_;
   std::uint64_t run_seed_;
   std::priority_queue<sim_message, std::vector<sim_message>, later> inbox_;
   std::vector<std::unique_ptr<crypto::random_stream>> downlinks_;  ///< by device index, made on first use

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fleet/actors/entity_trace.hpp"
+#include "fleet/actors/link_tamper.hpp"
 #include "fleet/actors/nemesis.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/actors/sim_message.hpp"
@@ -17,10 +18,18 @@
 
 namespace fleet::actors {
 
+/// Messages one man in the middle altered, and what their receivers made of them.
+struct attempt_tally {
+  std::uint64_t tried = 0;
+  std::uint64_t stopped = 0;      ///< refused by the receiver
+  std::uint64_t got_through = 0;  ///< accepted as if untouched
+};
+
 /// What devices did, summed by their shard.
 struct device_tally {
   run_counters counters;
   std::uint64_t events = 0;
+  std::vector<attempt_tally> altered;  ///< by attack index, grown on first use
 };
 
 /// What every device of the run shares, read-only: the links with their
@@ -28,6 +37,7 @@ struct device_tally {
 /// (sorted), against which the software a device starts is checked.
 struct device_surroundings {
   const nemesis& links;
+  const link_tamper& tamper;
   const std::vector<crypto::digest>& signed_images;
 };
 
@@ -61,6 +71,7 @@ class device_host {
   void take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,
             std::vector<sim_message>& out, device_tally& tally);
   void apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally);
+  static void judge_altered(std::uint32_t attack, const fw::outputs& scratch, device_tally& tally);
   fw::sim_time next_fault_at() const {
     return next_fault_ < faults_.size() ? faults_[next_fault_].at : fw::never;
   }

@@ -56,7 +56,7 @@ struct run_counters {
   std::uint64_t messages_lost_to_faults = 0;  ///< dropped by partitions and degraded links, both ways
   std::uint64_t requests_dropped_by_outages = 0;  ///< at the cloud's endpoint
   std::uint64_t unsigned_code_started = 0;  ///< software started whose digest no scenario key signed
-  std::uint64_t attacks_stopped = 0;      ///< none yet: attacks come with a later step
+  std::uint64_t attacks_stopped = 0;      ///< attempts of every attack that a defence refused
   /// Fault events: each device a device fault acted on, each outage that began.
   std::uint64_t faults_injected = 0;
 };
@@ -91,6 +91,17 @@ struct fault_outcome {
   std::uint64_t devices_hit = 0;  ///< devices it acts on (cloud outages: 0)
 };
 
+/// What one attack tried and how it went. An attempt is one identity tried
+/// (spoof, clone, replay) or one message altered (man in the middle).
+struct attack_outcome {
+  std::string name;
+  std::string kind;
+  std::uint64_t tried = 0;
+  std::uint64_t stopped = 0;       ///< refused by a defence
+  std::uint64_t got_through = 0;   ///< got what it was after
+  std::uint64_t certificates = 0;  ///< issued by the cloud to the attacker
+};
+
 /// One expectation's verdict, with what was seen.
 struct expectation_result {
   std::string name;
@@ -116,6 +127,7 @@ struct run_result {
   std::vector<census> censuses;                    ///< in time order
   std::vector<std::uint32_t> requests_per_minute;  ///< reaching the cloud, by simulated minute
   std::vector<fault_outcome> faults;               ///< in scenario order
+  std::vector<attack_outcome> attacks;             ///< in scenario order
   /// Filled by the caller from the scenario's checkers (scenario/expectations.hpp).
   std::vector<expectation_result> expectations;
 };

@@ -25,6 +25,7 @@ struct sim_message {
   std::uint64_t sequence = 0;  ///< per source, from 1
   entity_id destination = 0;
   std::string bytes;
+  std::uint32_t altered_by = 0;  ///< 1 + the index of the attack that altered it on the way; 0: untouched
 };
 
 /// The delivery order: earlier first, then by source and its sequence.
@@ -35,7 +36,8 @@ inline bool delivered_before(const sim_message& a, const sim_message& b) {
 /// For CAF: a message can cross process boundaries (serializable).
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sim_message& m) {
-  return f(caf::meta::type_name("fleet.sim_message"), m.arrival_us, m.source, m.sequence, m.destination, m.bytes);
+  return f(caf::meta::type_name("fleet.sim_message"), m.arrival_us, m.source, m.sequence, m.destination, m.bytes,
+           m.altered_by);
 }
 
 }  // namespace fleet::actors

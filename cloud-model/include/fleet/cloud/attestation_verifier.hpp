@@ -64,8 +64,9 @@ enum class attestation_outcome : std::uint8_t {
   wrong_product,         ///< evidence names another product than the registry
   unknown_measurement,   ///< a manifest digest not known-good for the product
   measurement_mismatch,  ///< known digest, but reported as another component or version
+  sequence_mismatch,     ///< the envelope's sequence is not the one the evidence signs: altered on the way
 };
-inline constexpr std::size_t attestation_outcome_count = 16;
+inline constexpr std::size_t attestation_outcome_count = 17;
 
 const char* name_of(challenge_refusal r);
 const char* name_of(attestation_outcome o);

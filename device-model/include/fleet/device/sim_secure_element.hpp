@@ -13,6 +13,11 @@
 
 namespace fleet::device {
 
+/// The key pair made at manufacture for device `device_index` of a run.
+/// The secure element holds it; an attack that extracts a device's key
+/// (a cloned identity) gets it from here too.
+crypto::signing_key_pair device_signing_key(std::uint64_t run_seed, std::uint64_t device_index);
+
 class sim_secure_element final : public fw::secure_element_hal {
  public:
   sim_secure_element(std::uint64_t run_seed, std::uint64_t device_index);

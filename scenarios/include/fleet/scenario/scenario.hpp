@@ -113,6 +113,28 @@ struct fault {
   bool active_at(duration t) const { return t >= at && t < at + length; }
 };
 
+// ----------------------------------------------------------------- attacks
+
+struct spoofed_identity {};
+struct cloned_identity {};
+struct replayed_evidence {};
+struct man_in_the_middle {};
+using attack_kind = std::variant<spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle>;
+
+/// The kind's schema name: "spoofed_identity", ...
+const char* kind_name(const attack_kind& k);
+
+struct attack {
+  std::string name;  ///< the file's, or "<kind>[index]"
+  duration at{0};
+  duration length{0};      ///< man_in_the_middle only
+  std::uint32_t count = 1;  ///< identities attacked
+  double fraction = 1;      ///< man_in_the_middle: share of the links
+  attack_kind kind;
+
+  bool active_at(duration t) const { return t >= at && t < at + length; }
+};
+
 // ------------------------------------------------------------ expectations
 
 struct no_bricked_devices {};
@@ -136,8 +158,10 @@ struct peak_request_rate {
   duration from{0};
   duration to{0};  ///< the run's length when absent in the file
 };
+struct every_attack_stopped {};
+struct no_certificate_to_attackers {};
 using check = std::variant<no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed,
-                           peak_request_rate>;
+                           peak_request_rate, every_attack_stopped, no_certificate_to_attackers>;
 
 /// The check's schema name: "no_bricked_devices", "adoption", ...
 const char* check_name(const check& c);
@@ -155,6 +179,7 @@ struct scenario {
   std::vector<image> images;
   std::vector<deployment> deployments;
   std::vector<fault> faults;
+  std::vector<attack> attacks;
   std::vector<expectation> expectations;
 
   /// Devices of the whole fleet.

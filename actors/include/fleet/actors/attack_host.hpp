@@ -1,0 +1,110 @@
+#pragma once
+// The attackers that talk to the cloud: a spoofed identity (a victim's ID
+// without its key), a cloned identity (a victim's extracted key, used from
+// elsewhere while the victim is online) and replayed evidence (a victim's
+// evidence captured on the wire). Each attack is an entity of its own
+// (after the devices in entity order) with its own link stream and trace,
+// and each victim is one attempt: challenge, evidence, and the cloud's
+// answer, a certificate (it got through) or an error (it was stopped).
+//
+// It lives with the cloud host, on its thread: attackers only talk to the
+// cloud, and every message between them still crosses the simulated
+// network, so nothing here depends on threads.
+
+#include <cstdint>
+#include <map>
+#include <tuple>
+#include <utility>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fleet/actors/entity_trace.hpp"
+#include "fleet/actors/network_model.hpp"
+#include "fleet/actors/run.hpp"
+#include "fleet/actors/sim_message.hpp"
+#include "fleet/crypto/crypto.hpp"
+#include "fleet/crypto/random_stream.hpp"
+#include "fleet/scenario/scenario.hpp"
+
+namespace fleet::actors {
+
+class attack_host {
+ public:
+  attack_host(const std::vector<scenario::attack>& attacks, std::uint64_t run_seed, std::uint64_t devices,
+              const network_model& net);
+
+  bool is_attacker(entity_id e) const { return e > devices_ && e <= devices_ + entities_.size(); }
+  /// The earliest step due; fw::never when none.
+  fw::sim_time next_time() const;
+  /// Runs every step due at `now`; requests to the cloud go to `to_cloud`.
+  void run(fw::sim_time now, std::vector<sim_message>& to_cloud);
+  /// A reply of the cloud on its way to an attacker; `sent_at` is when it left.
+  void deliver(fw::sim_time sent_at, entity_id attacker, std::string bytes);
+  /// A request from a device as the cloud received it: attackers that wait
+  /// for a victim's evidence keep the last one.
+  void observe(fw::sim_time now, entity_id source, const std::string& bytes);
+  bool watching() const { return !watched_.empty(); }
+
+  /// Per attack: what its attempts came to (men in the middle are counted elsewhere).
+  std::vector<attack_outcome> outcomes(const std::vector<scenario::attack>& attacks) const;
+  /// Trace digests of the attacker entities, in entity order.
+  std::vector<std::uint64_t> trace_digests() const;
+
+ private:
+  enum class stage : std::uint8_t { waiting, challenge_sent, evidence_sent, done };
+  struct capture {
+    fw::sim_time at{0};
+    std::string envelope;  ///< the signed evidence request as it crossed the wire
+  };
+  struct attempt {
+    std::size_t entity = 0;  ///< index into entities_
+    std::uint64_t victim = 0;
+    crypto::device_id victim_id{};
+    stage at_stage = stage::waiting;
+    fw::sim_time next{0};  ///< start, retry or timeout
+    std::uint32_t tries = 0;
+    std::uint32_t waits = 0;  ///< for a capture of the victim's evidence
+    std::uint64_t sequence = 0;
+  };
+  struct entity {
+    std::size_t attack = 0;
+    enum { spoof, clone, replay } kind = spoof;
+    crypto::random_stream link;
+    crypto::random_stream own;  ///< the attacker's own keys and shares
+    crypto::signing_key_pair own_key;
+    entity_trace trace;
+    std::uint64_t sent = 0;
+    std::map<crypto::device_id, std::size_t> by_victim;  ///< attempt index
+    attack_outcome tally;
+  };
+  struct in_flight {
+    fw::sim_time arrival{0};
+    std::size_t entity = 0;
+    std::uint64_t order = 0;
+    std::string bytes;
+    bool operator>(const in_flight& o) const { return std::tie(arrival, entity, order) > std::tie(o.arrival, o.entity, o.order); }
+  };
+
+  void start(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud);
+  void on_reply(fw::sim_time now, attempt& a, const std::string& bytes, std::vector<sim_message>& to_cloud);
+  void send(fw::sim_time now, attempt& a, std::string bytes, std::vector<sim_message>& to_cloud);
+  std::optional<std::string> evidence_for(fw::sim_time now, attempt& a, const std::string& nonce);
+  void finish(attempt& a, bool stopped, bool got_certificate);
+
+  std::uint64_t run_seed_;
+  std::uint64_t devices_;
+  const network_model& net_;
+  std::vector<entity> entities_;
+  std::vector<attempt> attempts_;
+  std::map<std::uint64_t, capture> captured_;  ///< by victim device index
+  std::map<entity_id, bool> watched_;          ///< victims whose evidence is captured
+  std::vector<in_flight> inbox_;               ///< a min-heap on (arrival, entity, order)
+  std::uint64_t delivered_ = 0;
+  using wake = std::pair<fw::sim_time, std::size_t>;  ///< (time, attempt)
+  /// Attempts' next steps; an entry is stale when its attempt moved on.
+  mutable std::vector<wake> wakes_;  ///< a min-heap
+  void schedule(std::size_t attempt_index);
+};
+
+}  // namespace fleet::actors

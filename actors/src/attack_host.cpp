@@ -1,0 +1,233 @@
+#include "fleet/actors/attack_host.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <variant>
+
+#include "device.pb.h"
+#include "fleet/device/sim_secure_element.hpp"
+#include "fleet/wire/envelope.hpp"
+
+namespace fleet::actors {
+namespace {
+
+using namespace std::chrono_literals;
+
+enum trace_tag : std::uint64_t { sent_tag = 1, reply_tag, lost_tag, timeout_tag };
+
+constexpr fw::duration answer_timeout = 60s;    ///< then the attempt is retried
+constexpr std::uint32_t tries_max = 3;          ///< unanswered tries, then it gives up
+constexpr fw::duration capture_wait = 1h;       ///< between looks for a victim's evidence
+constexpr std::uint32_t capture_waits_max = 72;  ///< three days of waiting, then it gives up
+constexpr fw::duration attempt_spacing = 100ms;  ///< between the starts of one attack's attempts
+
+/// The cloud's answer: a certificate, an error, or something else (a challenge).
+wire::Envelope parse(const std::string& bytes) {
+  wire::Envelope env;
+  if (!env.ParseFromString(bytes)) env.Clear();
+  return env;
+}
+
+}  // namespace
+
+attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint64_t run_seed, std::uint64_t devices,
+                         const network_model& net)
+    : run_seed_(run_seed), devices_(devices), net_(net) {
+  for (std::size_t a = 0; a < attacks.size(); ++a) {
+    const scenario::attack& spec = attacks[a];
+    if (std::holds_alternative<scenario::man_in_the_middle>(spec.kind)) continue;
+    const entity_id id = devices_ + 1 + entities_.size();
+    entity e{a, entity::spoof, {run_seed, id, "attacker-link"}, {run_seed, id, "attacker"}, {}, {}, 0, {}, {}};
+    if (std::holds_alternative<scenario::cloned_identity>(spec.kind)) e.kind = entity::clone;
+    if (std::holds_alternative<scenario::replayed_evidence>(spec.kind)) e.kind = entity::replay;
+    e.own_key = crypto::signing_key_from_seed(e.own.next_seed());
+    e.tally.name = spec.name;
+    e.tally.kind = scenario::kind_name(spec.kind);
+    // Distinct victims, drawn from the attacker's own stream.
+    crypto::random_stream pick(run_seed, id, "victims");
+    const std::uint64_t count = std::min<std::uint64_t>(spec.count, devices_);
+    std::set<std::uint64_t> victims;
+    while (victims.size() < count) victims.insert(pick.below(devices_));
+    fw::sim_time start = spec.at;
+    for (const std::uint64_t v : victims) {
+      attempt t;
+      t.entity = entities_.size();
+      t.victim = v;
+      t.victim_id = crypto::derive_device_id(device::device_signing_key(run_seed_, v).public_key_bytes);
+      t.next = start;
+      start += attempt_spacing;
+      e.by_victim[t.victim_id] = attempts_.size();
+      if (e.kind != entity::spoof) watched_[device_entity(v)] = true;
+      attempts_.push_back(t);
+      schedule(attempts_.size() - 1);
+    }
+    entities_.push_back(std::move(e));
+  }
+}
+
+void attack_host::schedule(std::size_t attempt_index) {
+  wakes_.emplace_back(attempts_[attempt_index].next, attempt_index);
+  std::push_heap(wakes_.begin(), wakes_.end(), std::greater<>{});
+}
+
+fw::sim_time attack_host::next_time() const {
+  // Stale entries (the attempt finished or moved its next step) are dropped here.
+  while (!wakes_.empty()) {
+    const auto [t, i] = wakes_.front();
+    if (attempts_[i].at_stage != stage::done && attempts_[i].next == t) break;
+    std::pop_heap(wakes_.begin(), wakes_.end(), std::greater<>{});
+    wakes_.pop_back();
+  }
+  fw::sim_time next = inbox_.empty() ? fw::never : inbox_.front().arrival;
+  if (!wakes_.empty()) next = std::min(next, wakes_.front().first);
+  return next;
+}
+
+void attack_host::observe(fw::sim_time now, entity_id source, const std::string& bytes) {
+  if (watched_.count(source) == 0) return;
+  wire::Envelope env;
+  if (env.ParseFromString(bytes) && env.has_evidence()) captured_[device_index_of(source)] = {now, bytes};
+}
+
+void attack_host::deliver(fw::sim_time sent_at, entity_id attacker, std::string bytes) {
+  entity& e = entities_[attacker - devices_ - 1];
+  const auto delay = net_.delay(e.link, bytes.size(), false);
+  if (!delay) {
+    e.trace.fold(sent_at.count(), lost_tag, bytes.size());
+    return;
+  }
+  inbox_.push_back({sent_at + *delay, attacker - devices_ - 1, ++delivered_, std::move(bytes)});
+  std::push_heap(inbox_.begin(), inbox_.end(), std::greater<>{});
+}
+
+void attack_host::send(fw::sim_time now, attempt& a, std::string bytes, std::vector<sim_message>& to_cloud) {
+  entity& e = entities_[a.entity];
+  const entity_id id = devices_ + 1 + a.entity;
+  e.trace.fold(now.count(), sent_tag, bytes.size());
+  a.next = now + answer_timeout;
+  schedule(static_cast<std::size_t>(&a - attempts_.data()));
+  const auto delay = net_.delay(e.link, bytes.size(), false);
+  ++e.sent;
+  if (!delay) return;  // lost: the timeout retries
+  to_cloud.push_back({(now + *delay).count(), id, e.sent, cloud_entity, std::move(bytes), 0});
+}
+
+void attack_host::start(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud) {
+  entity& e = entities_[a.entity];
+  // Clones and replays need a victim's evidence from the wire first.
+  if (e.kind != entity::spoof && captured_.count(a.victim) == 0) {
+    if (++a.waits > capture_waits_max) return finish(a, false, false);
+    a.next = now + capture_wait;
+    return;
+  }
+  if (a.tries == 0) ++e.tally.tried;
+  if (++a.tries > tries_max) return finish(a, false, false);
+  wire::Envelope env;
+  env.set_device_id(crypto::to_string(a.victim_id));
+  env.set_sequence(++a.sequence);
+  env.mutable_challenge_request();
+  a.at_stage = stage::challenge_sent;
+  send(now, a, wire::serialize(env), to_cloud);
+}
+
+// The evidence each attacker sends for a fresh nonce.
+std::optional<std::string> attack_host::evidence_for(fw::sim_time now, attempt& a, const std::string& nonce) {
+  entity& e = entities_[a.entity];
+  const capture* seen = captured_.count(a.victim) ? &captured_.at(a.victim) : nullptr;
+  wire::Envelope env;
+  if (e.kind == entity::replay) {
+    // The captured request as it was, under this conversation's sequence.
+    if (!seen || !env.ParseFromString(seen->envelope)) return std::nullopt;
+    env.set_sequence(++a.sequence);
+    return wire::serialize(env);
+  }
+  wire::Evidence ev;
+  wire::Envelope old;
+  if (seen && old.ParseFromString(seen->envelope)) {
+    ev.ParseFromString(old.evidence().evidence());
+    ev.set_device_time_us(ev.device_time_us() + (now - seen->at).count());
+  } else {
+    ev.set_device_public_key(crypto::to_string(device::device_signing_key(run_seed_, a.victim).public_key_bytes));
+  }
+  ev.set_nonce(nonce);
+  ev.set_session_public_key(crypto::to_string(crypto::exchange_key_from_secret(e.own.next_seed()).public_key_bytes));
+  // The spoofer signs with its own key, the clone with the victim's, extracted.
+  const crypto::secret_key& signer = e.kind == entity::clone
+                                         ? device::device_signing_key(run_seed_, a.victim).secret_key_bytes
+                                         : e.own_key.secret_key_bytes;
+  env.set_device_id(crypto::to_string(a.victim_id));
+  env.set_sequence(++a.sequence);
+  ev.set_request_sequence(a.sequence);
+  auto* signed_evidence = env.mutable_evidence();
+  signed_evidence->set_evidence(wire::serialize(ev));
+  signed_evidence->set_signature(crypto::to_string(crypto::sign(signed_evidence->evidence(), signer)));
+  return wire::serialize(env);
+}
+
+void attack_host::on_reply(fw::sim_time now, attempt& a, const std::string& bytes, std::vector<sim_message>& to_cloud) {
+  const wire::Envelope reply = parse(bytes);
+  if (reply.has_certificate_issued()) return finish(a, false, true);
+  if (reply.has_error()) return finish(a, true, false);
+  if (reply.has_challenge() && a.at_stage == stage::challenge_sent) {
+    auto evidence = evidence_for(now, a, reply.challenge().nonce());
+    if (!evidence) return finish(a, false, false);
+    a.at_stage = stage::evidence_sent;
+    send(now, a, std::move(*evidence), to_cloud);
+  }
+}
+
+void attack_host::finish(attempt& a, bool stopped, bool got_certificate) {
+  entity& e = entities_[a.entity];
+  a.at_stage = stage::done;
+  if (stopped) ++e.tally.stopped;
+  if (got_certificate) {
+    ++e.tally.got_through;
+    ++e.tally.certificates;
+  }
+}
+
+void attack_host::run(fw::sim_time now, std::vector<sim_message>& to_cloud) {
+  while (!inbox_.empty() && inbox_.front().arrival <= now) {
+    std::pop_heap(inbox_.begin(), inbox_.end(), std::greater<>{});
+    in_flight m = std::move(inbox_.back());
+    inbox_.pop_back();
+    entity& e = entities_[m.entity];
+    e.trace.fold(now.count(), reply_tag, m.bytes.size());
+    crypto::device_id named{};
+    const wire::Envelope env = parse(m.bytes);
+    if (!crypto::to_array(env.device_id(), named)) continue;
+    const auto it = e.by_victim.find(named);
+    if (it == e.by_victim.end()) continue;
+    attempt& a = attempts_[it->second];
+    if (a.at_stage == stage::done || env.sequence() != a.sequence) continue;  // late: already retried
+    on_reply(now, a, m.bytes, to_cloud);
+  }
+  while (next_time() <= now && !wakes_.empty() && wakes_.front().first <= now) {
+    std::pop_heap(wakes_.begin(), wakes_.end(), std::greater<>{});
+    const std::size_t i = wakes_.back().second;
+    wakes_.pop_back();
+    attempt& a = attempts_[i];
+    if (a.at_stage != stage::waiting) {
+      entities_[a.entity].trace.fold(now.count(), timeout_tag, a.victim);
+      a.at_stage = stage::waiting;
+    }
+    start(now, a, to_cloud);
+    if (a.at_stage != stage::done) schedule(i);
+  }
+}
+
+std::vector<attack_outcome> attack_host::outcomes(const std::vector<scenario::attack>& attacks) const {
+  std::vector<attack_outcome> out;
+  for (const scenario::attack& a : attacks) out.push_back({a.name, scenario::kind_name(a.kind), 0, 0, 0, 0});
+  for (const entity& e : entities_) out[e.attack] = e.tally;
+  return out;
+}
+
+std::vector<std::uint64_t> attack_host::trace_digests() const {
+  std::vector<std::uint64_t> out;
+  for (const entity& e : entities_) out.push_back(e.trace.digest());
+  return out;
+}
+
+}  // namespace fleet::actors

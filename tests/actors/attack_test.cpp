@@ -1,0 +1,76 @@
+// Attackers in a run: each attack of the engine tried against the real
+// firmware and the real security service, every attempt recorded as stopped
+// or got through. A control shows the harness can get through where the
+// defence does not apply (a clone of a device that is switched off), so a
+// zero is the defence's doing, not the attacker's weakness.
+#include <gtest/gtest.h>
+
+#include "fleet/actors/run.hpp"
+#include "fleet_text.hpp"
+
+namespace fleet::actors {
+namespace {
+
+run_result run_with(int devices, const std::string& extra) {
+  return run(testing::load(testing::staged_rollout(devices) + extra), {});
+}
+
+const attack_outcome& only_attack(const run_result& r) {
+  EXPECT_EQ(r.attacks.size(), 1u);
+  return r.attacks.front();
+}
+
+TEST(attacks, a_spoofed_identity_gets_no_certificate) {
+  const run_result r = run_with(30, "attack { at: \"1d\" count: 5 spoofed_identity {} }");
+  const attack_outcome& a = only_attack(r);
+  EXPECT_EQ(a.kind, "spoofed_identity");
+  EXPECT_EQ(a.tried, 5u);
+  EXPECT_EQ(a.stopped, 5u);
+  EXPECT_EQ(a.got_through, 0u);
+  EXPECT_EQ(a.certificates, 0u);
+  EXPECT_EQ(r.counters.attacks_stopped, 5u);
+  EXPECT_EQ(r.counters.updates_committed, 30u);  // the fleet carries on
+}
+
+TEST(attacks, replayed_evidence_is_refused) {
+  const run_result r = run_with(30, "attack { at: \"1d\" count: 4 replayed_evidence {} }");
+  const attack_outcome& a = only_attack(r);
+  EXPECT_EQ(a.tried, 4u);
+  EXPECT_EQ(a.stopped, 4u);
+  EXPECT_EQ(a.got_through, 0u);
+}
+
+TEST(attacks, a_clone_of_an_online_device_is_caught) {
+  const run_result r = run_with(30, "attack { at: \"1d\" count: 3 cloned_identity {} }");
+  const attack_outcome& a = only_attack(r);
+  EXPECT_EQ(a.tried, 3u);
+  EXPECT_EQ(a.stopped, 3u);
+  EXPECT_EQ(a.certificates, 0u);
+}
+
+// The control: with every device switched off, nobody else uses the
+// identity, so concurrent-use detection has nothing to see and the clone,
+// with a real extracted key, gets its certificate.
+TEST(attacks, a_clone_of_a_device_that_is_off_gets_through_which_shows_what_stops_the_other) {
+  const run_result r = run_with(30,
+                                "fault { at: \"20h\" duration: \"2d\" offline {} }\n"
+                                "attack { at: \"1d12h\" count: 3 cloned_identity {} }");
+  const attack_outcome& a = only_attack(r);
+  EXPECT_EQ(a.tried, 3u);
+  EXPECT_EQ(a.got_through, 3u);
+  EXPECT_EQ(a.certificates, 3u);
+}
+
+TEST(attacks, a_man_in_the_middle_has_every_altered_message_refused) {
+  const run_result r = run_with(30, "attack { at: \"30m\" duration: \"1d\" fraction: 0.5 man_in_the_middle {} }");
+  const attack_outcome& a = only_attack(r);
+  EXPECT_EQ(a.kind, "man_in_the_middle");
+  EXPECT_GT(a.tried, 10u);
+  EXPECT_EQ(a.stopped, a.tried);
+  EXPECT_EQ(a.got_through, 0u);
+  EXPECT_EQ(r.counters.updates_committed, 30u);  // the devices hit recover once it is gone
+  EXPECT_EQ(r.counters.bricked, 0u);
+}
+
+}  // namespace
+}  // namespace fleet::actors
