@@ -111,6 +111,7 @@ void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& s
       device_.arm_power_cut(1);
       break;
     case device_action::kind::clock_jump: device_.clock().jump(a.clock_delta); break;
+    case device_action::kind::rot_bit: device_.flash().rot_random_bit(); break;
   }
 }
 

@@ -1,11 +1,15 @@
 #include "fleet/actors/nemesis.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 #include <utility>
 #include <variant>
 
 #include "device.pb.h"
 #include "fleet/actors/seed_hash.hpp"
+#include "fleet/actors/sim_message.hpp"
+#include "fleet/crypto/random_stream.hpp"
 
 namespace fleet::actors {
 namespace {
@@ -82,17 +86,34 @@ std::vector<device_action> nemesis::actions_for(std::uint64_t device) const {
   for (std::size_t f = 0; f < faults_.size(); ++f) {
     const scenario::fault& fault = faults_[f];
     const auto index = static_cast<std::uint32_t>(f);
+    device_action action{fault.at, device_action::kind::cut_power, index, {}, {}};
     if (const auto* p = std::get_if<scenario::power_loss>(&fault.kind)) {
-      if (!hits(f, device)) continue;
-      const auto what = p->during == scenario::power_loss_moment::flash_write ? device_action::kind::tear_next_flash_write
-                                                                              : device_action::kind::cut_power;
-      out.push_back({fault.at, what, index, p->restore_after, {}});
+      action.what = p->during == scenario::power_loss_moment::flash_write ? device_action::kind::tear_next_flash_write
+                                                                          : device_action::kind::cut_power;
+      action.power_back_after = p->restore_after;
     } else if (std::holds_alternative<scenario::offline>(fault.kind)) {
-      if (!hits(f, device)) continue;
-      out.push_back({fault.at, device_action::kind::cut_power, index, fault.length, {}});
+      action.power_back_after = fault.length;
     } else if (const auto* j = std::get_if<scenario::clock_jump>(&fault.kind)) {
-      if (!hits(f, device)) continue;
-      out.push_back({fault.at, device_action::kind::clock_jump, index, {}, j->by});
+      action.what = device_action::kind::clock_jump;
+      action.clock_delta = j->by;
+    } else if (std::holds_alternative<scenario::bit_rot>(fault.kind)) {
+      action.what = device_action::kind::rot_bit;
+    } else {
+      continue;  // a link or cloud fault
+    }
+    if (!hits(f, device)) continue;
+    if (!fault.rate_per_day) {
+      out.push_back(action);
+      continue;
+    }
+    // Exponential gaps at the rate, within [at, at + length).
+    crypto::random_stream draws(run_seed_, device_entity(device), "fault-" + std::to_string(f));
+    const double mean_gap_us = 86'400e6 / *fault.rate_per_day;
+    for (double t = static_cast<double>(fault.at.count());;) {
+      t += -std::log(1.0 - draws.unit()) * mean_gap_us;
+      if (t >= static_cast<double>((fault.at + fault.length).count())) break;
+      action.at = fw::sim_time{static_cast<std::int64_t>(t)};
+      out.push_back(action);
     }
   }
   std::stable_sort(out.begin(), out.end(), [](const device_action& a, const device_action& b) { return a.at < b.at; });

@@ -10,7 +10,9 @@ namespace {
 
 /// Whether the kind written lasts (needs `duration`) or happens at an instant;
 /// read from the file's choice, so a kind with a broken field still knows.
-bool lasts(Fault::KindCase k) { return k != Fault::kPowerLoss && k != Fault::kClockJump; }
+bool lasts(Fault::KindCase k) {
+  return k != Fault::kPowerLoss && k != Fault::kClockJump && k != Fault::kBitRot;
+}
 
 const char* written_kind(Fault::KindCase k) {
   switch (k) {
@@ -20,6 +22,7 @@ const char* written_kind(Fault::KindCase k) {
     case Fault::kPowerLoss: return "power_loss";
     case Fault::kOffline: return "offline";
     case Fault::kClockJump: return "clock_jump";
+    case Fault::kBitRot: return "bit_rot";
     case Fault::KIND_NOT_SET: break;
   }
   return "fault";
@@ -71,10 +74,11 @@ std::optional<fault_kind> read_kind(const Fault& in, checker& c) {
       if (!by || !j.duration_in(field, *by, duration{0}, clock_jump_max, /*min_open=*/true)) return std::nullopt;
       return clock_jump{ahead ? *by : -*by};
     }
+    case Fault::kBitRot: return bit_rot{};
     case Fault::KIND_NOT_SET: break;
   }
   c.fail("kind",
-         "missing: one of cloud_outage, partition, degraded_network, power_loss, offline, clock_jump");
+         "missing: one of cloud_outage, partition, degraded_network, power_loss, offline, clock_jump, bit_rot");
   return std::nullopt;
 }
 
@@ -93,13 +97,32 @@ void read_faults(const Scenario& in, const source_map& at, context& ctx, scenari
       if (c.name("name", f.name())) c.define(seen, f.name(), out.faults.size(), "name", "fault " + quote(f.name()));
       item.name = f.name();
     }
-    const timing when =
-        read_timing(c, f.at(), f.duration(), lasts(f.kind_case()), "fault", written_kind(f.kind_case()), out.length);
+    // At a rate, an instant kind takes a window instead of an instant.
+    const bool at_random = f.has_rate_per_day();
+    const bool window = at_random && !lasts(f.kind_case());
+    const timing when = read_timing(c, f.at(), window ? "" : f.duration(), lasts(f.kind_case()), "fault",
+                                    written_kind(f.kind_case()), out.length);
+    if (at_random) {
+      if (lasts(f.kind_case())) {
+        c.fail("rate_per_day", std::string("only instant kinds (power_loss, clock_jump, bit_rot) come at random, not ") +
+                                   written_kind(f.kind_case()));
+      } else if (c.in_range("rate_per_day", f.rate_per_day(), 0, fault_rate_per_day_max, /*min_open=*/true)) {
+        item.rate_per_day = f.rate_per_day();
+      }
+    }
+    if (window) {
+      // The window: `duration`, or to the end (nothing to check when the run's length is wrong).
+      const auto span = c.duration("duration", f.duration(), out.length - when.at);
+      if (span && (out.length > when.at || !f.duration().empty()) &&
+          c.duration_in("duration", *span, duration{0}, run_duration_max, /*min_open=*/true)) {
+        item.length = *span;
+      }
+    }
     if (f.has_fraction() && c.in_range("fraction", f.fraction(), 0, 1, /*min_open=*/true)) item.fraction = f.fraction();
     if (!kind) continue;
     item.kind = *kind;
     item.at = when.at;
-    item.length = when.length;
+    if (!window) item.length = when.length;
     if (item.name.empty()) item.name = std::string(kind_name(item.kind)) + "[" + std::to_string(i) + "]";
     out.faults.push_back(std::move(item));
   }

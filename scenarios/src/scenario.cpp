@@ -28,7 +28,8 @@ const char* kind_name(const fault_kind& k) {
                                [](const degraded_network&) { return "degraded_network"; },
                                [](const power_loss&) { return "power_loss"; },
                                [](const offline&) { return "offline"; },
-                               [](const clock_jump&) { return "clock_jump"; }},
+                               [](const clock_jump&) { return "clock_jump"; },
+                               [](const bit_rot&) { return "bit_rot"; }},
                     k);
 }
 

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fleet/actors/run.hpp"
 #include "fleet/wire/envelope.hpp"
 #include "fleet_text.hpp"
@@ -98,6 +100,26 @@ TEST(nemesis, device_actions_in_time_order) {
   EXPECT_EQ(actions[2].clock_delta, 1h);
 }
 
+TEST(nemesis, a_fault_at_a_rate_comes_as_a_poisson_series_per_device) {
+  const network_model net(scenario::network{});
+  const nemesis n(net,
+                  faults_of("fault { at: \"1d\" duration: \"2d\" rate_per_day: 10 power_loss {} }"), 7);
+  std::size_t total = 0;
+  for (std::uint64_t d = 0; d < 100; ++d) {
+    const auto actions = n.actions_for(d);
+    total += actions.size();
+    for (const auto& a : actions) {
+      EXPECT_GE(a.at, 24h);
+      EXPECT_LT(a.at, 72h);
+    }
+    EXPECT_TRUE(std::is_sorted(actions.begin(), actions.end(),
+                               [](const device_action& x, const device_action& y) { return x.at < y.at; }));
+  }
+  EXPECT_GT(total, 1700u);  // 100 devices x 10 a day x 2 days, give or take
+  EXPECT_LT(total, 2300u);
+  EXPECT_NE(n.actions_for(1)[0].at, n.actions_for(2)[0].at);  // each device its own series
+}
+
 // ------------------------------------------------------------ in a run
 
 run_result run_with_faults(int devices, const std::string& faults) {
@@ -142,6 +164,18 @@ TEST(faults_in_a_run, offline_devices_are_off_for_the_spell_and_update_when_back
   EXPECT_EQ(r.timeline[6].states.at("off"), hit);
   EXPECT_EQ(r.timeline.back().states.count("off"), 0u);
   EXPECT_EQ(r.counters.updates_committed, 40u);
+}
+
+// A flipped bit in the boot chain is found by secure boot at the next boot:
+// the corrupted stage never runs (no unsigned code), and with no other slot
+// to fall back to, the device stops there (bricked: the safe outcome).
+TEST(faults_in_a_run, bit_rot_is_caught_by_secure_boot_at_the_next_boot) {
+  const run_result r = run_with_faults(30,
+                                       "fault { at: \"1h\" bit_rot {} }\n"
+                                       "fault { at: \"2h\" power_loss { restore_after: \"1m\" } }");
+  EXPECT_EQ(r.counters.faults_injected, 60u);
+  EXPECT_GT(r.counters.bricked, 0u);
+  EXPECT_EQ(r.counters.unsigned_code_started, 0u);
 }
 
 TEST(faults_in_a_run, a_clock_far_ahead_makes_certificates_look_expired) {

@@ -49,12 +49,34 @@ TEST(faults, each_kind_is_read_with_its_fields_and_a_default_name) {
   EXPECT_EQ(std::get<clock_jump>(s.faults[5].kind).by, -2h);
 }
 
+TEST(faults, at_a_rate_over_a_window) {
+  const scenario s = loaded(with(
+      "fault { at: \"1d\" duration: \"2d\" fraction: 0.5 rate_per_day: 3 power_loss {} }\n"
+      "fault { at: \"6d\" rate_per_day: 1 bit_rot {} }"));
+  ASSERT_EQ(s.faults.size(), 2u);
+  EXPECT_EQ(s.faults[0].rate_per_day, std::optional<double>{3});
+  EXPECT_EQ(s.faults[0].length, 48h);
+  EXPECT_EQ(s.faults[1].length, 24h);  // to the end of the 7-day run
+  EXPECT_TRUE(std::holds_alternative<bit_rot>(s.faults[1].kind));
+}
+
+TEST(fault_errors, a_rate_for_a_kind_that_lasts_or_out_of_range) {
+  const std::string text = with(
+      "fault { at: \"1d\" duration: \"1h\" rate_per_day: 2 partition {} }\n"
+      "fault { at: \"1d\" rate_per_day: 500 clock_jump { ahead: \"1h\" } }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "rate_per_day: 2") +
+                        "fault[0]: rate_per_day: only instant kinds (power_loss, clock_jump, bit_rot) come at random, "
+                        "not partition",
+                    place(text, "rate_per_day: 500") + "fault[1]: rate_per_day: must be in (0, 100], is 500"}));
+}
+
 TEST(fault_errors, missing_at_kind_and_duration) {
   const std::string text = with("fault { duration: \"1h\" }\nfault { at: \"1h\" partition {} }");
   EXPECT_EQ(errors_of(text),
             (errors{place(text, "fault { duration") +
                         "fault[0]: kind: missing: one of cloud_outage, partition, degraded_network, power_loss, "
-                        "offline, clock_jump",
+                        "offline, clock_jump, bit_rot",
                     place(text, "fault { duration") + "fault[0]: at: missing: when the fault happens, e.g. \"2d\"",
                     place(text, "fault { at: \"1h\" partition") + "fault[1]: duration: missing: how long the partition lasts"}));
 }

@@ -20,7 +20,7 @@ namespace fleet::actors {
 
 /// One thing a device fault does to one device, at one time.
 struct device_action {
-  enum class kind : std::uint8_t { cut_power, tear_next_flash_write, clock_jump };
+  enum class kind : std::uint8_t { cut_power, tear_next_flash_write, clock_jump, rot_bit };
   fw::sim_time at{0};
   kind what = kind::cut_power;
   std::uint32_t fault = 0;  ///< index into scenario::faults
@@ -45,7 +45,9 @@ class nemesis {
                     bool transfer) const;
   /// Whether the cloud's endpoint drops this request (an outage of its part).
   bool cloud_drops(fw::sim_time now, std::string_view request_bytes) const;
-  /// The device's actions, in time order (fault order at equal times).
+  /// The device's actions, in time order (fault order at equal times). A
+  /// fault at a rate gives each device it hits a Poisson series of them,
+  /// drawn from the device's own stream for that fault.
   std::vector<device_action> actions_for(std::uint64_t device) const;
   /// Whether fault `f` hits `device`.
   bool hits(std::size_t f, std::uint64_t device) const;

@@ -98,7 +98,8 @@ struct offline {};
 struct clock_jump {
   duration by{0};  ///< negative: behind
 };
-using fault_kind = std::variant<cloud_outage, partition, degraded_network, power_loss, offline, clock_jump>;
+struct bit_rot {};
+using fault_kind = std::variant<cloud_outage, partition, degraded_network, power_loss, offline, clock_jump, bit_rot>;
 
 /// The kind's schema name: "cloud_outage", "partition", ...
 const char* kind_name(const fault_kind& k);
@@ -106,8 +107,10 @@ const char* kind_name(const fault_kind& k);
 struct fault {
   std::string name;  ///< the file's, or "<kind>[index]"
   duration at{0};
-  duration length{0};    ///< 0 for instant kinds
+  duration length{0};    ///< 0 for instant kinds, unless they come at a rate (then the window)
   double fraction = 1;   ///< of the devices; cloud outages hit the cloud
+  /// At random: per device hit, per day, from `at` for `length` (the window).
+  std::optional<double> rate_per_day;
   fault_kind kind;
 
   bool active_at(duration t) const { return t >= at && t < at + length; }
