@@ -49,11 +49,13 @@ census take_census(sim_time at, const scenario::scenario& s, const fleet_setup& 
   census c;
   c.at = at;
   c.app_versions_by_group.resize(s.fleet.groups.size());
+  c.attested_by_group.resize(s.fleet.groups.size());
   for (auto& shard : shards) {
     for (const auto& device : shard->devices()) {
       const fw::core& firmware = device->device().firmware();
-      ++c.app_versions_by_group[setup.group_of(device->device().device_index())]
-                                [firmware.running_version(fw::component::app).to_string()];
+      const std::uint32_t group = setup.group_of(device->device().device_index());
+      ++c.app_versions_by_group[group][firmware.running_version(fw::component::app).to_string()];
+      if (state_name(firmware) == "attested") ++c.attested_by_group[group];
     }
   }
   return c;
@@ -64,6 +66,7 @@ std::vector<sim_time> census_times(const scenario::scenario& s) {
   std::vector<sim_time> out;
   for (const auto& e : s.expectations) {
     if (const auto* a = std::get_if<scenario::adoption>(&e.what)) out.push_back(a->by);
+    if (const auto* a = std::get_if<scenario::devices_attested>(&e.what)) out.push_back(a->by);
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

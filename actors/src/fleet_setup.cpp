@@ -38,6 +38,8 @@ fleet_setup::fleet_setup(const scenario::scenario& s) : s_(s) {
   settings.seed = s.seed;
   settings.wall_clock_at_zero = std::chrono::microseconds(run_epoch_us);
   settings.registry.devices_max = static_cast<std::uint32_t>(std::max<std::uint64_t>(s.device_count(), 1));
+  settings.ca.ca_lifetime = s.cloud.ca_lifetime;
+  settings.ca.rollover_lead = s.cloud.ca_rollover_lead;
   service_ = std::make_unique<cloud::security_service>(root, settings);
   tenant_ = accepted(service_->create_tenant("fleetsim"), "tenant");
   for (const auto& p : s.fleet.products) products_.push_back(accepted(service_->create_product(tenant_, p.name), "product " + p.name));

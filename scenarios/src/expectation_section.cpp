@@ -57,6 +57,29 @@ std::optional<check> read_adoption(const Adoption& in, checker& c, const names& 
   return a;
 }
 
+std::optional<check> read_attested(const DevicesAttested& in, checker& c, const names& known, const scenario& s) {
+  devices_attested a;
+  const bool percent_ok = c.in_range("percent", in.percent(), 0, 100, /*min_open=*/true);
+  const auto by = time_or_end(c, "by", in.by(), s);
+  if (!percent_ok || !by) return std::nullopt;
+  a.percent = in.percent();
+  a.by = *by;
+  if (!in.group().empty()) {
+    // Groups are named per product: the first product with one of this name.
+    for (const auto& [key, where] : known.groups) {
+      if (key.substr(key.find('\n') + 1) == in.group()) {
+        a.group = where.index;
+        break;
+      }
+    }
+    if (!a.group) {
+      c.fail("group", "no group " + quote(in.group()) + " in the fleet");
+      return std::nullopt;
+    }
+  }
+  return a;
+}
+
 std::optional<check> read_halted(const RolloutHalted& in, checker& c, const scenario& s) {
   const auto d = find_deployment(c, in.deployment(), s);
   rollout_halted h;
@@ -117,13 +140,17 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
       checker n = c.nested("peak_request_rate");
       return read_peak_rate(in.peak_request_rate(), n, s);
     }
+    case Expectation::kDevicesAttested: {
+      checker n = c.nested("devices_attested");
+      return read_attested(in.devices_attested(), n, known, s);
+    }
     case Expectation::kEveryAttackStopped: return every_attack_stopped{};
     case Expectation::kNoCertificateToAttackers: return no_certificate_to_attackers{};
     case Expectation::CHECK_NOT_SET: break;
   }
   c.fail("check",
          "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
-         "peak_request_rate, every_attack_stopped, no_certificate_to_attackers");
+         "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested");
   return std::nullopt;
 }
 

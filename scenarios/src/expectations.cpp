@@ -66,6 +66,24 @@ expectation_result judge(const scenario& s, const run_result& run, const adoptio
               " at " + format_duration(a.by) + ", at least " + percent_text(a.percent) + " expected"};
 }
 
+expectation_result judge(const scenario& s, const run_result& run, const devices_attested& a) {
+  const actors::census* c = census_at(run, a.by);
+  if (c == nullptr) return {{}, false, "the run stopped before " + format_duration(a.by) + ": no census to judge"};
+  std::uint64_t attested = 0;
+  std::uint64_t in_scope = 0;
+  for (std::size_t g = 0; g < s.fleet.groups.size(); ++g) {
+    if (a.group && g != *a.group) continue;
+    attested += c->attested_by_group[g];
+    for (const auto& entry : c->app_versions_by_group[g]) in_scope += entry.second;
+  }
+  const double share = share_percent(attested, in_scope);
+  const std::string scope = a.group ? "group " + s.fleet.groups[*a.group].name : "the fleet";
+  return {{}, in_scope > 0 && share >= a.percent,
+          percent_text(share) + " of " + std::to_string(in_scope) + " devices (" + scope +
+              ") held a valid certificate at " + format_duration(a.by) + ", at least " + percent_text(a.percent) +
+              " expected"};
+}
+
 bool stopped(const std::string& state) {
   return state == "halted" || state == "aborted" || state == "rollback_requested";
 }

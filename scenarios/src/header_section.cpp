@@ -16,4 +16,16 @@ void read_header(const Scenario& in, const source_map& at, context& ctx, scenari
   }
 }
 
+void read_cloud(const Scenario& in, const source_map& at, context& ctx, scenario& out) {
+  if (!in.has_cloud()) return;
+  checker c(ctx, at.nested("cloud"), "cloud");
+  const auto lifetime = c.duration("ca_lifetime", in.cloud().ca_lifetime(), out.cloud.ca_lifetime);
+  const auto lead = c.duration("ca_rollover_lead", in.cloud().ca_rollover_lead(), out.cloud.ca_rollover_lead);
+  if (!lifetime || !lead) return;
+  // Certificates live 24 h: a CA must outlive a few of them.
+  if (!c.duration_in("ca_lifetime", *lifetime, 2 * 24h, 10 * 365 * 24h)) return;
+  if (!c.duration_in("ca_rollover_lead", *lead, 24h, *lifetime - 24h)) return;
+  out.cloud = {*lifetime, *lead};
+}
+
 }  // namespace fleet::scenario

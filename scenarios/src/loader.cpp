@@ -17,6 +17,7 @@ load_result load_text(std::string_view text, const std::string& file_name) {
   scenario out;
   names known;
   read_header(parsed, at, ctx, out);
+  read_cloud(parsed, at, ctx, out);
   if (parsed.has_fleet()) {
     read_fleet(parsed.fleet(), at.nested("fleet"), ctx, known, out.fleet);
   } else {

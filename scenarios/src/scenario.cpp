@@ -49,7 +49,8 @@ const char* check_name(const check& c) {
                                [](const rollout_completed&) { return "rollout_completed"; },
                                [](const peak_request_rate&) { return "peak_request_rate"; },
                                [](const every_attack_stopped&) { return "every_attack_stopped"; },
-                               [](const no_certificate_to_attackers&) { return "no_certificate_to_attackers"; }},
+                               [](const no_certificate_to_attackers&) { return "no_certificate_to_attackers"; },
+                               [](const devices_attested&) { return "devices_attested"; }},
                     c);
 }
 

@@ -13,6 +13,8 @@ namespace fleet::scenario {
 
 /// name, seed, duration.
 void read_header(const Scenario& in, const source_map& at, context& ctx, scenario& out);
+/// The service's settings (tenant CA lifetime and rollover).
+void read_cloud(const Scenario& in, const source_map& at, context& ctx, scenario& out);
 /// Products with their revisions, groups, network.
 void read_fleet(const Fleet& in, const source_map& at, context& ctx, names& known, fleet_spec& out);
 /// Images and their behaviours; needs the products.

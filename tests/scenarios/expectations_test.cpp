@@ -25,7 +25,7 @@ actors::run_result good_run() {
   r.complete = true;
   r.counters.boots = 200;
   r.deployments = {{"d", "completed", 100, 2, 100, 100, 0, 0, 0}};
-  r.censuses = {{7 * 24h, {{{"1.0.0", 3}, {"1.1.0", 97}}}}, {24h, {{{"1.0.0", 90}, {"1.1.0", 10}}}}};
+  r.censuses = {{7 * 24h, {{{"1.0.0", 3}, {"1.1.0", 97}}}, {100}}, {24h, {{{"1.0.0", 90}, {"1.1.0", 10}}}, {100}}};
   r.requests_per_minute.assign(7 * 24 * 60 + 1, 60);  // one request a second
   return r;
 }
@@ -130,6 +130,17 @@ TEST(checkers, no_certificate_to_attackers) {
   r.attacks = {{"c", "cloned_identity", 3, 3, 0, 0}};
   EXPECT_TRUE(judged(s, r).passed);
   r.attacks[0].certificates = 1;
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
+TEST(checkers, devices_attested_reads_the_census) {
+  const scenario s = with_expectation("expect { devices_attested { percent: 95 by: \"1d\" } }");
+  actors::run_result r = good_run();
+  r.censuses[1].attested_by_group = {96};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "96.00 % of 100 devices (the fleet) held a valid certificate at 1d, at least 95.00 % expected");
+  r.censuses[1].attested_by_group = {90};
   EXPECT_FALSE(judged(s, r).passed);
 }
 

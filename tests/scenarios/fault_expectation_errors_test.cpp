@@ -147,6 +147,16 @@ TEST(attack_errors, fields_that_do_not_fit_the_kind) {
                         "man_in_the_middle"}));
 }
 
+TEST(cloud_settings, ca_lifetime_and_rollover) {
+  const scenario s = loaded(with("cloud { ca_lifetime: \"20d\" ca_rollover_lead: \"5d\" }"));
+  EXPECT_EQ(s.cloud.ca_lifetime, 20 * 24h);
+  EXPECT_EQ(s.cloud.ca_rollover_lead, 5 * 24h);
+  EXPECT_EQ(loaded(small_scenario).cloud.ca_lifetime, 730 * 24h);
+  const std::string text = with("cloud { ca_lifetime: \"10d\" ca_rollover_lead: \"10d\" }");
+  EXPECT_EQ(errors_of(text), (errors{place(text, "ca_rollover_lead") +
+                                     "cloud: ca_rollover_lead: must be in [1d, 9d], is 10d"}));
+}
+
 TEST(expectations, each_check_is_read_and_named) {
   const scenario s = loaded(with(
       "expect { no_bricked_devices {} }\n"
@@ -203,7 +213,7 @@ TEST(expectation_errors, bounds_and_times) {
                     place(text, "expect { }") +
                         "expect[3]: check: missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, "
                         "rollout_halted, rollout_completed, peak_request_rate, every_attack_stopped, "
-                        "no_certificate_to_attackers"}));
+                        "no_certificate_to_attackers, devices_attested"}));
 }
 
 TEST(limits, faults_and_expectations) {

@@ -82,6 +82,7 @@ struct deployment_outcome {
 struct census {
   sim_time at{0};
   std::vector<std::map<std::string, std::uint64_t>> app_versions_by_group;  ///< by scenario group
+  std::vector<std::uint64_t> attested_by_group;  ///< devices holding a valid certificate, by scenario group
 };
 
 /// What one fault did.

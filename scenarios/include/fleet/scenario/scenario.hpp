@@ -161,10 +161,15 @@ struct peak_request_rate {
   duration from{0};
   duration to{0};  ///< the run's length when absent in the file
 };
+struct devices_attested {
+  double percent = 0;
+  duration by{0};                    ///< the run's length when absent in the file
+  std::optional<std::size_t> group;  ///< none: the whole fleet
+};
 struct every_attack_stopped {};
 struct no_certificate_to_attackers {};
 using check = std::variant<no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed,
-                           peak_request_rate, every_attack_stopped, no_certificate_to_attackers>;
+                           peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested>;
 
 /// The check's schema name: "no_bricked_devices", "adoption", ...
 const char* check_name(const check& c);
@@ -172,6 +177,12 @@ const char* check_name(const check& c);
 struct expectation {
   std::string name;  ///< the file's, or the check's schema name
   check what;
+};
+
+/// What a scenario sets of the security service.
+struct cloud_settings {
+  duration ca_lifetime = 730 * 24h;
+  duration ca_rollover_lead = 90 * 24h;
 };
 
 struct scenario {
@@ -184,6 +195,7 @@ struct scenario {
   std::vector<fault> faults;
   std::vector<attack> attacks;
   std::vector<expectation> expectations;
+  cloud_settings cloud;
 
   /// Devices of the whole fleet.
   std::uint64_t device_count() const;
