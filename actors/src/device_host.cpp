@@ -82,6 +82,20 @@ void device_host::run_until(fw::sim_time end, const device_surroundings& around,
   }
 }
 
+// Which signed image started, or that none did: what the checkers on code
+// that ran read.
+void device_host::count_start(const crypto::digest& digest, const device_surroundings& around, device_tally& tally) {
+  const auto& signed_images = around.signed_images;
+  const auto it = std::lower_bound(signed_images.begin(), signed_images.end(), digest);
+  if (it == signed_images.end() || *it != digest) {
+    ++tally.counters.unsigned_code_started;
+    return;
+  }
+  const auto index = static_cast<std::size_t>(it - signed_images.begin());
+  if (tally.starts.size() <= index) tally.starts.resize(signed_images.size());
+  ++tally.starts[index];
+}
+
 // An altered message is stopped when the firmware rejected it.
 void device_host::judge_altered(std::uint32_t attack, const fw::outputs& scratch, device_tally& tally) {
   if (tally.altered.size() <= attack) tally.altered.resize(std::size_t{attack} + 1);
@@ -136,10 +150,7 @@ void device_host::take(fw::sim_time now, const device_surroundings& around, fw::
                   (static_cast<std::uint64_t>(r->kind) << 32) | (static_cast<std::uint64_t>(r->reason) << 16) |
                       static_cast<std::uint64_t>(r->comp));
       count(*r, tally.counters);
-      if (r->kind == fw::record_kind::software_started &&
-          !std::binary_search(around.signed_images.begin(), around.signed_images.end(), r->digest)) {
-        ++tally.counters.unsigned_code_started;
-      }
+      if (r->kind == fw::record_kind::software_started) count_start(r->digest, around, tally);
     }
   }
 }

@@ -166,8 +166,8 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   const nemesis links(net, s.faults, s.seed);
   const link_tamper tamper(s.attacks, s.seed);
   fleet_setup setup(s);
-  const std::vector<crypto::digest> signed_images = setup.signed_image_digests();
-  const device_surroundings around{links, tamper, signed_images};
+  const fleet_setup::signed_images signed_images = setup.signed_image_digests();
+  const device_surroundings around{links, tamper, signed_images.digests};
   const std::uint64_t shard_count = std::max<std::uint64_t>(1, std::min(shards_max, r.devices));
   std::vector<std::unique_ptr<device_shard>> shards;
   for (std::uint64_t k = 0; k < shard_count; ++k) {
@@ -235,6 +235,11 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   r.windows = coord.windows();
   r.parallel_windows = coord.parallel_windows();
   gather(r, s, cloud, setup.service(), shards);
+  r.image_starts.assign(s.images.size(), 0);
+  for (auto& shard : shards) {
+    const auto& starts = shard->tally().starts;
+    for (std::size_t i = 0; i < starts.size(); ++i) r.image_starts[signed_images.scenario_image[i]] += starts[i];
+  }
   r.faults = fault_outcomes(s, links, reached, r.devices, r.counters);
   r.crypto_ops = crypto::counted_ops() - crypto_before;
   return r;

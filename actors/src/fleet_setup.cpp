@@ -116,10 +116,17 @@ void fleet_setup::create_deployments() {
   }
 }
 
-std::vector<crypto::digest> fleet_setup::signed_image_digests() const {
-  std::vector<crypto::digest> out;
-  for (const auto& id : image_ids_) out.push_back(cloud::built_image_of(*service_->images().find(id)).image_digest);
-  std::sort(out.begin(), out.end());
+fleet_setup::signed_images fleet_setup::signed_image_digests() const {
+  std::vector<std::pair<crypto::digest, std::size_t>> pairs;
+  for (std::size_t i = 0; i < image_ids_.size(); ++i) {
+    pairs.emplace_back(cloud::built_image_of(*service_->images().find(image_ids_[i])).image_digest, i);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  signed_images out;
+  for (const auto& [digest, index] : pairs) {
+    out.digests.push_back(digest);
+    out.scenario_image.push_back(index);
+  }
   return out;
 }
 

@@ -258,7 +258,6 @@ op_result<deployment_created> security_service::create_deployment(sim_time now, 
   for (device_index dev : registry_.devices_of(group->tenant)) {
     if (registry_.device(dev)->group == spec.group) members.push_back(dev);
   }
-  supersede(now, spec.group, components);
   deployment_params params;
   params.seed = settings_.seed ^ (0x9e37'79b9'7f4a'7c15ull * (deployments_.size() + 1));
   params.devices = static_cast<std::uint32_t>(members.size());
@@ -266,6 +265,7 @@ op_result<deployment_created> security_service::create_deployment(sim_time now, 
   d.controller = std::make_unique<rollout_controller>(spec.policy, params, now);
   for (std::size_t i = 0; i < members.size(); ++i) d.members.emplace(members[i], static_cast<device_index>(i));
   deployments_.push_back(std::move(d));
+  take_over(now, deployments_.size() - 1);
   created.id = static_cast<deployment_id>(deployments_.size());
   created.devices = params.devices;
   return done(std::move(created));

@@ -42,12 +42,19 @@ bool security_service::expired(const stored_image& image, sim_time now) const {
   return image.manifest.expires_at_us() <= wall(now).count();
 }
 
-void security_service::supersede(sim_time now, group_id group, const std::vector<wire::Component>& components) {
+void security_service::take_over(sim_time now, std::size_t index) {
+  deployment& newer = deployments_[index];
+  if (newer.took_over || newer.controller->state() == rollout_state::scheduled) return;
+  newer.took_over = true;
   // As on the real platform, a group has one deployment per component: a
-  // new one halts the live one it replaces, so an older build is never
-  // offered next to (or instead of) its fix.
-  for (deployment& d : deployments_) {
-    if (d.group != group || final_state(d.controller->state())) continue;
+  // new one halts the live one it replaces once it starts, so an older build
+  // is never offered next to (or instead of) its fix, and a scheduled one
+  // does not stop the rollout running before its time.
+  std::vector<wire::Component> components;
+  for (const crypto::digest& id : newer.images) components.push_back(images_.find(id)->manifest.component());
+  for (std::size_t i = 0; i < index; ++i) {
+    deployment& d = deployments_[i];
+    if (d.group != newer.group || final_state(d.controller->state())) continue;
     for (const crypto::digest& id : d.images) {
       const stored_image* image = images_.find(id);
       if (std::find(components.begin(), components.end(), image->manifest.component()) != components.end()) {
@@ -146,6 +153,7 @@ sim_time security_service::next_deadline() const {
 void security_service::advance(sim_time now) {
   ca_.advance(wall(now));
   for (deployment& d : deployments_) d.controller->advance(now);
+  for (std::size_t i = 0; i < deployments_.size(); ++i) take_over(now, i);
 }
 
 }  // namespace fleet::cloud

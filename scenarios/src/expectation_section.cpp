@@ -144,13 +144,19 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
       checker n = c.nested("devices_attested");
       return read_attested(in.devices_attested(), n, known, s);
     }
+    case Expectation::kImageNeverRan: {
+      checker n = c.nested("image_never_ran");
+      const auto found = resolve_image(n, "image", -1, in.image_never_ran().image(), known.images);
+      if (!found) return std::nullopt;
+      return image_never_ran{*found};
+    }
     case Expectation::kEveryAttackStopped: return every_attack_stopped{};
     case Expectation::kNoCertificateToAttackers: return no_certificate_to_attackers{};
     case Expectation::CHECK_NOT_SET: break;
   }
   c.fail("check",
          "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
-         "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested");
+         "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested, image_never_ran");
   return std::nullopt;
 }
 

@@ -84,6 +84,11 @@ expectation_result judge(const scenario& s, const run_result& run, const devices
               " expected"};
 }
 
+expectation_result judge(const scenario& s, const run_result& run, const image_never_ran& n) {
+  const std::uint64_t starts = n.image < run.image_starts.size() ? run.image_starts[n.image] : 0;
+  return {{}, starts == 0, std::to_string(starts) + " software starts of " + s.images[n.image].ref()};
+}
+
 bool stopped(const std::string& state) {
   return state == "halted" || state == "aborted" || state == "rollback_requested";
 }

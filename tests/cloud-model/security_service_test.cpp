@@ -236,6 +236,24 @@ TEST(security_service, a_new_deployment_supersedes_the_live_one_of_its_group_and
   EXPECT_EQ(f.service.deployment_status(new_dep).value.attempts.offers, 1u);
 }
 
+// A deployment scheduled for later leaves the live one running until it
+// starts (found by the rollback scenario: both deployments are made at the
+// start of a run, the second for day 4, and it halted the first at once).
+TEST(security_service, a_scheduled_deployment_supersedes_the_live_one_only_when_it_starts) {
+  service_fixture f;
+  const auto v11 = f.upload_app(sim_time{0}, "1.1.0");
+  const auto v12 = f.upload_app(sim_time{0}, "1.2.0");
+  const deployment_id old_dep = f.deploy(sim_time{0}, v11, staged_policy(sim_time{0}));
+  const deployment_id new_dep = f.deploy(sim_time{0}, v12, staged_policy(sim_time{std::chrono::hours(24)}));
+  EXPECT_EQ(f.service.deployment_status(new_dep).value.state, rollout_state::scheduled);
+  EXPECT_NE(f.service.deployment_status(old_dep).value.state, rollout_state::halted);
+  f.service.advance(sim_time{std::chrono::hours(23)});
+  EXPECT_NE(f.service.deployment_status(old_dep).value.state, rollout_state::halted);
+  f.service.advance(sim_time{std::chrono::hours(24)});
+  EXPECT_NE(f.service.deployment_status(new_dep).value.state, rollout_state::scheduled);
+  EXPECT_EQ(f.service.deployment_status(old_dep).value.state, rollout_state::halted);
+}
+
 TEST(security_service, an_expired_image_cannot_be_deployed) {
   service_fixture f;
   auto spec = testing::image_spec_for(wire::APP, "1.1.0");

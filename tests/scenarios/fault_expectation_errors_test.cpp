@@ -213,7 +213,7 @@ TEST(expectation_errors, bounds_and_times) {
                     place(text, "expect { }") +
                         "expect[3]: check: missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, "
                         "rollout_halted, rollout_completed, peak_request_rate, every_attack_stopped, "
-                        "no_certificate_to_attackers, devices_attested"}));
+                        "no_certificate_to_attackers, devices_attested, image_never_ran"}));
 }
 
 TEST(limits, faults_and_expectations) {

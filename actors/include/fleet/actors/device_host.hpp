@@ -30,6 +30,7 @@ struct device_tally {
   run_counters counters;
   std::uint64_t events = 0;
   std::vector<attempt_tally> altered;  ///< by attack index, grown on first use
+  std::vector<std::uint64_t> starts;   ///< software starts by signed image (device_surroundings order), grown on use
 };
 
 /// What every device of the run shares, read-only: the links with their
@@ -72,6 +73,7 @@ class device_host {
             std::vector<sim_message>& out, device_tally& tally);
   void apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally);
   static void judge_altered(std::uint32_t attack, const fw::outputs& scratch, device_tally& tally);
+  static void count_start(const crypto::digest& digest, const device_surroundings& around, device_tally& tally);
   fw::sim_time next_fault_at() const {
     return next_fault_ < faults_.size() ? faults_[next_fault_].at : fw::never;
   }

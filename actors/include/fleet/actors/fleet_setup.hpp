@@ -37,8 +37,13 @@ class fleet_setup {
   /// provisioned and enrolled; powered on at `power_on_at`.
   std::unique_ptr<device_host> make_device(std::uint64_t index, fw::sim_time power_on_at,
                                            std::vector<device_action> faults = {});
-  /// Image digests of every image the scenario's keys signed, sorted.
-  std::vector<crypto::digest> signed_image_digests() const;
+  /// Image digests of every image the scenario's keys signed, sorted, and
+  /// for each the index of its image in the scenario.
+  struct signed_images {
+    std::vector<crypto::digest> digests;
+    std::vector<std::size_t> scenario_image;
+  };
+  signed_images signed_image_digests() const;
   /// The scenario group of device `index`.
   std::uint32_t group_of(std::uint64_t index) const { return group_of_[index]; }
 

@@ -129,6 +129,7 @@ struct run_result {
   std::vector<std::uint32_t> requests_per_minute;  ///< reaching the cloud, by simulated minute
   std::vector<fault_outcome> faults;               ///< in scenario order
   std::vector<attack_outcome> attacks;             ///< in scenario order
+  std::vector<std::uint64_t> image_starts;         ///< software starts of each scenario image, in scenario order
   /// Filled by the caller from the scenario's checkers (scenario/expectations.hpp).
   std::vector<expectation_result> expectations;
 };

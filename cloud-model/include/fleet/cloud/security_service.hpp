@@ -171,8 +171,9 @@ class security_service {
   /// Uploads, signs and stores an image; its measurement becomes known good
   /// for its product. Its Retail release time is `now`.
   op_result<crypto::digest> upload_image(sim_time now, const wire::image_spec& spec, const std::string& content);
-  /// Refuses images that have expired. A live deployment of the same group
-  /// and a component of this one is halted: the new one supersedes it.
+  /// Refuses images that have expired. When the new deployment starts (now,
+  /// or at its policy's start time), an older live one of the same group and
+  /// a component of this one is halted: the new one supersedes it.
   op_result<deployment_created> create_deployment(sim_time now, const deployment_spec& spec);
   op_result<rollout_status> deployment_status(deployment_id id) const;
   op_result<rollout_state> pause(sim_time now, deployment_id id);
@@ -212,6 +213,7 @@ class security_service {
     std::vector<crypto::digest> images;
     std::unique_ptr<rollout_controller> controller;
     std::unordered_map<device_index, device_index> members;  ///< registry index -> rollout index
+    bool took_over = false;  ///< it started, and halted the older deployments it replaces
   };
   struct image_meta {
     sim_time released_at{0};
@@ -245,7 +247,8 @@ class security_service {
   bool applies(const stored_image& image, const wire::UpdateCheck& check) const;
   /// Past the manifest's expiry on the wall clock: every device would refuse it.
   bool expired(const stored_image& image, sim_time now) const;
-  void supersede(sim_time now, group_id group, const std::vector<wire::Component>& components);
+  /// Once deployment `index` has started, halts the older live ones it replaces.
+  void take_over(sim_time now, std::size_t index);
   std::optional<deployment*> deployment_of(device_index device, const crypto::digest& image);
   std::optional<device_index> member(deployment& d, sim_time now, device_index device);
 

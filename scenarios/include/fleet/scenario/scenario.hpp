@@ -166,10 +166,14 @@ struct devices_attested {
   duration by{0};                    ///< the run's length when absent in the file
   std::optional<std::size_t> group;  ///< none: the whole fleet
 };
+struct image_never_ran {
+  std::size_t image = 0;  ///< index into scenario::images
+};
 struct every_attack_stopped {};
 struct no_certificate_to_attackers {};
 using check = std::variant<no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed,
-                           peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested>;
+                           peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested,
+                           image_never_ran>;
 
 /// The check's schema name: "no_bricked_devices", "adoption", ...
 const char* check_name(const check& c);
