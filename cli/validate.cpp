@@ -28,9 +28,14 @@ int validate(const std::vector<std::string>& files) {
       continue;
     }
     const scenario::scenario& s = *loaded.value;
-    std::printf("%s: ok (%s, %s, %s)\n", file.c_str(), counted(s.device_count(), "device", "devices").c_str(),
-                counted(s.images.size(), "image", "images").c_str(),
-                counted(s.deployments.size(), "deployment", "deployments").c_str());
+    std::string contents = counted(s.device_count(), "device", "devices") + ", " +
+                           counted(s.images.size(), "image", "images") + ", " +
+                           counted(s.deployments.size(), "deployment", "deployments");
+    // Faults, attacks and expectations only when the file has them.
+    if (!s.faults.empty()) contents += ", " + counted(s.faults.size(), "fault", "faults");
+    if (!s.attacks.empty()) contents += ", " + counted(s.attacks.size(), "attack", "attacks");
+    if (!s.expectations.empty()) contents += ", " + counted(s.expectations.size(), "expectation", "expectations");
+    std::printf("%s: ok (%s)\n", file.c_str(), contents.c_str());
     std::fflush(stdout);  // in file order with the errors on stderr, even into a pipe
   }
   return code;
@@ -43,7 +48,8 @@ void add_validate(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("validate", "Check scenario files without running anything");
   cmd->footer(
       "Checks the schema (proto/scenario.proto) and every semantic rule of docs/scenarios.md.\n"
-      "A valid file gets one line on stdout: FILE: ok (N devices, N images, N deployments).\n"
+      "A valid file gets one line on stdout: FILE: ok (N devices, N images, N deployments), with its\n"
+      "faults, attacks and expectations counted when it has any.\n"
       "Each error goes to stderr as FILE:LINE:COL: what is wrong.\n"
       "Exit codes: 0 every file is valid; 2 an error in any file, or a file that cannot be read.");
   cmd->add_option("FILE", *files, "Scenario files (protobuf text format, proto/scenario.proto)")->required();
