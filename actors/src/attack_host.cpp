@@ -21,6 +21,7 @@ constexpr std::uint32_t tries_max = 3;          ///< unanswered tries, then it g
 constexpr fw::duration capture_wait = 1h;       ///< between looks for a victim's evidence
 constexpr std::uint32_t capture_waits_max = 72;  ///< three days of waiting, then it gives up
 constexpr fw::duration attempt_spacing = 100ms;  ///< between the starts of one attack's attempts
+constexpr fw::duration flood_tick_every = 100ms;  ///< a flood sends its requests in batches this far apart
 
 /// The cloud's answer: a certificate, an error, or something else (a challenge).
 wire::Envelope parse(const std::string& bytes) {
@@ -37,10 +38,17 @@ attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint
   for (std::size_t a = 0; a < attacks.size(); ++a) {
     const scenario::attack& spec = attacks[a];
     if (std::holds_alternative<scenario::man_in_the_middle>(spec.kind)) continue;
+    const auto* flood = std::get_if<scenario::request_flood>(&spec.kind);
     const entity_id id = devices_ + 1 + entities_.size();
     entity e{a, entity::spoof, {run_seed, id, "attacker-link"}, {run_seed, id, "attacker"}, {}, {}, 0, {}, {}};
     if (std::holds_alternative<scenario::cloned_identity>(spec.kind)) e.kind = entity::clone;
     if (std::holds_alternative<scenario::replayed_evidence>(spec.kind)) e.kind = entity::replay;
+    if (flood != nullptr) {
+      e.kind = entity::flood;
+      e.per_tick = flood->requests_per_second * std::chrono::duration<double>(flood_tick_every).count();
+      e.from = spec.at;
+      e.until = spec.at + spec.length;
+    }
     e.own_key = crypto::signing_key_from_seed(e.own.next_seed());
     e.tally.name = spec.name;
     e.tally.kind = scenario::kind_name(spec.kind);
@@ -56,9 +64,9 @@ attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint
       t.victim = v;
       t.victim_id = crypto::derive_device_id(device::device_signing_key(run_seed_, v).public_key_bytes);
       t.next = start;
-      start += attempt_spacing;
+      if (flood == nullptr) start += attempt_spacing;
       e.by_victim[t.victim_id] = attempts_.size();
-      if (e.kind != entity::spoof) watched_[device_entity(v)] = true;
+      if (e.kind == entity::clone || e.kind == entity::replay) watched_[device_entity(v)] = true;
       attempts_.push_back(t);
       schedule(attempts_.size() - 1);
     }
@@ -113,8 +121,48 @@ void attack_host::send(fw::sim_time now, attempt& a, std::string bytes, std::vec
   to_cloud.push_back({(now + *delay).count(), id, e.sent, cloud_entity, std::move(bytes), 0});
 }
 
+std::optional<std::size_t> attack_host::flood_at(fw::sim_time now) const {
+  for (const entity& e : entities_) {
+    if (e.kind == entity::flood && now >= e.from && now < e.until) return e.attack;
+  }
+  return std::nullopt;
+}
+
+void attack_host::refused_during_flood(std::size_t attack, entity_id device) {
+  for (entity& e : entities_) {
+    if (e.attack != attack) continue;
+    const crypto::device_id id =
+        crypto::derive_device_id(device::device_signing_key(run_seed_, device_index_of(device)).public_key_bytes);
+    if (e.by_victim.count(id) == 0) ++e.tally.got_through;  // the flood's own identities are not collateral
+  }
+}
+
+// One batch of a flood from one identity: its share of the rate, no waiting
+// for answers (that is the point of a flood).
+void attack_host::flood_tick(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud) {
+  entity& e = entities_[a.entity];
+  if (now >= e.until) return finish(a, false, false);
+  a.owed += e.per_tick;
+  ++a.tries;
+  for (; a.owed >= 1; a.owed -= 1) {
+    wire::Envelope env;
+    env.set_device_id(crypto::to_string(a.victim_id));
+    env.set_sequence(++a.sequence);
+    env.mutable_challenge_request();
+    ++e.tally.tried;
+    const std::string bytes = wire::serialize(env);
+    e.trace.fold(now.count(), sent_tag, bytes.size());
+    const auto delay = net_.delay(e.link, bytes.size(), false);
+    ++e.sent;
+    if (delay) to_cloud.push_back({(now + *delay).count(), devices_ + 1 + a.entity, e.sent, cloud_entity, bytes, 0});
+  }
+  a.at_stage = stage::challenge_sent;
+  a.next = now + flood_tick_every;
+}
+
 void attack_host::start(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud) {
   entity& e = entities_[a.entity];
+  if (e.kind == entity::flood) return flood_tick(now, a, to_cloud);
   // Clones and replays need a victim's evidence from the wire first.
   if (e.kind != entity::spoof && captured_.count(a.victim) == 0) {
     if (++a.waits > capture_waits_max) return finish(a, false, false);
@@ -167,6 +215,10 @@ std::optional<std::string> attack_host::evidence_for(fw::sim_time now, attempt& 
 
 void attack_host::on_reply(fw::sim_time now, attempt& a, const std::string& bytes, std::vector<sim_message>& to_cloud) {
   const wire::Envelope reply = parse(bytes);
+  if (entities_[a.entity].kind == entity::flood) {
+    if (reply.has_error()) ++entities_[a.entity].tally.stopped;  // refused: the rate limits hold it back
+    return;
+  }
   if (reply.has_certificate_issued()) return finish(a, false, true);
   if (reply.has_error()) return finish(a, true, false);
   if (reply.has_challenge() && a.at_stage == stage::challenge_sent) {
@@ -200,7 +252,8 @@ void attack_host::run(fw::sim_time now, std::vector<sim_message>& to_cloud) {
     const auto it = e.by_victim.find(named);
     if (it == e.by_victim.end()) continue;
     attempt& a = attempts_[it->second];
-    if (a.at_stage == stage::done || env.sequence() != a.sequence) continue;  // late: already retried
+    const bool flood = e.kind == entity::flood;
+    if (!flood && (a.at_stage == stage::done || env.sequence() != a.sequence)) continue;  // late: already retried
     on_reply(now, a, m.bytes, to_cloud);
   }
   while (next_time() <= now && !wakes_.empty() && wakes_.front().first <= now) {
@@ -208,7 +261,7 @@ void attack_host::run(fw::sim_time now, std::vector<sim_message>& to_cloud) {
     const std::size_t i = wakes_.back().second;
     wakes_.pop_back();
     attempt& a = attempts_[i];
-    if (a.at_stage != stage::waiting) {
+    if (a.at_stage != stage::waiting && entities_[a.entity].kind != entity::flood) {
       entities_[a.entity].trace.fold(now.count(), timeout_tag, a.victim);
       a.at_stage = stage::waiting;
     }

@@ -17,6 +17,13 @@ bool carries_image_data(const std::string& reply) {
   return reply.size() > 1024 && e.ParseFromString(reply) && e.has_chunk();
 }
 
+// A device's request refused for its rate: what a flood is after.
+bool refused_for_rate(const std::vector<std::string>& replies) {
+  wire::Envelope first;
+  return !replies.empty() && first.ParseFromString(replies.front()) && first.has_error() &&
+         first.error().code() == wire::ERROR_RATE_LIMITED;
+}
+
 }  // namespace
 
 cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
@@ -96,6 +103,11 @@ window_result cloud_host::run_window(fw::sim_time end) {
     }
     std::vector<std::string> replies = service_.handle(at, m.bytes, m.source);
     if (m.altered_by != 0) judge_altered_request(m.altered_by - 1, replies);
+    if (!attackers_.is_attacker(m.source)) {
+      if (const auto flood = attackers_.flood_at(at); flood && refused_for_rate(replies)) {
+        attackers_.refused_during_flood(*flood, m.source);
+      }
+    }
     for (std::string& reply : replies) {
       ++sent_;
       if (attackers_.is_attacker(m.source)) {

@@ -13,9 +13,18 @@ std::optional<attack_kind> read_kind(const Attack& in, checker& c) {
     case Attack::kClonedIdentity: return cloned_identity{};
     case Attack::kReplayedEvidence: return replayed_evidence{};
     case Attack::kManInTheMiddle: return man_in_the_middle{};
+    case Attack::kRequestFlood: {
+      checker f = c.nested("request_flood");
+      if (!f.in_range("requests_per_second", in.request_flood().requests_per_second(), 0, flood_rate_max,
+                      /*min_open=*/true)) {
+        return std::nullopt;
+      }
+      return request_flood{in.request_flood().requests_per_second()};
+    }
     case Attack::KIND_NOT_SET: break;
   }
-  c.fail("kind", "missing: one of spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle");
+  c.fail("kind",
+         "missing: one of spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle, request_flood");
   return std::nullopt;
 }
 
@@ -35,8 +44,9 @@ void read_attacks(const Scenario& in, const source_map& at, context& ctx, scenar
       item.name = a.name();
     }
     const bool on_links = a.kind_case() == Attack::kManInTheMiddle;
+    const bool lasts = on_links || a.kind_case() == Attack::kRequestFlood;
     const timing when =
-        read_timing(c, a.at(), a.duration(), on_links, "attack", kind ? kind_name(*kind) : "attack", out.length);
+        read_timing(c, a.at(), a.duration(), lasts, "attack", kind ? kind_name(*kind) : "attack", out.length);
     if (a.has_count()) {
       if (on_links) {
         c.fail("count", "a man in the middle sits on a share of the links: fraction, not count");

@@ -37,7 +37,8 @@ const char* kind_name(const attack_kind& k) {
   return std::visit(overloaded{[](const spoofed_identity&) { return "spoofed_identity"; },
                                [](const cloned_identity&) { return "cloned_identity"; },
                                [](const replayed_evidence&) { return "replayed_evidence"; },
-                               [](const man_in_the_middle&) { return "man_in_the_middle"; }},
+                               [](const man_in_the_middle&) { return "man_in_the_middle"; },
+                               [](const request_flood&) { return "request_flood"; }},
                     k);
 }
 

@@ -72,5 +72,17 @@ TEST(attacks, a_man_in_the_middle_has_every_altered_message_refused) {
   EXPECT_EQ(r.counters.bricked, 0u);
 }
 
+// A flood from compromised identities: the per-device rate limit refuses
+// most of it, and no other device is refused for its rate meanwhile.
+TEST(attacks, a_request_flood_is_held_back_by_the_rate_limits_and_others_are_served) {
+  const run_result r = run_with(30, "attack { at: \"1d\" duration: \"10m\" count: 3 request_flood { requests_per_second: 50 } }");
+  const attack_outcome& a = only_attack(r);
+  EXPECT_EQ(a.kind, "request_flood");
+  EXPECT_GT(a.tried, 80000u);  // 3 x 50 a second for 10 minutes
+  EXPECT_GT(a.stopped, a.tried * 9 / 10);
+  EXPECT_EQ(a.got_through, 0u);
+  EXPECT_EQ(r.counters.updates_committed, 30u);
+}
+
 }  // namespace
 }  // namespace fleet::actors

@@ -22,7 +22,8 @@ const char* const every_fault =
     "attack { at: \"1d\" count: 5 spoofed_identity {} }\n"
     "attack { at: \"1d\" count: 5 cloned_identity {} }\n"
     "attack { at: \"1d1h\" count: 5 replayed_evidence {} }\n"
-    "attack { at: \"2h\" duration: \"6h\" fraction: 0.2 man_in_the_middle {} }\n";
+    "attack { at: \"2h\" duration: \"6h\" fraction: 0.2 man_in_the_middle {} }\n"
+    "attack { at: \"1d2h\" duration: \"10m\" count: 2 request_flood { requests_per_second: 5 } }\n";
 
 run_result run_with(std::uint64_t seed, std::uint32_t threads) {
   auto s = testing::load(testing::staged_rollout(300) + every_fault);

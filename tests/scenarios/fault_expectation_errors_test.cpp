@@ -128,6 +128,18 @@ TEST(attacks, each_kind_is_read_with_its_fields) {
   EXPECT_TRUE(s.attacks[3].active_at(2h));
 }
 
+TEST(attacks, a_flood_lasts_and_has_a_rate) {
+  const scenario s = loaded(with("attack { at: \"1d\" duration: \"20m\" count: 50 request_flood { requests_per_second: 10 } }"));
+  ASSERT_EQ(s.attacks.size(), 1u);
+  EXPECT_EQ(std::get<request_flood>(s.attacks[0].kind).requests_per_second, 10);
+  EXPECT_EQ(s.attacks[0].length, 20min);
+  const std::string text = with("attack { at: \"1d\" request_flood { requests_per_second: 0 } }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "attack {") + "attack[0]: duration: missing: how long the attack lasts",
+                    place(text, "requests_per_second") +
+                        "attack[0]: request_flood.requests_per_second: must be in (0, 1000], is 0"}));
+}
+
 TEST(attack_errors, fields_that_do_not_fit_the_kind) {
   const std::string text = with(
       "attack { at: \"1d\" duration: \"1h\" fraction: 0.5 spoofed_identity {} }\n"
@@ -144,7 +156,7 @@ TEST(attack_errors, fields_that_do_not_fit_the_kind) {
                     place(text, "count: 101") + "attack[2]: count: more identities (101) than devices in the fleet (100)",
                     place(text, "attack { at: \"1d\" }") +
                         "attack[3]: kind: missing: one of spoofed_identity, cloned_identity, replayed_evidence, "
-                        "man_in_the_middle"}));
+                        "man_in_the_middle, request_flood"}));
 }
 
 TEST(cloud_settings, ca_lifetime_and_rollover) {

@@ -1,8 +1,11 @@
 #pragma once
 // The attackers that talk to the cloud: a spoofed identity (a victim's ID
 // without its key), a cloned identity (a victim's extracted key, used from
-// elsewhere while the victim is online) and replayed evidence (a victim's
-// evidence captured on the wire). Each attack is an entity of its own
+// elsewhere while the victim is online), replayed evidence (a victim's
+// evidence captured on the wire), and a request flood from compromised
+// identities (its requests are attempts; refused ones are stopped, and
+// legitimate devices refused for their rate while it runs are what got
+// through). Each attack is an entity of its own
 // (after the devices in entity order) with its own link stream and trace,
 // and each victim is one attempt: challenge, evidence, and the cloud's
 // answer, a certificate (it got through) or an error (it was stopped).
@@ -45,6 +48,12 @@ class attack_host {
   /// for a victim's evidence keep the last one.
   void observe(fw::sim_time now, entity_id source, const std::string& bytes);
   bool watching() const { return !watched_.empty(); }
+  /// The attack index of a request flood running at `now`, if any.
+  std::optional<std::size_t> flood_at(fw::sim_time now) const;
+  /// A device's request refused for its rate while `attack` (a flood) ran.
+  /// Unless the device is one of the identities the flood uses, that is
+  /// what the flood is after, so it counts as getting through.
+  void refused_during_flood(std::size_t attack, entity_id device);
 
   /// Per attack: what its attempts came to (men in the middle are counted elsewhere).
   std::vector<attack_outcome> outcomes(const std::vector<scenario::attack>& attacks) const;
@@ -66,10 +75,11 @@ class attack_host {
     std::uint32_t tries = 0;
     std::uint32_t waits = 0;  ///< for a capture of the victim's evidence
     std::uint64_t sequence = 0;
+    double owed = 0;  ///< flood: requests due but not yet sent (fractions carry over)
   };
   struct entity {
     std::size_t attack = 0;
-    enum { spoof, clone, replay } kind = spoof;
+    enum { spoof, clone, replay, flood } kind = spoof;
     crypto::random_stream link;
     crypto::random_stream own;  ///< the attacker's own keys and shares
     crypto::signing_key_pair own_key;
@@ -77,6 +87,9 @@ class attack_host {
     std::uint64_t sent = 0;
     std::map<crypto::device_id, std::size_t> by_victim;  ///< attempt index
     attack_outcome tally;
+    double per_tick = 0;    ///< flood: requests per identity per tick
+    fw::sim_time from{0};   ///< flood: when it starts
+    fw::sim_time until{0};  ///< flood: when it stops
   };
   struct in_flight {
     fw::sim_time arrival{0};
@@ -91,6 +104,7 @@ class attack_host {
   void send(fw::sim_time now, attempt& a, std::string bytes, std::vector<sim_message>& to_cloud);
   std::optional<std::string> evidence_for(fw::sim_time now, attempt& a, const std::string& nonce);
   void finish(attempt& a, bool stopped, bool got_certificate);
+  void flood_tick(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud);
 
   std::uint64_t run_seed_;
   std::uint64_t devices_;

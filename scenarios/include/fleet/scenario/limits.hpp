@@ -32,6 +32,8 @@ inline constexpr std::size_t expectations_max = 256;
 inline constexpr std::size_t attacks_max = 64;
 /// Faults at random: events per device per day.
 inline constexpr double fault_rate_per_day_max = 100;
+/// A flood's requests per second per identity.
+inline constexpr double flood_rate_max = 1000;
 /// Identities one attack goes after.
 inline constexpr std::uint32_t attack_identities_max = 10'000;
 /// A clock jump moves a device clock by at most this much either way.

@@ -122,7 +122,11 @@ struct spoofed_identity {};
 struct cloned_identity {};
 struct replayed_evidence {};
 struct man_in_the_middle {};
-using attack_kind = std::variant<spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle>;
+struct request_flood {
+  double requests_per_second = 0;  ///< per identity
+};
+using attack_kind =
+    std::variant<spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle, request_flood>;
 
 /// The kind's schema name: "spoofed_identity", ...
 const char* kind_name(const attack_kind& k);
@@ -130,7 +134,7 @@ const char* kind_name(const attack_kind& k);
 struct attack {
   std::string name;  ///< the file's, or "<kind>[index]"
   duration at{0};
-  duration length{0};      ///< man_in_the_middle only
+  duration length{0};      ///< man_in_the_middle and request_flood
   std::uint32_t count = 1;  ///< identities attacked
   double fraction = 1;      ///< man_in_the_middle: share of the links
   attack_kind kind;
