@@ -52,18 +52,31 @@ json to_json(const actors::expectation_result& e) {
 
 json to_json(const actors::attack_outcome& a) {
   return {{"name", a.name},       {"kind", a.kind},
+          {"at_seconds", seconds(a.at)}, {"duration_seconds", seconds(a.length)},
           {"tried", a.tried},     {"stopped", a.stopped},
           {"got_through", a.got_through}, {"certificates", a.certificates}};
 }
 
 json to_json(const actors::fault_outcome& f) {
-  return {{"name", f.name}, {"kind", f.kind}, {"devices_hit", f.devices_hit}};
+  return {{"name", f.name},
+          {"kind", f.kind},
+          {"at_seconds", seconds(f.at)},
+          {"duration_seconds", seconds(f.length)},
+          {"devices_hit", f.devices_hit}};
 }
+
+json to_json(const actors::deployment_transition& t) {
+  return {{"at_seconds", seconds(t.at)}, {"state", t.state}, {"wave", t.wave}, {"reason", t.reason}};
+}
+
+template <class T>
+json array_of(const std::vector<T>& items);
 
 json to_json(const actors::deployment_outcome& d) {
   return {{"name", d.name},         {"state", d.state},           {"devices", d.devices},
           {"waves_opened", d.waves_opened}, {"notified", d.notified}, {"succeeded", d.succeeded},
-          {"failed", d.failed},     {"rejected", d.rejected},     {"timed_out", d.timed_out}};
+          {"failed", d.failed},     {"rejected", d.rejected},     {"timed_out", d.timed_out},
+          {"transitions", array_of(d.transitions)}};
 }
 
 json to_json(const actors::timeline_point& p) {

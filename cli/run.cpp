@@ -1,6 +1,7 @@
 #include "run.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -21,6 +22,10 @@
 #include "fleet/actors/run.hpp"
 #include "fleet/scenario/loader.hpp"
 #include "fleet/scenario/rescale.hpp"
+#include "html_report.hpp"
+#include "live_status.hpp"
+#include "fleet/actors/live_snapshot.hpp"
+#include "fleet/actors/metrics_exporter.hpp"
 #include "report_json.hpp"
 #include "summary.hpp"
 
@@ -42,6 +47,9 @@ struct run_flags {
   std::uint32_t threads = default_threads();
   std::string speed = "max";
   std::string report;
+  std::string html;
+  std::string metrics_addr;
+  double metrics_linger = 15;
   bool quiet = false;
   const CLI::Option* seed_given = nullptr;
   const CLI::Option* devices_given = nullptr;
@@ -120,6 +128,44 @@ std::string replay_command(const run_flags& flags, const scenario::scenario& s) 
   return command;
 }
 
+/// What the verdict line adds about the --html page: nothing without the flag.
+std::string html_note(const report_outcome& html) {
+  if (html.path.empty()) return {};
+  if (!html.error.empty()) return "; HTML report not written: " + html.error;
+  return "; HTML report written to " + html.path;
+}
+
+/// "HOST:PORT": a host (a name, an IPv4 address or a bracketed IPv6 one) and a port of 0 to 65535.
+bool is_host_port(const std::string& text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
+  const std::string port = text.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  const std::string host = text.substr(0, colon);
+  const bool bracketed = host.front() == '[' && host.back() == ']';
+  if (!bracketed && host.find_first_of(":[] ") != std::string::npos) return false;
+  return std::stoul(port) <= 65535;
+}
+
+/// "127.0.0.1:0" with the port the exposer took: "127.0.0.1:41235".
+std::string with_port(const std::string& address, int port) {
+  return address.substr(0, address.rfind(':') + 1) + std::to_string(port);
+}
+
+/// After the run, the endpoint stays up so that the last scrape sees the end;
+/// Ctrl-C or SIGTERM cuts it short.
+void linger(const actors::metrics_exporter& metrics, const run_flags& flags) {
+  if (flags.metrics_linger <= 0) return;
+  std::fprintf(stderr, "fleetsim run: metrics stay up on port %d for %g s (Ctrl-C ends it)\n", metrics.port(),
+               flags.metrics_linger);
+  stop_requested.store(false);
+  const stop_on_signals stop_guard;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(flags.metrics_linger);
+  while (!stop_requested.load() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 int run(const run_flags& flags) {
   std::optional<scenario::scenario> s = scenario_of(flags);
   if (!s) return exit_bad_input;
@@ -129,15 +175,37 @@ int run(const run_flags& flags) {
       return exit_bad_input;
     }
   }
+  if (!flags.html.empty()) {
+    if (const std::string why = check_report_path(flags.html); !why.empty()) {
+      std::fprintf(stderr, "fleetsim run: --html: %s\n", why.c_str());
+      return exit_bad_input;
+    }
+  }
 
   const auto start = std::chrono::steady_clock::now();
   actors::run_options options;
   options.threads = flags.threads;
   options.speed = *parse_speed(flags.speed);  // the flag's validator accepted it
   options.stop = &stop_requested;
-  if (!flags.quiet) {
-    options.progress = [start](actors::sim_time reached, actors::sim_time end) {
-      std::fprintf(stderr, "%s\n", progress_line(reached, end, seconds_since(start)).c_str());
+  std::unique_ptr<actors::metrics_exporter> metrics;
+  if (!flags.metrics_addr.empty()) {
+    try {
+      metrics = std::make_unique<actors::metrics_exporter>(flags.metrics_addr, *s);
+    } catch (const actors::metrics_error& e) {
+      std::fprintf(stderr, "fleetsim run: --metrics-addr: %s\n", e.what());
+      return exit_bad_input;
+    }
+    std::fprintf(stderr, "fleetsim run: metrics on http://%s/metrics\n",
+                 with_port(flags.metrics_addr, metrics->port()).c_str());
+  }
+  std::optional<live_status> status;
+  if (!flags.quiet) status.emplace(stderr, isatty(fileno(stderr)) != 0);
+  if (metrics || status) {
+    // Scrapes every second or so see a fresh figure; a terminal is redrawn about as often.
+    options.observe_every = metrics ? std::chrono::milliseconds(500) : std::chrono::milliseconds(1000);
+    options.observe = [&metrics, &status](const actors::live_snapshot& snapshot) {
+      if (metrics) metrics->publish(snapshot);
+      if (status) status->show(snapshot);
     };
   }
   stop_requested.store(false);
@@ -149,6 +217,7 @@ int run(const run_flags& flags) {
     std::fprintf(stderr, "fleetsim run: the run failed: %s\n", e.what());
     return exit_run_failed;
   }
+  if (status) status->clear();
 
   run_context context;
   context.scenario_file = flags.scenario_file;
@@ -160,12 +229,21 @@ int run(const run_flags& flags) {
   context.replay_command = replay_command(flags, *s);
   result.expectations = scenario::check_expectations(*s, result);
 
+  const nlohmann::ordered_json report_data = report_json(result, context);
   report_outcome report{flags.report, {}};
-  if (!report.path.empty()) report.error = write_atomically(report.path, report_json(result, context).dump(2) + "\n");
+  if (!report.path.empty()) report.error = write_atomically(report.path, report_data.dump(2) + "\n");
+  report_outcome html{flags.html, {}};
+  if (!html.path.empty()) html.error = write_atomically(html.path, html_report(report_data));
   if (!flags.quiet) std::printf("%s", summary(result, context).c_str());
   std::fflush(stdout);  // the summary before a verdict on stderr, even into a pipe
-  const int code = exit_code(result, report);
-  std::fprintf(code == exit_ok ? stdout : stderr, "%s\n", verdict(result, context, report).c_str());
+  // A page not written fails the run as a report not written does (exit 3).
+  const int code = exit_code(result, report.error.empty() ? html : report);
+  std::fprintf(code == exit_ok ? stdout : stderr, "%s%s\n", verdict(result, context, report).c_str(),
+               html_note(html).c_str());
+  if (metrics) {
+    if (result.complete) metrics->publish_expectations(result.expectations);
+    linger(*metrics, flags);
+  }
   return code;
 }
 
@@ -188,16 +266,20 @@ void add_run(CLI::App& app, int& exit_code) {
   cmd->footer(
       "Loads and checks SCENARIO as `fleetsim validate` does (errors: FILE:LINE:COL, exit 2, nothing run),\n"
       "runs it in simulated time, prints a one-screen summary (unless --quiet) and always a verdict line.\n"
-      "Progress (unless --quiet): one line a second on stderr. The run is deterministic: the same scenario\n"
+      "Progress (unless --quiet), on stderr: on a terminal a status block redrawn each second (simulated\n"
+      "time, wall time and ETA, devices by state, each rollout's wave, events/s); otherwise a line every 5 s.\n"
+      "The run is deterministic: the same scenario\n"
       "and seed give the same trace_hash for any --threads.\n"
       "Ctrl-C or SIGTERM: the run stops at its next window, the report is written with \"complete\": false,\n"
       "exit 3. A second Ctrl-C ends the process at once, without a report.\n"
       "Exit codes: 0 the run completed and every expectation of the scenario held; 1 an expectation\n"
       "failed (the summary says what was seen, the verdict line the command that replays the run);\n"
-      "2 bad input (scenario, flags, --devices refused, --report not writable): nothing ran; 3 the run\n"
+      "2 bad input (scenario, flags, --devices refused, --report not writable, --metrics-addr not\n"
+      "free): nothing ran; 3 the run\n"
       "failed, was interrupted, or its report could not be written.\n"
-      "The report's fields, with units: docs/cli.md. Still to come with later issues: --metrics-addr,\n"
-      "--html, --workers (this process is the only worker).");
+      "With --metrics-addr, Prometheus metrics (docs/metrics.md) are served while the run goes and for\n"
+      "--metrics-linger seconds after it. The report's fields, with units: docs/cli.md.\n"
+      "Still to come with later issues: --workers (this process is the only worker).");
   cmd->add_option("SCENARIO", flags->scenario_file, "Scenario file (protobuf text format, proto/scenario.proto)")
       ->type_name("FILE")
       ->required();
@@ -226,6 +308,23 @@ void add_run(CLI::App& app, int& exit_code) {
                   "Write the JSON report to FILE (atomically: FILE.tmp, then renamed); its directory is checked "
                   "before the run")
       ->type_name("FILE.json");
+  cmd->add_option("--html", flags->html,
+                  "Write the report as one self-contained HTML page (charts over simulated time, the expectations; "
+                  "works offline) to FILE, atomically as --report; its directory is checked before the run")
+      ->type_name("FILE.html");
+  cmd->add_option("--metrics-addr", flags->metrics_addr,
+                  "Serve Prometheus metrics on http://HOST:PORT/metrics while the run goes (port 0: any free "
+                  "port, printed at the start)")
+      ->type_name("HOST:PORT")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            return is_host_port(text) ? std::string{} : "must be HOST:PORT with a port from 0 to 65535, not " + text;
+          },
+          ""));
+  cmd->add_option("--metrics-linger", flags->metrics_linger,
+                  "Seconds the metrics endpoint stays up after the run, so that the last scrape sees the end")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   cmd->add_flag("--quiet", flags->quiet, "No progress and no summary: only the verdict line and errors");
   cmd->callback([flags, &exit_code] { exit_code = run(*flags); });
 }

@@ -7,45 +7,13 @@
 #include <cstdio>
 
 #include "exit_codes.hpp"
+#include "text_format.hpp"
 #include "fleet/scenario/units.hpp"
 
 namespace fleet::cli {
 namespace {
 
 using scenario::format_count;
-
-/// Printf into a string; every use here is short.
-template <class... Args>
-std::string formatted(const char* format, Args... args) {
-  std::array<char, 256> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), format, args...);
-  return buffer.data();
-}
-
-/// Whole seconds: a human reads "1d3h25m12s", the report has the microseconds.
-std::string sim_time_text(actors::sim_time t) {
-  return scenario::format_duration(std::chrono::duration_cast<std::chrono::seconds>(t));
-}
-
-/// Milliseconds below a second, where a tenth would read as nothing.
-std::string seconds_text(double s) { return formatted(s < 1 ? "%.3f s" : "%.1f s", s); }
-
-/// 1536 -> "1.5 KiB"; below 1 KiB in bytes.
-std::string bytes_text(std::uint64_t bytes) {
-  static constexpr std::array<const char*, 5> units{"KiB", "MiB", "GiB", "TiB", "PiB"};
-  if (bytes < 1024) return format_count(bytes) + " B";
-  double value = static_cast<double>(bytes) / 1024;
-  std::size_t unit = 0;
-  while (value >= 1024 && unit + 1 < units.size()) {
-    value /= 1024;
-    ++unit;
-  }
-  return formatted("%.1f %s", value, units[unit]);
-}
-
-std::string counted(std::uint64_t n, const char* one, const char* many) {
-  return format_count(n) + " " + (n == 1 ? one : many);
-}
 
 /// "1.0.0 500, 1.1.0 9,500"
 std::string tallies(const std::map<std::string, std::uint64_t>& counts) {
@@ -79,12 +47,6 @@ std::string crypto_line(const crypto::op_counts& o) {
 }
 
 }  // namespace
-
-std::string progress_line(actors::sim_time reached, actors::sim_time end, double wall_seconds) {
-  const double percent = end.count() > 0 ? 100.0 * static_cast<double>(reached.count()) / static_cast<double>(end.count()) : 100.0;
-  return "fleetsim run: " + sim_time_text(reached) + " of " + scenario::format_duration(end) + " simulated (" +
-         formatted("%.1f", percent) + " %), " + seconds_text(wall_seconds) + " wall";
-}
 
 std::string summary(const actors::run_result& r, const run_context& c) {
   std::string text;

@@ -1,6 +1,6 @@
 #pragma once
-// What `fleetsim run` prints: a progress line about once a second, the
-// one-screen summary at the end and the one-line verdict with its exit code.
+// What `fleetsim run` prints at the end: the one-screen summary and the
+// one-line verdict with its exit code.
 
 #include <string>
 
@@ -8,9 +8,6 @@
 #include "report_json.hpp"
 
 namespace fleet::cli {
-
-/// "fleetsim run: 1d3h of 5d simulated (22.5 %), 12.3 s wall"
-std::string progress_line(actors::sim_time reached, actors::sim_time end, double wall_seconds);
 
 /// The run on one screen (under 20 lines of at most about 100 columns), one
 /// line per subject: time and cost, events, attestation, updates,

@@ -11,6 +11,7 @@ packages=(
   libcaf-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libsqlite3-dev
+  prometheus chromium python3
 )
 
 missing=()

@@ -274,6 +274,10 @@ std::vector<attack_outcome> attack_host::outcomes(const std::vector<scenario::at
   std::vector<attack_outcome> out;
   for (const scenario::attack& a : attacks) out.push_back({a.name, scenario::kind_name(a.kind), 0, 0, 0, 0});
   for (const entity& e : entities_) out[e.attack] = e.tally;
+  for (std::size_t a = 0; a < attacks.size(); ++a) {
+    out[a].at = attacks[a].at;
+    out[a].length = attacks[a].length;
+  }
   return out;
 }
 

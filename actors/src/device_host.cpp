@@ -142,6 +142,7 @@ void device_host::take(fw::sim_time now, const device_surroundings& around, fw::
         continue;
       }
       trace_.fold(now.count(), sent_tag, s->bytes.size());
+      tally.message_latency.observe(*link.delay);
       sim_message m{(now + *link.delay).count(), entity(), ++sent_, cloud_entity, std::move(s->bytes), 0};
       around.tamper.on_the_wire(device_.device_index(), now, m);
       out.push_back(std::move(m));
@@ -151,6 +152,7 @@ void device_host::take(fw::sim_time now, const device_surroundings& around, fw::
                       static_cast<std::uint64_t>(r->comp));
       count(*r, tally.counters);
       if (r->kind == fw::record_kind::software_started) count_start(r->digest, around, tally);
+      if (r->kind == fw::record_kind::attested) tally.attestation_time.observe(r->took);
     }
   }
 }

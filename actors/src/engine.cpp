@@ -13,6 +13,7 @@
 #include "fleet/actors/nemesis.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/crypto/random_stream.hpp"
+#include "snapshot_taker.hpp"
 
 namespace fleet::actors {
 namespace {
@@ -21,15 +22,7 @@ namespace {
 /// spread a fleet over many threads, few enough that a window's fixed cost is small.
 constexpr std::uint64_t shards_max = 64;
 
-std::string state_name(const fw::core& firmware) {
-  switch (firmware.state()) {
-    case fw::device_state::powered_off: return "off";
-    case fw::device_state::bricked: return "bricked";
-    case fw::device_state::running: break;
-  }
-  if (firmware.trial_pending()) return "trial";
-  return firmware.has_certificate() ? "attested" : "running";
-}
+std::string state_name(const fw::core& firmware) { return device_state_names[state_index(firmware)]; }
 
 timeline_point sample(sim_time at, std::vector<std::unique_ptr<device_shard>>& shards) {
   timeline_point p;
@@ -73,76 +66,37 @@ std::vector<sim_time> census_times(const scenario::scenario& s) {
   return out;
 }
 
-void add(run_counters& into, const run_counters& c) {
-  into.boots += c.boots;
-  into.attestations += c.attestations;
-  into.attestation_failures += c.attestation_failures;
-  into.updates_downloaded += c.updates_downloaded;
-  into.updates_installed += c.updates_installed;
-  into.updates_committed += c.updates_committed;
-  into.updates_rolled_back += c.updates_rolled_back;
-  into.updates_rejected += c.updates_rejected;
-  into.updates_failed += c.updates_failed;
-  into.app_crashes += c.app_crashes;
-  into.messages_sent += c.messages_sent;
-  into.messages_lost += c.messages_lost;
-  into.messages_lost_to_faults += c.messages_lost_to_faults;
-  into.unsigned_code_started += c.unsigned_code_started;
-  into.faults_injected += c.faults_injected;
-}
-
-/// Collects what the run did once it is over.
-void add(attack_outcome& into, const attempt_tally& t) {
-  into.tried += t.tried;
-  into.stopped += t.stopped;
-  into.got_through += t.got_through;
-}
-
-void gather(run_result& r, const scenario::scenario& s, cloud_host& cloud, cloud::security_service& service,
+/// What the run did, from its last snapshot and the entities' traces.
+void gather(run_result& r, const live_snapshot& last, const cloud_host& cloud,
             std::vector<std::unique_ptr<device_shard>>& shards) {
   // Entity order: the cloud, the devices, then the attackers.
   std::vector<std::uint64_t> digests(r.devices + 1);
   digests[cloud_entity] = cloud.trace_digest();
-  r.attacks = cloud.attackers().outcomes(s.attacks);
-  for (std::size_t a = 0; a < cloud.altered_requests().size(); ++a) add(r.attacks[a], cloud.altered_requests()[a]);
   for (auto& shard : shards) {
-    add(r.counters, shard->tally().counters);
-    for (std::size_t a = 0; a < shard->tally().altered.size(); ++a) add(r.attacks[a], shard->tally().altered[a]);
-    for (const auto& device : shard->devices()) {
-      digests[device->entity()] = device->trace_digest();
-      if (device->device().firmware().state() == fw::device_state::bricked) ++r.counters.bricked;
-    }
+    for (const auto& device : shard->devices()) digests[device->entity()] = device->trace_digest();
   }
   for (const std::uint64_t d : cloud.attackers().trace_digests()) digests.push_back(d);
-  for (const attack_outcome& a : r.attacks) r.counters.attacks_stopped += a.stopped;
   r.trace_hash = combine_traces(digests);
-  r.counters.certificates_issued = service.counters().certificates_issued;
-  r.counters.messages_sent += cloud.messages_sent();
-  r.counters.messages_lost += cloud.messages_lost();
-  r.counters.messages_lost_to_faults += cloud.messages_lost_to_faults();
-  r.counters.requests_dropped_by_outages = cloud.requests_dropped();
+  r.counters = last.counters;
+  for (const auto& states : last.states_by_group) r.counters.bricked += states[4];
+  r.attacks = last.attacks;
   r.requests_per_minute = cloud.requests_per_minute();
-  // fleet_setup created the scenario's deployments in order: IDs 1, 2, ...
-  for (std::size_t d = 0; d < s.deployments.size(); ++d) {
-    const cloud::rollout_status st = service.deployment_status(static_cast<cloud::deployment_id>(d + 1)).value;
-    const std::uint32_t opened = st.state == cloud::rollout_state::scheduled ? 0 : st.current_wave + 1;
-    r.deployments.push_back({s.deployments[d].name, cloud::name_of(st.state), st.devices, opened,
-                             st.attempts.notified, st.attempts.succeeded, st.attempts.failed, st.attempts.rejected,
-                             st.attempts.timed_out});
+  for (const deployment_snapshot& d : last.deployments) {
+    r.deployments.push_back({d.name, d.state, d.devices, d.wave, d.notified, d.succeeded, d.failed, d.rejected,
+                             d.timed_out, d.transitions});
   }
 }
 
 /// Each fault with the devices it acts on; outages that began count as injected.
-std::vector<fault_outcome> fault_outcomes(const scenario::scenario& s, const nemesis& faults, sim_time reached,
-                                          std::uint64_t devices, run_counters& counters) {
+std::vector<fault_outcome> fault_outcomes(const scenario::scenario& s, const std::vector<std::uint64_t>& hits,
+                                          sim_time reached, run_counters& counters) {
   std::vector<fault_outcome> out;
   for (std::size_t f = 0; f < s.faults.size(); ++f) {
     const scenario::fault& fault = s.faults[f];
-    fault_outcome o{fault.name, scenario::kind_name(fault.kind), 0};
+    fault_outcome o{fault.name, scenario::kind_name(fault.kind), hits[f], fault.at, fault.length};
     if (std::holds_alternative<scenario::cloud_outage>(fault.kind)) {
       if (fault.at < reached) ++counters.faults_injected;
     } else {
-      for (std::uint64_t i = 0; i < devices; ++i) o.devices_hit += faults.hits(f, i) ? 1 : 0;
       const bool link_fault = std::holds_alternative<scenario::partition>(fault.kind) ||
                               std::holds_alternative<scenario::degraded_network>(fault.kind);
       if (link_fault && fault.at < reached) counters.faults_injected += o.devices_hit;
@@ -188,6 +142,8 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   cfg.set("scheduler.max-threads", static_cast<std::size_t>(std::max<std::uint32_t>(1, o.threads)));
   caf::actor_system system{cfg};
   coordinator coord(system, cloud, shards, net.lookahead(), o.threads > 1, o.parallel_events_min);
+  const snapshot_taker snapshots(s, setup, links);
+  const snapshot_taker::engine_view view{shards, cloud, setup.service(), coord, net.lookahead()};
 
   const sim_time end = s.length;
   const std::vector<sim_time> census_at = census_times(s);
@@ -196,7 +152,7 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   std::uint32_t next_point = 0;
   auto point_at = [&](std::uint32_t k) { return end * k / (points - 1); };
   const auto wall_start = std::chrono::steady_clock::now();
-  auto last_progress = wall_start;
+  auto last_observed = wall_start;
   sim_time reached{0};
   for (;;) {
     if (o.stop != nullptr && o.stop->load()) break;
@@ -220,9 +176,9 @@ run_result run(const scenario::scenario& s, const run_options& o) {
     }
     reached = coord.run_window(end);
     const auto now = std::chrono::steady_clock::now();
-    if (o.progress && now - last_progress >= std::chrono::seconds(1)) {
-      o.progress(reached, end);
-      last_progress = now;
+    if (o.observe && now - last_observed >= o.observe_every) {
+      o.observe(snapshots.take(view, reached, false));
+      last_observed = now;
     }
   }
   r.timeline.push_back(sample(reached, shards));
@@ -234,14 +190,16 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   r.events = coord.events();
   r.windows = coord.windows();
   r.parallel_windows = coord.parallel_windows();
-  gather(r, s, cloud, setup.service(), shards);
+  const live_snapshot last = snapshots.take(view, reached, r.complete);
+  gather(r, last, cloud, shards);
   r.image_starts.assign(s.images.size(), 0);
   for (auto& shard : shards) {
     const auto& starts = shard->tally().starts;
     for (std::size_t i = 0; i < starts.size(); ++i) r.image_starts[signed_images.scenario_image[i]] += starts[i];
   }
-  r.faults = fault_outcomes(s, links, reached, r.devices, r.counters);
+  r.faults = fault_outcomes(s, snapshots.fault_hits(), reached, r.counters);
   r.crypto_ops = crypto::counted_ops() - crypto_before;
+  if (o.observe) o.observe(last);
   return r;
 }
 

@@ -276,6 +276,14 @@ op_result<rollout_status> security_service::deployment_status(deployment_id id) 
   return done(deployments_[id - 1].controller->status());
 }
 
+op_result<std::vector<transition>> security_service::deployment_history(deployment_id id) const {
+  if (id == 0 || id > deployments_.size()) {
+    return refuse<std::vector<transition>>(op_status::not_found, "no such deployment");
+  }
+  const auto& history = deployments_[id - 1].controller->history();
+  return done(std::vector<transition>(history.begin(), history.end()));
+}
+
 namespace {
 op_result<rollout_state> command(rollout_controller& c, command_result r) {
   if (r != command_result::done) {

@@ -125,6 +125,7 @@ void core_state::clear_volatile() {
   download_.reset();
   download_failures_ = 0;
   os_deferral_started_ = never;
+  attestation_began_ = never;
   boot_failures_ = 0;
 }
 

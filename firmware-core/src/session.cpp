@@ -161,6 +161,7 @@ void core_state::on_error_reply(sim_time now, const wire::Error& error) {
 }
 
 void core_state::send_challenge_request(sim_time now) {
+  if (attestation_began_ == never) attestation_began_ = now;
   wire::Envelope env;
   env.mutable_challenge_request();
   send_request(now, request_kind::challenge, env, false);
@@ -302,7 +303,13 @@ void core_state::on_certificate(sim_time now, const wire::CertificateIssued& iss
   session_ = std::move(session);
   need_attestation_ = false;
   ++stats_.attestations;
-  note(record_kind::attested);
+  record attested;
+  attested.kind = record_kind::attested;
+  attested.version = stages_[index_of(component::app)].version;
+  attested.digest = stages_[index_of(component::app)].image_digest;
+  attested.took = now - attestation_began_;
+  attestation_began_ = never;
+  note(attested);
 
   // Renew at a random point of the renewal window, and well before expiry.
   const auto& t = cfg_.timers;

@@ -55,7 +55,8 @@ TEST(report_json, expectations_and_faults) {
   EXPECT_EQ(j["expectations"], json::parse(R"([
     {"name": "no_bricked_devices", "passed": false, "detail": "1 of 20 devices bricked"},
     {"name": "adoption", "passed": true, "detail": "seen"}])"));
-  EXPECT_EQ(j["faults"], json::parse(R"([{"name": "storm", "kind": "power_loss", "devices_hit": 4}])"));
+  EXPECT_EQ(j["faults"], json::parse(R"([{"name": "storm", "kind": "power_loss", "at_seconds": 7200.0, "duration_seconds": 0.0,
+                                 "devices_hit": 4}])"));
 }
 
 TEST(report_json, sim_seconds_keep_microseconds) {
@@ -102,7 +103,12 @@ TEST(report_json, every_counter) {
 TEST(report_json, deployments) {
   const json j = report_json(testing::sample_result(), testing::sample_context())["deployments"];
   EXPECT_EQ(j, json::parse(R"([{"name": "app-1.1.0", "state": "completed", "devices": 16, "waves_opened": 3,
-                                "notified": 16, "succeeded": 15, "failed": 1, "rejected": 0, "timed_out": 0}])"));
+                                "notified": 16, "succeeded": 15, "failed": 1, "rejected": 0, "timed_out": 0,
+                                "transitions": [
+                                  {"at_seconds": 3600.0, "state": "running", "wave": 1, "reason": "started"},
+                                  {"at_seconds": 25200.0, "state": "running", "wave": 2, "reason": "wave_opened"},
+                                  {"at_seconds": 46800.0, "state": "running", "wave": 3, "reason": "wave_opened"},
+                                  {"at_seconds": 72000.0, "state": "completed", "wave": 3, "reason": "all_done"}]}])"));
 }
 
 TEST(report_json, timeline) {

@@ -1,5 +1,5 @@
 // What `fleetsim run` prints: the summary of a hand-made result line by line,
-// the verdict and the exit code of each way a run ends, the progress line.
+// the verdict and the exit code of each way a run ends.
 #include "summary.hpp"
 
 #include <gtest/gtest.h>
@@ -105,12 +105,6 @@ TEST(verdict, each_way_a_run_ends_with_its_exit_code) {
     EXPECT_EQ(verdict(e.result, testing::sample_context(), e.report), e.text);
     EXPECT_EQ(exit_code(e.result, e.report), e.code);
   }
-}
-
-TEST(progress_line, time_reached_percent_and_wall_time) {
-  EXPECT_EQ(progress_line(6h, 24h, 1.3), "fleetsim run: 6h of 1d simulated (25.0 %), 1.3 s wall");
-  EXPECT_EQ(progress_line(36h + 90s + 500ms, 5 * 24h, 61.04),
-            "fleetsim run: 1d12h1m30s of 5d simulated (30.0 %), 61.0 s wall");
 }
 
 }  // namespace

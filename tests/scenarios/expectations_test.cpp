@@ -24,7 +24,7 @@ actors::run_result good_run() {
   r.devices = 100;
   r.complete = true;
   r.counters.boots = 200;
-  r.deployments = {{"d", "completed", 100, 2, 100, 100, 0, 0, 0}};
+  r.deployments = {{"d", "completed", 100, 2, 100, 100, 0, 0, 0, {}}};
   r.censuses = {{7 * 24h, {{{"1.0.0", 3}, {"1.1.0", 97}}}, {100}}, {24h, {{{"1.0.0", 90}, {"1.1.0", 10}}}, {100}}};
   r.requests_per_minute.assign(7 * 24 * 60 + 1, 60);  // one request a second
   return r;
@@ -75,12 +75,12 @@ TEST(checkers, rollout_halted_needs_a_stop_early_enough) {
       with_expectation("expect { rollout_halted { deployment: \"d\" before_wave: 2 max_percent: 15 } }");
   actors::run_result r = good_run();
   EXPECT_FALSE(judged(s, r).passed);  // completed: never stopped
-  r.deployments[0] = {"d", "aborted", 100, 1, 12, 9, 3, 0, 0};
+  r.deployments[0] = {"d", "aborted", 100, 1, 12, 9, 3, 0, 0, {}};
   const auto v = judged(s, r);
   EXPECT_TRUE(v.passed) << v.detail;
   r.deployments[0].notified = 20;  // past 15 % of the group
   EXPECT_FALSE(judged(s, r).passed);
-  r.deployments[0] = {"d", "halted", 100, 2, 12, 9, 3, 0, 0};  // stopped in wave 2: too late
+  r.deployments[0] = {"d", "halted", 100, 2, 12, 9, 3, 0, 0, {}};  // stopped in wave 2: too late
   EXPECT_FALSE(judged(s, r).passed);
 }
 
@@ -110,7 +110,7 @@ TEST(checkers, every_attack_stopped) {
       "attack { name: \"spoofers\" at: \"1d\" count: 3 spoofed_identity {} }\n"
       "expect { every_attack_stopped {} }");
   actors::run_result r = good_run();
-  r.attacks = {{"spoofers", "spoofed_identity", 3, 3, 0, 0}};
+  r.attacks = {{"spoofers", "spoofed_identity", 3, 3, 0, 0, 0us, 0us}};
   auto v = judged(s, r);
   EXPECT_TRUE(v.passed) << v.detail;
   EXPECT_EQ(v.detail, "spoofers: 3 of 3 stopped, 0 got through");
@@ -127,7 +127,7 @@ TEST(checkers, no_certificate_to_attackers) {
       "attack { at: \"1d\" count: 3 cloned_identity {} }\n"
       "expect { no_certificate_to_attackers {} }");
   actors::run_result r = good_run();
-  r.attacks = {{"c", "cloned_identity", 3, 3, 0, 0}};
+  r.attacks = {{"c", "cloned_identity", 3, 3, 0, 0, 0us, 0us}};
   EXPECT_TRUE(judged(s, r).passed);
   r.attacks[0].certificates = 1;
   EXPECT_FALSE(judged(s, r).passed);

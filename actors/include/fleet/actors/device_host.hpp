@@ -13,6 +13,7 @@
 #include "fleet/actors/link_tamper.hpp"
 #include "fleet/actors/nemesis.hpp"
 #include "fleet/actors/run.hpp"
+#include "fleet/actors/sim_histogram.hpp"
 #include "fleet/actors/sim_message.hpp"
 #include "fleet/device/simulated_device.hpp"
 
@@ -31,6 +32,8 @@ struct device_tally {
   std::uint64_t events = 0;
   std::vector<attempt_tally> altered;  ///< by attack index, grown on first use
   std::vector<std::uint64_t> starts;   ///< software starts by signed image (device_surroundings order), grown on use
+  sim_histogram message_latency;       ///< of the messages sent towards the cloud
+  sim_histogram attestation_time;      ///< from the first challenge request to the certificate accepted
 };
 
 /// What every device of the run shares, read-only: the links with their

@@ -20,6 +20,8 @@ namespace fleet::actors {
 using sim_time = std::chrono::microseconds;
 using duration = std::chrono::microseconds;
 
+struct live_snapshot;
+
 struct run_options {
   std::uint32_t threads = 1;  ///< CAF scheduler threads; the result does not depend on it
   /// 0: as fast as possible; X > 0: simulated time paced at X times wall time.
@@ -31,8 +33,11 @@ struct run_options {
   std::uint64_t parallel_events_min = 256;
   /// Timeline samples over the run (at least 2: start and end).
   std::uint32_t timeline_points = 25;
-  /// Called about once a second of wall time with the simulated time reached.
-  std::function<void(sim_time reached, sim_time end)> progress;
+  /// Called between windows about every `observe_every` of wall time, and
+  /// once at the end, with the run as it stands (live_snapshot.hpp): what the
+  /// status block and the metrics show. Taking it costs a pass over the fleet.
+  std::function<void(const live_snapshot&)> observe;
+  std::chrono::milliseconds observe_every{1000};
   /// Set by another thread (Ctrl-C): the run stops at the next window.
   const std::atomic<bool>* stop = nullptr;
 };
@@ -68,6 +73,14 @@ struct timeline_point {
   std::map<std::string, std::uint64_t> states;        ///< "off", "running" (no certificate), "attested", "trial", "bricked"
 };
 
+/// One change of a deployment's state or wave, as its rollout controller recorded it.
+struct deployment_transition {
+  sim_time at{0};
+  std::string state;   ///< after the change
+  std::uint32_t wave = 0;  ///< the wave open after the change, counted from 1
+  std::string reason;  ///< the controller's transition reason
+};
+
 struct deployment_outcome {
   std::string name;
   std::string state;  ///< the rollout controller's state at the end
@@ -75,6 +88,8 @@ struct deployment_outcome {
   std::uint32_t waves_opened = 0;  ///< 0 when it never started
   std::uint64_t notified = 0;      ///< devices offered the update at least once
   std::uint64_t succeeded = 0, failed = 0, rejected = 0, timed_out = 0;
+  /// Oldest first; the controller keeps the last 256 (cloud::history_max).
+  std::vector<deployment_transition> transitions;
 };
 
 /// Devices per app version in each scenario group, at one simulated time:
@@ -90,6 +105,8 @@ struct fault_outcome {
   std::string name;
   std::string kind;
   std::uint64_t devices_hit = 0;  ///< devices it acts on (cloud outages: 0)
+  sim_time at{0};
+  duration length{0};  ///< 0 for an instant fault
 };
 
 /// What one attack tried and how it went. An attempt is one identity tried
@@ -101,6 +118,8 @@ struct attack_outcome {
   std::uint64_t stopped = 0;       ///< refused by a defence
   std::uint64_t got_through = 0;   ///< got what it was after
   std::uint64_t certificates = 0;  ///< issued by the cloud to the attacker
+  sim_time at{0};
+  duration length{0};  ///< 0 for an attack that is one burst
 };
 
 /// One expectation's verdict, with what was seen.

@@ -176,6 +176,8 @@ class security_service {
   /// a component of this one is halted: the new one supersedes it.
   op_result<deployment_created> create_deployment(sim_time now, const deployment_spec& spec);
   op_result<rollout_status> deployment_status(deployment_id id) const;
+  /// The deployment's last state and wave changes, oldest first (at most history_max).
+  op_result<std::vector<transition>> deployment_history(deployment_id id) const;
   op_result<rollout_state> pause(sim_time now, deployment_id id);
   op_result<rollout_state> resume(sim_time now, deployment_id id);
   op_result<rollout_state> halt(sim_time now, deployment_id id);

@@ -95,6 +95,9 @@ struct record {
   reject_reason reason = reject_reason::none;
   wire::version version{};
   crypto::digest digest{};  ///< image digest for software and update records
+  /// attested: from the attestation's first challenge request to the
+  /// certificate accepted, retries and backoff included.
+  duration took{0};
 };
 
 using output = std::variant<send, arm_timer, record>;

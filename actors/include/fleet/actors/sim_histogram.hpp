@@ -1,0 +1,53 @@
+#pragma once
+// A histogram of simulated durations with fixed buckets: cheap to fill on
+// the hot path (a shard keeps its own, nothing shared), cheap to add up, and
+// published as a Prometheus histogram.
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace fleet::actors {
+
+class sim_histogram {
+ public:
+  /// Upper bounds of the buckets, in simulated seconds; one more bucket
+  /// (+Inf) takes the rest. From 10 ms to a day: a message's latency to a
+  /// device waiting out an outage for its certificate.
+  static constexpr std::array<double, 14> bounds{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                                 2.5,  10,    60,   300, 1800, 3600, 86400};
+
+  void observe(std::chrono::microseconds d) {
+    const double s = static_cast<double>(d.count()) / 1e6;
+    std::size_t b = 0;
+    while (b < bounds.size() && s > bounds[b]) ++b;
+    ++counts_[b];
+    sum_seconds_ += s;
+  }
+
+  sim_histogram& operator+=(const sim_histogram& other) {
+    for (std::size_t b = 0; b < counts_.size(); ++b) counts_[b] += other.counts_[b];
+    sum_seconds_ += other.sum_seconds_;
+    return *this;
+  }
+
+  /// Observations per bucket, not cumulative; the last is the +Inf bucket.
+  const std::array<std::uint64_t, bounds.size() + 1>& counts() const { return counts_; }
+  double sum_seconds() const { return sum_seconds_; }
+  std::uint64_t count() const {
+    std::uint64_t n = 0;
+    for (const std::uint64_t c : counts_) n += c;
+    return n;
+  }
+
+  /// The upper bound of the bucket that holds the q-quantile (q in [0, 1]);
+  /// +infinity when it falls in the last bucket, 0 when empty.
+  double quantile_bound(double q) const;
+
+ private:
+  std::array<std::uint64_t, bounds.size() + 1> counts_{};
+  double sum_seconds_ = 0;
+};
+
+}  // namespace fleet::actors

@@ -1,0 +1,183 @@
+#include "snapshot_taker.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <variant>
+
+namespace fleet::actors {
+namespace {
+
+void add(attack_outcome& into, const attempt_tally& t) {
+  into.tried += t.tried;
+  into.stopped += t.stopped;
+  into.got_through += t.got_through;
+}
+
+/// Requests by how the cloud answered: each request gets at most one error
+/// (blocked identities are among the unauthenticated).
+cloud_request_counts requests_of(const cloud::service_counters& c, std::uint64_t dropped) {
+  cloud_request_counts r;
+  r.ignored = c.ignored;
+  r.invalid = c.invalid;
+  r.rate_limited = c.rate_limited;
+  r.unauthenticated = c.unauthenticated;
+  r.attestation_failed = c.attestation_failed;
+  r.not_found = c.not_found;
+  const std::uint64_t refused =
+      r.ignored + r.invalid + r.rate_limited + r.unauthenticated + r.attestation_failed + r.not_found;
+  r.served = c.requests > refused ? c.requests - refused : 0;
+  r.dropped_by_outage = dropped;
+  return r;
+}
+
+}  // namespace
+
+void add(run_counters& into, const run_counters& c) {
+  into.boots += c.boots;
+  into.attestations += c.attestations;
+  into.attestation_failures += c.attestation_failures;
+  into.updates_downloaded += c.updates_downloaded;
+  into.updates_installed += c.updates_installed;
+  into.updates_committed += c.updates_committed;
+  into.updates_rolled_back += c.updates_rolled_back;
+  into.updates_rejected += c.updates_rejected;
+  into.updates_failed += c.updates_failed;
+  into.app_crashes += c.app_crashes;
+  into.messages_sent += c.messages_sent;
+  into.messages_lost += c.messages_lost;
+  into.messages_lost_to_faults += c.messages_lost_to_faults;
+  into.unsigned_code_started += c.unsigned_code_started;
+  into.faults_injected += c.faults_injected;
+}
+
+std::size_t state_index(const fw::core& firmware) {
+  switch (firmware.state()) {
+    case fw::device_state::powered_off: return 0;
+    case fw::device_state::bricked: return 4;
+    case fw::device_state::running: break;
+  }
+  if (firmware.trial_pending()) return 3;
+  return firmware.has_certificate() ? 2 : 1;
+}
+
+snapshot_taker::snapshot_taker(const scenario::scenario& s, const fleet_setup& setup, const nemesis& links)
+    : scenario_(s), setup_(setup), fault_hits_(s.faults.size(), 0) {
+  for (std::size_t f = 0; f < s.faults.size(); ++f) {
+    if (std::holds_alternative<scenario::cloud_outage>(s.faults[f].kind)) continue;
+    for (std::uint64_t i = 0; i < setup.devices(); ++i) fault_hits_[f] += links.hits(f, i) ? 1 : 0;
+  }
+}
+
+live_snapshot snapshot_taker::take(const engine_view& e, sim_time reached, bool complete) const {
+  const auto started = std::chrono::steady_clock::now();
+  live_snapshot out;
+  out.reached = reached;
+  out.end = scenario_.length;
+  out.complete = complete;
+  out.devices = setup_.devices();
+  count_devices(e, out);
+  add_cloud(e, out);
+  add_deployments(e, out);
+  add_faults(reached, out);
+  out.events = e.coord.events();
+  out.windows = e.coord.windows();
+  out.parallel_windows = e.coord.parallel_windows();
+  out.window_length = e.window_length;
+  out.shards = static_cast<std::uint32_t>(e.shards.size());
+  out.taking_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return out;
+}
+
+// One pass over the fleet. Versions are counted as numbers and named once at
+// the end: a string per device would cost more than the pass itself.
+void snapshot_taker::count_devices(const engine_view& e, live_snapshot& out) const {
+  const std::size_t groups = scenario_.fleet.groups.size();
+  for (const auto& g : scenario_.fleet.groups) out.groups.push_back(g.name);
+  out.states_by_group.assign(groups, {});
+  std::vector<std::vector<std::pair<wire::version, std::uint64_t>>> versions(groups);
+  for (auto& shard : e.shards) {
+    add(out.counters, shard->tally().counters);
+    out.message_latency += shard->tally().message_latency;
+    out.attestation_time += shard->tally().attestation_time;
+    for (const auto& device : shard->devices()) {
+      const fw::core& firmware = device->device().firmware();
+      const std::uint32_t group = setup_.group_of(device->device().device_index());
+      ++out.states_by_group[group][state_index(firmware)];
+      const wire::version v = firmware.running_version(fw::component::app);
+      if (v == wire::version{}) continue;  // no app running: off, bricked, or still booting
+      auto& counts = versions[group];
+      const auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == v; });
+      if (it != counts.end()) {
+        ++it->second;
+      } else {
+        counts.emplace_back(v, 1);
+      }
+    }
+  }
+  out.versions_by_group.resize(groups);
+  for (std::size_t g = 0; g < groups; ++g) {
+    std::sort(versions[g].begin(), versions[g].end());
+    for (const auto& [v, n] : versions[g]) out.versions_by_group[g].emplace_back(v.to_string(), n);
+  }
+}
+
+void snapshot_taker::add_cloud(const engine_view& e, live_snapshot& out) const {
+  const cloud::service_counters& c = e.service.counters();
+  out.requests = requests_of(c, e.cloud.requests_dropped());
+  out.counters.certificates_issued = c.certificates_issued;
+  out.certificates_refused = c.certificate_checks_refused;
+  out.certificates_revoked = c.revocations;
+  out.clones_flagged = c.clones_flagged;
+  out.counters.messages_sent += e.cloud.messages_sent();
+  out.counters.messages_lost += e.cloud.messages_lost();
+  out.counters.messages_lost_to_faults += e.cloud.messages_lost_to_faults();
+  out.counters.requests_dropped_by_outages = e.cloud.requests_dropped();
+  out.attacks = e.cloud.attackers().outcomes(scenario_.attacks);
+  for (std::size_t a = 0; a < e.cloud.altered_requests().size(); ++a) add(out.attacks[a], e.cloud.altered_requests()[a]);
+  for (auto& shard : e.shards) {
+    const auto& altered = shard->tally().altered;
+    for (std::size_t a = 0; a < altered.size(); ++a) add(out.attacks[a], altered[a]);
+  }
+  for (const attack_outcome& a : out.attacks) out.counters.attacks_stopped += a.stopped;
+}
+
+// fleet_setup created the scenario's deployments in order: IDs 1, 2, ...
+void snapshot_taker::add_deployments(const engine_view& e, live_snapshot& out) const {
+  for (std::size_t d = 0; d < scenario_.deployments.size(); ++d) {
+    const auto id = static_cast<cloud::deployment_id>(d + 1);
+    const cloud::rollout_status st = e.service.deployment_status(id).value;
+    deployment_snapshot ds;
+    ds.name = scenario_.deployments[d].name;
+    ds.state = cloud::name_of(st.state);
+    ds.wave = st.state == cloud::rollout_state::scheduled ? 0 : st.current_wave + 1;
+    ds.devices = st.devices;
+    for (const cloud::wave_status& w : st.waves) {
+      for (std::size_t o = 0; o < ds.by_outcome.size(); ++o) ds.by_outcome[o] += w.outcomes.by_outcome[o];
+    }
+    ds.notified = st.attempts.notified;
+    ds.offered = st.attempts.offers;
+    ds.succeeded = st.attempts.succeeded;
+    ds.failed = st.attempts.failed;
+    ds.rejected = st.attempts.rejected;
+    ds.timed_out = st.attempts.timed_out;
+    for (const cloud::transition& t : e.service.deployment_history(id).value) {
+      ds.transitions.push_back({t.at, cloud::name_of(t.to), t.wave + 1, cloud::name_of(t.why)});
+    }
+    out.deployments.push_back(std::move(ds));
+  }
+}
+
+void snapshot_taker::add_faults(sim_time reached, live_snapshot& out) const {
+  for (std::size_t f = 0; f < scenario_.faults.size(); ++f) {
+    const scenario::fault& fault = scenario_.faults[f];
+    fault_snapshot fs;
+    fs.kind = scenario::kind_name(fault.kind);
+    fs.started = fault.at <= reached;
+    fs.active = fault.active_at(reached);
+    const bool outage = std::holds_alternative<scenario::cloud_outage>(fault.kind);
+    if (fs.started) fs.injected = outage ? 1 : fault_hits_[f];
+    out.faults.push_back(std::move(fs));
+  }
+}
+
+}  // namespace fleet::actors

@@ -1,0 +1,52 @@
+#pragma once
+// Takes live_snapshots of a run between its windows (see live_snapshot.hpp),
+// and the device-state helpers the engine's timeline shares with it.
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "fleet/actors/cloud_host.hpp"
+#include "fleet/actors/coordinator.hpp"
+#include "fleet/actors/device_shard.hpp"
+#include "fleet/actors/fleet_setup.hpp"
+#include "fleet/actors/live_snapshot.hpp"
+#include "fleet/actors/nemesis.hpp"
+
+namespace fleet::actors {
+
+/// Adds what one shard counted to the run's sums.
+void add(run_counters& into, const run_counters& c);
+
+/// Index of the device's state in device_state_names.
+std::size_t state_index(const fw::core& firmware);
+
+class snapshot_taker {
+ public:
+  /// Counts once which devices each fault hits (a scan of the fleet per fault).
+  snapshot_taker(const scenario::scenario& s, const fleet_setup& setup, const nemesis& links);
+
+  /// Devices each fault acts on (a cloud outage: 0), scenario order.
+  const std::vector<std::uint64_t>& fault_hits() const { return fault_hits_; }
+
+  struct engine_view {
+    std::vector<std::unique_ptr<device_shard>>& shards;
+    const cloud_host& cloud;
+    const cloud::security_service& service;
+    const coordinator& coord;
+    duration window_length;
+  };
+  live_snapshot take(const engine_view& e, sim_time reached, bool complete) const;
+
+ private:
+  void count_devices(const engine_view& e, live_snapshot& out) const;
+  void add_cloud(const engine_view& e, live_snapshot& out) const;
+  void add_deployments(const engine_view& e, live_snapshot& out) const;
+  void add_faults(sim_time reached, live_snapshot& out) const;
+
+  const scenario::scenario& scenario_;
+  const fleet_setup& setup_;
+  std::vector<std::uint64_t> fault_hits_;
+};
+
+}  // namespace fleet::actors

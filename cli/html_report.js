@@ -1,0 +1,507 @@
+// Draws the HTML report (html_report.cpp inlines this script) from the JSON
+// report embedded in the page (#report-data): header and verdict, the
+// expectations table, four charts over simulated time (version adoption,
+// device states, rollout waves, faults and attacks) and the counters.
+//
+// Every string of the report reaches the page through textContent or
+// setAttribute, never as markup: a scenario's names cannot inject anything.
+// No library and no fetch: the page works offline (its CSP forbids fetching).
+'use strict';
+
+(function () {
+  // The SVG namespace, taken from an element the HTML parser made, so that
+  // the page holds no URL at all (the namespace is a name, never fetched).
+  const SVG_NS = (function () {
+    const probe = document.createElement('div');
+    probe.innerHTML = '<svg/>';  // a constant: no data goes through innerHTML
+    return probe.firstChild.namespaceURI;
+  })();
+
+  // Okabe-Ito: told apart by colour-blind readers too.
+  const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+  const STATE_COLOURS = {
+    off: '#b8bec9', running: '#56B4E9', trial: '#E69F00', attested: '#009E73', bricked: '#D55E00',
+  };
+  const STATE_ORDER = ['off', 'running', 'trial', 'attested', 'bricked'];
+  const STATE_MEANING = {
+    off: 'off', running: 'running, no certificate', trial: 'trial boot, not yet committed',
+    attested: 'running with a certificate', bricked: 'bricked',
+  };
+  const ROLLOUT_COLOURS = {
+    scheduled: '#9aa3b2', running: '#0072B2', paused: '#E69F00', completed: '#009E73',
+    halted: '#D55E00', aborted: '#D55E00', rollback_requested: '#D55E00',
+  };
+  const STOPPED_STATES = new Set(['halted', 'aborted', 'rollback_requested']);
+  const FAULT_COLOUR = '#E69F00';
+  const ATTACK_COLOUR = '#CC79A7';
+  const NOT_BOOTED = '0.0.0';  // the timeline's version of a device before its first boot
+  const HISTORY_MAX = 256;     // transitions a rollout controller keeps (cloud::history_max)
+  const LANE_HEADER = 22;      // a deployment's name line above its lane
+
+  // One geometry for every time chart, so that their time axes line up.
+  const WIDTH = 960;
+  const MARGIN = { left: 150, right: 28, top: 24, bottom: 36 };
+
+  // ---- small DOM helpers ------------------------------------------------
+
+  function html(tag, attributes, ...children) {
+    const e = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) e.setAttribute(name, String(value));
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      e.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+    }
+    return e;
+  }
+
+  function svg(tag, attributes, text) {
+    const e = document.createElementNS(SVG_NS, tag);
+    for (const [name, value] of Object.entries(attributes || {})) e.setAttribute(name, String(value));
+    if (text !== undefined) e.textContent = String(text);
+    return e;
+  }
+
+  /// A hover text for an SVG mark.
+  function tooltip(mark, text) {
+    mark.append(svg('title', {}, text));
+    return mark;
+  }
+
+  function swatch(colour) {
+    const s = html('span', { class: 'swatch', 'aria-hidden': 'true' });
+    s.style.background = colour;
+    return s;
+  }
+
+  function legend(entries) {
+    return html('ul', { class: 'legend' },
+      ...entries.map(([colour, label]) => html('li', {}, swatch(colour), label)));
+  }
+
+  function clip(text, length) {
+    return text.length > length ? text.slice(0, length - 1) + '\u2026' : text;
+  }
+
+  // ---- numbers and simulated time ---------------------------------------
+
+  function count(n) { return Number(n).toLocaleString('en-US'); }
+
+  const UNITS = [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]];
+
+  /// Simulated seconds as "1d12h", "45m", "0s".
+  function sim_time(seconds) {
+    let rest = Math.round(seconds);
+    if (rest <= 0) return seconds > 0 ? (seconds * 1000).toFixed(0) + 'ms' : '0s';
+    let text = '';
+    for (const [unit, size] of UNITS) {
+      const n = Math.floor(rest / size);
+      if (n > 0) text += n + unit;
+      rest -= n * size;
+    }
+    return text;
+  }
+
+  /// A round step for about `ticks_max` ticks over [0, end] seconds.
+  function time_step(end, ticks_max) {
+    const steps = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 7200, 10800, 21600, 43200,
+      86400, 172800, 345600, 604800, 1209600, 2592000];
+    for (const step of steps) if (end / step <= ticks_max) return step;
+    let step = steps[steps.length - 1];
+    while (end / step > ticks_max) step *= 2;
+    return step;
+  }
+
+  /// A 1-2-5 step for about five ticks over [0, max], whole numbers.
+  function count_step(max) {
+    const raw = Math.max(max / 5, 1);
+    const power = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (const m of [1, 2, 5, 10]) if (raw <= m * power) return m * power;
+    return 10 * power;
+  }
+
+  /// "1.10.0" after "1.9.0": versions compared part by part, as numbers.
+  function by_version(a, b) {
+    const pa = a.split('.').map(Number), pb = b.split('.').map(Number);
+    for (let i = 0; i < Math.max(pa.length, pb.length); ++i) {
+      const d = (pa[i] || 0) - (pb[i] || 0);
+      if (d !== 0 && !Number.isNaN(d)) return d;
+    }
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+
+  // ---- chart frames -----------------------------------------------------
+
+  /// An <svg> with its accessible title and description; the caller draws in it.
+  function chart_svg(id, height, title, description) {
+    const root = svg('svg', {
+      id: id, class: 'chart', viewBox: `0 0 ${WIDTH} ${height}`, role: 'img',
+      'aria-labelledby': `${id}-title ${id}-desc`,
+    });
+    root.append(svg('title', { id: `${id}-title` }, title), svg('desc', { id: `${id}-desc` }, description));
+    return root;
+  }
+
+  /// The time axis along `y`, from 0 to `end` seconds; returns the x scale.
+  function draw_time_axis(root, end, y, grid_top) {
+    const x = (s) => MARGIN.left + (Math.min(Math.max(s, 0), end) / end) * (WIDTH - MARGIN.left - MARGIN.right);
+    root.append(svg('line', { class: 'axis', x1: MARGIN.left, y1: y, x2: WIDTH - MARGIN.right, y2: y }));
+    const step = time_step(end, 10);
+    for (let t = 0; t <= end + 1e-9; t += step) {
+      if (grid_top !== undefined) root.append(svg('line', { class: 'grid', x1: x(t), y1: grid_top, x2: x(t), y2: y }));
+      root.append(svg('line', { class: 'tick', x1: x(t), y1: y, x2: x(t), y2: y + 5 }));
+      root.append(svg('text', { x: x(t), y: y + 18, 'text-anchor': 'middle' }, sim_time(t)));
+    }
+    root.append(svg('text', { x: WIDTH - MARGIN.right, y: y + 32, 'text-anchor': 'end' }, 'simulated time'));
+    return x;
+  }
+
+  /// A dashed line where an interrupted run stopped.
+  function draw_stop_line(root, x, report, top, bottom) {
+    if (report.complete) return;
+    const at = x(report.sim_seconds);
+    root.append(tooltip(svg('line', { class: 'stopped', x1: at, y1: top, x2: at, y2: bottom }),
+      `the run was interrupted at ${sim_time(report.sim_seconds)}`));
+    root.append(svg('text', { x: at + 4, y: top + 10 }, 'interrupted'));
+  }
+
+  function none_note(text) { return html('p', { class: 'note' }, text); }
+
+  function card(id, heading, caption, ...content) {
+    return html('section', { class: 'card', id: id }, html('h2', {}, heading),
+      caption ? html('p', { class: 'caption' }, caption) : null, ...content);
+  }
+
+  function end_of(report) {
+    return Math.max(report.duration_seconds || 0, report.sim_seconds || 0,
+      ...report.timeline.map((p) => p.at_seconds), 1);
+  }
+
+  // ---- stacked areas over the timeline ----------------------------------
+
+  /// Devices per key (version or state) over time, stacked in `keys` order.
+  function stacked_area_chart(report, spec) {
+    const points = report.timeline.slice().sort((a, b) => a.at_seconds - b.at_seconds);
+    if (points.length < 2 || spec.keys.length === 0) return none_note('No timeline in this report.');
+    const height = 300, bottom = height - MARGIN.bottom;
+    const totals = points.map((p) => spec.keys.reduce((sum, k) => sum + (spec.value(p, k) || 0), 0));
+    const y_max = Math.max(report.devices || 0, ...totals, 1);
+    const y = (n) => bottom - (n / y_max) * (bottom - MARGIN.top);
+    const root = chart_svg(spec.id, height, spec.title, spec.description);
+
+    const step = count_step(y_max);
+    for (let n = 0; n <= y_max + 1e-9; n += step) {
+      root.append(svg('line', { class: 'grid', x1: MARGIN.left, y1: y(n), x2: WIDTH - MARGIN.right, y2: y(n) }));
+      root.append(svg('text', { x: MARGIN.left - 8, y: y(n) + 4, 'text-anchor': 'end' }, count(n)));
+    }
+    root.append(svg('text', { x: MARGIN.left - 8, y: MARGIN.top - 12, 'text-anchor': 'end' }, 'devices'));
+    const end = end_of(report);
+    const x = draw_time_axis(root, end, bottom);
+
+    const below = points.map(() => 0);
+    for (const key of spec.keys) {
+      const above = points.map((p, i) => below[i] + (spec.value(p, key) || 0));
+      const top_edge = points.map((p, i) => `${x(p.at_seconds).toFixed(1)},${y(above[i]).toFixed(1)}`);
+      const bottom_edge = points.map((p, i) => `${x(p.at_seconds).toFixed(1)},${y(below[i]).toFixed(1)}`).reverse();
+      const last = spec.value(points[points.length - 1], key) || 0;
+      root.append(tooltip(svg('path', {
+        class: 'mark area', 'data-key': key, fill: spec.colour(key), 'fill-opacity': 0.85,
+        stroke: spec.colour(key), 'stroke-width': 0.5,
+        d: `M${top_edge.join('L')}L${bottom_edge.join('L')}Z`,
+      }), `${spec.label(key)}: ${count(last)} devices at ${sim_time(points[points.length - 1].at_seconds)}`));
+      above.forEach((v, i) => { below[i] = v; });
+    }
+    draw_stop_line(root, x, report, MARGIN.top, bottom);
+    const at_end = (k) => `${spec.label(k)}: ${count(spec.value(points[points.length - 1], k) || 0)}`;
+    return html('div', {}, root, legend(spec.keys.map((k) => [spec.colour(k), at_end(k)])));
+  }
+
+  function keys_of(report, field) {
+    const keys = new Set();
+    for (const p of report.timeline) for (const k of Object.keys(p[field] || {})) keys.add(k);
+    return [...keys];
+  }
+
+  function last_census(report, field, label) {
+    const last = report.timeline[report.timeline.length - 1];
+    if (!last) return 'No timeline.';
+    const parts = Object.entries(last[field] || {}).map(([k, n]) => `${label(k)}: ${count(n)}`);
+    return `At ${sim_time(last.at_seconds)}: ${parts.join(', ')}.`;
+  }
+
+  function adoption_chart(report) {
+    const versions = keys_of(report, 'app_versions').sort(by_version);
+    const colour_of = new Map();
+    let next = 0;
+    for (const v of versions) colour_of.set(v, v === NOT_BOOTED ? '#d7dbe2' : PALETTE[next++ % PALETTE.length]);
+    const label = (v) => (v === NOT_BOOTED ? `${v} (not booted yet)` : v);
+    return stacked_area_chart(report, {
+      id: 'chart-adoption', keys: versions, value: (p, k) => (p.app_versions || {})[k],
+      colour: (k) => colour_of.get(k), label: label,
+      title: 'Devices per running app version over simulated time',
+      description: 'Stacked areas, one per app version. ' + last_census(report, 'app_versions', label),
+    });
+  }
+
+  function states_chart(report) {
+    const states = keys_of(report, 'states').sort((a, b) => {
+      const ia = STATE_ORDER.indexOf(a), ib = STATE_ORDER.indexOf(b);
+      return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || (a < b ? -1 : 1);
+    });
+    const label = (s) => STATE_MEANING[s] || s;
+    return stacked_area_chart(report, {
+      id: 'chart-states', keys: states, value: (p, k) => (p.states || {})[k],
+      colour: (k) => STATE_COLOURS[k] || PALETTE[states.indexOf(k) % PALETTE.length], label: label,
+      title: 'Devices per state over simulated time',
+      description: 'Stacked areas, one per device state. ' + last_census(report, 'states', label),
+    });
+  }
+
+  // ---- rollout waves ----------------------------------------------------
+
+  /// The state and open wave of a deployment over time, as segments.
+  function rollout_segments(deployment, end) {
+    const transitions = deployment.transitions || [];
+    // When the controller's bounded history dropped the oldest changes, the
+    // line starts at the oldest one kept rather than guessing before it.
+    const truncated = transitions.length >= HISTORY_MAX;
+    const segments = [];
+    let from = truncated ? transitions[0].at_seconds : 0, wave = 0, state = 'scheduled';
+    for (const t of transitions) {
+      segments.push({ from: from, to: t.at_seconds, wave: wave, state: state, previous_wave: segments.length ? segments[segments.length - 1].wave : wave });
+      from = t.at_seconds;
+      state = t.state;
+      wave = t.state === 'scheduled' ? 0 : t.wave;
+    }
+    segments.push({ from: from, to: end, wave: wave, state: state, previous_wave: segments.length ? segments[segments.length - 1].wave : wave });
+    return { segments: segments.slice(truncated ? 1 : 0), truncated: truncated };
+  }
+
+  function rollout_chart(report) {
+    const deployments = report.deployments || [];
+    if (deployments.length === 0) return none_note('No deployments in this run.');
+    const end = end_of(report);
+    const lanes = deployments.map((d) => {
+      const waves = Math.max(d.waves_opened || 0, 1, ...(d.transitions || []).map((t) => t.wave));
+      return { deployment: d, waves: waves, height: LANE_HEADER + Math.max(60, 20 + 30 * waves) };
+    });
+    const gap = 14;
+    const lanes_height = lanes.reduce((sum, l) => sum + l.height, 0) + gap * (lanes.length - 1);
+    const height = MARGIN.top + lanes_height + MARGIN.bottom;
+    const stops = deployments.filter((d) => STOPPED_STATES.has(d.state)).map((d) => `${d.name} ${d.state}`);
+    const root = chart_svg('chart-rollout', height, 'Open rollout wave of each deployment over simulated time',
+      `${deployments.length} deployment(s). ` + (stops.length ? `Stopped: ${stops.join(', ')}.` : 'None halted or aborted.'));
+    const x = draw_time_axis(root, end, MARGIN.top + lanes_height, MARGIN.top);
+    const notes = [];
+
+    let top = MARGIN.top;
+    for (const lane of lanes) {
+      const d = lane.deployment;
+      const bottom = top + lane.height - 8;
+      const y = (wave) => bottom - (wave / lane.waves) * (lane.height - LANE_HEADER - 16);
+      const heading = svg('text', { class: 'lane-label', x: MARGIN.left, y: top + 12 });
+      heading.append(svg('tspan', { 'font-weight': 600 }, d.name),
+        svg('tspan', {}, ` \u2014 ${d.state}, ${count(d.devices)} devices, ${d.waves_opened} wave(s) opened`));
+      root.append(heading);
+      for (let w = 0; w <= lane.waves; ++w) {
+        root.append(svg('line', { class: 'grid', x1: MARGIN.left, y1: y(w), x2: WIDTH - MARGIN.right, y2: y(w) }));
+        root.append(svg('text', { x: MARGIN.left - 8, y: y(w) + 4, 'text-anchor': 'end' }, w === 0 ? 'not started' : `wave ${w}`));
+      }
+      const { segments, truncated } = rollout_segments(d, end);
+      if (truncated) notes.push(`${d.name}: the controller keeps its last ${HISTORY_MAX} changes; the line starts at the oldest kept.`);
+      for (const s of segments) {
+        const colour = ROLLOUT_COLOURS[s.state] || '#000000';
+        const dashed = s.state === 'paused' || s.state === 'scheduled' || STOPPED_STATES.has(s.state);
+        root.append(tooltip(svg('path', {
+          class: 'mark step', fill: 'none', stroke: colour, 'stroke-width': 2.5,
+          'stroke-dasharray': dashed ? '6 4' : 'none',
+          d: `M${x(s.from).toFixed(1)},${y(s.previous_wave).toFixed(1)}L${x(s.from).toFixed(1)},${y(s.wave).toFixed(1)}` +
+             `L${x(s.to).toFixed(1)},${y(s.wave).toFixed(1)}`,
+        }), `${d.name}: ${s.state}${s.wave ? ', wave ' + s.wave : ''} from ${sim_time(s.from)} to ${sim_time(s.to)}`));
+      }
+      for (const t of d.transitions || []) {
+        const cx = x(t.at_seconds), cy = y(t.state === 'scheduled' ? 0 : t.wave);
+        const text = `${sim_time(t.at_seconds)}: ${t.state}, wave ${t.wave} (${t.reason})`;
+        if (STOPPED_STATES.has(t.state)) {
+          root.append(tooltip(svg('path', {
+            class: 'mark transition stop', fill: 'none', stroke: ROLLOUT_COLOURS[t.state], 'stroke-width': 3,
+            d: `M${cx - 7},${cy - 7}L${cx + 7},${cy + 7}M${cx - 7},${cy + 7}L${cx + 7},${cy - 7}`,
+          }), text));
+          // Beside the cross, on the side away from the lane's heading and the chart's edge.
+          const left = cx > WIDTH - 260, below = 2 * t.wave >= lane.waves;
+          root.append(svg('text', {
+            x: left ? cx - 12 : cx + 12, y: below ? cy + 18 : cy - 10, 'text-anchor': left ? 'end' : 'start',
+            fill: ROLLOUT_COLOURS[t.state],
+          }, `${t.state} at ${sim_time(t.at_seconds)} (${t.reason})`));
+        } else {
+          root.append(tooltip(svg('circle', {
+            class: 'mark transition', cx: cx.toFixed(1), cy: cy.toFixed(1), r: 4,
+            fill: ROLLOUT_COLOURS[t.state] || '#000000', stroke: '#ffffff', 'stroke-width': 1,
+          }), text));
+        }
+      }
+      top += lane.height + gap;
+    }
+    draw_stop_line(root, x, report, MARGIN.top, MARGIN.top + lanes_height);
+    return html('div', {}, root,
+      legend([['#0072B2', 'running'], ['#E69F00', 'paused (dashed)'], ['#009E73', 'completed'],
+        ['#D55E00', 'halted, aborted or rollback requested (\u2715, dashed after)']]),
+      ...notes.map((n) => none_note(n)), deployments_table(deployments));
+  }
+
+  function deployments_table(deployments) {
+    const columns = ['devices', 'waves_opened', 'notified', 'succeeded', 'failed', 'rejected', 'timed_out'];
+    return html('table', { id: 'deployments' },
+      html('thead', {}, html('tr', {}, html('th', {}, 'Deployment'), html('th', {}, 'State'),
+        ...columns.map((c) => html('th', { class: 'number' }, c.replace('_', ' '))))),
+      html('tbody', {}, ...deployments.map((d) => html('tr', {},
+        html('td', {}, d.name), html('td', { class: STOPPED_STATES.has(d.state) ? 'alarm' : '' }, d.state),
+        ...columns.map((c) => html('td', { class: 'number' }, count(d[c] || 0)))))));
+  }
+
+  // ---- faults and attacks -----------------------------------------------
+
+  function events_chart(report) {
+    const events = [
+      ...(report.faults || []).map((f) => ({ kind_of: 'fault', colour: FAULT_COLOUR, e: f,
+        what: `${f.kind}; ${count(f.devices_hit)} devices hit` })),
+      ...(report.attacks || []).map((a) => ({ kind_of: 'attack', colour: ATTACK_COLOUR, e: a,
+        what: `${a.kind}; ${count(a.tried)} tried, ${count(a.stopped)} stopped, ${count(a.got_through)} got through, ` +
+              `${count(a.certificates)} certificates` })),
+    ];
+    if (events.length === 0) return none_note('No faults and no attacks in this run.');
+    const row = 28;
+    const height = MARGIN.top + row * events.length + MARGIN.bottom;
+    const bottom = MARGIN.top + row * events.length;
+    const end = end_of(report);
+    const root = chart_svg('chart-events', height, 'Faults and attacks over simulated time',
+      events.map((v) => `${v.kind_of} ${v.e.name} at ${sim_time(v.e.at_seconds)}` +
+        (v.e.duration_seconds > 0 ? ` for ${sim_time(v.e.duration_seconds)}` : '')).join('; ') + '.');
+    const x = draw_time_axis(root, end, bottom, MARGIN.top);
+    events.forEach((v, i) => {
+      const mid = MARGIN.top + row * i + row / 2;
+      const e = v.e;
+      const label = tooltip(svg('text', { class: 'lane-label', x: 8, y: mid + 4 }, clip(e.name, 20)), `${v.kind_of}: ${e.name}`);
+      root.append(label);
+      const when = e.duration_seconds > 0 ? `from ${sim_time(e.at_seconds)} for ${sim_time(e.duration_seconds)}`
+        : `at ${sim_time(e.at_seconds)}`;
+      const text = `${v.kind_of} ${e.name}: ${when}; ${v.what}`;
+      if (e.at_seconds > end) return;  // after an interrupted run's end: in the table only
+      if (e.duration_seconds > 0) {
+        const x0 = x(e.at_seconds), x1 = x(e.at_seconds + e.duration_seconds);
+        root.append(tooltip(svg('rect', {
+          class: 'mark event', x: x0.toFixed(1), y: mid - 8, width: Math.max(x1 - x0, 2).toFixed(1), height: 16,
+          rx: 3, fill: v.colour,
+        }), text));
+      } else {
+        const cx = x(e.at_seconds);
+        root.append(tooltip(svg('path', {
+          class: 'mark event instant', fill: v.colour, stroke: '#ffffff', 'stroke-width': 1,
+          d: `M${cx.toFixed(1)},${mid - 9}L${(cx + 7).toFixed(1)},${mid}L${cx.toFixed(1)},${mid + 9}L${(cx - 7).toFixed(1)},${mid}Z`,
+        }), text));
+      }
+    });
+    draw_stop_line(root, x, report, MARGIN.top, bottom);
+    return html('div', {}, root,
+      legend([[FAULT_COLOUR, 'fault'], [ATTACK_COLOUR, 'attack']]),
+      faults_table(report.faults || []), attacks_table(report.attacks || []));
+  }
+
+  function simple_table(id, headings, rows) {
+    if (rows.length === 0) return null;
+    return html('table', { id: id },
+      html('thead', {}, html('tr', {}, ...headings.map(([h, numeric]) => html('th', numeric ? { class: 'number' } : {}, h)))),
+      html('tbody', {}, ...rows.map((cells) => html('tr', {}, ...cells.map(([text, cls]) => html('td', cls ? { class: cls } : {}, text))))));
+  }
+
+  function faults_table(faults) {
+    return simple_table('faults',
+      [['Fault'], ['Kind'], ['At'], ['For'], ['Devices hit', true]],
+      faults.map((f) => [[f.name], [f.kind], [sim_time(f.at_seconds)],
+        [f.duration_seconds > 0 ? sim_time(f.duration_seconds) : 'instant'], [count(f.devices_hit), 'number']]));
+  }
+
+  function attacks_table(attacks) {
+    const bad = (n) => (n > 0 ? 'number alarm' : 'number');
+    return simple_table('attacks',
+      [['Attack'], ['Kind'], ['At'], ['For'], ['Tried', true], ['Stopped', true], ['Got through', true], ['Certificates', true]],
+      attacks.map((a) => [[a.name], [a.kind], [sim_time(a.at_seconds)],
+        [a.duration_seconds > 0 ? sim_time(a.duration_seconds) : 'one burst'], [count(a.tried), 'number'],
+        [count(a.stopped), 'number'], [count(a.got_through), bad(a.got_through)], [count(a.certificates), bad(a.certificates)]]));
+  }
+
+  // ---- header, expectations, counters -----------------------------------
+
+  function verdict(report) {
+    const expectations = report.expectations || [];
+    const failed = expectations.filter((e) => !e.passed).length;
+    if (!report.complete) {
+      return html('p', { class: 'verdict incomplete' },
+        `Interrupted at ${sim_time(report.sim_seconds)} of ${sim_time(report.duration_seconds)} simulated: no verdict.`);
+    }
+    if (expectations.length === 0) return html('p', { class: 'verdict pass' }, 'Complete; the scenario declares no expectations.');
+    if (failed > 0) return html('p', { class: 'verdict fail' }, `${failed} of ${expectations.length} expectations FAILED.`);
+    return html('p', { class: 'verdict pass' }, `All ${expectations.length} expectations held.`);
+  }
+
+  function header(report) {
+    const facts = [
+      ['Seed', count(report.seed)],
+      ['Devices', `${count(report.devices)} (${report.threads} threads, ${report.workers} worker${report.workers === 1 ? '' : 's'})`],
+      ['Simulated', `${sim_time(report.sim_seconds)} of ${sim_time(report.duration_seconds)}`],
+      ['Wall time', `${Number(report.wall_seconds).toFixed(3)} s (${Number(report.cpu_seconds).toFixed(3)} s CPU)`],
+      ['Events', `${count(report.events)} in ${count(report.windows)} windows`],
+      ['Trace hash', html('span', { class: 'mono' }, report.trace_hash)],
+      ['Replay', html('code', {}, report.replay)],
+    ];
+    return html('header', { class: 'card' },
+      html('h1', {}, report.scenario), html('div', { class: 'subtitle' }, `fleetsim run report \u00b7 ${report.scenario_file}`),
+      verdict(report),
+      html('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [html('dt', {}, k), html('dd', {}, v)])));
+  }
+
+  function expectations_section(report) {
+    const expectations = report.expectations || [];
+    if (expectations.length === 0) return card('expectations-card', 'Expectations', null, none_note('The scenario declares no expectations.'));
+    return card('expectations-card', 'Expectations', 'In the scenario\u2019s order, with what the run showed.',
+      html('table', { id: 'expectations' },
+        html('thead', {}, html('tr', {}, html('th', {}, 'Expectation'), html('th', {}, 'Verdict'), html('th', {}, 'What the run showed'))),
+        html('tbody', {}, ...expectations.map((e) => html('tr', { class: e.passed ? 'pass' : 'fail' },
+          html('td', {}, e.name), html('td', { class: e.passed ? 'pass' : 'fail' }, e.passed ? 'PASS' : 'FAIL'),
+          html('td', {}, e.detail))))));
+  }
+
+  // Counters that are bad news whatever the scenario (others, such as
+  // attestation failures, are expected under attack or faults).
+  const ALARMS = new Set(['bricked', 'unsigned_code_started']);
+
+  function counters_section(report) {
+    const counters = Object.entries(report.counters || {});
+    return card('counters', 'Counters', 'Over every device and the cloud, for the whole run (docs/cli.md says what each counts).',
+      html('dl', { class: 'counters' }, ...counters.map(([name, n]) =>
+        html('div', { class: ALARMS.has(name) && n > 0 ? 'alarm' : '' }, html('dt', {}, name.replace(/_/g, ' ')), html('dd', {}, count(n))))));
+  }
+
+  // ---- the page ---------------------------------------------------------
+
+  function draw(report, root) {
+    document.title = `${report.scenario} \u2014 fleetsim run report`;
+    root.replaceChildren(
+      header(report),
+      expectations_section(report),
+      card('adoption', 'Version adoption', 'Devices per running app version, stacked, sampled over the run; the legend gives the devices at the end.', adoption_chart(report)),
+      card('states', 'Device states', 'Devices per state, stacked, sampled over the run; the legend gives the devices at the end.', states_chart(report)),
+      card('rollout', 'Rollout waves', 'The wave each deployment had open, from its controller\u2019s transitions; halts and aborts marked \u2715.', rollout_chart(report)),
+      card('events', 'Faults and attacks', 'When each of the scenario\u2019s faults and attacks acted, on the same time axis as the charts above: a bar for its duration, \u25c6 for an instant one.', events_chart(report)),
+      counters_section(report));
+  }
+
+  const root = document.getElementById('report');
+  try {
+    draw(JSON.parse(document.getElementById('report-data').textContent), root);
+    document.body.setAttribute('data-rendered', 'yes');
+  } catch (error) {
+    // Say so on the page (and to a test reading the DOM) rather than show half a report.
+    document.body.setAttribute('data-render-error', String(error));
+    root.replaceChildren(html('p', { class: 'verdict fail' }, `This report could not be drawn: ${error}`));
+  }
+})();

@@ -1,0 +1,299 @@
+// `fleetsim run --html` end to end: the real binary writes the page, headless
+// Chromium (Debian's `chromium`) runs its script, and the DOM it dumps must
+// hold every chart drawn from the run's data and the expectations table of
+// the JSON report, row for row. A script that throws, or draws nothing,
+// fails here.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "run_fixture.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using fleet::cli::testing::read_file;
+using json = nlohmann::json;
+
+const std::string data = FLEET_CLI_TEST_DATA;
+const std::string chromium_binary = "/usr/bin/chromium";
+
+/// Runs `argv` with stdout and stderr into files; its exit code, or -1 if it
+/// was still running after `limit` (then it is killed) or died of a signal.
+int run_program(const std::vector<std::string>& argv_text, const std::string& out_path, const std::string& err_path,
+                std::chrono::seconds limit) {
+  std::vector<std::string> args = argv_text;
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);  // its own group: a timeout kills the browser's helpers too
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(err, STDERR_FILENO);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(20ms);
+  }
+  ::kill(-pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+/// HTML's escapes in text, back to characters (the ones a serialized DOM uses).
+std::string unescape(std::string text) {
+  static const std::vector<std::pair<std::string, std::string>> entities = {
+      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&nbsp;", "\xc2\xa0"}, {"&amp;", "&"}};
+  for (const auto& [entity, character] : entities) {
+    for (std::size_t at = text.find(entity); at != std::string::npos; at = text.find(entity, at + character.size())) {
+      text.replace(at, entity.size(), character);
+    }
+  }
+  return text;
+}
+
+/// The element with this id, from its opening tag to its closing `</tag>`
+/// (charts and tables do not nest in themselves); empty if there is none.
+std::string element_by_id(const std::string& dom, const std::string& tag, const std::string& id) {
+  const std::size_t at = dom.find("id=\"" + id + "\"");
+  if (at == std::string::npos) return {};
+  const std::size_t open = dom.rfind("<" + tag, at);
+  const std::size_t close = dom.find("</" + tag + ">", at);
+  if (open == std::string::npos || close == std::string::npos) return {};
+  return dom.substr(open, close + tag.size() + 3 - open);
+}
+
+std::string attribute(const std::string& tag, const std::string& name) {
+  std::smatch m;
+  if (std::regex_search(tag, m, std::regex("\\s" + name + "=\"([^\"]*)\""))) return m[1];
+  return {};
+}
+
+/// The opening tags of the marks of this kind (class "mark KIND ...") in `svg`.
+std::vector<std::string> marks(const std::string& svg, const std::string& kind) {
+  std::vector<std::string> found;
+  const std::regex mark("<(path|rect|circle)\\s[^>]*>");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), mark); it != std::sregex_iterator(); ++it) {
+    const std::string tag = it->str();
+    const std::string classes = " " + attribute(tag, "class") + " ";
+    if (classes.find(" mark ") != std::string::npos && classes.find(" " + kind + " ") != std::string::npos) {
+      found.push_back(tag);
+    }
+  }
+  return found;
+}
+
+/// Why a mark draws nothing visible, or empty when it has real geometry:
+/// finite numbers, a path spanning more than a point, a rect with an area.
+std::string empty_geometry(const std::string& tag) {
+  auto number = [](const std::string& text) {
+    char* end = nullptr;
+    const double x = std::strtod(text.c_str(), &end);
+    return (!text.empty() && *end == '\0' && std::isfinite(x)) ? x : std::nan("");
+  };
+  if (tag.rfind("<rect", 0) == 0) {
+    const double w = number(attribute(tag, "width")), h = number(attribute(tag, "height"));
+    return w > 0 && h > 0 ? "" : "rect without an area: " + tag;
+  }
+  if (tag.rfind("<circle", 0) == 0) {
+    const double r = number(attribute(tag, "r"));
+    const bool placed = std::isfinite(number(attribute(tag, "cx"))) && std::isfinite(number(attribute(tag, "cy")));
+    return r > 0 && placed ? "" : "circle not drawn: " + tag;
+  }
+  const std::string d = attribute(tag, "d");
+  if (!std::regex_match(d, std::regex("M[-0-9.,]+((L|M)[-0-9.,]+)+Z?"))) return "path without a line: " + tag;
+  std::vector<double> xs, ys;
+  const std::regex pair("(-?[0-9.]+),(-?[0-9.]+)");
+  for (auto it = std::sregex_iterator(d.begin(), d.end(), pair); it != std::sregex_iterator(); ++it) {
+    xs.push_back(number((*it)[1]));
+    ys.push_back(number((*it)[2]));
+  }
+  for (const double v : xs) if (!std::isfinite(v)) return "path with a bad number: " + tag;
+  for (const double v : ys) if (!std::isfinite(v)) return "path with a bad number: " + tag;
+  const auto [x_min, x_max] = std::minmax_element(xs.begin(), xs.end());
+  const auto [y_min, y_max] = std::minmax_element(ys.begin(), ys.end());
+  return (*x_max - *x_min) + (*y_max - *y_min) > 0 ? "" : "path of a single point: " + tag;
+}
+
+/// Expects `count` marks of `kind` in `svg`, each with geometry.
+void expect_drawn(const std::string& svg, const std::string& kind, std::size_t count) {
+  const std::vector<std::string> found = marks(svg, kind);
+  EXPECT_EQ(found.size(), count) << kind << " marks in " << svg.substr(0, 300);
+  for (const std::string& tag : found) EXPECT_EQ(empty_geometry(tag), "");
+}
+
+std::set<std::string> keys_over_timeline(const json& report, const std::string& field) {
+  std::set<std::string> keys;
+  for (const json& point : report["timeline"]) {
+    for (const auto& [key, devices] : point[field].items()) keys.insert(key);
+  }
+  return keys;
+}
+
+struct table_row {
+  std::string name, verdict, detail;
+};
+
+std::vector<table_row> rows_of(const std::string& table) {
+  std::vector<table_row> rows;
+  const std::size_t body = table.find("<tbody");
+  if (body == std::string::npos) return rows;
+  const std::string tbody = table.substr(body);
+  const std::regex row("<tr[^>]*>([\\s\\S]*?)</tr>"), cell("<td[^>]*>([\\s\\S]*?)</td>");
+  for (auto r = std::sregex_iterator(tbody.begin(), tbody.end(), row); r != std::sregex_iterator(); ++r) {
+    const std::string cells_text = (*r)[1];
+    std::vector<std::string> cells;
+    for (auto c = std::sregex_iterator(cells_text.begin(), cells_text.end(), cell); c != std::sregex_iterator(); ++c) {
+      cells.push_back(unescape((*c)[1]));
+    }
+    if (cells.size() == 3) rows.push_back({cells[0], cells[1], cells[2]});
+    else rows.push_back({"(a row of " + std::to_string(cells.size()) + " cells)", "", ""});
+  }
+  return rows;
+}
+
+class html_report_browser : public fleet::cli::testing::in_temporary_directory {
+ protected:
+  /// fleetsim run on `scenario` with --report and --html; its exit code.
+  int run_fleetsim(const std::string& scenario) {
+    return run_program({FLEETSIM_BINARY, "run", scenario, "--quiet", "--threads", "2", "--report", path("r.json"),
+                        "--html", path("r.html")},
+                       path("fleetsim.out"), path("fleetsim.err"), 60s);
+  }
+
+  /// What headless Chromium drew from `page`: the serialized DOM once its
+  /// scripts ran, from <body> on (the scripts' own text excluded, so that a
+  /// string in them cannot pass for drawn content); empty on failure.
+  std::string dom_of(const std::string& page) {
+    // --headless is the new headless mode in Chromium >= 132 (Debian's is newer);
+    // --no-sandbox: tests may run as root, where the sandbox refuses to start.
+    const int code = run_program({"/usr/bin/timeout", "60", chromium_binary, "--headless", "--no-sandbox",
+                                  "--disable-gpu", "--no-first-run", "--user-data-dir=" + path("chromium-profile"),
+                                  "--dump-dom", "file://" + page},
+                                 path("dom.html"), path("chromium.err"), 90s);
+    EXPECT_EQ(code, 0) << read_file(path("chromium.err"));
+    const std::string dom = read_file(path("dom.html"));
+    const std::size_t body = dom.find("<body"), scripts = dom.find("<script", body);
+    if (body == std::string::npos || scripts == std::string::npos) return {};
+    return dom.substr(body, scripts - body);
+  }
+};
+
+TEST_F(html_report_browser, chromium_draws_every_chart_and_the_expectations_of_the_json_report) {
+  if (!std::filesystem::exists(chromium_binary)) {
+    GTEST_SKIP() << chromium_binary << " is missing (Debian package chromium; scripts/setup.sh installs it)";
+  }
+  // tiny_chaos: a rollout, two faults, an attack, and a failing expectation (exit 1).
+  ASSERT_EQ(run_fleetsim(data + "/tiny_chaos.textproto"), 1) << read_file(path("fleetsim.err"));
+  EXPECT_NE(read_file(path("fleetsim.err")).find("; HTML report written to " + path("r.html")), std::string::npos)
+      << read_file(path("fleetsim.err"));
+  const json report = json::parse(read_file(path("r.json")));
+  const std::string dom = dom_of(path("r.html"));
+  ASSERT_NE(dom.find("data-rendered=\"yes\""), std::string::npos) << dom.substr(0, 4000);
+  EXPECT_EQ(dom.find("data-render-error="), std::string::npos);
+
+  const std::string adoption = element_by_id(dom, "svg", "chart-adoption");
+  const std::set<std::string> versions = keys_over_timeline(report, "app_versions");
+  ASSERT_GE(versions.size(), 2u);  // 1.0.0 and 1.1.0 at least
+  expect_drawn(adoption, "area", versions.size());
+  for (const std::string& v : versions) EXPECT_NE(adoption.find("data-key=\"" + v + "\""), std::string::npos) << v;
+
+  const std::string states = element_by_id(dom, "svg", "chart-states");
+  const std::set<std::string> state_names = keys_over_timeline(report, "states");
+  ASSERT_GE(state_names.size(), 2u);  // off at the start, attested later
+  expect_drawn(states, "area", state_names.size());
+
+  const std::string rollout = element_by_id(dom, "svg", "chart-rollout");
+  ASSERT_EQ(report["deployments"].size(), 1u);
+  const std::size_t transitions = report["deployments"][0]["transitions"].size();
+  ASSERT_GE(transitions, 2u);  // started, wave 2 opened, ...
+  expect_drawn(rollout, "transition", transitions);
+  expect_drawn(rollout, "step", transitions + 1);  // before the first change, and after each
+
+  const std::string events = element_by_id(dom, "svg", "chart-events");
+  ASSERT_EQ(report["faults"].size(), 2u);
+  ASSERT_EQ(report["attacks"].size(), 1u);
+  expect_drawn(events, "event", 3);
+  EXPECT_EQ(marks(events, "instant").size(), 2u);  // the power cut and the attack's one burst
+
+  const std::vector<table_row> rows = rows_of(element_by_id(dom, "table", "expectations"));
+  const json& expectations = report["expectations"];
+  ASSERT_EQ(rows.size(), expectations.size());
+  bool some_failed = false;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE("expectation " + std::to_string(i));
+    EXPECT_EQ(rows[i].name, expectations[i]["name"].get<std::string>());
+    EXPECT_EQ(rows[i].verdict, expectations[i]["passed"].get<bool>() ? "PASS" : "FAIL");
+    EXPECT_EQ(rows[i].detail, expectations[i]["detail"].get<std::string>());
+    some_failed |= !expectations[i]["passed"].get<bool>();
+  }
+  EXPECT_TRUE(some_failed);  // the table shows both verdicts
+  EXPECT_NE(dom.find(report["trace_hash"].get<std::string>()), std::string::npos);
+}
+
+TEST_F(html_report_browser, a_run_without_faults_or_expectations_says_so_instead_of_drawing_empty_charts) {
+  if (!std::filesystem::exists(chromium_binary)) {
+    GTEST_SKIP() << chromium_binary << " is missing (Debian package chromium; scripts/setup.sh installs it)";
+  }
+  ASSERT_EQ(run_fleetsim(data + "/tiny_rollout.textproto"), 0) << read_file(path("fleetsim.err"));
+  const std::string dom = dom_of(path("r.html"));
+  ASSERT_NE(dom.find("data-rendered=\"yes\""), std::string::npos) << dom.substr(0, 4000);
+  EXPECT_GE(marks(element_by_id(dom, "svg", "chart-adoption"), "area").size(), 2u);
+  EXPECT_GE(marks(element_by_id(dom, "svg", "chart-rollout"), "transition").size(), 2u);
+  EXPECT_EQ(element_by_id(dom, "svg", "chart-events"), "");
+  EXPECT_NE(dom.find("No faults and no attacks in this run."), std::string::npos);
+  EXPECT_EQ(element_by_id(dom, "table", "expectations"), "");
+  EXPECT_NE(dom.find("The scenario declares no expectations."), std::string::npos);
+}
+
+TEST_F(html_report_browser, names_are_shown_as_text_never_as_markup) {
+  if (!std::filesystem::exists(chromium_binary)) {
+    GTEST_SKIP() << chromium_binary << " is missing (Debian package chromium; scripts/setup.sh installs it)";
+  }
+  std::string scenario = read_file(data + "/tiny_rollout.textproto");
+  const std::string name_line = "name: \"tiny-rollout\"";
+  ASSERT_NE(scenario.find(name_line), std::string::npos);
+  scenario.replace(scenario.find(name_line), name_line.size(), R"(name: "<b>bold</b> & <img src=x onerror=alert(1)>")");
+  { std::ofstream(path("evil.textproto")) << scenario; }
+  ASSERT_EQ(run_fleetsim(path("evil.textproto")), 0) << read_file(path("fleetsim.err"));
+  const std::string dom = dom_of(path("r.html"));
+  ASSERT_NE(dom.find("data-rendered=\"yes\""), std::string::npos) << dom.substr(0, 4000);
+  EXPECT_NE(dom.find("<h1>&lt;b&gt;bold&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt;</h1>"), std::string::npos)
+      << dom.substr(0, 4000);
+  EXPECT_EQ(dom.find("<b>"), std::string::npos);
+  EXPECT_EQ(dom.find("<img"), std::string::npos);
+}
+
+TEST_F(html_report_browser, an_unwritable_html_path_is_refused_before_the_run) {
+  const int code = run_program({FLEETSIM_BINARY, "run", data + "/tiny_rollout.textproto", "--quiet", "--html",
+                                path("missing/r.html")},
+                               path("fleetsim.out"), path("fleetsim.err"), 60s);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(read_file(path("fleetsim.err")).find("fleetsim run: --html: cannot create " + path("missing/r.html.tmp")),
+            std::string::npos)
+      << read_file(path("fleetsim.err"));
+}
+
+}  // namespace
