@@ -96,6 +96,13 @@ void device_host::count_start(const crypto::digest& digest, const device_surroun
   ++tally.starts[index];
 }
 
+void device_host::count_attestation(fw::sim_time now, fw::duration took, device_tally& tally) {
+  tally.attestation_time.observe(took);
+  const auto hour = static_cast<std::size_t>(now / std::chrono::hours(1));
+  if (tally.attestation_time_by_hour.size() <= hour) tally.attestation_time_by_hour.resize(hour + 1);
+  tally.attestation_time_by_hour[hour].observe(took);
+}
+
 // An altered message is stopped when the firmware rejected it.
 void device_host::judge_altered(std::uint32_t attack, const fw::outputs& scratch, device_tally& tally) {
   if (tally.altered.size() <= attack) tally.altered.resize(std::size_t{attack} + 1);
@@ -152,7 +159,7 @@ void device_host::take(fw::sim_time now, const device_surroundings& around, fw::
                       static_cast<std::uint64_t>(r->comp));
       count(*r, tally.counters);
       if (r->kind == fw::record_kind::software_started) count_start(r->digest, around, tally);
-      if (r->kind == fw::record_kind::attested) tally.attestation_time.observe(r->took);
+      if (r->kind == fw::record_kind::attested) count_attestation(now, r->took, tally);
     }
   }
 }

@@ -197,6 +197,11 @@ run_result run(const scenario::scenario& s, const run_options& o) {
     const auto& starts = shard->tally().starts;
     for (std::size_t i = 0; i < starts.size(); ++i) r.image_starts[signed_images.scenario_image[i]] += starts[i];
   }
+  for (auto& shard : shards) {
+    const auto& by_hour = shard->tally().attestation_time_by_hour;
+    if (r.attestation_time_by_hour.size() < by_hour.size()) r.attestation_time_by_hour.resize(by_hour.size());
+    for (std::size_t h = 0; h < by_hour.size(); ++h) r.attestation_time_by_hour[h] += by_hour[h];
+  }
   r.faults = fault_outcomes(s, snapshots.fault_hits(), reached, r.counters);
   r.crypto_ops = crypto::counted_ops() - crypto_before;
   if (o.observe) o.observe(last);

@@ -118,6 +118,29 @@ std::optional<check> read_peak_rate(const PeakRequestRate& in, checker& c, const
   return p;
 }
 
+std::optional<check> read_latency(const AttestationLatency& in, checker& c, const scenario& s) {
+  attestation_latency l;
+  bool ok = true;
+  if (in.quantile() != 0) {
+    ok = c.in_range("quantile", in.quantile(), 0, 1, /*min_open=*/true);
+    l.quantile = in.quantile();
+  }
+  // Required: an empty `max` reads as 0, which the range refuses.
+  const auto max = c.duration("max", in.max(), duration{0});
+  ok = max && c.duration_in("max", *max, duration{0}, std::chrono::hours(24 * 365), /*min_open=*/true) && ok;
+  const auto from = c.duration("from", in.from(), duration{0});
+  const auto to = time_or_end(c, "to", in.to(), s);
+  if (!ok || !max || !from || !to) return std::nullopt;
+  if (*from >= *to) {
+    c.fail("from", "must be before `to` (" + format_duration(*to) + "), is " + format_duration(*from));
+    return std::nullopt;
+  }
+  l.max = *max;
+  l.from = *from;
+  l.to = *to;
+  return l;
+}
+
 std::optional<check> read_check(const Expectation& in, checker& c, const names& known, const scenario& s) {
   switch (in.check_case()) {
     case Expectation::kNoBrickedDevices: return no_bricked_devices{};
@@ -150,13 +173,18 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
       if (!found) return std::nullopt;
       return image_never_ran{*found};
     }
+    case Expectation::kAttestationLatency: {
+      checker n = c.nested("attestation_latency");
+      return read_latency(in.attestation_latency(), n, s);
+    }
     case Expectation::kEveryAttackStopped: return every_attack_stopped{};
     case Expectation::kNoCertificateToAttackers: return no_certificate_to_attackers{};
     case Expectation::CHECK_NOT_SET: break;
   }
   c.fail("check",
          "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
-         "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested, image_never_ran");
+         "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested, image_never_ran, "
+         "attestation_latency");
   return std::nullopt;
 }
 

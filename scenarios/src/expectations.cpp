@@ -89,6 +89,35 @@ expectation_result judge(const scenario& s, const run_result& run, const image_n
   return {{}, starts == 0, std::to_string(starts) + " software starts of " + s.images[n.image].ref()};
 }
 
+/// "p99", "p99.9", "p50"
+std::string quantile_text(double q) {
+  char text[32];
+  std::snprintf(text, sizeof text, "p%g", q * 100);
+  return text;
+}
+
+expectation_result judge(const scenario&, const run_result& run, const attestation_latency& l) {
+  constexpr std::chrono::hours hour{1};
+  const auto first = static_cast<std::size_t>(l.from / hour);
+  const auto last = static_cast<std::size_t>((l.to + hour - std::chrono::microseconds{1}) / hour);  // exclusive
+  actors::sim_histogram window;
+  for (std::size_t h = first; h < std::min(last, run.attestation_time_by_hour.size()); ++h) {
+    window += run.attestation_time_by_hour[h];
+  }
+  const auto at_hour = [](std::size_t h) { return std::chrono::hours(static_cast<std::int64_t>(h)); };
+  const std::string span = "from " + format_duration(at_hour(first)) + " to " + format_duration(at_hour(last));
+  const double max_seconds = static_cast<double>(l.max.count()) / 1e6;
+  char bound[64];
+  std::snprintf(bound, sizeof bound, "expected at most %g s", max_seconds);
+  if (window.count() == 0) return {{}, false, "no attestation completed " + span + "; " + bound};
+  const double took = window.quantile_bound(l.quantile);
+  char seen[128];
+  std::snprintf(seen, sizeof seen, "at most %g s (the bound of its bucket)", took);
+  return {{}, took <= max_seconds,
+          quantile_text(l.quantile) + " of " + format_count(window.count()) + " attestations completed " + span +
+              ": " + seen + "; " + bound};
+}
+
 bool stopped(const std::string& state) {
   return state == "halted" || state == "aborted" || state == "rollback_requested";
 }

@@ -52,7 +52,8 @@ const char* check_name(const check& c) {
                                [](const every_attack_stopped&) { return "every_attack_stopped"; },
                                [](const no_certificate_to_attackers&) { return "no_certificate_to_attackers"; },
                                [](const devices_attested&) { return "devices_attested"; },
-                               [](const image_never_ran&) { return "image_never_ran"; }},
+                               [](const image_never_ran&) { return "image_never_ran"; },
+                               [](const attestation_latency&) { return "attestation_latency"; }},
                     c);
 }
 

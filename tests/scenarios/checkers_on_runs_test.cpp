@@ -76,6 +76,15 @@ TEST(checkers_on_runs, adoption_fails_when_a_bad_build_is_rolled_back) {
   EXPECT_FALSE(v.passed) << v.detail;
 }
 
+TEST(checkers_on_runs, attestation_latency_fails_when_an_outage_keeps_devices_waiting) {
+  // The fleet powers on during the outage: its first attestations wait it out.
+  const std::string expectation = "expect { attestation_latency { max: \"1m\" to: \"6h\" } }\n";
+  const auto v = verdict_of(fleet_of("", "", "fault { at: \"0s\" duration: \"3h\" cloud_outage {} }\n" + expectation));
+  EXPECT_FALSE(v.passed) << v.detail;
+  const auto held = verdict_of(fleet_of("", "", expectation));
+  EXPECT_TRUE(held.passed) << held.detail;
+}
+
 TEST(checkers_on_runs, peak_request_rate_fails_on_a_bound_below_what_the_fleet_sends) {
   const auto v = verdict_of(fleet_of("", "", "expect { peak_request_rate { max_per_second: 0.01 } }\n"));
   EXPECT_FALSE(v.passed) << v.detail;

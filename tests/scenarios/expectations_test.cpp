@@ -150,5 +150,33 @@ TEST(checkers, all_passed) {
   EXPECT_FALSE(all_passed({{"a", true, ""}, {"b", false, ""}}));
 }
 
+TEST(checkers, attestation_latency_reads_the_hours_of_its_window) {
+  const scenario s = with_expectation("expect { attestation_latency { max: \"30s\" from: \"1d\" to: \"1d2h\" } }");
+  actors::run_result r = good_run();
+  r.attestation_time_by_hour.resize(30);
+  for (int i = 0; i < 100; ++i) r.attestation_time_by_hour[24].observe(300ms);
+  r.attestation_time_by_hour[23].observe(2h);  // before the window: not counted
+  r.attestation_time_by_hour[26].observe(2h);  // after it
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "p99 of 100 attestations completed from 1d to 1d2h: at most 0.5 s (the bound of its bucket); "
+                      "expected at most 30 s");
+  r.attestation_time_by_hour[25].observe(2h);  // 2 of 101 slow: the 99th is slow
+  r.attestation_time_by_hour[25].observe(2h);
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed) << v.detail;
+  EXPECT_NE(v.detail.find("at most 86400 s"), std::string::npos) << v.detail;
+}
+
+TEST(checkers, attestation_latency_fails_when_no_device_was_served) {
+  const scenario s = with_expectation("expect { attestation_latency { quantile: 0.5 max: \"1m\" from: \"1d\" } }");
+  actors::run_result r = good_run();
+  r.attestation_time_by_hour.resize(10);  // every attestation in the first hours
+  r.attestation_time_by_hour[2].observe(1s);
+  const auto v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "no attestation completed from 1d to 7d; expected at most 60 s");
+}
+
 }  // namespace
 }  // namespace fleet::scenario

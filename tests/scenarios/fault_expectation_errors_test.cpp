@@ -215,7 +215,9 @@ TEST(expectation_errors, bounds_and_times) {
       "expect { adoption { image: \"app@1.1.0\" percent: 0 by: \"8d\" } }\n"
       "expect { rollout_halted { deployment: \"d\" before_wave: 3 max_percent: 101 } }\n"
       "expect { peak_request_rate { max_per_second: 10 from: \"2d\" to: \"1d\" } }\n"
-      "expect { }");
+      "expect { }\n"
+      "expect { attestation_latency { quantile: 1.5 } }\n"
+      "expect { attestation_latency { max: \"30s\" from: \"3d\" to: \"2d\" } }");
   EXPECT_EQ(errors_of(text),
             (errors{place(text, "percent: 0") + "expect[0]: adoption.percent: must be in (0, 100], is 0",
                     place(text, "by: \"8d\"") + "expect[0]: adoption.by: after the end of the run (7d), is 8d",
@@ -225,7 +227,11 @@ TEST(expectation_errors, bounds_and_times) {
                     place(text, "expect { }") +
                         "expect[3]: check: missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, "
                         "rollout_halted, rollout_completed, peak_request_rate, every_attack_stopped, "
-                        "no_certificate_to_attackers, devices_attested, image_never_ran"}));
+                        "no_certificate_to_attackers, devices_attested, image_never_ran, attestation_latency",
+                    place(text, "attestation_latency { quantile") +
+                        "expect[4]: attestation_latency.max: must be in (0s, 365d], is 0s",
+                    place(text, "quantile: 1.5") + "expect[4]: attestation_latency.quantile: must be in (0, 1], is 1.5",
+                    place(text, "from: \"3d\"") + "expect[5]: attestation_latency.from: must be before `to` (2d), is 3d"}));
 }
 
 TEST(limits, faults_and_expectations) {

@@ -34,6 +34,7 @@ struct device_tally {
   std::vector<std::uint64_t> starts;   ///< software starts by signed image (device_surroundings order), grown on use
   sim_histogram message_latency;       ///< of the messages sent towards the cloud
   sim_histogram attestation_time;      ///< from the first challenge request to the certificate accepted
+  std::vector<sim_histogram> attestation_time_by_hour;  ///< the same by the simulated hour it ended in, grown on use
 };
 
 /// What every device of the run shares, read-only: the links with their
@@ -76,6 +77,7 @@ class device_host {
             std::vector<sim_message>& out, device_tally& tally);
   void apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally);
   static void judge_altered(std::uint32_t attack, const fw::outputs& scratch, device_tally& tally);
+  static void count_attestation(fw::sim_time now, fw::duration took, device_tally& tally);
   static void count_start(const crypto::digest& digest, const device_surroundings& around, device_tally& tally);
   fw::sim_time next_fault_at() const {
     return next_fault_ < faults_.size() ? faults_[next_fault_].at : fw::never;

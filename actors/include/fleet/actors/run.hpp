@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fleet/actors/sim_histogram.hpp"
 #include "fleet/crypto/crypto.hpp"
 #include "fleet/scenario/scenario.hpp"
 
@@ -149,6 +150,8 @@ struct run_result {
   std::vector<fault_outcome> faults;               ///< in scenario order
   std::vector<attack_outcome> attacks;             ///< in scenario order
   std::vector<std::uint64_t> image_starts;         ///< software starts of each scenario image, in scenario order
+  /// How long the devices' attestations took, by the simulated hour they completed in.
+  std::vector<sim_histogram> attestation_time_by_hour;
   /// Filled by the caller from the scenario's checkers (scenario/expectations.hpp).
   std::vector<expectation_result> expectations;
 };

@@ -173,11 +173,17 @@ struct devices_attested {
 struct image_never_ran {
   std::size_t image = 0;  ///< index into scenario::images
 };
+struct attestation_latency {
+  double quantile = 0.99;
+  duration max{0};
+  duration from{0};
+  duration to{0};  ///< the run's length when absent in the file
+};
 struct every_attack_stopped {};
 struct no_certificate_to_attackers {};
 using check = std::variant<no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed,
                            peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested,
-                           image_never_ran>;
+                           image_never_ran, attestation_latency>;
 
 /// The check's schema name: "no_bricked_devices", "adoption", ...
 const char* check_name(const check& c);
