@@ -10,6 +10,8 @@
 #include <string>
 
 #include "exit_codes.hpp"
+#include "host_port.hpp"
+#include "serve_metrics.hpp"
 #include "fleet/cloud_server/cloud_server.hpp"
 
 namespace fleet::cli {
@@ -20,6 +22,7 @@ struct serve_options {
   std::string state;
   std::uint64_t state_max_mib = cloud_server::journal_bytes_max_default >> 20;
   std::uint64_t seed = 1;
+  std::string metrics_addr;
 };
 
 std::int64_t utc_now_us() {
@@ -60,10 +63,23 @@ int serve(const serve_options& options) {
     std::fprintf(stderr, "fleetsim cloud serve: %s\n", e.what());
     return exit_bad_input;
   }
+  std::unique_ptr<serve_metrics> metrics;
+  if (!options.metrics_addr.empty()) {
+    try {
+      metrics = std::make_unique<serve_metrics>(options.metrics_addr, *service);
+    } catch (const actors::metrics_error& e) {
+      std::fprintf(stderr, "fleetsim cloud serve: --metrics-addr: %s\n", e.what());
+      server->shutdown();
+      return exit_bad_input;
+    }
+  }
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   std::printf("fleetsim cloud: listening on %s:%d (state: %s, seed %llu, %llu commands replayed)\n", host.c_str(),
               server->port(), service->durable() ? options.state.c_str() : "in memory",
               static_cast<unsigned long long>(service->seed()), static_cast<unsigned long long>(service->replayed()));
+  if (metrics) {
+    std::printf("fleetsim cloud: metrics on http://%s/metrics\n", with_port(options.metrics_addr, metrics->port()).c_str());
+  }
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -88,6 +104,11 @@ void add_cloud_serve(CLI::App& cloud, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 20));
   serve_cmd->add_option("--seed", options->seed, "Seed of the service's keys, for a new state")->capture_default_str();
+  serve_cmd->add_option("--metrics-addr", options->metrics_addr,
+                        "Serve Prometheus metrics on http://HOST:PORT/metrics (requests by answer, certificates, "
+                        "rollouts; port 0: any free port)")
+      ->type_name("HOST:PORT")
+      ->check(host_port_validator());
   serve_cmd->callback([options, &exit_code] { exit_code = serve(*options); });
 }
 

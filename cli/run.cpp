@@ -22,6 +22,7 @@
 #include "fleet/actors/run.hpp"
 #include "fleet/scenario/loader.hpp"
 #include "fleet/scenario/rescale.hpp"
+#include "host_port.hpp"
 #include "html_report.hpp"
 #include "live_status.hpp"
 #include "fleet/actors/live_snapshot.hpp"
@@ -133,23 +134,6 @@ std::string html_note(const report_outcome& html) {
   if (html.path.empty()) return {};
   if (!html.error.empty()) return "; HTML report not written: " + html.error;
   return "; HTML report written to " + html.path;
-}
-
-/// "HOST:PORT": a host (a name, an IPv4 address or a bracketed IPv6 one) and a port of 0 to 65535.
-bool is_host_port(const std::string& text) {
-  const std::size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
-  const std::string port = text.substr(colon + 1);
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
-  const std::string host = text.substr(0, colon);
-  const bool bracketed = host.front() == '[' && host.back() == ']';
-  if (!bracketed && host.find_first_of(":[] ") != std::string::npos) return false;
-  return std::stoul(port) <= 65535;
-}
-
-/// "127.0.0.1:0" with the port the exposer took: "127.0.0.1:41235".
-std::string with_port(const std::string& address, int port) {
-  return address.substr(0, address.rfind(':') + 1) + std::to_string(port);
 }
 
 /// After the run, the endpoint stays up so that the last scrape sees the end;
@@ -316,11 +300,7 @@ void add_run(CLI::App& app, int& exit_code) {
                   "Serve Prometheus metrics on http://HOST:PORT/metrics while the run goes (port 0: any free "
                   "port, printed at the start)")
       ->type_name("HOST:PORT")
-      ->check(CLI::Validator(
-          [](std::string& text) {
-            return is_host_port(text) ? std::string{} : "must be HOST:PORT with a port from 0 to 65535, not " + text;
-          },
-          ""));
+      ->check(host_port_validator());
   cmd->add_option("--metrics-linger", flags->metrics_linger,
                   "Seconds the metrics endpoint stays up after the run, so that the last scrape sees the end")
       ->capture_default_str()

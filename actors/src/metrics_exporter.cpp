@@ -147,7 +147,7 @@ struct metrics_exporter::families {
   family<prometheus::Gauge>& expectation;
 };
 
-metrics_exporter::metrics_exporter(const std::string& address, const scenario::scenario& s)
+metrics_exporter::metrics_exporter(const std::string& address)
     : registry_(std::make_shared<prometheus::Registry>()),
       f_(std::make_unique<families>(*registry_)),
       last_at_(std::chrono::steady_clock::now()) {
@@ -157,7 +157,13 @@ metrics_exporter::metrics_exporter(const std::string& address, const scenario::s
     throw metrics_error("cannot listen on " + address + ": " + e.what());
   }
   exposer_->RegisterCollectable(registry_);
+  for (const char* r : {"issued", "refused", "revoked"}) f_->certificates.Add({{"result", r}});
+  for (const char* r : request_results) f_->requests.Add({{"result", r}});
+  f_->clones.Add({});
+}
 
+metrics_exporter::metrics_exporter(const std::string& address, const scenario::scenario& s)
+    : metrics_exporter(address) {
   const prometheus::Histogram::BucketBoundaries bounds(sim_histogram::bounds.begin(), sim_histogram::bounds.end());
   message_latency_.histogram = &f_->message_latency.Add({}, bounds);
   attestation_time_.histogram = &f_->attestation_time.Add({}, bounds);
@@ -171,9 +177,7 @@ metrics_exporter::metrics_exporter(const std::string& address, const scenario::s
   }
   f_->boots.Add({});
   f_->app_crashes.Add({});
-  f_->clones.Add({});
   for (const char* r : {"accepted", "failed"}) f_->attestations.Add({{"result", r}});
-  for (const char* r : {"issued", "refused", "revoked"}) f_->certificates.Add({{"result", r}});
   for (const char* o : update_outcomes) f_->updates.Add({{"outcome", o}});
   for (const auto& d : s.deployments) {
     f_->rollout_wave.Add({{"deployment", d.name}});
@@ -183,7 +187,6 @@ metrics_exporter::metrics_exporter(const std::string& address, const scenario::s
   }
   f_->messages.Add({});
   for (const char* c : {"network", "fault"}) f_->messages_lost.Add({{"cause", c}});
-  for (const char* r : request_results) f_->requests.Add({{"result", r}});
   for (const auto& fault : s.faults) {
     const labels kind{{"kind", scenario::kind_name(fault.kind)}};
     f_->faults_injected.Add(kind);
@@ -208,6 +211,7 @@ int metrics_exporter::port() const {
 
 void metrics_exporter::publish(const live_snapshot& s) {
   publish_fleet(s);
+  publish_network(s);
   publish_cloud(s);
   publish_rollouts(s);
   publish_chaos(s);
@@ -248,9 +252,6 @@ void metrics_exporter::publish_cloud(const live_snapshot& s) {
   advance(f_->certificates.Add({{"result", "refused"}}), static_cast<double>(s.certificates_refused));
   advance(f_->certificates.Add({{"result", "revoked"}}), static_cast<double>(s.certificates_revoked));
   advance(f_->clones.Add({}), static_cast<double>(s.clones_flagged));
-  advance(f_->messages.Add({}), static_cast<double>(s.counters.messages_sent));
-  advance(f_->messages_lost.Add({{"cause", "network"}}), static_cast<double>(s.counters.messages_lost));
-  advance(f_->messages_lost.Add({{"cause", "fault"}}), static_cast<double>(s.counters.messages_lost_to_faults));
   const cloud_request_counts& r = s.requests;
   const std::array<std::uint64_t, request_results.size()> by_result{
       r.served, r.rate_limited, r.unauthenticated, r.attestation_failed, r.invalid, r.not_found, r.ignored,
@@ -258,6 +259,12 @@ void metrics_exporter::publish_cloud(const live_snapshot& s) {
   for (std::size_t i = 0; i < by_result.size(); ++i) {
     advance(f_->requests.Add({{"result", request_results[i]}}), static_cast<double>(by_result[i]));
   }
+}
+
+void metrics_exporter::publish_network(const live_snapshot& s) {
+  advance(f_->messages.Add({}), static_cast<double>(s.counters.messages_sent));
+  advance(f_->messages_lost.Add({{"cause", "network"}}), static_cast<double>(s.counters.messages_lost));
+  advance(f_->messages_lost.Add({{"cause", "fault"}}), static_cast<double>(s.counters.messages_lost_to_faults));
   feed(message_latency_, s.message_latency);
 }
 
@@ -331,6 +338,11 @@ void metrics_exporter::publish_engine(const live_snapshot& s) {
   f_->snapshot_time.Add({}).Set(s.taking_seconds);
   f_->resident.Add({}).Set(static_cast<double>(resident_bytes()));
   advance(f_->cpu.Add({}), cpu_seconds());
+}
+
+void metrics_exporter::publish_service(const live_snapshot& s) {
+  publish_cloud(s);
+  publish_rollouts(s);
 }
 
 void metrics_exporter::publish_expectations(const std::vector<expectation_result>& results) {

@@ -1,5 +1,7 @@
 #include "snapshot_taker.hpp"
 
+#include "fleet/actors/service_snapshot.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <variant>
@@ -11,23 +13,6 @@ void add(attack_outcome& into, const attempt_tally& t) {
   into.tried += t.tried;
   into.stopped += t.stopped;
   into.got_through += t.got_through;
-}
-
-/// Requests by how the cloud answered: each request gets at most one error
-/// (blocked identities are among the unauthenticated).
-cloud_request_counts requests_of(const cloud::service_counters& c, std::uint64_t dropped) {
-  cloud_request_counts r;
-  r.ignored = c.ignored;
-  r.invalid = c.invalid;
-  r.rate_limited = c.rate_limited;
-  r.unauthenticated = c.unauthenticated;
-  r.attestation_failed = c.attestation_failed;
-  r.not_found = c.not_found;
-  const std::uint64_t refused =
-      r.ignored + r.invalid + r.rate_limited + r.unauthenticated + r.attestation_failed + r.not_found;
-  r.served = c.requests > refused ? c.requests - refused : 0;
-  r.dropped_by_outage = dropped;
-  return r;
 }
 
 }  // namespace
@@ -77,7 +62,6 @@ live_snapshot snapshot_taker::take(const engine_view& e, sim_time reached, bool 
   out.devices = setup_.devices();
   count_devices(e, out);
   add_cloud(e, out);
-  add_deployments(e, out);
   add_faults(reached, out);
   out.events = e.coord.events();
   out.windows = e.coord.windows();
@@ -122,12 +106,10 @@ void snapshot_taker::count_devices(const engine_view& e, live_snapshot& out) con
 }
 
 void snapshot_taker::add_cloud(const engine_view& e, live_snapshot& out) const {
-  const cloud::service_counters& c = e.service.counters();
-  out.requests = requests_of(c, e.cloud.requests_dropped());
-  out.counters.certificates_issued = c.certificates_issued;
-  out.certificates_refused = c.certificate_checks_refused;
-  out.certificates_revoked = c.revocations;
-  out.clones_flagged = c.clones_flagged;
+  // fleet_setup created the scenario's deployments in order: IDs 1, 2, ...
+  std::vector<std::string> names;
+  for (const auto& d : scenario_.deployments) names.push_back(d.name);
+  add_service(e.service, names, e.cloud.requests_dropped(), out);
   out.counters.messages_sent += e.cloud.messages_sent();
   out.counters.messages_lost += e.cloud.messages_lost();
   out.counters.messages_lost_to_faults += e.cloud.messages_lost_to_faults();
@@ -139,32 +121,6 @@ void snapshot_taker::add_cloud(const engine_view& e, live_snapshot& out) const {
     for (std::size_t a = 0; a < altered.size(); ++a) add(out.attacks[a], altered[a]);
   }
   for (const attack_outcome& a : out.attacks) out.counters.attacks_stopped += a.stopped;
-}
-
-// fleet_setup created the scenario's deployments in order: IDs 1, 2, ...
-void snapshot_taker::add_deployments(const engine_view& e, live_snapshot& out) const {
-  for (std::size_t d = 0; d < scenario_.deployments.size(); ++d) {
-    const auto id = static_cast<cloud::deployment_id>(d + 1);
-    const cloud::rollout_status st = e.service.deployment_status(id).value;
-    deployment_snapshot ds;
-    ds.name = scenario_.deployments[d].name;
-    ds.state = cloud::name_of(st.state);
-    ds.wave = st.state == cloud::rollout_state::scheduled ? 0 : st.current_wave + 1;
-    ds.devices = st.devices;
-    for (const cloud::wave_status& w : st.waves) {
-      for (std::size_t o = 0; o < ds.by_outcome.size(); ++o) ds.by_outcome[o] += w.outcomes.by_outcome[o];
-    }
-    ds.notified = st.attempts.notified;
-    ds.offered = st.attempts.offers;
-    ds.succeeded = st.attempts.succeeded;
-    ds.failed = st.attempts.failed;
-    ds.rejected = st.attempts.rejected;
-    ds.timed_out = st.attempts.timed_out;
-    for (const cloud::transition& t : e.service.deployment_history(id).value) {
-      ds.transitions.push_back({t.at, cloud::name_of(t.to), t.wave + 1, cloud::name_of(t.why)});
-    }
-    out.deployments.push_back(std::move(ds));
-  }
 }
 
 void snapshot_taker::add_faults(sim_time reached, live_snapshot& out) const {

@@ -3,16 +3,14 @@
 // versions no device runs any more set to 0, and promtool's approval.
 #include "fleet/actors/metrics_exporter.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <string>
 
+#include "fleet/testing/http_get.hpp"
 #include "fleet_text.hpp"
 
 namespace fleet::actors {
@@ -20,31 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// GET /metrics on 127.0.0.1:port; the body.
-std::string scrape(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  EXPECT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    ADD_FAILURE() << "cannot connect to port " << port;
-    return {};
-  }
-  const std::string request = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
-  EXPECT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
-  std::string response;
-  char buffer[4096];
-  for (ssize_t n = ::read(fd, buffer, sizeof buffer); n > 0; n = ::read(fd, buffer, sizeof buffer)) {
-    response.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  const std::size_t body = response.find("\r\n\r\n");
-  EXPECT_NE(body, std::string::npos);
-  return body == std::string::npos ? std::string{} : response.substr(body + 4);
-}
+std::string scrape(int port) { return fleet::testing::http_get(port, "/metrics"); }
 
 bool has_line(const std::string& text, const std::string& line) {
   return text.find("\n" + line + "\n") != std::string::npos || text.rfind(line + "\n", 0) == 0;

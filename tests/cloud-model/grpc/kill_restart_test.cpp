@@ -3,11 +3,6 @@
 // there after the restart. Runs the real binary.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <set>
@@ -17,65 +12,11 @@
 
 #include "fleet.grpc.pb.h"
 #include "fleet/crypto/crypto.hpp"
+#include "server_process.hpp"
 #include "temp_dir.hpp"
-
-extern char** environ;
 
 namespace fleet::cloud_server {
 namespace {
-
-/// `fleetsim cloud serve` as a child process, its port read from what it prints.
-class server_process {
- public:
-  explicit server_process(const std::string& state) {
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    std::vector<std::string> args = {FLEETSIM_BINARY, "cloud", "serve", "--listen", "127.0.0.1:0", "--state", state};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, FLEETSIM_BINARY, &actions, nullptr, argv.data(), environ) != 0) {
-      throw std::runtime_error("cannot start " + std::string(FLEETSIM_BINARY));
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    output_ = fdopen(out[0], "r");
-    char line[512] = {};
-    if (std::fgets(line, sizeof line, output_) == nullptr) throw std::runtime_error("the server printed nothing");
-    const std::string text(line);
-    const auto colon = text.find("127.0.0.1:");
-    if (colon == std::string::npos) throw std::runtime_error("unexpected first line: " + text);
-    port_ = std::stoi(text.substr(colon + 10));
-  }
-  ~server_process() {
-    if (pid_ > 0) kill_now();
-    if (output_ != nullptr) std::fclose(output_);
-  }
-  void kill_now() {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-  }
-  /// SIGTERM, and the exit status.
-  int stop() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  int port() const { return port_; }
-
- private:
-  pid_t pid_ = 0;
-  FILE* output_ = nullptr;
-  int port_ = 0;
-};
 
 std::unique_ptr<api::Operator::Stub> connect(int port) {
   return api::Operator::NewStub(
@@ -99,7 +40,7 @@ TEST(kill_restart, sigkill_while_changes_are_acknowledged_loses_none_of_them) {
   // Kill after a different number of acknowledged claims each round, with a
   // client still calling: some calls fail, none that succeeded may be lost.
   for (const int round_claims : {37, 120, 211}) {
-    server_process server(state);
+    server_process server({"--state", state});
     auto ops = connect(server.port());
     if (tenant == 0) {
       grpc::ClientContext c;
@@ -134,7 +75,7 @@ TEST(kill_restart, sigkill_while_changes_are_acknowledged_loses_none_of_them) {
     acknowledged.insert(acked.begin(), acked.end());
   }
 
-  server_process server(state);
+  server_process server({"--state", state});
   auto ops = connect(server.port());
   std::set<std::string> listed;
   std::uint32_t token = 0;

@@ -34,6 +34,9 @@ class metrics_exporter {
   /// creates every series the scenario can have, at 0, so that queries find
   /// them before the first event. Throws metrics_error.
   metrics_exporter(const std::string& address, const scenario::scenario& s);
+  /// The security service alone (`fleetsim cloud serve`): the cloud's and
+  /// the rollouts' series only.
+  explicit metrics_exporter(const std::string& address);
   ~metrics_exporter();
   metrics_exporter(const metrics_exporter&) = delete;
   metrics_exporter& operator=(const metrics_exporter&) = delete;
@@ -42,6 +45,8 @@ class metrics_exporter {
   int port() const;
   /// Copies the snapshot into the registry.
   void publish(const live_snapshot& s);
+  /// Copies the cloud's part of it only: requests, certificates, rollouts.
+  void publish_service(const live_snapshot& s);
   /// The verdicts of a complete run.
   void publish_expectations(const std::vector<expectation_result>& results);
 
@@ -52,6 +57,7 @@ class metrics_exporter {
     sim_histogram published;  ///< what it holds so far
   };
   void publish_fleet(const live_snapshot& s);
+  void publish_network(const live_snapshot& s);
   void publish_cloud(const live_snapshot& s);
   void publish_rollouts(const live_snapshot& s);
   void publish_chaos(const live_snapshot& s);
