@@ -43,7 +43,13 @@ json to_json(const actors::run_counters& c) {
           {"requests_dropped_by_outages", c.requests_dropped_by_outages},
           {"unsigned_code_started", c.unsigned_code_started},
           {"attacks_stopped", c.attacks_stopped},
-          {"faults_injected", c.faults_injected}};
+          {"faults_injected", c.faults_injected},
+          {"telemetry_generated", c.telemetry_generated},
+          {"telemetry_delivered", c.telemetry_delivered},
+          {"telemetry_dropped", c.telemetry_dropped},
+          {"telemetry_lost_to_power", c.telemetry_lost_to_power},
+          {"telemetry_buffered", c.telemetry_buffered},
+          {"telemetry_received", c.telemetry_received}};
 }
 
 json to_json(const actors::expectation_result& e) {
@@ -54,7 +60,8 @@ json to_json(const actors::attack_outcome& a) {
   return {{"name", a.name},       {"kind", a.kind},
           {"at_seconds", seconds(a.at)}, {"duration_seconds", seconds(a.length)},
           {"tried", a.tried},     {"stopped", a.stopped},
-          {"got_through", a.got_through}, {"certificates", a.certificates}};
+          {"got_through", a.got_through}, {"certificates", a.certificates},
+          {"stopped_by", a.stopped_by}};
 }
 
 json to_json(const actors::fault_outcome& f) {

@@ -37,7 +37,8 @@ attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint
     : run_seed_(run_seed), devices_(devices), net_(net) {
   for (std::size_t a = 0; a < attacks.size(); ++a) {
     const scenario::attack& spec = attacks[a];
-    if (std::holds_alternative<scenario::man_in_the_middle>(spec.kind)) continue;
+    // Those on the link and in the mirror are counted where they act (link_tamper, distribution_mirror).
+    if (std::holds_alternative<scenario::man_in_the_middle>(spec.kind) || scenario::in_the_mirror(spec.kind)) continue;
     const auto* flood = std::get_if<scenario::request_flood>(&spec.kind);
     const entity_id id = devices_ + 1 + entities_.size();
     entity e{a, entity::spoof, {run_seed, id, "attacker-link"}, {run_seed, id, "attacker"}, {}, {}, 0, {}, {}};

@@ -27,11 +27,12 @@ bool refused_for_rate(const std::vector<std::string>& replies) {
 }  // namespace
 
 cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
-                       const std::vector<scenario::attack>& attacks, std::uint64_t run_seed, std::uint64_t devices,
-                       fw::sim_time run_length)
+                       distribution_mirror& mirror, const std::vector<scenario::attack>& attacks,
+                       std::uint64_t run_seed, std::uint64_t devices, fw::sim_time run_length)
     : service_(service),
       links_(links),
       tamper_(tamper),
+      mirror_(mirror),
       attackers_(attacks, run_seed, devices, links.network()),
       men_in_the_middle_(attacks.size()),
       run_seed_(run_seed),
@@ -102,6 +103,7 @@ window_result cloud_host::run_window(fw::sim_time end) {
       continue;
     }
     std::vector<std::string> replies = service_.handle(at, m.bytes, m.source);
+    const std::uint32_t mirrored = mirror_.take_altered();  // the device judges it, as a man in the middle's
     if (m.altered_by != 0) judge_altered_request(m.altered_by - 1, replies);
     if (!attackers_.is_attacker(m.source)) {
       if (const auto flood = attackers_.flood_at(at); flood && refused_for_rate(replies)) {
@@ -123,7 +125,7 @@ window_result cloud_host::run_window(fw::sim_time end) {
         continue;
       }
       trace_.fold(at.count(), reply_tag, reply.size());
-      sim_message out{(at + *link.delay).count(), cloud_entity, sent_, m.source, std::move(reply), 0};
+      sim_message out{(at + *link.delay).count(), cloud_entity, sent_, m.source, std::move(reply), mirrored};
       tamper_.on_the_wire(device_index_of(m.source), at, out);
       r.sent.push_back(std::move(out));
     }

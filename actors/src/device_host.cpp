@@ -103,16 +103,22 @@ void device_host::count_attestation(fw::sim_time now, fw::duration took, device_
   tally.attestation_time_by_hour[hour].observe(took);
 }
 
-// An altered message is stopped when the firmware rejected it.
+// An altered message is stopped when the firmware rejected it; the first
+// rejection's reason names the check that did.
 void device_host::judge_altered(std::uint32_t attack, const fw::outputs& scratch, device_tally& tally) {
   if (tally.altered.size() <= attack) tally.altered.resize(std::size_t{attack} + 1);
   attempt_tally& t = tally.altered[attack];
   ++t.tried;
-  const bool rejected = std::any_of(scratch.begin(), scratch.end(), [](const fw::output& o) {
+  const auto rejection = std::find_if(scratch.begin(), scratch.end(), [](const fw::output& o) {
     const auto* r = std::get_if<fw::record>(&o);
     return r != nullptr && r->kind == fw::record_kind::message_rejected;
   });
-  ++(rejected ? t.stopped : t.got_through);
+  if (rejection == scratch.end()) {
+    ++t.got_through;
+    return;
+  }
+  ++t.stopped;
+  ++t.stopped_by[static_cast<std::size_t>(std::get<fw::record>(*rejection).reason)];
 }
 
 void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally) {

@@ -67,17 +67,27 @@ std::vector<sim_time> census_times(const scenario::scenario& s) {
 }
 
 /// What the run did, from its last snapshot and the entities' traces.
-void gather(run_result& r, const live_snapshot& last, const cloud_host& cloud,
+void gather(run_result& r, const live_snapshot& last, const cloud_host& cloud, const cloud::security_service& service,
             std::vector<std::unique_ptr<device_shard>>& shards) {
+  r.counters = last.counters;
   // Entity order: the cloud, the devices, then the attackers.
   std::vector<std::uint64_t> digests(r.devices + 1);
   digests[cloud_entity] = cloud.trace_digest();
   for (auto& shard : shards) {
-    for (const auto& device : shard->devices()) digests[device->entity()] = device->trace_digest();
+    for (const auto& device : shard->devices()) {
+      digests[device->entity()] = device->trace_digest();
+      const fw::core& firmware = device->device().firmware();
+      r.counters.telemetry_generated += firmware.stats().telemetry_generated;
+      r.counters.telemetry_delivered += firmware.stats().telemetry_uploaded;
+      r.counters.telemetry_dropped += firmware.stats().telemetry_dropped;
+      r.counters.telemetry_lost_to_power += firmware.stats().telemetry_lost_to_power;
+      r.counters.telemetry_buffered += firmware.telemetry_buffered();
+    }
   }
   for (const std::uint64_t d : cloud.attackers().trace_digests()) digests.push_back(d);
   r.trace_hash = combine_traces(digests);
-  r.counters = last.counters;
+  const cloud::telemetry_counters taken = service.telemetry_totals();
+  r.counters.telemetry_received = taken.stored + taken.dropped_store_full;
   for (const auto& states : last.states_by_group) r.counters.bricked += states[4];
   r.attacks = last.attacks;
   r.requests_per_minute = cloud.requests_per_minute();
@@ -134,7 +144,9 @@ run_result run(const scenario::scenario& s, const run_options& o) {
         setup.make_device(i, sim_time{static_cast<std::int64_t>(power.below(spread))}, links.actions_for(i)));
   }
   setup.create_deployments();
-  cloud_host cloud(setup.service(), links, tamper, s.attacks, s.seed, r.devices, s.length);
+  distribution_mirror mirror(s, setup.signed_manifests(), setup.service().images().current_key_id());
+  if (mirror.any()) setup.service().set_distribution_tamper(&mirror);
+  cloud_host cloud(setup.service(), links, tamper, mirror, s.attacks, s.seed, r.devices, s.length);
 
   caf::actor_system_config cfg;
   cfg.add_message_type<sim_message>("fleet.sim_message");
@@ -152,7 +164,7 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   std::uint32_t next_point = 0;
   auto point_at = [&](std::uint32_t k) { return end * k / (points - 1); };
   const auto wall_start = std::chrono::steady_clock::now();
-  auto last_observed = wall_start;
+  auto next_observation = wall_start + o.observe_every;
   sim_time reached{0};
   for (;;) {
     if (o.stop != nullptr && o.stop->load()) break;
@@ -176,9 +188,15 @@ run_result run(const scenario::scenario& s, const run_options& o) {
     }
     reached = coord.run_window(end);
     const auto now = std::chrono::steady_clock::now();
-    if (o.observe && now - last_observed >= o.observe_every) {
-      o.observe(snapshots.take(view, reached, false));
-      last_observed = now;
+    if (o.observe && now >= next_observation) {
+      const live_snapshot snapshot = snapshots.take(view, reached, false);
+      o.observe(snapshot);
+      // A snapshot is a pass over the fleet (about 70 ms at a million
+      // devices): spaced so that taking them costs at most a share of the run.
+      const double spacing = o.observe_share_max > 0 ? snapshot.taking_seconds / o.observe_share_max : 0;
+      const auto by_cost = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(spacing));
+      next_observation = now + std::max<std::chrono::steady_clock::duration>(o.observe_every, by_cost);
     }
   }
   r.timeline.push_back(sample(reached, shards));
@@ -191,7 +209,7 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   r.windows = coord.windows();
   r.parallel_windows = coord.parallel_windows();
   const live_snapshot last = snapshots.take(view, reached, r.complete);
-  gather(r, last, cloud, shards);
+  gather(r, last, cloud, setup.service(), shards);
   r.image_starts.assign(s.images.size(), 0);
   for (auto& shard : shards) {
     const auto& starts = shard->tally().starts;

@@ -74,7 +74,7 @@ void fleet_setup::upload_images() {
     spec.product = s_.fleet.products[image.product].name;
     spec.security_version = image.security_version;
     spec.hardware_revisions = image.hardware_revisions;
-    spec.expires_at_us = image_expiry_us;
+    spec.expires_at_us = run_epoch_us + image.expires.count();
     spec.chunk_size_bytes = fleet_chunk_bytes;
     const std::string content = wire::synthetic_image_content(image.name, spec.version, image.size_bytes);
     image_ids_.push_back(accepted(service_->upload_image(cloud::sim_time{0}, spec, content), "image " + image.ref()));
@@ -116,6 +116,12 @@ void fleet_setup::create_deployments() {
   }
 }
 
+std::vector<wire::SignedManifest> fleet_setup::signed_manifests() const {
+  std::vector<wire::SignedManifest> out;
+  for (const crypto::digest& id : image_ids_) out.push_back(service_->images().find(id)->signed_manifest);
+  return out;
+}
+
 fleet_setup::signed_images fleet_setup::signed_image_digests() const {
   std::vector<std::pair<crypto::digest, std::size_t>> pairs;
   for (std::size_t i = 0; i < image_ids_.size(); ++i) {
@@ -149,7 +155,10 @@ std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, fw::s
   const std::string hex = crypto::to_hex(crypto::as_view(id));
   const auto claimed = accepted(service_->claim_devices(tenant_, {hex}), "claim");
   FLEET_CHECK(claimed.front() == cloud::claim_result::claimed, "a fleet device was claimed twice");
-  accepted(service_->move_device(hex, groups_[group_of_[index]]), "move");
+  // The cloud's device index is the fleet's: what the cloud side picks by
+  // index (a mirror's devices) is what the device side picks.
+  const cloud::device_index in_registry = accepted(service_->move_device(hex, groups_[group_of_[index]]), "move");
+  FLEET_CHECK(in_registry == index, "a fleet device has another index in the cloud's registry");
   return host;
 }
 

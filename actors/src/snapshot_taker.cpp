@@ -13,6 +13,9 @@ void add(attack_outcome& into, const attempt_tally& t) {
   into.tried += t.tried;
   into.stopped += t.stopped;
   into.got_through += t.got_through;
+  for (std::size_t r = 0; r < t.stopped_by.size(); ++r) {
+    if (t.stopped_by[r] > 0) into.stopped_by[fw::name_of(static_cast<fw::reject_reason>(r))] += t.stopped_by[r];
+  }
 }
 
 }  // namespace

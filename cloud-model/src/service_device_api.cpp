@@ -97,6 +97,11 @@ std::vector<std::string> security_service::handle(sim_time now, std::string_view
       dispatch(c);
     }
   }
+  if (tamper_ != nullptr && c.device) {
+    // Inside the delivery, before the seal: what it changes carries a valid MAC.
+    if (reply.has_update_offer()) tamper_->on_offer(now, *c.device, request.update_check(), *reply.mutable_update_offer());
+    if (reply.has_chunk()) tamper_->on_chunk(now, *c.device, *reply.mutable_chunk());
+  }
   if (c.sealed) c.shard->sessions().seal(reply, *c.device);
   return {wire::serialize(reply)};
 }

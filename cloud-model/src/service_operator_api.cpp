@@ -276,6 +276,24 @@ op_result<rollout_status> security_service::deployment_status(deployment_id id) 
   return done(deployments_[id - 1].controller->status());
 }
 
+telemetry_counters security_service::telemetry_totals() const {
+  telemetry_counters sum;
+  for (const auto& shard : shards_) {
+    const telemetry_counters& c = shard->telemetry().counters();
+    sum.batches += c.batches;
+    sum.stored += c.stored;
+    sum.duplicates += c.duplicates;
+    sum.gaps += c.gaps;
+    sum.device_dropped += c.device_dropped;
+    sum.dropped_per_device_bound += c.dropped_per_device_bound;
+    sum.dropped_age += c.dropped_age;
+    sum.dropped_store_full += c.dropped_store_full;
+    sum.versions_not_interned += c.versions_not_interned;
+    for (std::size_t r = 0; r < sum.refused.size(); ++r) sum.refused[r] += c.refused[r];
+  }
+  return sum;
+}
+
 op_result<std::vector<transition>> security_service::deployment_history(deployment_id id) const {
   if (id == 0 || id > deployments_.size()) {
     return refuse<std::vector<transition>>(op_status::not_found, "no such deployment");

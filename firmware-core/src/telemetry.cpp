@@ -8,6 +8,7 @@
 namespace fleet::fw {
 
 void core_state::add_event(buffered_event e) {
+  ++stats_.telemetry_generated;
   if (telemetry_.push(std::move(e))) {
     ++stats_.telemetry_dropped;
     note(record_kind::telemetry_dropped);

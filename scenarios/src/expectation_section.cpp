@@ -177,6 +177,7 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
       checker n = c.nested("attestation_latency");
       return read_latency(in.attestation_latency(), n, s);
     }
+    case Expectation::kTelemetryAccounted: return telemetry_accounted{};
     case Expectation::kEveryAttackStopped: return every_attack_stopped{};
     case Expectation::kNoCertificateToAttackers: return no_certificate_to_attackers{};
     case Expectation::CHECK_NOT_SET: break;
@@ -184,7 +185,7 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
   c.fail("check",
          "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
          "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested, image_never_ran, "
-         "attestation_latency");
+         "attestation_latency, telemetry_accounted");
   return std::nullopt;
 }
 

@@ -118,6 +118,26 @@ expectation_result judge(const scenario&, const run_result& run, const attestati
               ": " + seen + "; " + bound};
 }
 
+expectation_result judge(const scenario&, const run_result& run, const telemetry_accounted&) {
+  const actors::run_counters& c = run.counters;
+  const std::uint64_t accounted = c.telemetry_delivered + c.telemetry_dropped + c.telemetry_lost_to_power +
+                                  c.telemetry_buffered;
+  const bool devices_agree = accounted == c.telemetry_generated;
+  const bool cloud_agrees = c.telemetry_received == c.telemetry_delivered;
+  std::string detail = format_count(c.telemetry_generated) + " events generated: " +
+                       format_count(c.telemetry_delivered) + " delivered, " + format_count(c.telemetry_dropped) +
+                       " dropped (buffer full), " + format_count(c.telemetry_lost_to_power) + " lost to power, " +
+                       format_count(c.telemetry_buffered) + " still buffered; the cloud took " +
+                       format_count(c.telemetry_received);
+  if (!devices_agree) {
+    detail += "; " + format_count(c.telemetry_generated > accounted ? c.telemetry_generated - accounted
+                                                                    : accounted - c.telemetry_generated) +
+              " not accounted for";
+  }
+  if (!cloud_agrees) detail += "; the cloud took a different number than the devices saw delivered";
+  return {{}, devices_agree && cloud_agrees, detail};
+}
+
 bool stopped(const std::string& state) {
   return state == "halted" || state == "aborted" || state == "rollback_requested";
 }

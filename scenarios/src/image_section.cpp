@@ -126,6 +126,12 @@ void read_image(const Image& in, checker& c, const names& known, const fleet_spe
       out.hardware_revisions.push_back(rev);
     }
   }
+  if (!in.expires().empty()) {
+    const auto expires = c.duration("expires", in.expires(), {});
+    if (expires && c.duration_in("expires", *expires, duration{0}, image_expiry_max, /*min_open=*/true)) {
+      out.expires = *expires;
+    }
+  }
   if (in.has_behaviour()) {
     checker b = c.nested("behaviour");
     read_behaviour(in.behaviour(), b, p, out.hardware_revisions, out.behaviour);

@@ -27,7 +27,7 @@ load_result load_text(std::string_view text, const std::string& file_name) {
   if (parsed.has_fleet()) read_firmware(parsed.fleet(), at.nested("fleet"), ctx, known, out);
   read_deployments(parsed, at, ctx, known, out);
   read_faults(parsed, at, ctx, out);
-  read_attacks(parsed, at, ctx, out);
+  read_attacks(parsed, at, ctx, known, out);
   read_expectations(parsed, at, ctx, known, out);
   if (ctx.failed()) return {std::nullopt, ctx.take()};
   return {std::move(out), {}};

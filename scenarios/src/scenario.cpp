@@ -38,8 +38,20 @@ const char* kind_name(const attack_kind& k) {
                                [](const cloned_identity&) { return "cloned_identity"; },
                                [](const replayed_evidence&) { return "replayed_evidence"; },
                                [](const man_in_the_middle&) { return "man_in_the_middle"; },
-                               [](const request_flood&) { return "request_flood"; }},
+                               [](const request_flood&) { return "request_flood"; },
+                               [](const rogue_image&) { return "rogue_image"; },
+                               [](const tampered_image&) { return "tampered_image"; },
+                               [](const rollback_image&) { return "rollback_image"; },
+                               [](const mix_and_match&) { return "mix_and_match"; },
+                               [](const freeze&) { return "freeze"; },
+                               [](const endless_data&) { return "endless_data"; }},
                     k);
+}
+
+bool in_the_mirror(const attack_kind& k) {
+  return std::holds_alternative<rogue_image>(k) || std::holds_alternative<tampered_image>(k) ||
+         std::holds_alternative<rollback_image>(k) || std::holds_alternative<mix_and_match>(k) ||
+         std::holds_alternative<freeze>(k) || std::holds_alternative<endless_data>(k);
 }
 
 const char* check_name(const check& c) {
@@ -53,7 +65,8 @@ const char* check_name(const check& c) {
                                [](const no_certificate_to_attackers&) { return "no_certificate_to_attackers"; },
                                [](const devices_attested&) { return "devices_attested"; },
                                [](const image_never_ran&) { return "image_never_ran"; },
-                               [](const attestation_latency&) { return "attestation_latency"; }},
+                               [](const attestation_latency&) { return "attestation_latency"; },
+                               [](const telemetry_accounted&) { return "telemetry_accounted"; }},
                     c);
 }
 

@@ -25,8 +25,8 @@ void read_firmware(const Fleet& in, const source_map& at, context& ctx, const na
 void read_deployments(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out);
 /// The nemesis; needs the duration.
 void read_faults(const Scenario& in, const source_map& at, context& ctx, scenario& out);
-/// The attackers; needs the duration and the fleet's size.
-void read_attacks(const Scenario& in, const source_map& at, context& ctx, scenario& out);
+/// The attackers; needs the duration, the fleet's size and the images.
+void read_attacks(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out);
 /// The checkers; needs images, groups and deployments.
 void read_expectations(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out);
 

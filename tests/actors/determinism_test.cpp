@@ -23,7 +23,18 @@ const char* const every_fault =
     "attack { at: \"1d\" count: 5 cloned_identity {} }\n"
     "attack { at: \"1d1h\" count: 5 replayed_evidence {} }\n"
     "attack { at: \"2h\" duration: \"6h\" fraction: 0.2 man_in_the_middle {} }\n"
-    "attack { at: \"1d2h\" duration: \"10m\" count: 2 request_flood { requests_per_second: 5 } }\n";
+    "attack { at: \"1d2h\" duration: \"10m\" count: 2 request_flood { requests_per_second: 5 } }\n"
+    // The compromised mirror's kinds, with the images they serve.
+    "image { name: \"app\" version: \"1.2.0\" component: APP product: \"thermostat\" security_version: 2 size: "
+    "\"32KiB\" hardware_revisions: \"B\" }\n"
+    "image { name: \"app\" version: \"1.0.5\" component: APP product: \"thermostat\" security_version: 2 size: "
+    "\"32KiB\" expires: \"12h\" }\n"
+    "attack { at: \"2h\" duration: \"1d\" fraction: 0.1 rogue_image {} }\n"
+    "attack { at: \"1h\" duration: \"1d\" fraction: 0.1 tampered_image {} }\n"
+    "attack { at: \"2d\" duration: \"1d\" fraction: 0.1 rollback_image { image: \"app@1.0.0\" } }\n"
+    "attack { at: \"2h\" duration: \"2d\" fraction: 0.1 mix_and_match { image: \"app@1.2.0\" } }\n"
+    "attack { at: \"1d\" duration: \"1d\" fraction: 0.1 freeze { image: \"app@1.0.5\" } }\n"
+    "attack { at: \"1h\" duration: \"2d\" fraction: 0.1 endless_data {} }\n";
 
 run_result run_with(std::uint64_t seed, std::uint32_t threads) {
   auto s = testing::load(testing::staged_rollout(300) + every_fault);
@@ -50,6 +61,13 @@ TEST(determinism, one_trace_hash_for_1_2_and_4_threads) {
   EXPECT_EQ(one.counters.messages_lost_to_faults, four.counters.messages_lost_to_faults);
   EXPECT_GT(one.counters.attacks_stopped, 0u);
   EXPECT_EQ(one.counters.attacks_stopped, four.counters.attacks_stopped);
+  ASSERT_EQ(one.attacks.size(), four.attacks.size());
+  for (std::size_t a = 0; a < one.attacks.size(); ++a) {
+    SCOPED_TRACE(one.attacks[a].name);
+    EXPECT_GT(one.attacks[a].tried, 0u);
+    EXPECT_EQ(one.attacks[a].tried, four.attacks[a].tried);
+    EXPECT_EQ(one.attacks[a].stopped_by, four.attacks[a].stopped_by);
+  }
 }
 
 TEST(determinism, another_seed_gives_another_run) {

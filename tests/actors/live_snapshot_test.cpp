@@ -24,6 +24,7 @@ observed_run run_observed(std::chrono::milliseconds every) {
   observed_run out;
   run_options o;
   o.observe_every = every;
+  o.observe_share_max = 0;  // every `every`, whatever the snapshots cost
   o.observe = [&out](const live_snapshot& snapshot) { out.snapshots.push_back(snapshot); };
   out.result = run(s, o);
   return out;

@@ -94,7 +94,13 @@ TEST(report_json, every_counter) {
                                        "requests_dropped_by_outages",
                                        "unsigned_code_started",
                                        "attacks_stopped",
-                                       "faults_injected"};
+                                       "faults_injected",
+                                       "telemetry_generated",
+                                       "telemetry_delivered",
+                                       "telemetry_dropped",
+                                       "telemetry_lost_to_power",
+                                       "telemetry_buffered",
+                                       "telemetry_received"};
   ASSERT_EQ(keys_of(j), names);
   // sample_result() numbers the counters 1, 2, ... in declaration order.
   for (std::size_t i = 0; i < names.size(); ++i) EXPECT_EQ(j[names[i]], i + 1) << names[i];

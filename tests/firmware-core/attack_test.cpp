@@ -309,6 +309,39 @@ TEST(attack_image, mix_and_match_of_releases_is_refused) {
   EXPECT_EQ(m->firmware().stats().chunks_downloaded, 0u);
 }
 
+// Mix-and-match across products and revisions: a genuine manifest, signed
+// by the service, made for another hardware revision or another product and
+// offered as is. The same revision's build offered to a device of that
+// revision goes in: the manifest's product and revisions are what refuse it.
+TEST(attack_image, a_genuine_manifest_for_another_revision_or_product_is_refused) {
+  auto spec = testing::image_spec_for(wire::APP, "1.1.0");
+  spec.hardware_revisions = {"rev-b"};
+  auto w = attested();
+  const auto for_rev_b = w->upload(make_image(w->keys(), spec, 32 * 1024));
+  w->faults().offer(for_rev_b);
+  run_a_day(*w);
+  EXPECT_GT(w->faults().counters().rogue_offers, 0u);
+  EXPECT_GT(rejected(*w, reject_reason::incompatible_hardware), 0u);
+  EXPECT_EQ(w->firmware().stats().chunks_downloaded, 0u);
+  EXPECT_FALSE(ran(*w, for_rev_b.image_digest));
+
+  auto p = attested();
+  const auto doorbell = p->upload(make_image(p->keys(), wire::APP, "1.1.0", 1, 0, 1, "doorbell"));
+  p->faults().offer(doorbell);
+  run_a_day(*p);
+  EXPECT_GT(rejected(*p, reject_reason::wrong_product), 0u);
+  EXPECT_EQ(p->firmware().stats().chunks_downloaded, 0u);
+  EXPECT_FALSE(ran(*p, doorbell.image_digest));
+
+  testing::world_options on_rev_b;
+  on_rev_b.hardware_revision = "rev-b";
+  auto b = attested(on_rev_b);
+  const auto fits = b->publish(make_image(b->keys(), spec, 32 * 1024));
+  run_a_day(*b);
+  EXPECT_EQ(b->firmware().stats().rejected_total(), 0u);
+  EXPECT_TRUE(ran(*b, fits.image_digest));
+}
+
 TEST(attack_image, rollback_to_an_old_signed_image_is_refused) {
   auto w = attested();
   w->publish(make_image(w->keys(), wire::APP, "1.1.0", /*security_version=*/3));

@@ -85,6 +85,23 @@ TEST(checkers_on_runs, attestation_latency_fails_when_an_outage_keeps_devices_wa
   EXPECT_TRUE(held.passed) << held.detail;
 }
 
+// No run can silently lose telemetry (that is the point); a run with power
+// cuts shows every event accounted for, losses included, and the hand-made
+// records of expectations_test.cpp show it failing.
+TEST(checkers_on_runs, telemetry_accounted_holds_through_power_cuts) {
+  load_result loaded = load_text(fleet_of("behaviour { crash_rate_per_hour: 0.5 }", "",
+                                          "fault { at: \"2h\" fraction: 0.5 power_loss {} }\n"
+                                          "fault { at: \"1d\" fraction: 0.5 power_loss {} }\n"
+                                          "expect { telemetry_accounted {} }\n"),
+                                 "breaks.textproto");
+  ASSERT_TRUE(loaded.value);
+  const actors::run_result r = actors::run(*loaded.value, {});
+  const auto v = check_expectations(*loaded.value, r).front();
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_GT(r.counters.telemetry_delivered, 0u) << v.detail;
+  EXPECT_GT(r.counters.telemetry_generated, r.counters.telemetry_delivered) << v.detail;
+}
+
 TEST(checkers_on_runs, peak_request_rate_fails_on_a_bound_below_what_the_fleet_sends) {
   const auto v = verdict_of(fleet_of("", "", "expect { peak_request_rate { max_per_second: 0.01 } }\n"));
   EXPECT_FALSE(v.passed) << v.detail;

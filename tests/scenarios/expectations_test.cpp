@@ -178,5 +178,29 @@ TEST(checkers, attestation_latency_fails_when_no_device_was_served) {
   EXPECT_EQ(v.detail, "no attestation completed from 1d to 7d; expected at most 60 s");
 }
 
+TEST(checkers, telemetry_accounted) {
+  const scenario s = with_expectation("expect { telemetry_accounted {} }");
+  actors::run_result r = good_run();
+  r.counters.telemetry_generated = 1000;
+  r.counters.telemetry_delivered = 900;
+  r.counters.telemetry_dropped = 50;
+  r.counters.telemetry_lost_to_power = 30;
+  r.counters.telemetry_buffered = 20;
+  r.counters.telemetry_received = 900;
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "1,000 events generated: 900 delivered, 50 dropped (buffer full), 30 lost to power, "
+                      "20 still buffered; the cloud took 900");
+  r.counters.telemetry_buffered = 5;  // 15 events gone without a count
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("15 not accounted for"), std::string::npos) << v.detail;
+  r.counters.telemetry_buffered = 20;
+  r.counters.telemetry_received = 880;  // acknowledged, yet not taken
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("the cloud took a different number"), std::string::npos) << v.detail;
+}
+
 }  // namespace
 }  // namespace fleet::scenario

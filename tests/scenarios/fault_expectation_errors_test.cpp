@@ -150,13 +150,15 @@ TEST(attack_errors, fields_that_do_not_fit_the_kind) {
             (errors{place(text, "duration: \"1h\" fraction") +
                         "attack[0]: duration: a spoofed_identity happens at an instant: no duration",
                     place(text, "fraction: 0.5") +
-                        "attack[0]: fraction: only a man in the middle hits a share of the links; identities are counted",
+                        "attack[0]: fraction: only a man in the middle or a compromised mirror hits a share of the "
+                        "devices; identities are counted",
                     place(text, "attack { at: \"1d\" count: 3") + "attack[1]: duration: missing: how long the man_in_the_middle lasts",
                     place(text, "count: 3") + "attack[1]: count: a man in the middle sits on a share of the links: fraction, not count",
                     place(text, "count: 101") + "attack[2]: count: more identities (101) than devices in the fleet (100)",
                     place(text, "attack { at: \"1d\" }") +
                         "attack[3]: kind: missing: one of spoofed_identity, cloned_identity, replayed_evidence, "
-                        "man_in_the_middle, request_flood"}));
+                        "man_in_the_middle, request_flood, rogue_image, tampered_image, rollback_image, "
+                        "mix_and_match, freeze, endless_data"}));
 }
 
 TEST(cloud_settings, ca_lifetime_and_rollover) {
@@ -227,7 +229,8 @@ TEST(expectation_errors, bounds_and_times) {
                     place(text, "expect { }") +
                         "expect[3]: check: missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, "
                         "rollout_halted, rollout_completed, peak_request_rate, every_attack_stopped, "
-                        "no_certificate_to_attackers, devices_attested, image_never_ran, attestation_latency",
+                        "no_certificate_to_attackers, devices_attested, image_never_ran, attestation_latency, "
+                        "telemetry_accounted",
                     place(text, "attestation_latency { quantile") +
                         "expect[4]: attestation_latency.max: must be in (0s, 365d], is 0s",
                     place(text, "quantile: 1.5") + "expect[4]: attestation_latency.quantile: must be in (0, 1], is 1.5",

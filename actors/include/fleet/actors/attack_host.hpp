@@ -55,7 +55,7 @@ class attack_host {
   /// what the flood is after, so it counts as getting through.
   void refused_during_flood(std::size_t attack, entity_id device);
 
-  /// Per attack: what its attempts came to (men in the middle are counted elsewhere).
+  /// Per attack: what its attempts came to (men in the middle and mirrors are counted elsewhere).
   std::vector<attack_outcome> outcomes(const std::vector<scenario::attack>& attacks) const;
   /// Trace digests of the attacker entities, in entity order.
   std::vector<std::uint64_t> trace_digests() const;

@@ -10,6 +10,7 @@
 
 #include "fleet/actors/attack_host.hpp"
 #include "fleet/actors/device_shard.hpp"
+#include "fleet/actors/distribution_mirror.hpp"
 #include "fleet/actors/link_tamper.hpp"
 #include "fleet/actors/entity_trace.hpp"
 #include "fleet/actors/network_model.hpp"
@@ -19,11 +20,13 @@ namespace fleet::actors {
 
 class cloud_host {
  public:
-  /// `links`, `tamper` and `attacks` outlive the host; the attackers that
-  /// talk to the cloud live here (attack_host.hpp).
+  /// `links`, `tamper`, `mirror` and `attacks` outlive the host; the
+  /// attackers that talk to the cloud live here (attack_host.hpp). `mirror`
+  /// is the service's distribution tamper when the scenario has mirror
+  /// attacks: replies it altered are marked as such on their way.
   cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
-             const std::vector<scenario::attack>& attacks, std::uint64_t run_seed, std::uint64_t devices,
-             fw::sim_time run_length);
+             distribution_mirror& mirror, const std::vector<scenario::attack>& attacks, std::uint64_t run_seed,
+             std::uint64_t devices, fw::sim_time run_length);
 
   void deliver(sim_message m);
   fw::sim_time next_time() const;
@@ -52,6 +55,7 @@ class cloud_host {
 
   const nemesis& links_;
   const link_tamper& tamper_;
+  distribution_mirror& mirror_;
   attack_host attackers_;
   std::vector<attempt_tally> men_in_the_middle_;
   std::uint64_t run_seed_;

@@ -4,6 +4,7 @@
 // random stream and its trace. A shard owns many; nothing here is shared
 // between devices except read-only setup (config, behaviour, chunk store).
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <queue>
@@ -19,11 +20,13 @@
 
 namespace fleet::actors {
 
-/// Messages one man in the middle altered, and what their receivers made of them.
+/// Messages one man in the middle or mirror altered, and what their receivers made of them.
 struct attempt_tally {
   std::uint64_t tried = 0;
   std::uint64_t stopped = 0;      ///< refused by the receiver
   std::uint64_t got_through = 0;  ///< accepted as if untouched
+  /// Refused by a device, by the firmware's reason: which check stopped it.
+  std::array<std::uint64_t, fw::reject_reason_count> stopped_by{};
 };
 
 /// What devices did, summed by their shard.

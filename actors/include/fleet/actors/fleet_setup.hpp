@@ -22,7 +22,8 @@ namespace fleet::actors {
 /// UTC at simulated time zero: 2026-01-01T00:00:00Z. Scenarios have no date
 /// of their own yet; certificates and maintenance windows need one.
 inline constexpr std::int64_t run_epoch_us = 1'767'225'600'000'000;
-/// Images the fleet makes expire ten years after the epoch.
+/// Images the fleet makes expire ten years after the epoch, unless the
+/// scenario says otherwise (scenario::image::expires, by default the same).
 inline constexpr std::int64_t image_expiry_us = run_epoch_us + std::int64_t{10} * 365 * 24 * 3600 * 1'000'000;
 /// Chunk size of the images the fleet makes.
 inline constexpr std::uint32_t fleet_chunk_bytes = 16 * 1024;
@@ -44,6 +45,8 @@ class fleet_setup {
     std::vector<std::size_t> scenario_image;
   };
   signed_images signed_image_digests() const;
+  /// The signed manifest of each scenario image, in scenario order.
+  std::vector<wire::SignedManifest> signed_manifests() const;
   /// The scenario group of device `index`.
   std::uint32_t group_of(std::uint64_t index) const { return group_of_[index]; }
 

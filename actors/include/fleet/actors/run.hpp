@@ -33,12 +33,17 @@ struct run_options {
   /// at least this many events and threads > 1; otherwise it runs inline.
   std::uint64_t parallel_events_min = 256;
   /// Timeline samples over the run (at least 2: start and end).
-  std::uint32_t timeline_points = 25;
+  /// 97: hourly over four days, enough for the HTML report's charts to show
+  /// a fleet booting and each wave; a sample is a pass over the fleet.
+  std::uint32_t timeline_points = 97;
   /// Called between windows about every `observe_every` of wall time, and
   /// once at the end, with the run as it stands (live_snapshot.hpp): what the
-  /// status block and the metrics show. Taking it costs a pass over the fleet.
+  /// status block and the metrics show. Taking it costs a pass over the fleet,
+  /// so they are spaced further apart when they cost more than
+  /// `observe_share_max` of the wall time (a million devices: about every 1.5 s).
   std::function<void(const live_snapshot&)> observe;
   std::chrono::milliseconds observe_every{1000};
+  double observe_share_max = 0.05;  ///< 0: no limit (every `observe_every`, whatever it costs)
   /// Set by another thread (Ctrl-C): the run stops at the next window.
   const std::atomic<bool>* stop = nullptr;
 };
@@ -65,6 +70,16 @@ struct run_counters {
   std::uint64_t attacks_stopped = 0;      ///< attempts of every attack that a defence refused
   /// Fault events: each device a device fault acted on, each outage that began.
   std::uint64_t faults_injected = 0;
+  /// Telemetry events, as the devices account for them at the end: each was
+  /// delivered (acknowledged), dropped from a full buffer, lost with the RAM
+  /// at a power loss, or is still buffered.
+  std::uint64_t telemetry_generated = 0;
+  std::uint64_t telemetry_delivered = 0;
+  std::uint64_t telemetry_dropped = 0;
+  std::uint64_t telemetry_lost_to_power = 0;
+  std::uint64_t telemetry_buffered = 0;
+  /// Events the cloud took (stored, or refused for a full store and counted).
+  std::uint64_t telemetry_received = 0;
 };
 
 /// Devices per running app version and per state at one simulated time.
@@ -111,7 +126,8 @@ struct fault_outcome {
 };
 
 /// What one attack tried and how it went. An attempt is one identity tried
-/// (spoof, clone, replay) or one message altered (man in the middle).
+/// (spoof, clone, replay), one message altered (man in the middle), or one
+/// offer or chunk a compromised mirror served (the mirror's kinds).
 struct attack_outcome {
   std::string name;
   std::string kind;
@@ -121,6 +137,9 @@ struct attack_outcome {
   std::uint64_t certificates = 0;  ///< issued by the cloud to the attacker
   sim_time at{0};
   duration length{0};  ///< 0 for an attack that is one burst
+  /// Attempts a device refused, by the firmware's reject reason
+  /// ("chunk_digest_mismatch"): the check that stopped them.
+  std::map<std::string, std::uint64_t> stopped_by{};
 };
 
 /// One expectation's verdict, with what was seen.

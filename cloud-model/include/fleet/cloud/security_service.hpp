@@ -32,6 +32,7 @@
 #include "device.pb.h"
 #include "fleet/cloud/attestation_verifier.hpp"
 #include "fleet/cloud/certificate_authority.hpp"
+#include "fleet/cloud/distribution_tamper.hpp"
 #include "fleet/cloud/image_service.hpp"
 #include "fleet/cloud/rate_limiter.hpp"
 #include "fleet/cloud/registry.hpp"
@@ -186,12 +187,19 @@ class security_service {
                                               std::optional<std::string> hex_id = std::nullopt) const;
   op_result<std::uint32_t> rotate_image_signing_key(sim_time now);
 
+  // ---- simulation
+  /// Every update offer and chunk the service sends passes through `tamper`
+  /// before it is sealed (a compromised mirror); null: none. Outlives the service's use.
+  void set_distribution_tamper(distribution_tamper* tamper) { tamper_ = tamper; }
+
   // ---- time
   sim_time next_deadline() const;
   void advance(sim_time now);
 
   // ---- inspection
   const service_counters& counters() const { return counters_; }
+  /// The telemetry stores' counters, summed over the shards.
+  telemetry_counters telemetry_totals() const;
   const registry& devices() const { return registry_; }
   certificate_authority& ca() { return ca_; }
   const image_service& images() const { return images_; }
@@ -270,6 +278,7 @@ class security_service {
   std::vector<std::uint8_t> blocked_;     ///< by device index: flagged as cloned
   std::vector<deployment> deployments_;   ///< by id - 1
   service_counters counters_;
+  distribution_tamper* tamper_ = nullptr;
 };
 
 }  // namespace fleet::cloud

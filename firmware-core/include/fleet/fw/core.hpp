@@ -34,8 +34,9 @@ struct counters {
   std::uint32_t app_crashes = 0;
   std::uint32_t legacy_flashes = 0;
   std::uint64_t chunks_downloaded = 0;
-  std::uint64_t telemetry_dropped = 0;
-  std::uint64_t telemetry_uploaded = 0;
+  std::uint64_t telemetry_generated = 0;  ///< events put in the buffer
+  std::uint64_t telemetry_dropped = 0;    ///< the oldest, when the buffer was full
+  std::uint64_t telemetry_uploaded = 0;   ///< acknowledged by the service
   std::uint64_t telemetry_lost_to_power = 0;  ///< buffered events gone with the RAM
 
   std::uint64_t rejected_total() const;

@@ -56,6 +56,8 @@ inline constexpr std::uint64_t bandwidth_max = 10ull << 30;  ///< bytes per seco
 inline constexpr double crash_rate_per_hour_max = 3600;  ///< one crash a second of uptime
 inline constexpr std::chrono::microseconds boot_duration_max = 1h;
 inline constexpr std::chrono::microseconds os_update_deferral_max = 7 * 24h;
+/// An image's manifest expires at most this long after the start (and by default then).
+inline constexpr std::chrono::microseconds image_expiry_max = 3650 * 24h;
 inline constexpr std::int32_t crash_exit_status_max = 255;
 inline constexpr std::int32_t crash_signal_max = 64;
 

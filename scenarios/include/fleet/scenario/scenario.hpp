@@ -54,6 +54,7 @@ struct image {
   std::uint32_t security_version = 1;
   std::uint64_t size_bytes = 0;
   std::vector<std::string> hardware_revisions;  ///< empty: every revision of the product
+  duration expires = 3650 * 24h;  ///< when the signed manifest expires, since the start of the run
   device::version_behaviour behaviour;
 
   /// "name@version", as files refer to it.
@@ -125,18 +126,35 @@ struct man_in_the_middle {};
 struct request_flood {
   double requests_per_second = 0;  ///< per identity
 };
-using attack_kind =
-    std::variant<spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle, request_flood>;
+// The mirror's kinds: a compromised distribution point serving a share of
+// the devices (actors/distribution_mirror.hpp).
+struct rogue_image {};
+struct tampered_image {};
+struct rollback_image {
+  std::size_t image = 0;  ///< index into scenario::images: the older build offered
+};
+struct mix_and_match {
+  std::size_t image = 0;  ///< index into scenario::images: made for other devices
+};
+struct freeze {
+  std::size_t image = 0;  ///< index into scenario::images: expired by the attack's start
+};
+struct endless_data {};
+using attack_kind = std::variant<spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle,
+                                 request_flood, rogue_image, tampered_image, rollback_image, mix_and_match, freeze,
+                                 endless_data>;
 
 /// The kind's schema name: "spoofed_identity", ...
 const char* kind_name(const attack_kind& k);
+/// Whether the attack sits in the update delivery (a compromised mirror).
+bool in_the_mirror(const attack_kind& k);
 
 struct attack {
   std::string name;  ///< the file's, or "<kind>[index]"
   duration at{0};
-  duration length{0};      ///< man_in_the_middle and request_flood
+  duration length{0};      ///< man_in_the_middle, request_flood and the mirror's kinds
   std::uint32_t count = 1;  ///< identities attacked
-  double fraction = 1;      ///< man_in_the_middle: share of the links
+  double fraction = 1;      ///< man_in_the_middle: share of the links; the mirror's kinds: of the devices
   attack_kind kind;
 
   bool active_at(duration t) const { return t >= at && t < at + length; }
@@ -179,11 +197,12 @@ struct attestation_latency {
   duration from{0};
   duration to{0};  ///< the run's length when absent in the file
 };
+struct telemetry_accounted {};
 struct every_attack_stopped {};
 struct no_certificate_to_attackers {};
 using check = std::variant<no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed,
                            peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested,
-                           image_never_ran, attestation_latency>;
+                           image_never_ran, attestation_latency, telemetry_accounted>;
 
 /// The check's schema name: "no_bricked_devices", "adoption", ...
 const char* check_name(const check& c);

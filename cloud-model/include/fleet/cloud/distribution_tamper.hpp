@@ -1,0 +1,25 @@
+#pragma once
+// A seam inside the update delivery, where a compromised mirror or
+// distribution point would sit: the service hands it each update offer and
+// each chunk it is about to send, before the reply is sealed. What it
+// changes therefore reaches the device under a valid session MAC (unlike a
+// man in the middle on the link): only the device's own checks of the signed
+// manifest and the chunk digests stand in its way. The service knows nothing
+// of who sets it or why; simulations of attacks do.
+
+#include "device.pb.h"
+#include "fleet/cloud/types.hpp"
+
+namespace fleet::cloud {
+
+class distribution_tamper {
+ public:
+  virtual ~distribution_tamper() = default;
+  /// The offer answering `check` from `device`; may replace its manifests.
+  virtual void on_offer(sim_time now, device_index device, const wire::UpdateCheck& check,
+                        wire::UpdateOffer& offer) = 0;
+  /// A chunk about to be served to `device`; may change its bytes.
+  virtual void on_chunk(sim_time now, device_index device, wire::Chunk& chunk) = 0;
+};
+
+}  // namespace fleet::cloud
