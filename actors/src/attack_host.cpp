@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <functional>
 #include <set>
+#include <string_view>
 #include <variant>
 
 #include "device.pb.h"
 #include "fleet/device/sim_secure_element.hpp"
 #include "fleet/wire/envelope.hpp"
+#include "presented_certificate.hpp"
 
 namespace fleet::actors {
 namespace {
@@ -22,6 +24,7 @@ constexpr fw::duration capture_wait = 1h;       ///< between looks for a victim'
 constexpr std::uint32_t capture_waits_max = 72;  ///< three days of waiting, then it gives up
 constexpr fw::duration attempt_spacing = 100ms;  ///< between the starts of one attack's attempts
 constexpr fw::duration flood_tick_every = 100ms;  ///< a flood sends its requests in batches this far apart
+constexpr fw::duration past_expiry = 1min;        ///< how long after expiry a certificate is presented
 
 /// The cloud's answer: a certificate, an error, or something else (a challenge).
 wire::Envelope parse(const std::string& bytes) {
@@ -44,6 +47,8 @@ attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint
     entity e{a, entity::spoof, {run_seed, id, "attacker-link"}, {run_seed, id, "attacker"}, {}, {}, 0, {}, {}};
     if (std::holds_alternative<scenario::cloned_identity>(spec.kind)) e.kind = entity::clone;
     if (std::holds_alternative<scenario::replayed_evidence>(spec.kind)) e.kind = entity::replay;
+    if (std::holds_alternative<scenario::forged_certificate>(spec.kind)) e.kind = entity::forged_certificate;
+    if (std::holds_alternative<scenario::expired_certificate>(spec.kind)) e.kind = entity::expired_certificate;
     if (flood != nullptr) {
       e.kind = entity::flood;
       e.per_tick = flood->requests_per_second * std::chrono::duration<double>(flood_tick_every).count();
@@ -67,7 +72,8 @@ attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint
       t.next = start;
       if (flood == nullptr) start += attempt_spacing;
       e.by_victim[t.victim_id] = attempts_.size();
-      if (e.kind == entity::clone || e.kind == entity::replay) watched_[device_entity(v)] = true;
+      if (e.kind == entity::clone || e.kind == entity::replay) watched_[device_entity(v)].evidence = true;
+      if (e.presents_certificate()) watched_[device_entity(v)].certificate = true;
       attempts_.push_back(t);
       schedule(attempts_.size() - 1);
     }
@@ -93,10 +99,15 @@ fw::sim_time attack_host::next_time() const {
   return next;
 }
 
-void attack_host::observe(fw::sim_time now, entity_id source, const std::string& bytes) {
-  if (watched_.count(source) == 0) return;
+void attack_host::observe(fw::sim_time now, entity_id device, const std::string& bytes) {
+  const auto it = watched_.find(device);
+  if (it == watched_.end()) return;
   wire::Envelope env;
-  if (env.ParseFromString(bytes) && env.has_evidence()) captured_[device_index_of(source)] = {now, bytes};
+  if (!env.ParseFromString(bytes)) return;
+  if (it->second.evidence && env.has_evidence()) captured_[device_index_of(device)] = {now, bytes};
+  if (it->second.certificate && env.has_certificate_issued()) {
+    certificates_.emplace(device_index_of(device), certificate_capture{now, env.certificate_issued().certificate()});
+  }
 }
 
 void attack_host::deliver(fw::sim_time sent_at, entity_id attacker, std::string bytes) {
@@ -164,6 +175,7 @@ void attack_host::flood_tick(fw::sim_time now, attempt& a, std::vector<sim_messa
 void attack_host::start(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud) {
   entity& e = entities_[a.entity];
   if (e.kind == entity::flood) return flood_tick(now, a, to_cloud);
+  if (e.presents_certificate()) return present_certificate(now, a, to_cloud);
   // Clones and replays need a victim's evidence from the wire first.
   if (e.kind != entity::spoof && captured_.count(a.victim) == 0) {
     if (++a.waits > capture_waits_max) return finish(a, false, false);
@@ -178,6 +190,50 @@ void attack_host::start(fw::sim_time now, attempt& a, std::vector<sim_message>& 
   env.mutable_challenge_request();
   a.at_stage = stage::challenge_sent;
   send(now, a, wire::serialize(env), to_cloud);
+}
+
+// A certificate in place of a session: forged from the victim's captured
+// certificate, or that certificate itself once it has expired.
+void attack_host::present_certificate(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud) {
+  entity& e = entities_[a.entity];
+  const auto seen = certificates_.find(a.victim);
+  if (seen == certificates_.end()) {
+    if (++a.waits > capture_waits_max) return finish(a, false, false);
+    a.next = now + capture_wait;
+    return;
+  }
+  const certificate_capture& genuine = seen->second;
+  if (e.kind == entity::expired_certificate) {
+    const fw::sim_time expired = genuine.at + lifetime_of(genuine.certificate) + past_expiry;
+    if (now < expired) {
+      a.next = expired;
+      return;
+    }
+  }
+  if (a.tries == 0) ++e.tally.tried;
+  if (++a.tries > tries_max) return finish(a, false, false);
+  const wire::SignedCertificate presented =
+      e.kind == entity::forged_certificate ? forged_from(genuine.certificate, e.own_key) : genuine.certificate;
+  a.at_stage = stage::certificate_sent;
+  send(now, a, certificate_request(a.victim_id, ++a.sequence, presented), to_cloud);
+}
+
+// Refused as unauthenticated: a check on the certificate stopped it, named by
+// the cloud's answer ("certificate bad_signature"). Served: it got through.
+// Other refusals (the rate limits) say nothing of the certificate: the
+// attempt is tried again at its timeout.
+void attack_host::on_certificate_reply(attempt& a, const wire::Envelope& reply) {
+  if (!reply.has_error()) {
+    finish(a, false, false);
+    ++entities_[a.entity].tally.got_through;
+    return;
+  }
+  if (reply.error().code() != wire::ERROR_UNAUTHENTICATED) return;
+  constexpr std::string_view prefix = "certificate ";
+  std::string check = reply.error().detail();
+  if (check.compare(0, prefix.size(), prefix) == 0) check.erase(0, prefix.size());
+  ++entities_[a.entity].tally.stopped_by[check];
+  finish(a, true, false);
 }
 
 // The evidence each attacker sends for a fresh nonce.
@@ -220,6 +276,7 @@ void attack_host::on_reply(fw::sim_time now, attempt& a, const std::string& byte
     if (reply.has_error()) ++entities_[a.entity].tally.stopped;  // refused: the rate limits hold it back
     return;
   }
+  if (entities_[a.entity].presents_certificate()) return on_certificate_reply(a, reply);
   if (reply.has_certificate_issued()) return finish(a, false, true);
   if (reply.has_error()) return finish(a, true, false);
   if (reply.has_challenge() && a.at_stage == stage::challenge_sent) {

@@ -117,6 +117,8 @@ window_result cloud_host::run_window(fw::sim_time end) {
         attackers_.deliver(at, m.source, std::move(reply));
         continue;
       }
+      // Seen as it leaves the cloud, so even a reply the downlink then loses is captured.
+      if (attackers_.watching()) attackers_.observe(at, m.source, reply);
       const link_result link = links_.delay(downlink(m.source), device_index_of(m.source), at, reply.size(),
                                             carries_image_data(reply));
       if (!link.delay) {

@@ -123,7 +123,7 @@ void device_host::judge_altered(std::uint32_t attack, const fw::outputs& scratch
 
 void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally) {
   trace_.fold(now.count(), fault_tag, (std::uint64_t{a.fault} << 8) | static_cast<std::uint64_t>(a.what));
-  ++tally.counters.faults_injected;
+  if (a.what != device_action::kind::clock_set_right) ++tally.counters.faults_injected;
   switch (a.what) {
     case device_action::kind::cut_power: {
       // The spell's own restore time; the device's usual one afterwards.
@@ -137,7 +137,8 @@ void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& s
       device_.set_power_restore_after(a.power_back_after);
       device_.arm_power_cut(1);
       break;
-    case device_action::kind::clock_jump: device_.clock().jump(a.clock_delta); break;
+    case device_action::kind::clock_jump:
+    case device_action::kind::clock_set_right: device_.clock().jump(a.clock_delta); break;
     case device_action::kind::rot_bit: device_.flash().rot_random_bit(); break;
   }
 }

@@ -22,7 +22,7 @@ namespace {
 /// spread a fleet over many threads, few enough that a window's fixed cost is small.
 constexpr std::uint64_t shards_max = 64;
 
-std::string state_name(const fw::core& firmware) { return device_state_names[state_index(firmware)]; }
+const char* state_name(const device::simulated_device& d, sim_time at) { return device_state_names[state_index(d, at)]; }
 
 timeline_point sample(sim_time at, std::vector<std::unique_ptr<device_shard>>& shards) {
   timeline_point p;
@@ -31,7 +31,7 @@ timeline_point sample(sim_time at, std::vector<std::unique_ptr<device_shard>>& s
     for (const auto& device : shard->devices()) {
       const fw::core& firmware = device->device().firmware();
       ++p.app_versions[firmware.running_version(fw::component::app).to_string()];
-      ++p.states[state_name(firmware)];
+      ++p.states[state_name(device->device(), at)];
     }
   }
   return p;
@@ -48,7 +48,7 @@ census take_census(sim_time at, const scenario::scenario& s, const fleet_setup& 
       const fw::core& firmware = device->device().firmware();
       const std::uint32_t group = setup.group_of(device->device().device_index());
       ++c.app_versions_by_group[group][firmware.running_version(fw::component::app).to_string()];
-      if (state_name(firmware) == "attested") ++c.attested_by_group[group];
+      if (state_index(device->device(), at) == attested_state) ++c.attested_by_group[group];
     }
   }
   return c;

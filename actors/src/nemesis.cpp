@@ -102,8 +102,18 @@ std::vector<device_action> nemesis::actions_for(std::uint64_t device) const {
       continue;  // a link or cloud fault
     }
     if (!hits(f, device)) continue;
+    const auto* jump = std::get_if<scenario::clock_jump>(&fault.kind);
+    // A jump set right later: the opposite jump, `corrected_after` on.
+    const auto push = [&out, jump](device_action a) {
+      out.push_back(a);
+      if (jump == nullptr || !jump->corrected_after) return;
+      a.at += *jump->corrected_after;
+      a.what = device_action::kind::clock_set_right;
+      a.clock_delta = -a.clock_delta;
+      out.push_back(a);
+    };
     if (!fault.rate_per_day) {
-      out.push_back(action);
+      push(action);
       continue;
     }
     // Exponential gaps at the rate, within [at, at + length).
@@ -113,7 +123,7 @@ std::vector<device_action> nemesis::actions_for(std::uint64_t device) const {
       t += -std::log(1.0 - draws.unit()) * mean_gap_us;
       if (t >= static_cast<double>((fault.at + fault.length).count())) break;
       action.at = fw::sim_time{static_cast<std::int64_t>(t)};
-      out.push_back(action);
+      push(action);
     }
   }
   std::stable_sort(out.begin(), out.end(), [](const device_action& a, const device_action& b) { return a.at < b.at; });

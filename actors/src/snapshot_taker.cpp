@@ -38,14 +38,16 @@ void add(run_counters& into, const run_counters& c) {
   into.faults_injected += c.faults_injected;
 }
 
-std::size_t state_index(const fw::core& firmware) {
+std::size_t state_index(const device::simulated_device& d, sim_time at) {
+  const fw::core& firmware = d.firmware();
   switch (firmware.state()) {
     case fw::device_state::powered_off: return 0;
     case fw::device_state::bricked: return 4;
     case fw::device_state::running: break;
   }
   if (firmware.trial_pending()) return 3;
-  return firmware.has_certificate() ? 2 : 1;
+  const bool valid = firmware.has_certificate() && firmware.certificate_not_after_us() > d.clock().wall_time_us(at);
+  return valid ? attested_state : 1;
 }
 
 snapshot_taker::snapshot_taker(const scenario::scenario& s, const fleet_setup& setup, const nemesis& links)
@@ -89,7 +91,7 @@ void snapshot_taker::count_devices(const engine_view& e, live_snapshot& out) con
     for (const auto& device : shard->devices()) {
       const fw::core& firmware = device->device().firmware();
       const std::uint32_t group = setup_.group_of(device->device().device_index());
-      ++out.states_by_group[group][state_index(firmware)];
+      ++out.states_by_group[group][state_index(device->device(), out.reached)];
       const wire::version v = firmware.running_version(fw::component::app);
       if (v == wire::version{}) continue;  // no app running: off, bricked, or still booting
       auto& counts = versions[group];

@@ -18,8 +18,11 @@ namespace fleet::actors {
 /// Adds what one shard counted to the run's sums.
 void add(run_counters& into, const run_counters& c);
 
-/// Index of the device's state in device_state_names.
-std::size_t state_index(const fw::core& firmware);
+/// Index of the device's state at `at` in device_state_names. Attested: it
+/// holds a certificate that is valid on its own clock (one its clock sees
+/// expired is no use to it: it attests again).
+std::size_t state_index(const device::simulated_device& d, sim_time at);
+inline constexpr std::size_t attested_state = 2;
 
 class snapshot_taker {
  public:

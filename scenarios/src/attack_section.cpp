@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "checks.hpp"
+#include "fleet/cloud/certificate_authority.hpp"
 #include "fleet/scenario/limits.hpp"
 #include "fleet/scenario/units.hpp"
 #include "sections.hpp"
@@ -25,6 +26,8 @@ std::optional<attack_kind> read_kind(const Attack& in, checker& c, const names& 
     case Attack::kSpoofedIdentity: return spoofed_identity{};
     case Attack::kClonedIdentity: return cloned_identity{};
     case Attack::kReplayedEvidence: return replayed_evidence{};
+    case Attack::kForgedCertificate: return forged_certificate{};
+    case Attack::kExpiredCertificate: return expired_certificate{};
     case Attack::kManInTheMiddle: return man_in_the_middle{};
     case Attack::kRequestFlood: {
       checker f = c.nested("request_flood");
@@ -56,7 +59,8 @@ std::optional<attack_kind> read_kind(const Attack& in, checker& c, const names& 
   }
   c.fail("kind",
          "missing: one of spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle, request_flood, "
-         "rogue_image, tampered_image, rollback_image, mix_and_match, freeze, endless_data");
+         "rogue_image, tampered_image, rollback_image, mix_and_match, freeze, endless_data, forged_certificate, "
+         "expired_certificate");
   return std::nullopt;
 }
 
@@ -111,6 +115,16 @@ void check_freeze(checker& c, const scenario& s, std::size_t index, duration att
   }
 }
 
+/// An expired certificate is one the cloud issued in the run, so the run
+/// must outlast a certificate's lifetime (the cloud's, 24 h) for one to expire.
+void check_expiry_in_run(checker& c, duration run_length) {
+  const duration lifetime = cloud::ca_settings{}.certificate_lifetime;
+  if (run_length > lifetime) return;
+  c.fail("expired_certificate", "the run lasts " + format_duration(run_length) +
+                                    ": no certificate issued in it expires before it ends (a certificate lives " +
+                                    format_duration(lifetime) + ")");
+}
+
 }  // namespace
 
 void read_attacks(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out) {
@@ -160,6 +174,7 @@ void read_attacks(const Scenario& in, const source_map& at, context& ctx, const 
     if (const auto* r = std::get_if<rollback_image>(&*kind)) check_rollback(c, out, r->image);
     if (const auto* m = std::get_if<mix_and_match>(&*kind)) check_mix(c, out, m->image);
     if (const auto* f = std::get_if<freeze>(&*kind)) check_freeze(c, out, f->image, when.at);
+    if (std::holds_alternative<expired_certificate>(*kind)) check_expiry_in_run(c, out.length);
     item.kind = *kind;
     item.at = when.at;
     item.length = when.length;

@@ -72,7 +72,15 @@ std::optional<fault_kind> read_kind(const Fault& in, checker& c) {
       const char* field = ahead ? "ahead" : "behind";
       const auto by = j.duration(field, ahead ? cj.ahead() : cj.behind(), duration{0});
       if (!by || !j.duration_in(field, *by, duration{0}, clock_jump_max, /*min_open=*/true)) return std::nullopt;
-      return clock_jump{ahead ? *by : -*by};
+      clock_jump jump{ahead ? *by : -*by, std::nullopt};
+      if (!cj.corrected_after().empty()) {
+        const auto after = j.duration("corrected_after", cj.corrected_after(), duration{0});
+        if (!after || !j.duration_in("corrected_after", *after, duration{0}, run_duration_max, /*min_open=*/true)) {
+          return std::nullopt;
+        }
+        jump.corrected_after = *after;
+      }
+      return jump;
     }
     case Fault::kBitRot: return bit_rot{};
     case Fault::KIND_NOT_SET: break;

@@ -44,7 +44,9 @@ const char* kind_name(const attack_kind& k) {
                                [](const rollback_image&) { return "rollback_image"; },
                                [](const mix_and_match&) { return "mix_and_match"; },
                                [](const freeze&) { return "freeze"; },
-                               [](const endless_data&) { return "endless_data"; }},
+                               [](const endless_data&) { return "endless_data"; },
+                               [](const forged_certificate&) { return "forged_certificate"; },
+                               [](const expired_certificate&) { return "expired_certificate"; }},
                     k);
 }
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 
+#include "checks.hpp"
 #include "fleet/scenario/limits.hpp"
 
 namespace fleet::scenario {
@@ -57,17 +58,15 @@ const unit_system sizes{size_units.data(),      size_units.size(), "B, KiB, MiB,
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
-
 std::string too_large(std::string_view text, const unit_system& units) {
-  return quoted(text) + " is too large (at most " + units.show(units.max) + ")";
+  return quote(text) + " is too large (at most " + units.show(units.max) + ")";
 }
 
 /// One <digits><unit> term of `text` at `pos`, in the smallest unit.
 parsed<std::uint64_t> read_term(std::string_view text, std::size_t& pos, const unit_system& units) {
   parsed<std::uint64_t> r;
   if (pos == text.size() || !is_digit(text[pos])) {
-    r.error = quoted(text) + ": expected a number at " + quoted(text.substr(pos)) + " (write e.g. " +
+    r.error = quote(text) + ": expected a number at " + quote(text.substr(pos)) + " (write e.g. " +
               std::string(units.example) + ")";
     return r;
   }
@@ -84,14 +83,14 @@ parsed<std::uint64_t> read_term(std::string_view text, std::size_t& pos, const u
   while (pos < text.size() && !is_digit(text[pos])) ++pos;
   const std::string_view name = text.substr(from, pos - from);
   if (name.empty()) {
-    r.error = quoted(text) + " has no unit (" + std::string(units.names) + ")";
+    r.error = quote(text) + " has no unit (" + std::string(units.names) + ")";
     return r;
   }
   const unit* found = nullptr;
   for (std::size_t i = 0; i < units.count; ++i)
     if (units.first[i].name == name) found = &units.first[i];
   if (found == nullptr) {
-    r.error = quoted(text) + ": unknown unit " + quoted(name) + " (" + std::string(units.names) + ")";
+    r.error = quote(text) + ": unknown unit " + quote(name) + " (" + std::string(units.names) + ")";
     return r;
   }
   if (n > units.max / found->scale) {
@@ -136,7 +135,7 @@ parsed<std::uint64_t> parse_size(std::string_view text) {
   if (!term.ok()) {
     r.error = term.error;
   } else if (pos != text.size()) {
-    r.error = quoted(text) + ": one number and one unit (write e.g. " + std::string(sizes.example) + ")";
+    r.error = quote(text) + ": one number and one unit (write e.g. " + std::string(sizes.example) + ")";
   } else {
     r.value = term.value;
   }

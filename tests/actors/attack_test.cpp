@@ -5,6 +5,9 @@
 // zero is the defence's doing, not the attacker's weakness.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "fleet/actors/run.hpp"
 #include "fleet_text.hpp"
 
@@ -81,6 +84,34 @@ TEST(attacks, a_request_flood_is_held_back_by_the_rate_limits_and_others_are_ser
   EXPECT_GT(a.tried, 80000u);  // 3 x 50 a second for 10 minutes
   EXPECT_GT(a.stopped, a.tried * 9 / 10);
   EXPECT_EQ(a.got_through, 0u);
+  EXPECT_EQ(r.counters.updates_committed, 30u);
+}
+
+// Certificates presented in place of a session. Each attempt is judged by
+// the cloud's answer, and the check it names is the one the cloud-model
+// tests show refusing these certificates while serving the genuine, valid
+// one (tests/cloud-model/security_service_test.cpp).
+TEST(attacks, a_forged_certificate_is_refused_on_its_ca_signature) {
+  const run_result r = run_with(30, "attack { at: \"1d\" count: 4 forged_certificate {} }");
+  const attack_outcome& a = only_attack(r);
+  EXPECT_EQ(a.kind, "forged_certificate");
+  EXPECT_EQ(a.tried, 4u);
+  EXPECT_EQ(a.stopped, 4u);
+  EXPECT_EQ(a.got_through, 0u);
+  EXPECT_EQ(a.stopped_by, (std::map<std::string, std::uint64_t>{{"bad_signature", 4}}));
+  EXPECT_EQ(r.counters.updates_committed, 30u);
+}
+
+// At 2h the certificates captured are still valid: the attacker waits for
+// them to expire, then presents them.
+TEST(attacks, an_expired_certificate_is_refused_on_its_validity) {
+  const run_result r = run_with(30, "attack { at: \"2h\" count: 4 expired_certificate {} }");
+  const attack_outcome& a = only_attack(r);
+  EXPECT_EQ(a.kind, "expired_certificate");
+  EXPECT_EQ(a.tried, 4u);
+  EXPECT_EQ(a.stopped, 4u);
+  EXPECT_EQ(a.got_through, 0u);
+  EXPECT_EQ(a.stopped_by, (std::map<std::string, std::uint64_t>{{"expired", 4}}));
   EXPECT_EQ(r.counters.updates_committed, 30u);
 }
 

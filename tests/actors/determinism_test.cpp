@@ -24,6 +24,8 @@ const char* const every_fault =
     "attack { at: \"1d1h\" count: 5 replayed_evidence {} }\n"
     "attack { at: \"2h\" duration: \"6h\" fraction: 0.2 man_in_the_middle {} }\n"
     "attack { at: \"1d2h\" duration: \"10m\" count: 2 request_flood { requests_per_second: 5 } }\n"
+    "attack { at: \"1d\" count: 3 forged_certificate {} }\n"
+    "attack { at: \"2h\" count: 3 expired_certificate {} }\n"
     // The compromised mirror's kinds, with the images they serve.
     "image { name: \"app\" version: \"1.2.0\" component: APP product: \"thermostat\" security_version: 2 size: "
     "\"32KiB\" hardware_revisions: \"B\" }\n"

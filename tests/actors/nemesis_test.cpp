@@ -188,5 +188,34 @@ TEST(faults_in_a_run, a_clock_far_ahead_makes_certificates_look_expired) {
   EXPECT_GT(r.counters.certificates_issued, r.counters.attestations);
 }
 
+TEST(nemesis, a_corrected_clock_jump_is_set_right_later) {
+  const network_model net(scenario::network{});
+  const nemesis n(net, faults_of("fault { at: \"1d\" clock_jump { behind: \"2h\" corrected_after: \"12h\" } }"), 6);
+  const auto actions = n.actions_for(0);
+  ASSERT_EQ(actions.size(), 2u);
+  EXPECT_EQ(actions[0].what, device_action::kind::clock_jump);
+  EXPECT_EQ(actions[0].at, 24h);
+  EXPECT_EQ(actions[0].clock_delta, -2h);
+  EXPECT_EQ(actions[1].what, device_action::kind::clock_set_right);
+  EXPECT_EQ(actions[1].at, 36h);
+  EXPECT_EQ(actions[1].clock_delta, 2h);
+}
+
+TEST(faults_in_a_run, a_skewed_clock_holds_no_usable_certificate_until_it_is_set_right) {
+  // Certificates live 24 h: two days ahead, every one is expired on the device's clock.
+  const run_result kept = run_with_faults(20, "fault { at: \"1d\" clock_jump { ahead: \"2d\" } }");
+  const run_result fixed =
+      run_with_faults(20, "fault { at: \"1d\" clock_jump { ahead: \"2d\" corrected_after: \"1d\" } }");
+  EXPECT_EQ(kept.counters.faults_injected, 20u);
+  EXPECT_EQ(fixed.counters.faults_injected, 20u);  // the correction is not a fault of its own
+  const auto attested = [](const run_result& r) {
+    const auto& states = r.timeline.back().states;
+    const auto it = states.find("attested");
+    return it == states.end() ? 0u : it->second;
+  };
+  EXPECT_EQ(attested(kept), 0u);
+  EXPECT_EQ(attested(fixed), 20u);
+}
+
 }  // namespace
 }  // namespace fleet::actors

@@ -31,8 +31,9 @@ TEST(faults, each_kind_is_read_with_its_fields_and_a_default_name) {
       "fault { at: \"1h\" duration: \"1d\" degraded_network { loss: 0.2 extra_latency: \"2s\" } }\n"
       "fault { at: \"3h\" fraction: 0.1 power_loss { during: FLASH_WRITE restore_after: \"5m\" } }\n"
       "fault { at: \"4h\" duration: \"3d\" offline {} }\n"
-      "fault { at: \"5h\" clock_jump { behind: \"2h\" } }"));
-  ASSERT_EQ(s.faults.size(), 6u);
+      "fault { at: \"5h\" clock_jump { behind: \"2h\" } }\n"
+      "fault { at: \"6h\" clock_jump { ahead: \"2d\" corrected_after: \"1d\" } }"));
+  ASSERT_EQ(s.faults.size(), 7u);
   EXPECT_EQ(s.faults[0].name, "cloud_outage[0]");
   EXPECT_EQ(std::get<cloud_outage>(s.faults[0].kind).part, cloud_part::updates);
   EXPECT_EQ(s.faults[0].at, 24h);
@@ -47,6 +48,8 @@ TEST(faults, each_kind_is_read_with_its_fields_and_a_default_name) {
   EXPECT_EQ(p.restore_after, 5min);
   EXPECT_EQ(s.faults[3].length, 0us);
   EXPECT_EQ(std::get<clock_jump>(s.faults[5].kind).by, -2h);
+  EXPECT_FALSE(std::get<clock_jump>(s.faults[5].kind).corrected_after);
+  EXPECT_EQ(std::get<clock_jump>(s.faults[6].kind).corrected_after, std::optional<duration>{24h});
 }
 
 TEST(faults, at_a_rate_over_a_window) {
@@ -100,15 +103,18 @@ TEST(fault_errors, kinds_with_wrong_fields) {
       "fault { at: \"1h\" clock_jump { ahead: \"6000d\" } }\n"
       "fault { at: \"1h\" power_loss { restore_after: \"0s\" } }\n"
       "fault { name: \"x\" at: \"1h\" duration: \"1h\" offline {} }\n"
-      "fault { name: \"x\" at: \"2h\" duration: \"1h\" offline {} }");
+      "fault { name: \"x\" at: \"2h\" duration: \"1h\" offline {} }\n"
+      "fault { at: \"1h\" clock_jump { ahead: \"1h\" corrected_after: \"0s\" } }");
   const errors e = errors_of(text);
-  ASSERT_EQ(e.size(), 5u);
+  ASSERT_EQ(e.size(), 6u);
   EXPECT_EQ(e[0], place(text, "degraded_network {}") +
                       "fault[0]: degraded_network.loss: neither loss nor extra_latency: the fault would change nothing");
   EXPECT_EQ(e[1], place(text, "ahead: \"1h\"") + "fault[1]: clock_jump.ahead: exactly one of ahead and behind");
   EXPECT_EQ(e[2], place(text, "ahead: \"6000d\"") + "fault[2]: clock_jump.ahead: must be in (0s, 1825d], is 6000d");
   EXPECT_EQ(e[3], place(text, "restore_after: \"0s\"") + "fault[3]: power_loss.restore_after: must be in [1s, 365d], is 0s");
   EXPECT_NE(e[4].find("fault \"x\": name:"), std::string::npos) << e[4];
+  EXPECT_EQ(e[5], place(text, "corrected_after: \"0s\"") +
+                      "fault[6]: clock_jump.corrected_after: must be in (0s, 365d], is 0s");
 }
 
 TEST(attacks, each_kind_is_read_with_its_fields) {
@@ -158,7 +164,7 @@ TEST(attack_errors, fields_that_do_not_fit_the_kind) {
                     place(text, "attack { at: \"1d\" }") +
                         "attack[3]: kind: missing: one of spoofed_identity, cloned_identity, replayed_evidence, "
                         "man_in_the_middle, request_flood, rogue_image, tampered_image, rollback_image, "
-                        "mix_and_match, freeze, endless_data"}));
+                        "mix_and_match, freeze, endless_data, forged_certificate, expired_certificate"}));
 }
 
 TEST(cloud_settings, ca_lifetime_and_rollover) {

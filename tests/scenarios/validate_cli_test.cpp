@@ -40,10 +40,10 @@ TEST(validate_cli, a_file_with_faults_attacks_and_expectations_has_them_counted)
   const run_result r = run("validate " + library + "/spoofing-and-cloning.textproto " + library +
                            "/power-loss-during-update.textproto");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(r.out, library + "/spoofing-and-cloning.textproto: ok (10,000 devices, 5 images, 1 deployment, 3 attacks, "
+  EXPECT_EQ(r.out, library + "/spoofing-and-cloning.textproto: ok (10,000 devices, 5 images, 1 deployment, 5 attacks, "
                              "4 expectations)\n" +
                        library + "/power-loss-during-update.textproto: ok (10,000 devices, 5 images, 1 deployment, "
-                                 "2 faults, 4 expectations)\n");
+                                 "2 faults, 5 expectations)\n");
 }
 
 TEST(validate_cli, unknown_image_exits_2_with_its_place) {

@@ -2,10 +2,14 @@
 // The attackers that talk to the cloud: a spoofed identity (a victim's ID
 // without its key), a cloned identity (a victim's extracted key, used from
 // elsewhere while the victim is online), replayed evidence (a victim's
-// evidence captured on the wire), and a request flood from compromised
+// evidence captured on the wire), a request flood from compromised
 // identities (its requests are attempts; refused ones are stopped, and
 // legitimate devices refused for their rate while it runs are what got
-// through). Each attack is an entity of its own
+// through), and certificates presented in place of a session: forged from
+// a victim's certificate captured on the wire, or that certificate itself
+// once it expired (an attempt is stopped when the cloud refuses it as
+// unauthenticated, and gets through when the cloud serves it). Each attack
+// is an entity of its own
 // (after the devices in entity order) with its own link stream and trace,
 // and each victim is one attempt: challenge, evidence, and the cloud's
 // answer, a certificate (it got through) or an error (it was stopped).
@@ -26,6 +30,7 @@
 #include "fleet/actors/network_model.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/actors/sim_message.hpp"
+#include "device.pb.h"
 #include "fleet/crypto/crypto.hpp"
 #include "fleet/crypto/random_stream.hpp"
 #include "fleet/scenario/scenario.hpp"
@@ -44,9 +49,10 @@ class attack_host {
   void run(fw::sim_time now, std::vector<sim_message>& to_cloud);
   /// A reply of the cloud on its way to an attacker; `sent_at` is when it left.
   void deliver(fw::sim_time sent_at, entity_id attacker, std::string bytes);
-  /// A request from a device as the cloud received it: attackers that wait
-  /// for a victim's evidence keep the last one.
-  void observe(fw::sim_time now, entity_id source, const std::string& bytes);
+  /// A request from a device as the cloud received it, or the cloud's reply
+  /// to it as it left: attackers that wait for a victim's evidence keep the
+  /// last one, those that present certificates the first one issued.
+  void observe(fw::sim_time now, entity_id device, const std::string& bytes);
   bool watching() const { return !watched_.empty(); }
   /// The attack index of a request flood running at `now`, if any.
   std::optional<std::size_t> flood_at(fw::sim_time now) const;
@@ -61,10 +67,18 @@ class attack_host {
   std::vector<std::uint64_t> trace_digests() const;
 
  private:
-  enum class stage : std::uint8_t { waiting, challenge_sent, evidence_sent, done };
+  enum class stage : std::uint8_t { waiting, challenge_sent, evidence_sent, certificate_sent, done };
   struct capture {
     fw::sim_time at{0};
     std::string envelope;  ///< the signed evidence request as it crossed the wire
+  };
+  struct certificate_capture {
+    fw::sim_time at{0};
+    wire::SignedCertificate certificate;  ///< as the cloud issued it
+  };
+  struct watch {
+    bool evidence = false;
+    bool certificate = false;
   };
   struct attempt {
     std::size_t entity = 0;  ///< index into entities_
@@ -79,7 +93,8 @@ class attack_host {
   };
   struct entity {
     std::size_t attack = 0;
-    enum { spoof, clone, replay, flood } kind = spoof;
+    enum { spoof, clone, replay, flood, forged_certificate, expired_certificate } kind = spoof;
+    bool presents_certificate() const { return kind == forged_certificate || kind == expired_certificate; }
     crypto::random_stream link;
     crypto::random_stream own;  ///< the attacker's own keys and shares
     crypto::signing_key_pair own_key;
@@ -105,6 +120,8 @@ class attack_host {
   std::optional<std::string> evidence_for(fw::sim_time now, attempt& a, const std::string& nonce);
   void finish(attempt& a, bool stopped, bool got_certificate);
   void flood_tick(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud);
+  void present_certificate(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud);
+  void on_certificate_reply(attempt& a, const wire::Envelope& reply);
 
   std::uint64_t run_seed_;
   std::uint64_t devices_;
@@ -112,7 +129,8 @@ class attack_host {
   std::vector<entity> entities_;
   std::vector<attempt> attempts_;
   std::map<std::uint64_t, capture> captured_;  ///< by victim device index
-  std::map<entity_id, bool> watched_;          ///< victims whose evidence is captured
+  std::map<std::uint64_t, certificate_capture> certificates_;  ///< by victim device index: the first issued
+  std::map<entity_id, watch> watched_;         ///< victims whose evidence or certificate is captured
   std::vector<in_flight> inbox_;               ///< a min-heap on (arrival, entity, order)
   std::uint64_t delivered_ = 0;
   using wake = std::pair<fw::sim_time, std::size_t>;  ///< (time, attempt)

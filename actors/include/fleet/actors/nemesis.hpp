@@ -20,7 +20,8 @@ namespace fleet::actors {
 
 /// One thing a device fault does to one device, at one time.
 struct device_action {
-  enum class kind : std::uint8_t { cut_power, tear_next_flash_write, clock_jump, rot_bit };
+  /// clock_set_right: a clock_jump undone (`corrected_after`); not a fault of its own.
+  enum class kind : std::uint8_t { cut_power, tear_next_flash_write, clock_jump, rot_bit, clock_set_right };
   fw::sim_time at{0};
   kind what = kind::cut_power;
   std::uint32_t fault = 0;  ///< index into scenario::faults

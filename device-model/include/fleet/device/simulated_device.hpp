@@ -67,6 +67,7 @@ class simulated_device {
   sim_flash& flash() { return flash_; }
   sim_secure_element& secure_element() { return secure_element_; }
   sim_clock& clock() { return clock_; }
+  const sim_clock& clock() const { return clock_; }
   sim_runtime& runtime() { return runtime_; }
   legacy_device* legacy() { return legacy_.get(); }
   /// Read-only: every input goes through handle() so timers stay tracked.

@@ -98,6 +98,7 @@ struct power_loss {
 struct offline {};
 struct clock_jump {
   duration by{0};  ///< negative: behind
+  std::optional<duration> corrected_after;  ///< set right again this long after the jump
 };
 struct bit_rot {};
 using fault_kind = std::variant<cloud_outage, partition, degraded_network, power_loss, offline, clock_jump, bit_rot>;
@@ -126,6 +127,9 @@ struct man_in_the_middle {};
 struct request_flood {
   double requests_per_second = 0;  ///< per identity
 };
+// Certificates presented instead of a session (actors/attack_host.hpp).
+struct forged_certificate {};
+struct expired_certificate {};
 // The mirror's kinds: a compromised distribution point serving a share of
 // the devices (actors/distribution_mirror.hpp).
 struct rogue_image {};
@@ -142,7 +146,7 @@ struct freeze {
 struct endless_data {};
 using attack_kind = std::variant<spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle,
                                  request_flood, rogue_image, tampered_image, rollback_image, mix_and_match, freeze,
-                                 endless_data>;
+                                 endless_data, forged_certificate, expired_certificate>;
 
 /// The kind's schema name: "spoofed_identity", ...
 const char* kind_name(const attack_kind& k);
