@@ -49,7 +49,8 @@ json to_json(const actors::run_counters& c) {
           {"telemetry_dropped", c.telemetry_dropped},
           {"telemetry_lost_to_power", c.telemetry_lost_to_power},
           {"telemetry_buffered", c.telemetry_buffered},
-          {"telemetry_received", c.telemetry_received}};
+          {"telemetry_received", c.telemetry_received},
+          {"legacy_flashed", c.legacy_flashed}};
 }
 
 json to_json(const actors::expectation_result& e) {

@@ -30,6 +30,7 @@ void count(const fw::record& r, run_counters& c) {
     case fw::record_kind::update_rejected: ++c.updates_rejected; break;
     case fw::record_kind::update_failed: ++c.updates_failed; break;
     case fw::record_kind::app_crashed: ++c.app_crashes; break;
+    case fw::record_kind::legacy_flashed: ++c.legacy_flashed; break;
     default: break;
   }
 }
@@ -165,7 +166,11 @@ void device_host::take(fw::sim_time now, const device_surroundings& around, fw::
                   (static_cast<std::uint64_t>(r->kind) << 32) | (static_cast<std::uint64_t>(r->reason) << 16) |
                       static_cast<std::uint64_t>(r->comp));
       count(*r, tally.counters);
-      if (r->kind == fw::record_kind::software_started) count_start(r->digest, around, tally);
+      // A flashed legacy device restarts on what it was given: code that ran,
+      // so it is held to the same rule as the guardian's own (signed, counted).
+      if (r->kind == fw::record_kind::software_started || r->kind == fw::record_kind::legacy_flashed) {
+        count_start(r->digest, around, tally);
+      }
       if (r->kind == fw::record_kind::attested) count_attestation(now, r->took, tally);
     }
   }

@@ -92,6 +92,7 @@ void fleet_setup::upload_images() {
       c.rom_keys = rom;
       c.product = s_.fleet.products[p].name;
       c.hardware_revision = rev.name;
+      c.guardian = s_.fleet.products[p].guards.has_value();
       product_data_[p].configs.push_back(std::move(c));
     }
   }
@@ -100,8 +101,9 @@ void fleet_setup::upload_images() {
     return s_.images[a].component < s_.images[b].component;
   });
   for (const std::size_t i : firmware) {
-    product_data_[s_.images[i].product].boot_chain.push_back(
-        cloud::built_image_of(*service_->images().find(image_ids_[i])));
+    product_data& product = product_data_[s_.images[i].product];
+    product.boot_chain.push_back(cloud::built_image_of(*service_->images().find(image_ids_[i])));
+    if (s_.images[i].component == fw::component::legacy_firmware) product.legacy_firmware = i;
   }
 }
 
@@ -145,6 +147,16 @@ std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, fw::s
   spec.device_index = index;
   spec.config = &product.configs[revision_of(s_.fleet.products[g.product], s_.seed, index)];
   spec.behaviour = &behaviour_;
+  if (const auto& guards = s_.fleet.products[g.product].guards) {
+    // The legacy device runs the image the guardian holds from the factory
+    // (provisioned below with the boot chain), so the two agree on what it runs.
+    const scenario::image& firmware = s_.images[product.legacy_firmware];
+    spec.guardian = true;
+    spec.legacy.firmware_version = firmware.version;
+    spec.legacy.firmware_size_bytes = firmware.size_bytes;
+    spec.legacy.reading_interval = guards->reading_interval;
+    spec.legacy.first_reading_at = power_on_at + guards->reading_interval;
+  }
   auto host = std::make_unique<device_host>(spec, store_, power_on_at, std::move(faults));
   for (std::size_t c = 0; c < product.boot_chain.size(); ++c) {
     device::provision(host->device().flash(), static_cast<fw::component>(c), fw::slot::a, product.boot_chain[c]);

@@ -36,6 +36,7 @@ void add(run_counters& into, const run_counters& c) {
   into.messages_lost_to_faults += c.messages_lost_to_faults;
   into.unsigned_code_started += c.unsigned_code_started;
   into.faults_injected += c.faults_injected;
+  into.legacy_flashed += c.legacy_flashed;
 }
 
 std::size_t state_index(const device::simulated_device& d, sim_time at) {

@@ -40,7 +40,7 @@ const char* schema_name(fw::component c) {
     case fw::component::security_monitor: return "SECURITY_MONITOR";
     case fw::component::os: return "OS";
     case fw::component::app: return "APP";
-    case fw::component::legacy_firmware: break;
+    case fw::component::legacy_firmware: return "LEGACY_FIRMWARE";
   }
   return "?";
 }

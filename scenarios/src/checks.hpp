@@ -76,7 +76,7 @@ std::optional<image_ref> parse_image_ref(std::string_view text, std::string& err
 std::optional<std::size_t> resolve_image(checker& c, std::string_view field, int index, const std::string& text,
                                          const name_table& images);
 
-/// The schema's name of a component: "BOOTLOADER", "SECURITY_MONITOR", "OS", "APP".
+/// The schema's name of a component: "BOOTLOADER", "SECURITY_MONITOR", "OS", "APP", "LEGACY_FIRMWARE".
 const char* schema_name(fw::component c);
 
 /// "what \"name\"" when the name is set, "what[index]" when it is not.

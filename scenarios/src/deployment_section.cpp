@@ -19,7 +19,7 @@ std::optional<std::size_t> read_images_of(const Deployment& in, checker& c, cons
     return std::nullopt;
   }
   std::optional<std::size_t> product;
-  std::array<std::optional<std::size_t>, fw::boot_chain_length> by_component;
+  std::array<std::optional<std::size_t>, fw::component_count> by_component;
   bool complete = true;
   for (int i = 0; i < in.image_size(); ++i) {
     const auto found = resolve_image(c, "image", i, in.image(i), known.images);

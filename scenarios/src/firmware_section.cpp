@@ -1,4 +1,5 @@
-// The images each product's devices start with: a whole boot chain.
+// The images each product's devices start with: a whole boot chain, and for
+// a guardian product the firmware of its legacy devices.
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -12,9 +13,9 @@ namespace fleet::scenario {
 void read_firmware(const Fleet& in, const source_map& at, context& ctx, const names& known, scenario& out) {
   checker c(ctx, at, "fleet");
   const std::size_t products = out.fleet.products.size();
-  if (!c.at_most("firmware", in.firmware_size(), products_max * fw::boot_chain_length)) return;
-  // Per product, the image of each component of the boot chain.
-  std::vector<std::array<std::optional<std::size_t>, fw::boot_chain_length>> chain(products);
+  if (!c.at_most("firmware", in.firmware_size(), products_max * fw::component_count)) return;
+  // Per product, the image of each component (the boot chain, then legacy firmware).
+  std::vector<std::array<std::optional<std::size_t>, fw::component_count>> chain(products);
   bool resolved = true;
   for (int i = 0; i < in.firmware_size(); ++i) {
     const auto found = resolve_image(c, "firmware", i, in.firmware(i), known.images);
@@ -50,7 +51,10 @@ void read_firmware(const Fleet& in, const source_map& at, context& ctx, const na
     // A product defined twice has its images under the first definition.
     const auto defined = known.products.find(out.fleet.products[p].name);
     if (defined == known.products.end() || defined->second.index != p) continue;
-    for (std::size_t k = 0; k < fw::boot_chain_length; ++k) {
+    // A guardian's legacy device needs firmware too (other products cannot
+    // have a LEGACY_FIRMWARE image: read_image refused it).
+    const std::size_t needed = out.fleet.products[p].guards ? fw::component_count : fw::boot_chain_length;
+    for (std::size_t k = 0; k < needed; ++k) {
       if (chain[p][k]) continue;
       c.fail("firmware", "product " + quote(out.fleet.products[p].name) + " has no initial " +
                              schema_name(static_cast<fw::component>(k)) + " image");

@@ -46,6 +46,13 @@ void read_revisions(const Product& in, checker& c, product& out) {
   }
 }
 
+void read_guardian(const Guardian& in, checker c, guardian& out) {
+  const auto interval = c.duration("reading_interval", in.reading_interval(), out.reading_interval);
+  if (interval && c.duration_in("reading_interval", *interval, reading_interval_min, reading_interval_max)) {
+    out.reading_interval = *interval;
+  }
+}
+
 void read_products(const Fleet& in, const source_map& at, context& ctx, names& known, fleet_spec& out) {
   checker fleet(ctx, at, "fleet");
   if (!fleet.one_to("product", in.product_size(), products_max, "the fleet needs at least one product")) return;
@@ -57,6 +64,7 @@ void read_products(const Fleet& in, const source_map& at, context& ctx, names& k
     if (c.name("name", p.name()))
       c.define(known.products, p.name(), out.products.size(), "name", "product " + quote(p.name()));
     read_revisions(p, c, item);
+    if (p.has_guardian()) read_guardian(p.guardian(), c.nested("guardian"), item.guards.emplace());
     out.products.push_back(std::move(item));
   }
 }

@@ -77,11 +77,14 @@ void read_behaviour(const Behaviour& in, checker& c, const product* p, const std
   }
 }
 
-/// A component of the boot chain; guardian scenarios (legacy firmware) come later.
-std::optional<fw::component> component_of(wire::Component c) {
-  const auto component = fw::from_wire(c);
-  if (!component || *component == fw::component::legacy_firmware) return std::nullopt;
-  return component;
+
+/// Whether the image's product and component are right: references to one
+/// that is not stay silent, its own error is the only one.
+bool usable(const Image& in, const names& known, const fleet_spec& fleet) {
+  const auto product = known.products.find(in.product());
+  const auto component = fw::from_wire(in.component());
+  if (product == known.products.end() || !component) return false;
+  return *component != fw::component::legacy_firmware || fleet.products[product->second.index].guards.has_value();
 }
 
 void read_image(const Image& in, checker& c, const names& known, const fleet_spec& fleet, image& out) {
@@ -93,13 +96,14 @@ void read_image(const Image& in, checker& c, const names& known, const fleet_spe
   } else {
     c.fail("version", quote(in.version()) + " is not \"major.minor.patch\"");
   }
-  if (const auto component = component_of(in.component())) {
+  const auto component = fw::from_wire(in.component());
+  if (component) {
     out.component = *component;
   } else if (in.component() == wire::COMPONENT_UNSPECIFIED) {
-    c.fail("component", "missing: BOOTLOADER, SECURITY_MONITOR, OS or APP");
+    c.fail("component", "missing: BOOTLOADER, SECURITY_MONITOR, OS, APP or LEGACY_FIRMWARE");
   } else {
     c.fail("component", std::string(wire::Component_Name(in.component())) +
-                            " is not a component of the boot chain: BOOTLOADER, SECURITY_MONITOR, OS or APP");
+                            " is not a component: BOOTLOADER, SECURITY_MONITOR, OS, APP or LEGACY_FIRMWARE");
   }
   const product* p = nullptr;
   if (in.product().empty()) {
@@ -109,6 +113,12 @@ void read_image(const Image& in, checker& c, const names& known, const fleet_spe
   } else {
     out.product = it->second.index;
     p = &fleet.products[out.product];
+    // Only a guardian has a legacy device to flash: anywhere else the image
+    // would be refused by every device it reached.
+    if (component == fw::component::legacy_firmware && !p->guards) {
+      c.fail("component", "LEGACY_FIRMWARE is for guardian products; product " + quote(p->name) +
+                              " has no guardian section");
+    }
   }
   if (in.has_security_version()) out.security_version = in.security_version();
   if (const auto size = c.size("size", in.size()); size && c.size_in("size", *size, 1, wire::image_bytes_max)) {
@@ -152,7 +162,7 @@ void read_images(const Scenario& in, const source_map& at, context& ctx, names& 
     // Files refer to images by "name@version": the pair is the image's name.
     if (!ref.empty() && wire::parse_version(img.version()) &&
         c.define(known.images, item.ref(), out.images.size(), "name", "image " + quote(ref))) {
-      known.images[item.ref()].usable = known.products.count(img.product()) > 0 && component_of(img.component());
+      known.images[item.ref()].usable = usable(img, known, out.fleet);
     }
     out.images.push_back(std::move(item));
   }

@@ -245,16 +245,16 @@ TEST(image_errors, component_missing) {
   const std::string text = small_with("version: \"1.1.0\" component: APP", "version: \"1.1.0\"");
   EXPECT_EQ(errors_of(text),
             (errors{place(text, "image { name: \"app\" version: \"1.1.0\"") +
-                    "image \"app@1.1.0\": component: missing: BOOTLOADER, SECURITY_MONITOR, OS or APP"}));
+                    "image \"app@1.1.0\": component: missing: BOOTLOADER, SECURITY_MONITOR, OS, APP or "
+                    "LEGACY_FIRMWARE"}));
 }
 
-TEST(image_errors, component_outside_the_boot_chain) {
+TEST(image_errors, legacy_firmware_outside_a_guardian_product) {
   const std::string text =
       small_with("version: \"1.1.0\" component: APP", "version: \"1.1.0\" component: LEGACY_FIRMWARE");
   EXPECT_EQ(errors_of(text),
-            (errors{place(text, "component: LEGACY") + "image \"app@1.1.0\": component: LEGACY_FIRMWARE is not "
-                                                       "a component of the boot chain: BOOTLOADER, "
-                                                       "SECURITY_MONITOR, OS or APP"}));
+            (errors{place(text, "component: LEGACY") + "image \"app@1.1.0\": component: LEGACY_FIRMWARE is for "
+                                                       "guardian products; product \"p\" has no guardian section"}));
 }
 
 TEST(image_errors, unknown_product) {

@@ -2,8 +2,8 @@
 // Turns a scenario into a fleet: the security service with the scenario's
 // tenant, products, groups, images (uploaded, so the service signs them) and
 // deployments; one device per scenario device, provisioned at the factory
-// with its product's boot chain, its key registered and claimed into its
-// group. What devices share (configs, behaviour table, chunk store) is made
+// with its product's boot chain (a guardian also with the firmware of the
+// legacy device it fronts), its key registered and claimed into its group. What devices share (configs, behaviour table, chunk store) is made
 // once here and read-only during the run.
 
 #include <cstdint>
@@ -60,7 +60,8 @@ class fleet_setup {
  private:
   struct product_data {
     std::vector<fw::config> configs;                ///< per hardware revision
-    std::vector<wire::built_image> boot_chain;      ///< in component order
+    std::vector<wire::built_image> boot_chain;      ///< in component order; a guardian's legacy firmware last
+    std::size_t legacy_firmware = 0;                ///< guardian products: its scenario image
   };
   void upload_images();
   void make_groups();

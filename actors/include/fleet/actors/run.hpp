@@ -80,6 +80,8 @@ struct run_counters {
   std::uint64_t telemetry_buffered = 0;
   /// Events the cloud took (stored, or refused for a full store and counted).
   std::uint64_t telemetry_received = 0;
+  /// Legacy devices a guardian flashed with an image it verified (guardian products).
+  std::uint64_t legacy_flashed = 0;
 };
 
 /// Devices per running app version and per state at one simulated time.

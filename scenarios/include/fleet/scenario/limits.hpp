@@ -61,4 +61,10 @@ inline constexpr std::chrono::microseconds image_expiry_max = 3650 * 24h;
 inline constexpr std::int32_t crash_exit_status_max = 255;
 inline constexpr std::int32_t crash_signal_max = 64;
 
+/// A guardian's legacy device: a reading at least a minute apart (the fleet's
+/// telemetry stays bounded: a faster device mostly fills its guardian's
+/// buffer), at least once a week.
+inline constexpr std::chrono::microseconds reading_interval_min = 1min;
+inline constexpr std::chrono::microseconds reading_interval_max = 7 * 24h;
+
 }  // namespace fleet::scenario

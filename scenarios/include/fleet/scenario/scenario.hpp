@@ -28,9 +28,15 @@ struct hardware_revision {
   double share = 0;  ///< of the product's devices; a product's shares sum to 1
 };
 
+/// A guardian product: each device fronts a legacy device (device::legacy_device).
+struct guardian {
+  duration reading_interval = 15min;  ///< the legacy device's readings, from one interval after power on
+};
+
 struct product {
   std::string name;
   std::vector<hardware_revision> revisions;
+  std::optional<guardian> guards;  ///< present: its devices are guardians
 };
 
 struct group {
@@ -65,7 +71,8 @@ struct fleet_spec {
   std::vector<product> products;
   std::vector<group> groups;
   /// Indices into scenario::images: per product, one image for each component
-  /// of the boot chain, which its devices start with.
+  /// of the boot chain, which its devices start with, and for a guardian
+  /// product the LEGACY_FIRMWARE image its legacy devices start with.
   std::vector<std::size_t> firmware;
   network net;
 };
