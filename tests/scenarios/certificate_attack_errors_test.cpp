@@ -11,13 +11,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::errors_of;
+using testing::loaded;
 using testing::place;
+using testing::with;
 using testing::small_scenario;
 using testing::small_with;
 
 using errors = std::vector<std::string>;
-
-std::string with(const std::string& lines) { return std::string(small_scenario) + lines + "\n"; }
 
 TEST(certificate_attacks, each_kind_is_read_with_its_fields) {
   const load_result r = load_text(with("attack { at: \"1d\" count: 7 forged_certificate {} }\n"

@@ -11,18 +11,12 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::errors_of;
+using testing::loaded;
 using testing::place;
+using testing::with;
 using testing::small_scenario;
 
 using errors = std::vector<std::string>;
-
-std::string with(const std::string& line) { return std::string(small_scenario) + line + "\n"; }
-
-scenario loaded(const std::string& text) {
-  load_result r = load_text(text, "t.textproto");
-  EXPECT_TRUE(r.value.has_value()) << (r.errors.empty() ? "" : to_string(r.errors.front()));
-  return r.value ? std::move(*r.value) : scenario{};
-}
 
 TEST(faults, each_kind_is_read_with_its_fields_and_a_default_name) {
   const scenario s = loaded(with(

@@ -12,12 +12,12 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::errors_of;
+using testing::loaded;
 using testing::place;
+using testing::with;
 using testing::small_scenario;
 
 using errors = std::vector<std::string>;
-
-std::string with(const std::string& lines) { return std::string(small_scenario) + lines + "\n"; }
 
 /// A newer security version to roll back from, a build for revision B only,
 /// and a hotfix whose manifest expired on day 1 (images 5, 6, 7).

@@ -40,6 +40,16 @@ inline std::string small_with(const std::string& from, const std::string& to) {
   return text;
 }
 
+/// `small_scenario` with `lines` appended.
+inline std::string with(const std::string& lines) { return std::string(small_scenario) + lines + "\n"; }
+
+/// `text` loaded as "t.textproto"; a test failure naming the first error when it does not load.
+inline scenario loaded(const std::string& text) {
+  load_result r = load_text(text, "t.textproto");
+  EXPECT_TRUE(r.value.has_value()) << (r.errors.empty() ? "" : to_string(r.errors.front()));
+  return r.value ? std::move(*r.value) : scenario{};
+}
+
 /// The errors of loading `text`, one string each ("t.textproto:5:3: ...").
 inline std::vector<std::string> errors_of(const std::string& text) {
   const load_result r = load_text(text, "t.textproto");
