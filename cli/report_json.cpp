@@ -50,7 +50,8 @@ json to_json(const actors::run_counters& c) {
           {"telemetry_lost_to_power", c.telemetry_lost_to_power},
           {"telemetry_buffered", c.telemetry_buffered},
           {"telemetry_received", c.telemetry_received},
-          {"legacy_flashed", c.legacy_flashed}};
+          {"legacy_flashed", c.legacy_flashed},
+          {"key_stores_taken", c.key_stores_taken}};
 }
 
 json to_json(const actors::expectation_result& e) {

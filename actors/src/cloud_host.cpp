@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "device.pb.h"
+#include "fleet/check.hpp"
 
 namespace fleet::actors {
 namespace {
@@ -28,7 +29,8 @@ bool refused_for_rate(const std::vector<std::string>& replies) {
 
 cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
                        distribution_mirror& mirror, const std::vector<scenario::attack>& attacks,
-                       std::uint64_t run_seed, std::uint64_t devices, fw::sim_time run_length)
+                       std::uint64_t run_seed, std::uint64_t devices, fw::sim_time run_length,
+                       std::vector<fw::sim_time> key_rotations)
     : service_(service),
       links_(links),
       tamper_(tamper),
@@ -37,14 +39,17 @@ cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, c
       men_in_the_middle_(attacks.size()),
       run_seed_(run_seed),
       downlinks_(devices),
-      per_minute_(static_cast<std::size_t>(run_length.count() / minute_us + 1), 0) {}
+      per_minute_(static_cast<std::size_t>(run_length.count() / minute_us + 1), 0),
+      key_rotations_(std::move(key_rotations)) {}
 
 void cloud_host::deliver(sim_message m) { inbox_.push(std::move(m)); }
 
 fw::sim_time cloud_host::timers_at() const {
   // A timer already due is due now (time never runs back), and timers run
   // once per instant: a deadline the service leaves in place waits a tick.
-  return std::max({service_.next_deadline(), last_, timers_floor_});
+  fw::sim_time due = service_.next_deadline();
+  if (rotations_done_ < key_rotations_.size()) due = std::min(due, key_rotations_[rotations_done_]);
+  return std::max({due, last_, timers_floor_});
 }
 
 fw::sim_time cloud_host::next_time() const {
@@ -81,6 +86,10 @@ window_result cloud_host::run_window(fw::sim_time end) {
     ++r.events;
     if (timers_due <= message_at && timers_due <= attackers_due) {  // at equal times: timers, attackers, requests
       trace_.fold(at.count(), timers_tag, 0);
+      for (; rotations_done_ < key_rotations_.size() && key_rotations_[rotations_done_] <= at; ++rotations_done_) {
+        const auto rotated = service_.rotate_image_signing_key(at, cloud::key_rotation::revoke_previous);
+        FLEET_CHECK(rotated.ok(), "image-signing key rotation refused (the scenario loader bounds their number)");
+      }
       service_.advance(at);
       timers_floor_ = at + fw::duration{1};
       continue;

@@ -31,6 +31,7 @@ void count(const fw::record& r, run_counters& c) {
     case fw::record_kind::update_failed: ++c.updates_failed; break;
     case fw::record_kind::app_crashed: ++c.app_crashes; break;
     case fw::record_kind::legacy_flashed: ++c.legacy_flashed; break;
+    case fw::record_kind::key_store_taken: ++c.key_stores_taken; break;
     default: break;
   }
 }

@@ -22,8 +22,27 @@ constexpr std::size_t endless_extra_bytes = fleet_chunk_bytes;
 
 bool serves_offers(const scenario::attack_kind& k) {
   return std::holds_alternative<scenario::rogue_image>(k) || std::holds_alternative<scenario::rollback_image>(k) ||
-         std::holds_alternative<scenario::mix_and_match>(k) || std::holds_alternative<scenario::freeze>(k);
+         std::holds_alternative<scenario::mix_and_match>(k) || std::holds_alternative<scenario::freeze>(k) ||
+         std::holds_alternative<scenario::leaked_signing_key>(k);
 }
+
+/// The attacker's own app for `product`, version 99.0.0, past any
+/// anti-rollback counter; its manifest is signed by the caller.
+wire::image_spec own_build_spec(const std::string& product, std::uint32_t key_id) {
+  wire::image_spec spec;
+  spec.component = wire::APP;
+  spec.image_name = product + "-app";
+  spec.version = rogue_version;
+  spec.product = product;
+  spec.security_version = 1000;
+  spec.expires_at_us = image_expiry_us;
+  spec.signing_key_id = key_id;
+  spec.chunk_size_bytes = fleet_chunk_bytes;
+  return spec;
+}
+
+/// The image-signing key the fleet was made with: the one a leak exposes.
+constexpr std::uint32_t fleet_key_id = 1;
 
 /// The image a rollback, mix-and-match or freeze serves.
 std::size_t served_image(const scenario::attack_kind& k) {
@@ -35,15 +54,29 @@ std::size_t served_image(const scenario::attack_kind& k) {
 }  // namespace
 
 distribution_mirror::distribution_mirror(const scenario::scenario& s, std::vector<wire::SignedManifest> manifests,
-                                         std::uint32_t trusted_key_id)
+                                         const cloud::image_service& images)
     : s_(s), manifests_(std::move(manifests)) {
   bool rogue = false;
+  bool leaked = false;
   for (std::size_t a = 0; a < s.attacks.size(); ++a) {
     if (!scenario::in_the_mirror(s.attacks[a].kind)) continue;
     attacks_.push_back({a, s.attacks[a]});
     rogue = rogue || std::holds_alternative<scenario::rogue_image>(s.attacks[a].kind);
+    leaked = leaked || std::holds_alternative<scenario::leaked_signing_key>(s.attacks[a].kind);
   }
-  if (rogue) build_rogue(s, trusted_key_id);
+  if (rogue) build_rogue(s, images.current_key_id());
+  if (leaked) build_leaked(s, *images.leaked_key(fleet_key_id));
+}
+
+// One build per product, signed with the leaked key under its own ID: a
+// manifest as genuine as the service's, for a build the service never made.
+void distribution_mirror::build_leaked(const scenario::scenario& s, const crypto::signing_key_pair& leaked) {
+  for (const scenario::product& p : s.fleet.products) {
+    wire::built_image& b = leaked_[p.name];
+    b = wire::build_image(own_build_spec(p.name, fleet_key_id),
+                          wire::synthetic_image_content("leaked", rogue_version, rogue_bytes), leaked.secret_key_bytes);
+    leaked_by_digest_[crypto::to_string(b.image_digest)] = &b;
+  }
 }
 
 // One rogue build per product, its manifest made three ways; each answer
@@ -53,15 +86,7 @@ void distribution_mirror::build_rogue(const scenario::scenario& s, std::uint32_t
   const crypto::signing_key_pair attacker = crypto::signing_key_from_seed(keys.next_seed());
   for (std::size_t p = 0; p < s.fleet.products.size(); ++p) {
     const std::string& product = s.fleet.products[p].name;
-    wire::image_spec spec;
-    spec.component = wire::APP;
-    spec.image_name = product + "-app";
-    spec.version = rogue_version;
-    spec.product = product;
-    spec.security_version = 1000;  // past any anti-rollback counter
-    spec.expires_at_us = image_expiry_us;
-    spec.signing_key_id = trusted_key_id + rogue_key_offset;
-    spec.chunk_size_bytes = fleet_chunk_bytes;
+    const wire::image_spec spec = own_build_spec(product, trusted_key_id + rogue_key_offset);
     const wire::built_image built =
         wire::build_image(spec, wire::synthetic_image_content("rogue", rogue_version, rogue_bytes),
                           attacker.secret_key_bytes);
@@ -118,6 +143,11 @@ void distribution_mirror::on_offer(cloud::sim_time now, cloud::device_index devi
     const std::uint64_t pick =
         mix(mix(s_.seed ^ (salt_attack + m->index)) ^ device ^ mix(static_cast<std::uint64_t>(now.count()))) % 3;
     served = pick == 0 ? it->second.own_key : pick == 1 ? it->second.forged : it->second.repointed;
+  } else if (std::holds_alternative<scenario::leaked_signing_key>(m->what.kind)) {
+    const auto it = leaked_.find(check.product());
+    if (it == leaked_.end()) return;
+    served = it->second.signed_manifest;
+    offer.clear_key_store();  // what would name the key revoked: withheld
   } else {
     served = manifests_[served_image(m->what.kind)];
   }
@@ -138,6 +168,17 @@ void distribution_mirror::on_chunk(cloud::sim_time now, cloud::device_index devi
     data.append(endless_extra_bytes, '\x5a');
   }
   altered_ = static_cast<std::uint32_t>(m->index + 1);
+}
+
+// Not an attempt of its own: the offer that led the device here was.
+bool distribution_mirror::serve_unknown_chunk(cloud::sim_time, cloud::device_index, const wire::ChunkRequest& request,
+                                              wire::Chunk& out) {
+  const auto it = leaked_by_digest_.find(request.image_digest());
+  if (it == leaked_by_digest_.end() || request.index() >= it->second->chunks.size()) return false;
+  out.set_image_digest(request.image_digest());
+  out.set_index(request.index());
+  out.set_data(it->second->chunks[request.index()]);
+  return true;
 }
 
 std::uint32_t distribution_mirror::take_altered() {

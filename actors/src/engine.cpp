@@ -144,9 +144,10 @@ run_result run(const scenario::scenario& s, const run_options& o) {
         setup.make_device(i, sim_time{static_cast<std::int64_t>(power.below(spread))}, links.actions_for(i)));
   }
   setup.create_deployments();
-  distribution_mirror mirror(s, setup.signed_manifests(), setup.service().images().current_key_id());
+  distribution_mirror mirror(s, setup.signed_manifests(), setup.service().images());
   if (mirror.any()) setup.service().set_distribution_tamper(&mirror);
-  cloud_host cloud(setup.service(), links, tamper, mirror, s.attacks, s.seed, r.devices, s.length);
+  cloud_host cloud(setup.service(), links, tamper, mirror, s.attacks, s.seed, r.devices, s.length,
+                   s.cloud.image_key_rotations);
 
   caf::actor_system_config cfg;
   cfg.add_message_type<sim_message>("fleet.sim_message");

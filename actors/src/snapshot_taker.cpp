@@ -37,6 +37,7 @@ void add(run_counters& into, const run_counters& c) {
   into.unsigned_code_started += c.unsigned_code_started;
   into.faults_injected += c.faults_injected;
   into.legacy_flashed += c.legacy_flashed;
+  into.key_stores_taken += c.key_stores_taken;
 }
 
 std::size_t state_index(const device::simulated_device& d, sim_time at) {

@@ -122,17 +122,53 @@ const std::string* image_service::chunk(const crypto::digest& image_id, std::uin
   return &image->chunks[index];
 }
 
-rotate_result image_service::rotate_signing_key(sim_time now) {
+rotate_result image_service::rotate_signing_key(sim_time now, key_rotation how) {
   if (keys_.size() >= limits_.signing_keys_max) return rotate_result::too_many_keys;
+  if (how == key_rotation::revoke_previous) {
+    for (auto& k : keys_) k.revoked = true;
+  }
   add_key(now);
   ++counters_.rotations;
+  if (how == key_rotation::revoke_previous) {
+    for (auto& [id, image] : images_) sign_again(image);
+  }
   return rotate_result::rotated;
+}
+
+void image_service::sign_again(stored_image& image) {
+  image.manifest.set_signing_key_id(keys_.back().id);
+  image.signed_manifest = wire::sign_manifest(image.manifest, keys_.back().pair.secret_key_bytes);
+  image.manifest_digest = crypto::sha256(image.signed_manifest.manifest());
 }
 
 std::vector<trusted_image_key> image_service::trusted_keys() const {
   std::vector<trusted_image_key> out;
   out.reserve(keys_.size());
-  for (const auto& k : keys_) out.push_back({k.id, k.pair.public_key_bytes, k.created_at});
+  for (const auto& k : keys_) {
+    if (!k.revoked) out.push_back({k.id, k.pair.public_key_bytes, k.created_at});
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> image_service::revoked_key_ids() const {
+  std::vector<std::uint32_t> out;
+  for (const auto& k : keys_) {
+    if (k.revoked) out.push_back(k.id);
+  }
+  return out;
+}
+
+const crypto::signing_key_pair* image_service::leaked_key(std::uint32_t id) const {
+  for (const auto& k : keys_) {
+    if (k.id == id) return &k.pair;
+  }
+  return nullptr;
+}
+
+std::vector<const stored_image*> image_service::all() const {
+  std::vector<const stored_image*> out;
+  out.reserve(images_.size());
+  for (const auto& [id, image] : images_) out.push_back(&image);
   return out;
 }
 

@@ -99,6 +99,10 @@ std::vector<std::string> security_service::handle(sim_time now, std::string_view
   }
   if (tamper_ != nullptr && c.device) {
     // Inside the delivery, before the seal: what it changes carries a valid MAC.
+    if (c.sealed && reply.has_error() && request.has_chunk_request()) {
+      wire::Chunk own;
+      if (tamper_->serve_unknown_chunk(now, *c.device, request.chunk_request(), own)) *reply.mutable_chunk() = std::move(own);
+    }
     if (reply.has_update_offer()) tamper_->on_offer(now, *c.device, request.update_check(), *reply.mutable_update_offer());
     if (reply.has_chunk()) tamper_->on_chunk(now, *c.device, *reply.mutable_chunk());
   }
@@ -182,6 +186,7 @@ void security_service::on_evidence(context& c) {
   *out->mutable_issuer() = std::move(issued.issuer);
   out->set_session_public_key(service_share);
   out->set_session_id(session.id);
+  if (key_store_version_ > 0) *out->mutable_key_store() = key_store_;
 }
 
 void security_service::handle_clones(sim_time now, device_shard& shard) {

@@ -4,6 +4,7 @@
 
 #include "device_shard.hpp"
 #include "fleet/cloud/security_service.hpp"
+#include "fleet/wire/envelope.hpp"
 
 namespace fleet::cloud {
 namespace {
@@ -52,6 +53,7 @@ const char* name_of(op_status s) {
 
 security_service::security_service(const crypto::signing_key_pair& service_root, service_settings settings)
     : settings_(std::move(settings)),
+      root_(service_root),
       registry_(settings_.registry),
       ca_(service_root, crypto::random_stream(settings_.seed, 0, "service-ca"), settings_.ca),
       images_(crypto::random_stream(settings_.seed, 0, "service-images"), settings_.images),
@@ -202,11 +204,34 @@ op_result<crypto::digest> security_service::upload_image(sim_time now, const wir
   return done(r.image_id);
 }
 
-op_result<std::uint32_t> security_service::rotate_image_signing_key(sim_time now) {
-  if (images_.rotate_signing_key(now) != rotate_result::rotated) {
+op_result<std::uint32_t> security_service::rotate_image_signing_key(sim_time now, key_rotation how) {
+  if (images_.rotate_signing_key(now, how) != rotate_result::rotated) {
     return refuse<std::uint32_t>(op_status::resource_exhausted, "too many image-signing keys");
   }
+  if (how == key_rotation::revoke_previous) {
+    // Devices that install a re-signed image measure its new manifest.
+    for (const stored_image* image : images_.all()) {
+      for (auto& shard : shards_) {
+        shard->verifier().known_good().add(image->manifest.product(), image->manifest_digest,
+                                           image->manifest.component(), image->manifest.version());
+      }
+    }
+    publish_key_store();
+  }
   return done(images_.current_key_id());
+}
+
+void security_service::publish_key_store() {
+  wire::KeyStore store;
+  store.set_version(++key_store_version_);
+  for (const trusted_image_key& k : images_.trusted_keys()) {
+    wire::TrustedImageKey* key = store.add_keys();
+    key->set_id(k.id);
+    key->set_public_key(crypto::to_string(k.key));
+  }
+  for (const std::uint32_t id : images_.revoked_key_ids()) store.add_revoked_key_ids(id);
+  key_store_.set_key_store(wire::serialize(store));
+  key_store_.set_signature(crypto::to_string(crypto::sign(key_store_.key_store(), root_.secret_key_bytes)));
 }
 
 op_result<deployment_created> security_service::create_deployment(sim_time now, const deployment_spec& spec) {

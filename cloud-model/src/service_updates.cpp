@@ -120,7 +120,9 @@ void security_service::on_update_check(context& c) {
       offered.push_back(image->manifest.component());
     }
   }
-  if (offer->manifests_size() > 0) ++counters_.offers;
+  if (offer->manifests_size() == 0) return;
+  ++counters_.offers;
+  if (key_store_version_ > 0) *offer->mutable_key_store() = key_store_;
 }
 
 void security_service::on_update_result(context& c) {

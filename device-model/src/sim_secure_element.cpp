@@ -42,4 +42,12 @@ void sim_secure_element::extend_measurement(const crypto::digest& stage) {
 
 void sim_secure_element::random(std::uint8_t* out, std::size_t size) { trng_.fill(out, size); }
 
+std::string_view sim_secure_element::key_store() const {
+  return key_store_ ? std::string_view(*key_store_) : std::string_view();
+}
+
+void sim_secure_element::store_key_store(std::string_view signed_store) {
+  key_store_ = std::make_unique<std::string>(signed_store);
+}
+
 }  // namespace fleet::device

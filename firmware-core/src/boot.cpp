@@ -24,6 +24,7 @@ bool core_state::verify_stage(component c, slot s, stage_info& info) {
   if (header.empty()) return false;
   manifest_context ctx;
   ctx.cfg = &cfg_;
+  ctx.store = key_store_.get();
   ctx.rollback_counters[index_of(c)] = hw_.secure_element->read_counter(c);
   verified_manifest vm;
   if (verify_manifest_bytes(header, manifest_purpose::boot, ctx, vm) != reject_reason::none) return false;
@@ -79,6 +80,7 @@ void core_state::boot(sim_time now) {
   ++stats_.boots;
   hw_.secure_element->begin_measured_boot();
   metadata_ = load_metadata(*hw_.flash);
+  load_key_store();
 
   // A trial image gets a bounded number of boots: the count goes down
   // before it runs, so resets that keep the trial from finishing (power

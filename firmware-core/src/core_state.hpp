@@ -123,6 +123,9 @@ class core_state {
   std::unique_ptr<pending_attestation> attestation_;
   std::unique_ptr<boot_exchange> exchange_;
   std::unique_ptr<download_state> download_;
+  /// The trusted key store taken (read from the secure element at boot);
+  /// null while the ROM's keys are all the device trusts.
+  std::unique_ptr<key_store> key_store_;
   std::uint32_t download_failures_ = 0;
   sim_time os_deferral_started_ = never;  ///< when the app first deferred the pending OS update
   sim_time attestation_began_ = never;    ///< first challenge request since the last certificate (or power-on)
@@ -182,6 +185,11 @@ class core_state {
                                 crypto::seed& key);
   reject_reason check_certificate(sim_time now, const wire::CertificateIssued& issued,
                                   std::int64_t& not_after_us) const;
+  /// Takes a newer trusted key store than the one held (from a certificate
+  /// reply or an update offer); the same or an older one changes nothing.
+  /// A store that does not verify is refused.
+  reject_reason take_key_store(const wire::SignedKeyStore& signed_store);
+  void load_key_store();
 
   // --- update_client.cpp -------------------------------------------------
   void send_update_check(sim_time now);

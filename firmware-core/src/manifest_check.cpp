@@ -7,11 +7,18 @@
 namespace fleet::fw {
 namespace {
 
-const crypto::public_key* find_signing_key(const config& cfg, std::uint32_t id) {
-  for (const auto& k : cfg.rom_keys.image_signing_keys) {
-    if (k.id == id) return &k.key;
+// The ROM's keys and the store's. A revoked key still verifies what boots
+// (see key_store.hpp); it installs nothing.
+reject_reason find_signing_key(const manifest_context& ctx, std::uint32_t id, manifest_purpose purpose,
+                               const crypto::public_key*& key) {
+  if (ctx.store != nullptr && purpose == manifest_purpose::install && ctx.store->revokes(id)) {
+    return reject_reason::revoked_signing_key;
   }
-  return nullptr;
+  for (const auto& k : ctx.cfg->rom_keys.image_signing_keys) {
+    if (k.id == id) key = &k.key;
+  }
+  if (key == nullptr && ctx.store != nullptr) key = ctx.store->find(id);
+  return key == nullptr ? reject_reason::unknown_signing_key : reject_reason::none;
 }
 
 // Size, chunking and digests must agree with each other and the limits:
@@ -52,8 +59,10 @@ reject_reason verify_manifest(const wire::SignedManifest& signed_manifest, manif
   if (signed_manifest.manifest().size() > wire::envelope_bytes_max) return reject_reason::oversized;
   if (!m.ParseFromString(signed_manifest.manifest())) return reject_reason::malformed;
   // Signature first: nothing an unverified manifest says is trusted.
-  const crypto::public_key* signing_key = find_signing_key(cfg, m.signing_key_id());
-  if (signing_key == nullptr) return reject_reason::unknown_signing_key;
+  const crypto::public_key* signing_key = nullptr;
+  if (auto why = find_signing_key(ctx, m.signing_key_id(), purpose, signing_key); why != reject_reason::none) {
+    return why;
+  }
   if (!crypto::verify(signed_manifest.manifest(), signed_manifest.signature(), *signing_key)) {
     return reject_reason::bad_signature;
   }

@@ -13,6 +13,7 @@
 #include "fleet/fw/config.hpp"
 #include "fleet/fw/reject_reason.hpp"
 #include "fleet/wire/version.hpp"
+#include "key_store.hpp"
 
 namespace fleet::fw {
 
@@ -28,6 +29,7 @@ struct verified_manifest {
 
 struct manifest_context {
   const config* cfg = nullptr;
+  const key_store* store = nullptr;  ///< the trusted key store taken; null: ROM keys only
   std::int64_t wall_time_us = 0;  ///< device clock, for expiry
   std::array<std::uint32_t, component_count> rollback_counters{};
   /// install: the manifest's version must be above the installed one.

@@ -35,6 +35,7 @@ const char* name_of(reject_reason r) {
     case reject_reason::wrong_device: return "wrong_device";
     case reject_reason::bad_signature: return "bad_signature";
     case reject_reason::unknown_signing_key: return "unknown_signing_key";
+    case reject_reason::revoked_signing_key: return "revoked_signing_key";
     case reject_reason::untrusted_ca: return "untrusted_ca";
     case reject_reason::certificate_expired: return "certificate_expired";
     case reject_reason::certificate_mismatch: return "certificate_mismatch";
@@ -91,6 +92,7 @@ const char* name_of(record_kind k) {
     case record_kind::telemetry_dropped: return "telemetry_dropped";
     case record_kind::legacy_flashed: return "legacy_flashed";
     case record_kind::powered_off: return "powered_off";
+    case record_kind::key_store_taken: return "key_store_taken";
     case record_kind::count_: break;
   }
   return "?";

@@ -282,6 +282,31 @@ reject_reason core_state::session_key_for(const crypto::public_key& service_shar
   return reject_reason::none;
 }
 
+void core_state::load_key_store() {
+  std::optional<key_store> held = read_key_store(hw_.secure_element->key_store());
+  key_store_ = held ? std::make_unique<key_store>(std::move(*held)) : nullptr;
+}
+
+// Comes with every certificate and update offer once a key was revoked (a
+// mirror may withhold an offer's; a certificate's is out of its reach). The
+// same bytes as the held store cost nothing; other bytes are verified, so an
+// altered store fails the whole reply rather than passing unnoticed.
+reject_reason core_state::take_key_store(const wire::SignedKeyStore& signed_store) {
+  const std::string bytes = wire::serialize(signed_store);
+  if (bytes == hw_.secure_element->key_store()) return reject_reason::none;
+  key_store offered;
+  if (auto why = verify_key_store(signed_store, cfg_.rom_keys.service_root_key, offered); why != reject_reason::none) {
+    return why;
+  }
+  // An older store is a replay: harmless, and not taken.
+  if (key_store_ && offered.version <= key_store_->version) return reject_reason::none;
+  hw_.secure_element->store_key_store(bytes);
+  key_store_ = std::make_unique<key_store>(std::move(offered));
+  ++stats_.key_store_updates;
+  note(record_kind::key_store_taken);
+  return reject_reason::none;
+}
+
 void core_state::on_certificate(sim_time now, const wire::CertificateIssued& issued) {
   std::int64_t not_after_us = 0;
   reject_reason why = attestation_ ? check_certificate(now, issued, not_after_us)
@@ -292,6 +317,7 @@ void core_state::on_certificate(sim_time now, const wire::CertificateIssued& iss
     crypto::to_array(issued.session_public_key(), service_public);
     why = session_key_for(service_public, issued.session_id(), session->key);
   }
+  if (why == reject_reason::none && issued.has_key_store()) why = take_key_store(issued.key_store());
   attestation_.reset();
   if (why != reject_reason::none) {
     reject(why);

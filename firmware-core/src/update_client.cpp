@@ -19,6 +19,7 @@ bool same_prefix(const crypto::digest& d, const std::array<std::uint8_t, 16>& pr
 manifest_context core_state::manifest_context_at(sim_time now) const {
   manifest_context ctx;
   ctx.cfg = &cfg_;
+  ctx.store = key_store_.get();
   ctx.wall_time_us = wall(now);
   for (std::size_t i = 0; i < component_count; ++i) {
     auto c = static_cast<component>(i);
@@ -52,6 +53,11 @@ void core_state::on_offer(sim_time now, const wire::UpdateOffer& offer) {
   arm(timer::update_check, now + t.update_check_interval + jitter(t.update_check_jitter));
   if (offer.manifests_size() > static_cast<int>(wire::offer_manifests_max)) {
     return reject(reject_reason::oversized);
+  }
+  // Taken before the manifests are checked: they may be signed with a key
+  // only this store names.
+  if (offer.has_key_store()) {
+    if (const reject_reason why = take_key_store(offer.key_store()); why != reject_reason::none) return reject(why);
   }
   const manifest_context ctx = manifest_context_at(now);
   std::unique_ptr<verified_manifest> best;

@@ -40,6 +40,7 @@ std::optional<attack_kind> read_kind(const Attack& in, checker& c, const names& 
     case Attack::kRogueImage: return rogue_image{};
     case Attack::kTamperedImage: return tampered_image{};
     case Attack::kEndlessData: return endless_data{};
+    case Attack::kLeakedSigningKey: return leaked_signing_key{};
     case Attack::kRollbackImage: {
       const auto image = served_image(c, "rollback_image", in.rollback_image().image(), known);
       if (!image) return std::nullopt;
@@ -60,7 +61,7 @@ std::optional<attack_kind> read_kind(const Attack& in, checker& c, const names& 
   c.fail("kind",
          "missing: one of spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle, request_flood, "
          "rogue_image, tampered_image, rollback_image, mix_and_match, freeze, endless_data, forged_certificate, "
-         "expired_certificate");
+         "expired_certificate, leaked_signing_key");
   return std::nullopt;
 }
 
@@ -71,7 +72,8 @@ bool mirror_kind(Attack::KindCase k) {
     case Attack::kRollbackImage:
     case Attack::kMixAndMatch:
     case Attack::kFreeze:
-    case Attack::kEndlessData: return true;
+    case Attack::kEndlessData:
+    case Attack::kLeakedSigningKey: return true;
     default: return false;
   }
 }

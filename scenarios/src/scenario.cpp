@@ -46,14 +46,16 @@ const char* kind_name(const attack_kind& k) {
                                [](const freeze&) { return "freeze"; },
                                [](const endless_data&) { return "endless_data"; },
                                [](const forged_certificate&) { return "forged_certificate"; },
-                               [](const expired_certificate&) { return "expired_certificate"; }},
+                               [](const expired_certificate&) { return "expired_certificate"; },
+                               [](const leaked_signing_key&) { return "leaked_signing_key"; }},
                     k);
 }
 
 bool in_the_mirror(const attack_kind& k) {
   return std::holds_alternative<rogue_image>(k) || std::holds_alternative<tampered_image>(k) ||
          std::holds_alternative<rollback_image>(k) || std::holds_alternative<mix_and_match>(k) ||
-         std::holds_alternative<freeze>(k) || std::holds_alternative<endless_data>(k);
+         std::holds_alternative<freeze>(k) || std::holds_alternative<endless_data>(k) ||
+         std::holds_alternative<leaked_signing_key>(k);
 }
 
 const char* check_name(const check& c) {

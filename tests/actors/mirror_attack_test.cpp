@@ -12,10 +12,13 @@
 #include <string>
 
 #include "fleet/actors/run.hpp"
+#include "attack_checks.hpp"
 #include "fleet_text.hpp"
 
 namespace fleet::actors {
 namespace {
+
+using testing::expect_stopped_by;
 
 /// Images the mirror serves, after staged_rollout's five (indices 5 to 8).
 const char* const mirror_images =
@@ -35,25 +38,6 @@ constexpr std::size_t app_1_1_0 = 4, app_1_2_0_for_b = 5, app_1_0_5_stale = 6, a
 /// is offered it again (up to three times), so a mirror's damage heals.
 run_result run_with(const std::string& attack) {
   return run(testing::load(testing::staged_rollout(30, "", "retries { failed: 3 }") + mirror_images + attack), {});
-}
-
-/// The scenario's only attack: tried, every attempt stopped by a device for
-/// one of `reasons`, none through; nothing unsigned ran, nothing bricked.
-const attack_outcome& expect_stopped_by(const run_result& r, const std::set<std::string>& reasons) {
-  EXPECT_EQ(r.attacks.size(), 1u);
-  const attack_outcome& a = r.attacks.front();
-  EXPECT_GT(a.tried, 0u);
-  EXPECT_EQ(a.stopped, a.tried);
-  EXPECT_EQ(a.got_through, 0u);
-  std::uint64_t by_devices = 0;
-  for (const auto& [reason, n] : a.stopped_by) {
-    EXPECT_EQ(reasons.count(reason), 1u) << n << " stopped by " << reason;
-    by_devices += n;
-  }
-  EXPECT_EQ(by_devices, a.stopped);
-  EXPECT_EQ(r.counters.unsigned_code_started, 0u);
-  EXPECT_EQ(r.counters.bricked, 0u);
-  return a;
 }
 
 std::uint64_t stopped_by(const attack_outcome& a, const std::string& reason) {

@@ -101,7 +101,8 @@ TEST(report_json, every_counter) {
                                        "telemetry_lost_to_power",
                                        "telemetry_buffered",
                                        "telemetry_received",
-                                       "legacy_flashed"};
+                                       "legacy_flashed",
+                                       "key_stores_taken"};
   ASSERT_EQ(keys_of(j), names);
   // sample_result() numbers the counters 1, 2, ... in declaration order.
   for (std::size_t i = 0; i < names.size(); ++i) EXPECT_EQ(j[names[i]], i + 1) << names[i];

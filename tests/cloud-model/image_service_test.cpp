@@ -157,6 +157,32 @@ TEST(image_service, rotation_signs_new_images_with_the_new_key_and_keeps_old_sig
   EXPECT_EQ(keys[1].created_at, sim_time{1h});
 }
 
+// The answer to a leaked key: the old key leaves the trusted set and every
+// stored image is signed again with the new one, content and ID unchanged.
+TEST(image_service, a_revoking_rotation_signs_every_stored_image_again) {
+  auto service = make_service();
+  const auto image = service.upload(sim_time{0}, app_spec("1.0.0"), content(2000, "1.0.0"));
+  const stored_image before = *service.find(image.image_id);
+  const crypto::public_key leaked = key_with_id(service, 1);
+  EXPECT_EQ(service.rotate_signing_key(sim_time{1h}, key_rotation::revoke_previous), rotate_result::rotated);
+
+  const stored_image& after = *service.find(image.image_id);
+  EXPECT_EQ(after.manifest.signing_key_id(), 2u);
+  EXPECT_TRUE(verifies(service, after.signed_manifest, 2));
+  EXPECT_NE(after.manifest_digest, before.manifest_digest);
+  EXPECT_EQ(after.manifest_digest, crypto::sha256(after.signed_manifest.manifest()));
+  EXPECT_EQ(after.manifest.image_digest(), before.manifest.image_digest());
+  EXPECT_EQ(after.chunks, before.chunks);
+
+  ASSERT_EQ(service.trusted_keys().size(), 1u);
+  EXPECT_EQ(service.trusted_keys()[0].id, 2u);
+  EXPECT_EQ(service.revoked_key_ids(), (std::vector<std::uint32_t>{1}));
+  // What the leak handed over is still the key it was.
+  ASSERT_NE(service.leaked_key(1), nullptr);
+  EXPECT_EQ(service.leaked_key(1)->public_key_bytes, leaked);
+  EXPECT_EQ(service.leaked_key(9), nullptr);
+}
+
 TEST(image_service, keys_follow_the_seed_and_are_bounded) {
   EXPECT_EQ(make_service(1).trusted_keys()[0].key, make_service(1).trusted_keys()[0].key);
   EXPECT_NE(make_service(1).trusted_keys()[0].key, make_service(2).trusted_keys()[0].key);

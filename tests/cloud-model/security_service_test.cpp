@@ -197,6 +197,26 @@ TEST(security_service, bad_build_rolls_back_and_the_abort_rule_stops_the_deploym
   EXPECT_EQ(f.service.resume(world->now(), dep).status, op_status::failed_precondition);
 }
 
+// A revoking rotation publishes a trusted key store signed by the service
+// root: the keys trusted now and the ones revoked, its version going up.
+TEST(security_service, a_revoking_rotation_publishes_a_signed_key_store) {
+  service_fixture f;
+  EXPECT_TRUE(f.service.key_store().key_store().empty());
+  ASSERT_TRUE(f.service.rotate_image_signing_key(sim_time{0}).ok());  // kept: no store
+  EXPECT_TRUE(f.service.key_store().key_store().empty());
+  for (std::uint32_t version = 1; version <= 2; ++version) {
+    ASSERT_TRUE(f.service.rotate_image_signing_key(sim_time{1h}, key_rotation::revoke_previous).ok());
+    const wire::SignedKeyStore& signed_store = f.service.key_store();
+    EXPECT_TRUE(crypto::verify(signed_store.key_store(), signed_store.signature(), f.keys.service_root.public_key_bytes));
+    wire::KeyStore store;
+    ASSERT_TRUE(store.ParseFromString(signed_store.key_store()));
+    EXPECT_EQ(store.version(), version);
+    ASSERT_EQ(store.keys_size(), 1);
+    EXPECT_EQ(store.keys(0).id(), version + 2);
+    EXPECT_EQ(store.revoked_key_ids_size(), static_cast<int>(version + 1));
+  }
+}
+
 TEST(security_service, a_manifest_the_device_refuses_is_counted_against_its_deployment) {
   service_fixture f;
   service_endpoint link(f.service, 1);

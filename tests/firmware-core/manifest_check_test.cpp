@@ -76,6 +76,26 @@ TEST_F(manifest_check, unsigned_or_tampered_manifests_are_refused) {
   EXPECT_EQ(check(wire::sign_manifest(other_id, signer.secret_key_bytes)), reject_reason::unknown_signing_key);
 }
 
+// A key the trusted key store revokes installs nothing but still verifies
+// what boots; a key only the store names is trusted like a ROM key.
+TEST_F(manifest_check, the_key_store_revokes_for_install_and_adds_keys) {
+  key_store store;
+  store.version = 1;
+  store.revoked = {1};
+  store.keys.push_back({2, key(2).public_key_bytes});
+  ctx.store = &store;
+  auto img = build();
+  EXPECT_EQ(check(img.signed_manifest), reject_reason::revoked_signing_key);
+  EXPECT_EQ(check(img.signed_manifest, manifest_purpose::boot), reject_reason::none);
+  auto by_store_key = img.manifest;
+  by_store_key.set_signing_key_id(2);
+  EXPECT_EQ(check(wire::sign_manifest(by_store_key, key(2).secret_key_bytes)), reject_reason::none);
+  // Without the store, key 2 is unknown and key 1 installs.
+  ctx.store = nullptr;
+  EXPECT_EQ(check(wire::sign_manifest(by_store_key, key(2).secret_key_bytes)), reject_reason::unknown_signing_key);
+  EXPECT_EQ(check(img.signed_manifest), reject_reason::none);
+}
+
 TEST_F(manifest_check, rollback_below_the_counter_is_refused) {
   spec.security_version = 1;
   EXPECT_EQ(check(build().signed_manifest), reject_reason::rollback);

@@ -158,7 +158,8 @@ TEST(attack_errors, fields_that_do_not_fit_the_kind) {
                     place(text, "attack { at: \"1d\" }") +
                         "attack[3]: kind: missing: one of spoofed_identity, cloned_identity, replayed_evidence, "
                         "man_in_the_middle, request_flood, rogue_image, tampered_image, rollback_image, "
-                        "mix_and_match, freeze, endless_data, forged_certificate, expired_certificate"}));
+                        "mix_and_match, freeze, endless_data, forged_certificate, expired_certificate, "
+                        "leaked_signing_key"}));
 }
 
 TEST(cloud_settings, ca_lifetime_and_rollover) {
@@ -169,6 +170,26 @@ TEST(cloud_settings, ca_lifetime_and_rollover) {
   const std::string text = with("cloud { ca_lifetime: \"10d\" ca_rollover_lead: \"10d\" }");
   EXPECT_EQ(errors_of(text), (errors{place(text, "ca_rollover_lead") +
                                      "cloud: ca_rollover_lead: must be in [1d, 9d], is 10d"}));
+}
+
+TEST(cloud_settings, image_key_rotations_in_time_order) {
+  const scenario s = loaded(with("cloud { image_key_rotation { at: \"3d\" } image_key_rotation { at: \"1d\" } }"));
+  EXPECT_EQ(s.cloud.image_key_rotations, (std::vector<duration>{24h, 72h}));
+  EXPECT_TRUE(loaded(small_scenario).cloud.image_key_rotations.empty());
+}
+
+TEST(cloud_settings, image_key_rotation_errors) {
+  const std::string text = with("cloud { image_key_rotation { } image_key_rotation { at: \"8d\" } }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "image_key_rotation { }") +
+                        "cloud: image_key_rotation[0].at: missing: when the key is rotated, since the start of the run",
+                    place(text, "at: \"8d\"") + "cloud: image_key_rotation[1].at: must be before the end of the run (7d), is 8d"}));
+  std::string sixteen = "cloud {";
+  for (int i = 0; i < 16; ++i) sixteen += " image_key_rotation { at: \"1d\" }";
+  const std::string too_many = with(sixteen + " }");
+  // At the sixteenth, the one closing the cloud block.
+  EXPECT_EQ(errors_of(too_many), (errors{place(too_many, "image_key_rotation { at: \"1d\" } }") +
+                                         "cloud: image_key_rotation: at most 15, has 16"}));
 }
 
 TEST(expectations, each_check_is_read_and_named) {

@@ -55,6 +55,19 @@ TEST(mirror_attacks, each_kind_is_read_with_its_fields) {
   EXPECT_EQ(s.images[5].expires, 3650 * 24h);  // the default: ten years
 }
 
+TEST(mirror_attacks, a_leaked_signing_key_is_a_mirror_on_a_share_of_the_devices) {
+  const scenario s = loaded(with("attack { at: \"1d\" duration: \"2h\" fraction: 0.25 leaked_signing_key {} }"));
+  ASSERT_EQ(s.attacks.size(), 1u);
+  EXPECT_EQ(s.attacks[0].name, "leaked_signing_key[0]");
+  EXPECT_TRUE(in_the_mirror(s.attacks[0].kind));
+  EXPECT_EQ(s.attacks[0].fraction, 0.25);
+  const std::string text = with("attack { at: \"1d\" count: 2 leaked_signing_key {} }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "attack {") + "attack[0]: duration: missing: how long the leaked_signing_key lasts",
+                    place(text, "count: 2") +
+                        "attack[0]: count: a compromised mirror serves a share of the devices: fraction, not count"}));
+}
+
 TEST(mirror_attack_errors, fields_that_do_not_fit_the_kind) {
   const std::string text = with(
       "attack { at: \"1d\" count: 3 rogue_image {} }\n"

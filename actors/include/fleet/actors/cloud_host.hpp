@@ -23,10 +23,12 @@ class cloud_host {
   /// `links`, `tamper`, `mirror` and `attacks` outlive the host; the
   /// attackers that talk to the cloud live here (attack_host.hpp). `mirror`
   /// is the service's distribution tamper when the scenario has mirror
-  /// attacks: replies it altered are marked as such on their way.
+  /// attacks: replies it altered are marked as such on their way. At each
+  /// of `key_rotations` (in time order) the operator revokes the
+  /// image-signing keys and makes a new one, among the service's timers.
   cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
              distribution_mirror& mirror, const std::vector<scenario::attack>& attacks, std::uint64_t run_seed,
-             std::uint64_t devices, fw::sim_time run_length);
+             std::uint64_t devices, fw::sim_time run_length, std::vector<fw::sim_time> key_rotations = {});
 
   void deliver(sim_message m);
   fw::sim_time next_time() const;
@@ -67,6 +69,8 @@ class cloud_host {
   std::uint64_t lost_to_faults_ = 0;
   std::uint64_t dropped_ = 0;
   std::vector<std::uint32_t> per_minute_;
+  std::vector<fw::sim_time> key_rotations_;
+  std::size_t rotations_done_ = 0;
   fw::sim_time last_{0};
   fw::sim_time timers_floor_{0};
 };

@@ -1,6 +1,7 @@
 #pragma once
 // The compromised mirrors of a scenario's attacks (rogue_image,
-// tampered_image, rollback_image, mix_and_match, freeze, endless_data): a
+// tampered_image, rollback_image, mix_and_match, freeze, endless_data,
+// leaked_signing_key): a
 // distribution point inside the update delivery, set on the security
 // service as its distribution_tamper. Which devices each serves is a share
 // drawn per device from the run's seed (as for a man in the middle's links);
@@ -19,6 +20,8 @@
 
 #include "device.pb.h"
 #include "fleet/cloud/distribution_tamper.hpp"
+#include "fleet/cloud/image_service.hpp"
+#include "fleet/wire/image.hpp"
 #include "fleet/scenario/scenario.hpp"
 
 namespace fleet::actors {
@@ -26,14 +29,18 @@ namespace fleet::actors {
 class distribution_mirror final : public cloud::distribution_tamper {
  public:
   /// `manifests`: the genuine signed manifest of each scenario image, in
-  /// scenario order; `trusted_key_id`: the image-signing key devices trust.
+  /// scenario order; `images`: the service's, for the key devices trust and
+  /// the one a leak hands over.
   distribution_mirror(const scenario::scenario& s, std::vector<wire::SignedManifest> manifests,
-                      std::uint32_t trusted_key_id);
+                      const cloud::image_service& images);
 
   bool any() const { return !attacks_.empty(); }
   void on_offer(cloud::sim_time now, cloud::device_index device, const wire::UpdateCheck& check,
                 wire::UpdateOffer& offer) override;
   void on_chunk(cloud::sim_time now, cloud::device_index device, wire::Chunk& chunk) override;
+  /// The chunks of the leaked-key builds.
+  bool serve_unknown_chunk(cloud::sim_time now, cloud::device_index device, const wire::ChunkRequest& request,
+                           wire::Chunk& out) override;
   /// 1 + the index of the attack that altered the reply the service just
   /// made; 0 when none did. Reading it clears it.
   std::uint32_t take_altered();
@@ -55,11 +62,14 @@ class distribution_mirror final : public cloud::distribution_tamper {
   /// Whether the device that sent `check` is one `image` was made for.
   bool fits(const scenario::image& image, const wire::UpdateCheck& check) const;
   void build_rogue(const scenario::scenario& s, std::uint32_t trusted_key_id);
+  void build_leaked(const scenario::scenario& s, const crypto::signing_key_pair& leaked);
 
   const scenario::scenario& s_;
   std::vector<mirror_attack> attacks_;
   std::vector<wire::SignedManifest> manifests_;     ///< by scenario image
   std::map<std::string, rogue_manifests> rogue_;    ///< by product name
+  std::map<std::string, wire::built_image> leaked_;  ///< by product name: signed with the leaked key
+  std::map<std::string, const wire::built_image*> leaked_by_digest_;  ///< image digest bytes -> build
   std::uint32_t altered_ = 0;
 };
 

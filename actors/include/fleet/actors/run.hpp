@@ -82,6 +82,8 @@ struct run_counters {
   std::uint64_t telemetry_received = 0;
   /// Legacy devices a guardian flashed with an image it verified (guardian products).
   std::uint64_t legacy_flashed = 0;
+  /// Trusted key stores the devices verified and took (after an image-signing key was revoked).
+  std::uint64_t key_stores_taken = 0;
 };
 
 /// Devices per running app version and per state at one simulated time.

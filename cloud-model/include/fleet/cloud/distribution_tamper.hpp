@@ -20,6 +20,10 @@ class distribution_tamper {
                         wire::UpdateOffer& offer) = 0;
   /// A chunk about to be served to `device`; may change its bytes.
   virtual void on_chunk(sim_time now, device_index device, wire::Chunk& chunk) = 0;
+  /// A chunk the service does not have (of an image it never stored): the
+  /// mirror may serve one of its own builds. True when it filled `out`.
+  virtual bool serve_unknown_chunk(sim_time now, device_index device, const wire::ChunkRequest& request,
+                                   wire::Chunk& out) = 0;
 };
 
 }  // namespace fleet::cloud

@@ -8,10 +8,13 @@
 // reference, however many devices download them. Total bytes and image
 // count are bounded.
 //
-// Key rotation makes a new signing key current; images signed before keep
-// their signature and the old key stays in trusted_keys(), so devices whose
-// ROM holds both accept both (a compromised key is removed by a trusted-key
-// store update on the device side, outside this service).
+// Key rotation makes a new signing key current. Kept, the old key stays in
+// trusted_keys() and images signed before keep their signature: devices
+// whose ROM holds both keys accept both. Revoked (the answer to a leaked
+// key), it leaves trusted_keys() and every stored image is signed again with
+// the new key: the same content and ID under a new manifest. Devices learn
+// of the revocation through the trusted key store the security service
+// signs (security_service::rotate_image_signing_key).
 
 #include <array>
 #include <cstddef>
@@ -77,6 +80,7 @@ struct trusted_image_key {
 };
 
 enum class rotate_result : std::uint8_t { rotated, too_many_keys };
+enum class key_rotation : std::uint8_t { keep_previous, revoke_previous };
 
 struct image_service_counters {
   std::uint64_t uploads = 0;     ///< new images stored
@@ -99,11 +103,18 @@ class image_service {
   /// A chunk by index; null for an unknown image or an index past the end.
   const std::string* chunk(const crypto::digest& image_id, std::uint32_t index) const;
 
-  /// A new signing key becomes current; earlier keys stay trusted.
-  rotate_result rotate_signing_key(sim_time now);
+  /// A new signing key becomes current; earlier keys stay trusted, or are
+  /// revoked and the stored images signed again with the new key.
+  rotate_result rotate_signing_key(sim_time now, key_rotation how = key_rotation::keep_previous);
   std::uint32_t current_key_id() const { return keys_.back().id; }
-  /// Every signing key with its id, for device ROM configs.
+  /// Every signing key not revoked, with its id, for device ROM configs.
   std::vector<trusted_image_key> trusted_keys() const;
+  std::vector<std::uint32_t> revoked_key_ids() const;
+  /// What a leak of key `id` hands an attacker; null for an unknown id.
+  /// Only simulated attackers ask.
+  const crypto::signing_key_pair* leaked_key(std::uint32_t id) const;
+  /// Every stored image, in image ID order.
+  std::vector<const stored_image*> all() const;
 
   std::size_t images() const { return images_.size(); }
   std::uint64_t stored_bytes() const { return stored_bytes_; }
@@ -114,11 +125,14 @@ class image_service {
     std::uint32_t id = 0;
     crypto::signing_key_pair pair;
     sim_time created_at{0};
+    bool revoked = false;
   };
 
   static upload_refusal validate(const wire::image_spec& spec, const std::string& content);
   static bool same_release(const wire::Manifest& stored, const wire::image_spec& spec);
   void add_key(sim_time now);
+  /// The image's manifest signed anew with the current key.
+  void sign_again(stored_image& image);
   upload_result refuse(upload_refusal why);
 
   crypto::random_stream key_seeds_;

@@ -185,7 +185,13 @@ class security_service {
   /// Error reports and telemetry of a tenant (or one of its devices) as CSV.
   op_result<std::string> export_error_reports(sim_time now, tenant_id tenant,
                                               std::optional<std::string> hex_id = std::nullopt) const;
-  op_result<std::uint32_t> rotate_image_signing_key(sim_time now);
+  /// A new image-signing key becomes current (its id is the result).
+  /// revoke_previous, the answer to a leaked key: every earlier key is
+  /// revoked, the stored images are signed again with the new one (their
+  /// new manifests as good as the old for attestation), and each certificate
+  /// and update offer from now on carries a new trusted key store saying so.
+  op_result<std::uint32_t> rotate_image_signing_key(sim_time now,
+                                                    key_rotation how = key_rotation::keep_previous);
 
   // ---- simulation
   /// Every update offer and chunk the service sends passes through `tamper`
@@ -205,6 +211,8 @@ class security_service {
   const image_service& images() const { return images_; }
   const rate_limiter& rates() const { return rates_; }
   std::vector<trusted_image_key> trusted_image_keys() const { return images_.trusted_keys(); }
+  /// The trusted key store certificates carry; version 0 (and not sent) before a revocation.
+  const wire::SignedKeyStore& key_store() const { return key_store_; }
   std::uint32_t shard_count() const { return static_cast<std::uint32_t>(shards_.size()); }
   /// The shard of a device ID (hash of the ID).
   std::uint32_t shard_of(const crypto::device_id& id) const;
@@ -262,11 +270,15 @@ class security_service {
   std::optional<deployment*> deployment_of(device_index device, const crypto::digest& image);
   std::optional<device_index> member(deployment& d, sim_time now, device_index device);
 
+  /// Signs a new trusted key store: the keys trusted now and the revoked ones.
+  void publish_key_store();
+
   std::optional<registered_device> lookup(const crypto::device_id& id) const;
   device_shard& shard_for(const crypto::device_id& id);
   std::optional<device_index> find_hex(std::string_view hex_id) const;
 
   service_settings settings_;
+  crypto::signing_key_pair root_;  ///< signs the trusted key store
   registry registry_;
   certificate_authority ca_;
   image_service images_;
@@ -279,6 +291,8 @@ class security_service {
   std::vector<deployment> deployments_;   ///< by id - 1
   service_counters counters_;
   distribution_tamper* tamper_ = nullptr;
+  wire::SignedKeyStore key_store_;
+  std::uint32_t key_store_version_ = 0;
 };
 
 }  // namespace fleet::cloud

@@ -6,6 +6,8 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <string>
 
 #include "fleet/crypto/crypto.hpp"
 #include "fleet/crypto/random_stream.hpp"
@@ -32,6 +34,8 @@ class sim_secure_element final : public fw::secure_element_hal {
   const crypto::digest& measurement() const override { return measurement_; }
   /// Bytes from the device's "trng" stream.
   void random(std::uint8_t* out, std::size_t size) override;
+  std::string_view key_store() const override;
+  void store_key_store(std::string_view signed_store) override;
 
  private:
   crypto::secret_key secret_key_{};
@@ -39,6 +43,9 @@ class sim_secure_element final : public fw::secure_element_hal {
   crypto::digest measurement_{};
   std::array<std::uint32_t, fw::component_count> counters_{};
   crypto::random_stream trng_;
+  /// Null until a store is taken: most runs never rotate a key, and a
+  /// million devices would each carry an empty string.
+  std::unique_ptr<std::string> key_store_;
 };
 
 }  // namespace fleet::device

@@ -33,6 +33,7 @@ struct counters {
   std::uint32_t updates_failed = 0;
   std::uint32_t app_crashes = 0;
   std::uint32_t legacy_flashes = 0;
+  std::uint32_t key_store_updates = 0;  ///< newer trusted key stores taken
   std::uint64_t chunks_downloaded = 0;
   std::uint64_t telemetry_generated = 0;  ///< events put in the buffer
   std::uint64_t telemetry_dropped = 0;    ///< the oldest, when the buffer was full

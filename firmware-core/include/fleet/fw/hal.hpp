@@ -55,6 +55,11 @@ class secure_element_hal {
   virtual const crypto::digest& measurement() const = 0;
   /// True random bytes.
   virtual void random(std::uint8_t* out, std::size_t size) = 0;
+  /// The trusted key store the firmware last took (a serialized
+  /// SignedKeyStore it verified); empty when it never took one. Kept
+  /// through power loss; written whole or not at all.
+  virtual std::string_view key_store() const = 0;
+  virtual void store_key_store(std::string_view signed_store) = 0;
 };
 
 /// The device's real-time clock, which may drift or be set wrong.

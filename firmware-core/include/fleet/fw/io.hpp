@@ -85,6 +85,7 @@ enum class record_kind : std::uint8_t {
   telemetry_dropped,    ///< the buffer was full: the oldest event was dropped
   legacy_flashed,       ///< guardian flashed its legacy device with a verified image
   powered_off,          ///< a flash write or the host cut the power
+  key_store_taken,      ///< a newer trusted key store verified and kept
   count_
 };
 const char* name_of(record_kind k);

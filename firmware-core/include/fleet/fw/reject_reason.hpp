@@ -32,6 +32,7 @@ enum class reject_reason : std::uint8_t {
   bad_mac,                ///< a reply in a session without a valid session MAC
   failed_before,          ///< the image already failed a trial boot on this device
   session_not_bound,      ///< the session share is not the one the certificate names
+  revoked_signing_key,    ///< signed by a key the trusted key store revoked (a leaked key)
   count_
 };
 

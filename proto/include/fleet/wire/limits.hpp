@@ -17,6 +17,7 @@ inline constexpr std::uint32_t name_bytes_max = 64;                ///< image, p
 inline constexpr std::uint32_t reason_bytes_max = 128;
 inline constexpr std::uint32_t telemetry_events_max = 256;         ///< per batch
 inline constexpr std::uint32_t event_data_bytes_max = 256;         ///< legacy payload per event
+inline constexpr std::uint32_t key_store_keys_max = 16;             ///< trusted or revoked, each
 inline constexpr std::uint32_t nonce_bytes = 32;
 
 }  // namespace fleet::wire

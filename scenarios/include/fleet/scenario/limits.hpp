@@ -30,6 +30,8 @@ inline constexpr std::size_t deployment_images_max = 4;
 inline constexpr std::size_t faults_max = 256;
 inline constexpr std::size_t expectations_max = 256;
 inline constexpr std::size_t attacks_max = 64;
+/// The service holds 16 image-signing keys: the first and 15 made by rotations.
+inline constexpr std::size_t image_key_rotations_max = 15;
 /// Faults at random: events per device per day.
 inline constexpr double fault_rate_per_day_max = 100;
 /// A flood's requests per second per identity.

@@ -151,9 +151,11 @@ struct freeze {
   std::size_t image = 0;  ///< index into scenario::images: expired by the attack's start
 };
 struct endless_data {};
+/// With the fleet's image-signing key (key 1) in hand.
+struct leaked_signing_key {};
 using attack_kind = std::variant<spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle,
                                  request_flood, rogue_image, tampered_image, rollback_image, mix_and_match, freeze,
-                                 endless_data, forged_certificate, expired_certificate>;
+                                 endless_data, forged_certificate, expired_certificate, leaked_signing_key>;
 
 /// The kind's schema name: "spoofed_identity", ...
 const char* kind_name(const attack_kind& k);
@@ -227,6 +229,8 @@ struct expectation {
 struct cloud_settings {
   duration ca_lifetime = 730 * 24h;
   duration ca_rollover_lead = 90 * 24h;
+  /// When a new image-signing key revokes every earlier one, in time order.
+  std::vector<duration> image_key_rotations;
 };
 
 struct scenario {
