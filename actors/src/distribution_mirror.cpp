@@ -72,10 +72,9 @@ distribution_mirror::distribution_mirror(const scenario::scenario& s, std::vecto
 // manifest as genuine as the service's, for a build the service never made.
 void distribution_mirror::build_leaked(const scenario::scenario& s, const crypto::signing_key_pair& leaked) {
   for (const scenario::product& p : s.fleet.products) {
-    wire::built_image& b = leaked_[p.name];
-    b = wire::build_image(own_build_spec(p.name, fleet_key_id),
+    leaked_[p.name] =
+        wire::build_image(own_build_spec(p.name, fleet_key_id),
                           wire::synthetic_image_content("leaked", rogue_version, rogue_bytes), leaked.secret_key_bytes);
-    leaked_by_digest_[crypto::to_string(b.image_digest)] = &b;
   }
 }
 
@@ -170,15 +169,19 @@ void distribution_mirror::on_chunk(cloud::sim_time now, cloud::device_index devi
   altered_ = static_cast<std::uint32_t>(m->index + 1);
 }
 
-// Not an attempt of its own: the offer that led the device here was.
+// Not an attempt of its own: the offer that led the device here was. Only
+// requests for images the service lacks come here, and a build a product.
 bool distribution_mirror::serve_unknown_chunk(cloud::sim_time, cloud::device_index, const wire::ChunkRequest& request,
                                               wire::Chunk& out) {
-  const auto it = leaked_by_digest_.find(request.image_digest());
-  if (it == leaked_by_digest_.end() || request.index() >= it->second->chunks.size()) return false;
-  out.set_image_digest(request.image_digest());
-  out.set_index(request.index());
-  out.set_data(it->second->chunks[request.index()]);
-  return true;
+  for (const auto& [product, build] : leaked_) {
+    if (crypto::as_view(build.image_digest) != request.image_digest()) continue;
+    if (request.index() >= build.chunks.size()) return false;
+    out.set_image_digest(request.image_digest());
+    out.set_index(request.index());
+    out.set_data(build.chunks[request.index()]);
+    return true;
+  }
+  return false;
 }
 
 std::uint32_t distribution_mirror::take_altered() {

@@ -194,12 +194,8 @@ op_result<crypto::digest> security_service::upload_image(sim_time now, const wir
     return refuse<crypto::digest>(s, std::string("image: ") + name_of(r.refusal));
   }
   if (!r.duplicate) {
-    const stored_image* image = images_.find(r.image_id);
     image_meta_[r.image_id] = {now};
-    for (auto& shard : shards_) {
-      shard->verifier().known_good().add(image->manifest.product(), image->manifest_digest,
-                                         image->manifest.component(), image->manifest.version());
-    }
+    mark_known_good(*images_.find(r.image_id));
   }
   return done(r.image_id);
 }
@@ -210,15 +206,17 @@ op_result<std::uint32_t> security_service::rotate_image_signing_key(sim_time now
   }
   if (how == key_rotation::revoke_previous) {
     // Devices that install a re-signed image measure its new manifest.
-    for (const stored_image* image : images_.all()) {
-      for (auto& shard : shards_) {
-        shard->verifier().known_good().add(image->manifest.product(), image->manifest_digest,
-                                           image->manifest.component(), image->manifest.version());
-      }
-    }
+    for (const stored_image* image : images_.all()) mark_known_good(*image);
     publish_key_store();
   }
   return done(images_.current_key_id());
+}
+
+void security_service::mark_known_good(const stored_image& image) {
+  for (auto& shard : shards_) {
+    shard->verifier().known_good().add(image.manifest.product(), image.manifest_digest, image.manifest.component(),
+                                       image.manifest.version());
+  }
 }
 
 void security_service::publish_key_store() {

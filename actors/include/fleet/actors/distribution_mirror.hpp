@@ -69,7 +69,6 @@ class distribution_mirror final : public cloud::distribution_tamper {
   std::vector<wire::SignedManifest> manifests_;     ///< by scenario image
   std::map<std::string, rogue_manifests> rogue_;    ///< by product name
   std::map<std::string, wire::built_image> leaked_;  ///< by product name: signed with the leaked key
-  std::map<std::string, const wire::built_image*> leaked_by_digest_;  ///< image digest bytes -> build
   std::uint32_t altered_ = 0;
 };
 
