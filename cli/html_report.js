@@ -363,7 +363,7 @@
   function events_chart(report) {
     const events = [
       ...(report.faults || []).map((f) => ({ kind_of: 'fault', colour: FAULT_COLOUR, e: f,
-        what: `${f.kind}; ${count(f.devices_hit)} devices hit` })),
+        what: `${f.kind}; ${count(f.devices_hit)} devices hit` + (f.spells ? `, ${count(f.spells)} spells` : '') })),
       ...(report.attacks || []).map((a) => ({ kind_of: 'attack', colour: ATTACK_COLOUR, e: a,
         what: `${a.kind}; ${count(a.tried)} tried, ${count(a.stopped)} stopped, ${count(a.got_through)} got through, ` +
               `${count(a.certificates)} certificates` })),
@@ -415,9 +415,10 @@
 
   function faults_table(faults) {
     return simple_table('faults',
-      [['Fault'], ['Kind'], ['At'], ['For'], ['Devices hit', true]],
+      [['Fault'], ['Kind'], ['At'], ['For'], ['Devices hit', true], ['Spells', true]],
       faults.map((f) => [[f.name], [f.kind], [sim_time(f.at_seconds)],
-        [f.duration_seconds > 0 ? sim_time(f.duration_seconds) : 'instant'], [count(f.devices_hit), 'number']]));
+        [f.duration_seconds > 0 ? sim_time(f.duration_seconds) : 'instant'], [count(f.devices_hit), 'number'],
+        [f.spells ? count(f.spells) : '', 'number']]));
   }
 
   function attacks_table(attacks) {

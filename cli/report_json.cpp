@@ -71,7 +71,8 @@ json to_json(const actors::fault_outcome& f) {
           {"kind", f.kind},
           {"at_seconds", seconds(f.at)},
           {"duration_seconds", seconds(f.length)},
-          {"devices_hit", f.devices_hit}};
+          {"devices_hit", f.devices_hit},
+          {"spells", f.spells}};
 }
 
 json to_json(const actors::deployment_transition& t) {

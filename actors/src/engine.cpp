@@ -97,19 +97,21 @@ void gather(run_result& r, const live_snapshot& last, const cloud_host& cloud, c
   }
 }
 
-/// Each fault with the devices it acts on; outages that began count as injected.
-std::vector<fault_outcome> fault_outcomes(const scenario::scenario& s, const std::vector<std::uint64_t>& hits,
-                                          sim_time reached, run_counters& counters) {
+/// Each fault with the devices it acts on. Injected: each outage that began,
+/// the devices a link fault hits once it started (device faults count their
+/// actions as they happen).
+std::vector<fault_outcome> fault_outcomes(const scenario::scenario& s, const nemesis& links, std::uint64_t devices,
+                                          const std::vector<std::uint64_t>& hits, sim_time reached,
+                                          run_counters& counters) {
   std::vector<fault_outcome> out;
   for (std::size_t f = 0; f < s.faults.size(); ++f) {
     const scenario::fault& fault = s.faults[f];
-    fault_outcome o{fault.name, scenario::kind_name(fault.kind), hits[f], fault.at, fault.length};
+    fault_outcome o{fault.name, scenario::kind_name(fault.kind), hits[f], fault.at, fault.length,
+                    links.spells_begun(f, devices, reached)};
     if (std::holds_alternative<scenario::cloud_outage>(fault.kind)) {
-      if (fault.at < reached) ++counters.faults_injected;
-    } else {
-      const bool link_fault = std::holds_alternative<scenario::partition>(fault.kind) ||
-                              std::holds_alternative<scenario::degraded_network>(fault.kind);
-      if (link_fault && fault.at < reached) counters.faults_injected += o.devices_hit;
+      counters.faults_injected += links.outages_begun(f, reached);
+    } else if (nemesis::on_links(fault.kind) && fault.at < reached) {
+      counters.faults_injected += o.devices_hit;
     }
     out.push_back(std::move(o));
   }
@@ -221,7 +223,7 @@ run_result run(const scenario::scenario& s, const run_options& o) {
     if (r.attestation_time_by_hour.size() < by_hour.size()) r.attestation_time_by_hour.resize(by_hour.size());
     for (std::size_t h = 0; h < by_hour.size(); ++h) r.attestation_time_by_hour[h] += by_hour[h];
   }
-  r.faults = fault_outcomes(s, snapshots.fault_hits(), reached, r.counters);
+  r.faults = fault_outcomes(s, links, r.devices, snapshots.fault_hits(), reached, r.counters);
   r.crypto_ops = crypto::counted_ops() - crypto_before;
   if (o.observe) o.observe(last);
   return r;

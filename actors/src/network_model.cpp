@@ -25,14 +25,20 @@ network_model::network_model(const scenario::network& net) {
   lookahead_ = std::clamp(net.latency_median / 4, lookahead_min, lookahead_max);
 }
 
-std::optional<duration> network_model::delay(crypto::random_stream& link, std::size_t bytes, bool transfer) const {
+std::optional<duration> network_model::delay(crypto::random_stream& link, std::size_t bytes, bool transfer,
+                                             std::uint64_t link_bytes_per_second) const {
   if (loss_ > 0 && link.chance(loss_)) return std::nullopt;
   // Box-Muller from two uniform draws in (0, 1].
   const double u1 = 1.0 - link.unit();
   const double u2 = link.unit();
   const double normal = std::sqrt(-2.0 * std::log(u1)) * std::cos(two_pi * u2);
   double us = std::exp(mu_ + sigma_ * normal);
-  if (transfer) us += static_cast<double>(bytes) / bytes_per_us_;
+  double rate = transfer ? bytes_per_us_ : 0;  // bytes per microsecond; 0: the size costs no time
+  if (link_bytes_per_second > 0) {
+    const double link_rate = static_cast<double>(link_bytes_per_second) / 1e6;
+    rate = transfer ? std::min(rate, link_rate) : link_rate;
+  }
+  if (rate > 0) us += static_cast<double>(bytes) / rate;
   const auto d = duration{static_cast<std::int64_t>(std::min(us, 3.6e9))};  // an hour at most
   return std::max(d, lookahead_);
 }

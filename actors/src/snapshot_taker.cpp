@@ -53,7 +53,7 @@ std::size_t state_index(const device::simulated_device& d, sim_time at) {
 }
 
 snapshot_taker::snapshot_taker(const scenario::scenario& s, const fleet_setup& setup, const nemesis& links)
-    : scenario_(s), setup_(setup), fault_hits_(s.faults.size(), 0) {
+    : scenario_(s), setup_(setup), links_(links), fault_hits_(s.faults.size(), 0) {
   for (std::size_t f = 0; f < s.faults.size(); ++f) {
     if (std::holds_alternative<scenario::cloud_outage>(s.faults[f].kind)) continue;
     for (std::uint64_t i = 0; i < setup.devices(); ++i) fault_hits_[f] += links.hits(f, i) ? 1 : 0;
@@ -136,9 +136,9 @@ void snapshot_taker::add_faults(sim_time reached, live_snapshot& out) const {
     fault_snapshot fs;
     fs.kind = scenario::kind_name(fault.kind);
     fs.started = fault.at <= reached;
-    fs.active = fault.active_at(reached);
+    fs.active = links_.in_effect(f, reached);
     const bool outage = std::holds_alternative<scenario::cloud_outage>(fault.kind);
-    if (fs.started) fs.injected = outage ? 1 : fault_hits_[f];
+    if (fs.started) fs.injected = outage ? links_.outages_begun(f, reached) : fault_hits_[f];
     out.faults.push_back(std::move(fs));
   }
 }

@@ -48,6 +48,7 @@ class snapshot_taker {
 
   const scenario::scenario& scenario_;
   const fleet_setup& setup_;
+  const nemesis& links_;
   std::vector<std::uint64_t> fault_hits_;
 };
 

@@ -1,4 +1,6 @@
 // Faults: when each happens, for how long, to which share of the fleet.
+#include <sstream>
+
 #include "checks.hpp"
 #include "fleet/scenario/limits.hpp"
 #include "fleet/scenario/units.hpp"
@@ -23,6 +25,7 @@ const char* written_kind(Fault::KindCase k) {
     case Fault::kOffline: return "offline";
     case Fault::kClockJump: return "clock_jump";
     case Fault::kBitRot: return "bit_rot";
+    case Fault::kSlowLink: return "slow_link";
     case Fault::KIND_NOT_SET: break;
   }
   return "fault";
@@ -83,11 +86,44 @@ std::optional<fault_kind> read_kind(const Fault& in, checker& c) {
       return jump;
     }
     case Fault::kBitRot: return bit_rot{};
+    case Fault::kSlowLink: {
+      checker n = c.nested("slow_link");
+      const std::string& text = in.slow_link().bytes_per_second();
+      if (text.empty()) {
+        n.fail("bytes_per_second", "missing: what the links carry a second, e.g. \"4KiB\"");
+        return std::nullopt;
+      }
+      const auto rate = n.size("bytes_per_second", text);
+      if (!rate || !n.size_in("bytes_per_second", *rate, bandwidth_min, bandwidth_max)) return std::nullopt;
+      return slow_link{*rate};
+    }
     case Fault::KIND_NOT_SET: break;
   }
   c.fail("kind",
-         "missing: one of cloud_outage, partition, degraded_network, power_loss, offline, clock_jump, bit_rot");
+         "missing: one of cloud_outage, partition, degraded_network, power_loss, offline, clock_jump, bit_rot, "
+         "slow_link");
   return std::nullopt;
+}
+
+/// A lasting kind at random: how long each spell lasts, and a rate that
+/// leaves room for it (spells take at most half the window: fault_spells.hpp).
+void read_spell(const Fault& f, checker& c, fault& out) {
+  if (f.spell().empty()) {
+    c.fail("spell", std::string("missing: how long each spell of the ") + written_kind(f.kind_case()) +
+                        " lasts, e.g. \"30m\" (a lasting kind at random comes in spells)");
+    return;
+  }
+  const auto spell = c.duration("spell", f.spell(), duration{0});
+  if (!spell || !c.duration_in("spell", *spell, fault_spell_min, run_duration_max)) return;
+  out.spell = *spell;
+  if (!out.rate_per_day) return;
+  const double most = 86'400e6 / (2.0 * static_cast<double>(spell->count()));
+  if (*out.rate_per_day > most) {
+    std::ostringstream text;
+    text << "with spells of " << f.spell() << ", at most " << most
+         << " a day (spells take at most half the time), is " << *out.rate_per_day;
+    c.fail("rate_per_day", text.str());
+  }
 }
 
 }  // namespace
@@ -105,18 +141,19 @@ void read_faults(const Scenario& in, const source_map& at, context& ctx, scenari
       if (c.name("name", f.name())) c.define(seen, f.name(), out.faults.size(), "name", "fault " + quote(f.name()));
       item.name = f.name();
     }
-    // At a rate, an instant kind takes a window instead of an instant.
-    const bool at_random = f.has_rate_per_day();
-    const bool window = at_random && !lasts(f.kind_case());
-    const timing when = read_timing(c, f.at(), window ? "" : f.duration(), lasts(f.kind_case()), "fault",
+    // At a rate, a fault takes a window (`duration`, absent: to the end)
+    // instead of an instant or a span, and a lasting kind comes in spells.
+    const bool window = f.has_rate_per_day();
+    const timing when = read_timing(c, f.at(), window ? "" : f.duration(), lasts(f.kind_case()) && !window, "fault",
                                     written_kind(f.kind_case()), out.length);
-    if (at_random) {
-      if (lasts(f.kind_case())) {
-        c.fail("rate_per_day", std::string("only instant kinds (power_loss, clock_jump, bit_rot) come at random, not ") +
-                                   written_kind(f.kind_case()));
-      } else if (c.in_range("rate_per_day", f.rate_per_day(), 0, fault_rate_per_day_max, /*min_open=*/true)) {
-        item.rate_per_day = f.rate_per_day();
-      }
+    if (window && c.in_range("rate_per_day", f.rate_per_day(), 0, fault_rate_per_day_max, /*min_open=*/true)) {
+      item.rate_per_day = f.rate_per_day();
+    }
+    if (window && lasts(f.kind_case()) && f.kind_case() != Fault::KIND_NOT_SET) {
+      read_spell(f, c, item);
+    } else if (!f.spell().empty()) {
+      c.fail("spell", window ? std::string("a ") + written_kind(f.kind_case()) + " happens at an instant: no spell"
+                             : std::string("only a lasting fault at random (with rate_per_day) comes in spells"));
     }
     if (window) {
       // The window: `duration`, or to the end (nothing to check when the run's length is wrong).

@@ -29,7 +29,8 @@ const char* kind_name(const fault_kind& k) {
                                [](const power_loss&) { return "power_loss"; },
                                [](const offline&) { return "offline"; },
                                [](const clock_jump&) { return "clock_jump"; },
-                               [](const bit_rot&) { return "bit_rot"; }},
+                               [](const bit_rot&) { return "bit_rot"; },
+                               [](const slow_link&) { return "slow_link"; }},
                     k);
 }
 

@@ -8,6 +8,8 @@
 #include <algorithm>
 
 #include "fleet/actors/run.hpp"
+#include "fleet/actors/seed_hash.hpp"
+#include "fleet/actors/sim_histogram.hpp"
 #include "fleet/wire/envelope.hpp"
 #include "fleet_text.hpp"
 
@@ -120,6 +122,96 @@ TEST(nemesis, a_fault_at_a_rate_comes_as_a_poisson_series_per_device) {
   EXPECT_NE(n.actions_for(1)[0].at, n.actions_for(2)[0].at);  // each device its own series
 }
 
+TEST(nemesis, a_slow_link_takes_every_message_at_its_rate) {
+  const network_model net(scenario::network{});
+  const nemesis slow(net, faults_of("fault { at: \"0s\" duration: \"1d\" slow_link { bytes_per_second: \"1KiB\" } }"), 4);
+  const nemesis calm(net, {}, 4);
+  crypto::random_stream a(1, 1, "test");
+  crypto::random_stream b(1, 1, "test");
+  // The same latency draw, plus the size at 1 KiB/s: a request of 2 KiB
+  // (which the network alone does not time) and a chunk of 64 KiB (which it
+  // times at its 1 MiB/s).
+  const auto small_slow = slow.delay(a, 7, 1h, 2048, false).delay;
+  const auto small_calm = calm.delay(b, 7, 1h, 2048, false).delay;
+  ASSERT_TRUE(small_slow && small_calm);
+  EXPECT_EQ(*small_slow - *small_calm, 2s);
+  const auto chunk_slow = slow.delay(a, 7, 1h, 65536, true).delay;
+  const auto chunk_calm = calm.delay(b, 7, 1h, 65536, true).delay;
+  ASSERT_TRUE(chunk_slow && chunk_calm);
+  EXPECT_NEAR(static_cast<double>((*chunk_slow - *chunk_calm).count()), 64e6 - 62'500, 2);
+  // Over: the network's own rate again.
+  EXPECT_EQ(slow.delay(a, 7, 25h, 2048, false).delay, calm.delay(b, 7, 25h, 2048, false).delay);
+}
+
+TEST(nemesis, a_partition_at_random_cuts_a_device_in_its_spells_only_both_ways_alike) {
+  const network_model net(scenario::network{});
+  const auto faults = faults_of("fault { at: \"0s\" rate_per_day: 4 spell: \"1h\" partition {} }");
+  const nemesis n(net, faults, 9);
+  const fault_spells spells(faults[0], 9, salt_spells + 0);
+  crypto::random_stream up(1, 1, "up");
+  crypto::random_stream down(1, 2, "down");
+  std::size_t cut = 0, open = 0;
+  for (std::uint64_t device = 0; device < 4; ++device) {
+    for (fw::sim_time t = 0min; t < 4 * 24h; t += 7min) {
+      const bool in_spell = spells.covering(device, t).has_value();
+      EXPECT_EQ(n.delay(up, device, t, 100, false).lost_to_fault, in_spell);
+      EXPECT_EQ(n.delay(down, device, t, 100, false).lost_to_fault, in_spell);
+      (in_spell ? cut : open) += 1;
+    }
+  }
+  // 4 spells of 1 h a day: about a sixth of the time.
+  EXPECT_GT(cut, 4 * 822 / 10);
+  EXPECT_LT(cut, 4 * 822 / 4);
+  EXPECT_GT(open, cut);
+}
+
+TEST(nemesis, an_outage_at_random_drops_requests_only_in_its_spells) {
+  const network_model net(scenario::network{});
+  const nemesis n(net, faults_of("fault { at: \"1d\" rate_per_day: 3 spell: \"2h\" cloud_outage {} }"), 5);
+  wire::Envelope check;
+  check.mutable_update_check();
+  const std::string request = wire::serialize(check);
+  std::size_t dropped_minutes = 0;
+  for (fw::sim_time t = 0min; t < 4 * 24h; t += 1min) {
+    const bool dropped = n.cloud_drops(t, request);
+    EXPECT_EQ(dropped, n.in_effect(0, t));
+    if (t < 24h) {
+      EXPECT_FALSE(dropped);
+    }
+    dropped_minutes += dropped ? 1 : 0;
+  }
+  // To the end of the 4-day run: 3 days, 3 a day of 2 h each, about 18 h.
+  EXPECT_GT(dropped_minutes, 8u * 60);
+  EXPECT_LT(dropped_minutes, 30u * 60);
+  const std::uint64_t begun = n.outages_begun(0, 4 * 24h);
+  EXPECT_GT(begun, 3u);
+  EXPECT_LT(begun, 16u);
+  EXPECT_EQ(dropped_minutes, begun * 120);  // no spell cut: each whole
+  EXPECT_EQ(n.outages_begun(0, 24h), 0u);
+}
+
+TEST(nemesis, offline_at_random_switches_a_device_off_for_each_spell) {
+  const network_model net(scenario::network{});
+  const auto faults = faults_of("fault { at: \"1d\" duration: \"2d\" rate_per_day: 2 spell: \"3h\" offline {} }");
+  const nemesis n(net, faults, 6);
+  const fault_spells spells(faults[0], 6, salt_spells + 0);
+  std::size_t total = 0;
+  for (std::uint64_t device = 0; device < 50; ++device) {
+    const auto actions = n.actions_for(device);
+    const auto starts = spells.starts(device, 72h);
+    ASSERT_EQ(actions.size(), starts.size());
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+      EXPECT_EQ(actions[i].what, device_action::kind::cut_power);
+      EXPECT_EQ(actions[i].at, starts[i]);
+      EXPECT_EQ(actions[i].power_back_after, spells.length_from(starts[i]));
+      EXPECT_LE(actions[i].at + actions[i].power_back_after, 72h);
+    }
+    total += actions.size();
+  }
+  EXPECT_GT(total, 150u);  // 50 devices x 2 a day x 2 days = 200, give or take
+  EXPECT_LT(total, 250u);
+}
+
 // ------------------------------------------------------------ in a run
 
 run_result run_with_faults(int devices, const std::string& faults) {
@@ -186,6 +278,40 @@ TEST(faults_in_a_run, a_clock_far_ahead_makes_certificates_look_expired) {
   // jump is refused by a device that thinks it expired.
   EXPECT_LT(r.counters.attestations, calm.counters.attestations);
   EXPECT_GT(r.counters.certificates_issued, r.counters.attestations);
+}
+
+TEST(faults_in_a_run, a_slow_link_makes_every_attestation_slower) {
+  const run_result calm = run_with_faults(20, "");
+  const run_result r = run_with_faults(20, "fault { at: \"0s\" duration: \"4d\" slow_link { bytes_per_second: \"1KiB\" } }");
+  EXPECT_EQ(r.counters.faults_injected, 20u);
+  sim_histogram slow, fast;
+  for (const auto& h : r.attestation_time_by_hour) slow += h;
+  for (const auto& h : calm.attestation_time_by_hour) fast += h;
+  // Each message now takes its size at 1 KiB/s: a second or more a renewal.
+  EXPECT_LE(fast.quantile_bound(0.5), 0.5);
+  EXPECT_GE(slow.quantile_bound(0.5), 1.0);
+  EXPECT_EQ(r.counters.updates_committed, 20u);  // slow, not broken
+}
+
+TEST(faults_in_a_run, partitions_and_outages_at_random_come_and_go_and_the_fleet_gets_through) {
+  const std::string faults =
+      "fault { at: \"0s\" rate_per_day: 3 spell: \"1h\" fraction: 0.5 partition {} }\n"
+      "fault { at: \"0s\" rate_per_day: 2 spell: \"30m\" cloud_outage {} }";
+  const run_result r = run_with_faults(40, faults);
+  EXPECT_GT(r.counters.messages_lost_to_faults, 0u);
+  EXPECT_GT(r.counters.requests_dropped_by_outages, 0u);
+  // Injected: the devices the partition hits, and each outage begun (the
+  // same seed as the run's).
+  const network_model net(scenario::network{});
+  const nemesis links(net, faults_of(faults), 7);
+  EXPECT_GT(links.outages_begun(1, 96h), 3u);
+  EXPECT_EQ(r.faults[1].spells, links.outages_begun(1, 96h));
+  // The partition's spells over the devices it hits: about 3 a day each.
+  EXPECT_EQ(r.faults[0].spells, links.spells_begun(0, 40, 96h));
+  EXPECT_GT(r.faults[0].spells, r.faults[0].devices_hit * 8);
+  EXPECT_LT(r.faults[0].spells, r.faults[0].devices_hit * 16);
+  EXPECT_EQ(r.counters.faults_injected, r.faults[0].devices_hit + links.outages_begun(1, 96h));
+  EXPECT_EQ(r.counters.updates_committed, 40u);
 }
 
 TEST(nemesis, a_corrected_clock_jump_is_set_right_later) {

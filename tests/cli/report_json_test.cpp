@@ -56,7 +56,9 @@ TEST(report_json, expectations_and_faults) {
     {"name": "no_bricked_devices", "passed": false, "detail": "1 of 20 devices bricked"},
     {"name": "adoption", "passed": true, "detail": "seen"}])"));
   EXPECT_EQ(j["faults"], json::parse(R"([{"name": "storm", "kind": "power_loss", "at_seconds": 7200.0, "duration_seconds": 0.0,
-                                 "devices_hit": 4}])"));
+                                 "devices_hit": 4, "spells": 0},
+                                {"name": "dropouts", "kind": "partition", "at_seconds": 0.0, "duration_seconds": 172800.0,
+                                 "devices_hit": 6, "spells": 17}])"));
 }
 
 TEST(report_json, sim_seconds_keep_microseconds) {

@@ -57,15 +57,56 @@ TEST(faults, at_a_rate_over_a_window) {
   EXPECT_TRUE(std::holds_alternative<bit_rot>(s.faults[1].kind));
 }
 
-TEST(fault_errors, a_rate_for_a_kind_that_lasts_or_out_of_range) {
-  const std::string text = with(
-      "fault { at: \"1d\" duration: \"1h\" rate_per_day: 2 partition {} }\n"
-      "fault { at: \"1d\" rate_per_day: 500 clock_jump { ahead: \"1h\" } }");
+TEST(faults, a_lasting_kind_at_a_rate_comes_in_spells) {
+  const scenario s = loaded(with(
+      "fault { at: \"1d\" duration: \"2d\" fraction: 0.5 rate_per_day: 2 spell: \"1h\" partition {} }\n"
+      "fault { at: \"2d\" rate_per_day: 0.5 spell: \"20m\" cloud_outage { part: ATTESTATION } }\n"
+      "fault { at: \"0s\" rate_per_day: 12 spell: \"1h\" slow_link { bytes_per_second: \"2KiB\" } }"));
+  ASSERT_EQ(s.faults.size(), 3u);
+  EXPECT_EQ(s.faults[0].rate_per_day, std::optional<double>{2});
+  EXPECT_EQ(s.faults[0].length, 48h);  // the window
+  EXPECT_EQ(s.faults[0].spell, 1h);
+  EXPECT_EQ(s.faults[1].length, 120h);  // to the end of the 7-day run
+  EXPECT_EQ(s.faults[1].spell, 20min);
+  EXPECT_EQ(std::get<slow_link>(s.faults[2].kind).bytes_per_second, 2048u);
+  EXPECT_EQ(s.faults[2].name, "slow_link[2]");
+}
+
+TEST(fault_errors, a_rate_out_of_range) {
+  const std::string text = with("fault { at: \"1d\" rate_per_day: 500 clock_jump { ahead: \"1h\" } }");
   EXPECT_EQ(errors_of(text),
-            (errors{place(text, "rate_per_day: 2") +
-                        "fault[0]: rate_per_day: only instant kinds (power_loss, clock_jump, bit_rot) come at random, "
-                        "not partition",
-                    place(text, "rate_per_day: 500") + "fault[1]: rate_per_day: must be in (0, 100], is 500"}));
+            (errors{place(text, "rate_per_day: 500") + "fault[0]: rate_per_day: must be in (0, 100], is 500"}));
+}
+
+TEST(fault_errors, a_spell_missing_misplaced_or_too_long_for_its_rate) {
+  const std::string text = with(
+      "fault { at: \"1d\" rate_per_day: 2 partition {} }\n"
+      "fault { at: \"1d\" rate_per_day: 2 spell: \"1h\" bit_rot {} }\n"
+      "fault { at: \"1d\" duration: \"1h\" spell: \"1m\" offline {} }\n"
+      "fault { at: \"1d\" rate_per_day: 2 spell: \"7h\" offline {} }\n"
+      "fault { at: \"1d\" rate_per_day: 2 spell: \"500ms\" offline {} }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "fault { at: \"1d\" rate_per_day: 2 partition") +
+                        "fault[0]: spell: missing: how long each spell of the partition lasts, e.g. \"30m\" (a "
+                        "lasting kind at random comes in spells)",
+                    place(text, "spell: \"1h\" bit_rot") + "fault[1]: spell: a bit_rot happens at an instant: no spell",
+                    place(text, "spell: \"1m\"") +
+                        "fault[2]: spell: only a lasting fault at random (with rate_per_day) comes in spells",
+                    place(text, "rate_per_day: 2 spell: \"7h\"") +
+                        "fault[3]: rate_per_day: with spells of 7h, at most 1.71429 a day (spells take at most half "
+                        "the time), is 2",
+                    place(text, "spell: \"500ms\"") + "fault[4]: spell: must be in [1s, 365d], is 500ms"}));
+}
+
+TEST(fault_errors, a_slow_link_without_a_rate_or_out_of_range) {
+  const std::string text = with(
+      "fault { at: \"1d\" duration: \"1h\" slow_link {} }\n"
+      "fault { at: \"1d\" duration: \"1h\" slow_link { bytes_per_second: \"10B\" } }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "slow_link {}") +
+                        "fault[0]: slow_link.bytes_per_second: missing: what the links carry a second, e.g. \"4KiB\"",
+                    place(text, "bytes_per_second: \"10B\"") +
+                        "fault[1]: slow_link.bytes_per_second: must be in [1KiB, 10GiB], is 10B"}));
 }
 
 TEST(fault_errors, missing_at_kind_and_duration) {
@@ -73,7 +114,7 @@ TEST(fault_errors, missing_at_kind_and_duration) {
   EXPECT_EQ(errors_of(text),
             (errors{place(text, "fault { duration") +
                         "fault[0]: kind: missing: one of cloud_outage, partition, degraded_network, power_loss, "
-                        "offline, clock_jump, bit_rot",
+                        "offline, clock_jump, bit_rot, slow_link",
                     place(text, "fault { duration") + "fault[0]: at: missing: when the fault happens, e.g. \"2d\"",
                     place(text, "fault { at: \"1h\" partition") + "fault[1]: duration: missing: how long the partition lasts"}));
 }

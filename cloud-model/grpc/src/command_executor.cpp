@@ -139,7 +139,9 @@ grpc::Status execute(cloud::security_service& s, const state::Command& c, state:
     }
     case state::Command::kUploadImage: return upload_image(s, now, c.upload_image(), out);
     case state::Command::kRotateImageSigningKey: {
-      const auto rotated = s.rotate_image_signing_key(now);
+      const auto rotated = s.rotate_image_signing_key(now, c.rotate_image_signing_key().revoke_previous()
+                                                                  ? cloud::key_rotation::revoke_previous
+                                                                  : cloud::key_rotation::keep_previous);
       return to_grpc(rotated);  // the caller answers with the trust anchors
     }
     case state::Command::kCreateDeployment: return create_deployment(s, now, c.create_deployment(), out);

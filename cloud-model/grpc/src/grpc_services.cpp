@@ -31,6 +31,7 @@ api::TrustAnchors trust_anchors(const cloud::security_service& s, const served_s
     key->set_public_key(crypto::to_string(k.key));
   }
   out.set_current_image_signing_key(s.images().current_key_id());
+  for (const std::uint32_t id : s.images().revoked_key_ids()) out.add_revoked_image_signing_keys(id);
   out.set_wall_clock_at_zero_utc_us(served.wall_clock_at_zero_us());
   return out;
 }

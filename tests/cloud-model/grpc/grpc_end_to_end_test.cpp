@@ -157,6 +157,41 @@ TEST(grpc_end_to_end, a_device_attests_gets_a_certificate_and_installs_a_deploym
   EXPECT_NE(csv.find(op.device_ids[0]), std::string::npos);
 }
 
+// A leaked image-signing key answered through the Operator service: the
+// rotation revokes the old key, the trust anchors say so, and the device
+// takes the new trusted key store with its next certificate.
+TEST(grpc_end_to_end, a_rotation_that_revokes_reaches_the_device_as_a_key_store) {
+  grpc_fixture f;
+  operator_setup op(f);
+  grpc_endpoint link(f);
+  auto world = op.make_world(link);
+  world->power_on();
+  ASSERT_TRUE(world->run_until([&] { return attested(*world); }, 10min));
+
+  grpc::ClientContext c;
+  api::RotateImageSigningKeyRequest rotate;
+  rotate.set_revoke_previous(true);
+  api::TrustAnchors anchors;
+  ASSERT_TRUE(f.operators->RotateImageSigningKey(&c, rotate, &anchors).ok());
+  ASSERT_EQ(anchors.revoked_image_signing_keys_size(), 1);
+  const std::uint32_t revoked = anchors.revoked_image_signing_keys(0);
+  EXPECT_NE(anchors.current_image_signing_key(), revoked);
+  for (const api::ImageSigningKey& key : anchors.image_signing_keys()) EXPECT_NE(key.id(), revoked);
+
+  EXPECT_EQ(world->count(fw::record_kind::key_store_taken), 0u);
+  ASSERT_TRUE(world->run_until([&] { return world->count(fw::record_kind::key_store_taken) > 0; }, 26h));
+  EXPECT_FALSE(world->stuck());
+}
+
+TEST(grpc_end_to_end, a_rotation_that_keeps_the_old_key_revokes_nothing) {
+  grpc_fixture f;
+  grpc::ClientContext c;
+  api::TrustAnchors anchors;
+  ASSERT_TRUE(f.operators->RotateImageSigningKey(&c, {}, &anchors).ok());
+  EXPECT_EQ(anchors.revoked_image_signing_keys_size(), 0);
+  EXPECT_EQ(anchors.image_signing_keys_size(), 2);
+}
+
 // ------------------------------------------------------------ status codes
 
 template <class Call>

@@ -45,7 +45,7 @@ struct fault_snapshot {
   std::string kind;
   bool started = false;  ///< its time has come
   bool active = false;   ///< in progress now
-  std::uint64_t injected = 0;  ///< devices it acts on once started (a cloud outage: 1)
+  std::uint64_t injected = 0;  ///< devices it acts on once started (a cloud outage: the outages begun)
 };
 
 struct live_snapshot {

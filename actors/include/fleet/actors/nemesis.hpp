@@ -1,10 +1,12 @@
 #pragma once
 // The nemesis: the scenario's faults, applied at the seam where each
-// happens. Links (partitions, degraded networks) wrap the network model's
-// delay; the cloud's endpoint drops requests during an outage; device faults
-// (power loss, offline spells, clock jumps) become timed actions each device
-// host runs in order with its other events. Which devices a fault hits is a
-// hash of (run seed, fault, device), so it depends on nothing else.
+// happens. Links (partitions, degraded networks, slow links) wrap the
+// network model's delay; the cloud's endpoint drops requests during an
+// outage; device faults (power loss, offline spells, clock jumps) become
+// timed actions each device host runs in order with its other events. Which
+// devices a fault hits is a hash of (run seed, fault, device), so it depends
+// on nothing else; so are the spells of a lasting fault at random
+// (fault_spells.hpp).
 // Read-only once built: shards on any thread share it.
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fleet/actors/fault_spells.hpp"
 #include "fleet/actors/network_model.hpp"
 #include "fleet/fw/types.hpp"
 #include "fleet/scenario/scenario.hpp"
@@ -50,8 +53,20 @@ class nemesis {
   /// fault at a rate gives each device it hits a Poisson series of them,
   /// drawn from the device's own stream for that fault.
   std::vector<device_action> actions_for(std::uint64_t device) const;
+  /// Whether a fault of this kind acts on the links (partition, degraded network, slow link).
+  static bool on_links(const scenario::fault_kind& k);
   /// Whether fault `f` hits `device`.
   bool hits(std::size_t f, std::uint64_t device) const;
+  /// Whether fault `f` is in effect at `t`: within its window and, for a
+  /// cloud outage at random, in one of its spells.
+  bool in_effect(std::size_t f, fw::sim_time t) const;
+  /// The cloud outages fault `f` has begun before `t` (one for a scheduled
+  /// outage that started, each spell for one at random).
+  std::uint64_t outages_begun(std::size_t f, fw::sim_time t) const;
+  /// The spells fault `f` has begun before `t` when it lasts and comes at
+  /// random (over the first `devices` devices it hits, or the cloud's for an
+  /// outage); 0 for any other fault.
+  std::uint64_t spells_begun(std::size_t f, std::uint64_t devices, fw::sim_time t) const;
 
   const network_model& network() const { return net_; }
   const std::vector<scenario::fault>& faults() const { return faults_; }
@@ -63,6 +78,8 @@ class nemesis {
   std::uint64_t run_seed_;
   std::vector<std::size_t> link_faults_;   ///< partitions and degraded networks
   std::vector<std::size_t> cloud_faults_;  ///< outages
+  /// Per fault: its spells when it lasts and comes at random, else none.
+  std::vector<std::optional<fault_spells>> spells_;
 };
 
 }  // namespace fleet::actors

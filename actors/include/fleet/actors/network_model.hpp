@@ -23,7 +23,10 @@ class network_model {
 
   /// The delay of one message of `bytes`, or none when it is lost.
   /// `transfer`: the bytes count against the download bandwidth (image data).
-  std::optional<duration> delay(crypto::random_stream& link, std::size_t bytes, bool transfer) const;
+  /// `link_bytes_per_second` (a slow link; 0: none): every message's bytes
+  /// count against it, a transfer's at the slower of it and the download rate.
+  std::optional<duration> delay(crypto::random_stream& link, std::size_t bytes, bool transfer,
+                                std::uint64_t link_bytes_per_second = 0) const;
 
   /// No message arrives sooner than this after it was sent: the engine's window.
   duration lookahead() const { return lookahead_; }

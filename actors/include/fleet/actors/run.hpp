@@ -127,6 +127,7 @@ struct fault_outcome {
   std::uint64_t devices_hit = 0;  ///< devices it acts on (cloud outages: 0)
   sim_time at{0};
   duration length{0};  ///< 0 for an instant fault
+  std::uint64_t spells = 0;  ///< begun, for a lasting fault at random (fault_spells.hpp)
 };
 
 /// What one attack tried and how it went. An attempt is one identity tried

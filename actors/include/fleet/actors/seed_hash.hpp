@@ -15,8 +15,10 @@ inline std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-/// Salts: faults are 1 + their index, attacks start here.
+/// Salts: faults are 1 + their index, attacks start here, and the spells of
+/// faults at random (fault_spells.hpp) here.
 inline constexpr std::uint64_t salt_attack = 1ull << 32;
+inline constexpr std::uint64_t salt_spells = 2ull << 32;
 
 /// Whether `device` is among the `fraction` of the fleet that `salt` picks.
 inline bool chosen(std::uint64_t run_seed, std::uint64_t salt, std::uint64_t device, double fraction) {

@@ -34,6 +34,8 @@ inline constexpr std::size_t attacks_max = 64;
 inline constexpr std::size_t image_key_rotations_max = 15;
 /// Faults at random: events per device per day.
 inline constexpr double fault_rate_per_day_max = 100;
+/// A lasting fault at random: each spell lasts this long at least.
+inline constexpr std::chrono::microseconds fault_spell_min = 1s;
 /// A flood's requests per second per identity.
 inline constexpr double flood_rate_max = 1000;
 /// Identities one attack goes after.

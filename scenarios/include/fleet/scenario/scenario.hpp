@@ -108,7 +108,11 @@ struct clock_jump {
   std::optional<duration> corrected_after;  ///< set right again this long after the jump
 };
 struct bit_rot {};
-using fault_kind = std::variant<cloud_outage, partition, degraded_network, power_loss, offline, clock_jump, bit_rot>;
+struct slow_link {
+  std::uint64_t bytes_per_second = 0;  ///< both ways, every message
+};
+using fault_kind =
+    std::variant<cloud_outage, partition, degraded_network, power_loss, offline, clock_jump, bit_rot, slow_link>;
 
 /// The kind's schema name: "cloud_outage", "partition", ...
 const char* kind_name(const fault_kind& k);
@@ -118,8 +122,11 @@ struct fault {
   duration at{0};
   duration length{0};    ///< 0 for instant kinds, unless they come at a rate (then the window)
   double fraction = 1;   ///< of the devices; cloud outages hit the cloud
-  /// At random: per device hit, per day, from `at` for `length` (the window).
+  /// At random: per device hit (an outage: the cloud), per day, from `at`
+  /// for `length` (the window).
   std::optional<double> rate_per_day;
+  /// A lasting kind at random: how long each spell lasts (0 otherwise).
+  duration spell{0};
   fault_kind kind;
 
   bool active_at(duration t) const { return t >= at && t < at + length; }
