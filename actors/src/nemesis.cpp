@@ -80,6 +80,7 @@ link_result nemesis::delay(crypto::random_stream& link, std::uint64_t device, fw
                            bool transfer) const {
   double extra_loss = 0;
   duration extra_latency{0};
+  duration jitter{0};
   std::uint64_t bytes_per_second = 0;  // the slowest slow link's, 0: none
   for (const std::size_t f : link_faults_) {
     const scenario::fault& fault = faults_[f];
@@ -93,12 +94,16 @@ link_result nemesis::delay(crypto::random_stream& link, std::uint64_t device, fw
     const auto& d = std::get<scenario::degraded_network>(fault.kind);
     extra_loss += d.loss;
     extra_latency += d.extra_latency;
+    jitter += d.jitter;
   }
   // The fault's loss is drawn first, from the same link stream: a link's
   // draws still depend only on its own traffic and the faults' timing.
   if (extra_loss > 0 && link.chance(std::min(extra_loss, 1.0))) return {std::nullopt, true};
   auto d = net_.delay(link, bytes, transfer, bytes_per_second);
-  if (d) *d += extra_latency;
+  if (!d) return {d, false};
+  *d += extra_latency;
+  // Drawn last, and only with jitter: links without it keep their draws.
+  if (jitter.count() > 0) *d += duration{static_cast<std::int64_t>(link.unit() * static_cast<double>(jitter.count()))};
   return {d, false};
 }
 

@@ -48,8 +48,11 @@ std::optional<fault_kind> read_kind(const Fault& in, checker& c) {
       const auto extra = n.duration("extra_latency", in.degraded_network().extra_latency(), duration{0});
       if (!extra || !n.duration_in("extra_latency", *extra, duration{0}, latency_max)) return std::nullopt;
       k.extra_latency = *extra;
-      if (k.loss == 0 && k.extra_latency.count() == 0) {
-        n.fail("loss", "neither loss nor extra_latency: the fault would change nothing");
+      const auto jitter = n.duration("jitter", in.degraded_network().jitter(), duration{0});
+      if (!jitter || !n.duration_in("jitter", *jitter, duration{0}, latency_max)) return std::nullopt;
+      k.jitter = *jitter;
+      if (k.loss == 0 && k.extra_latency.count() == 0 && k.jitter.count() == 0) {
+        n.fail("loss", "none of loss, extra_latency and jitter: the fault would change nothing");
         return std::nullopt;
       }
       return k;

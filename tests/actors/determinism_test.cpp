@@ -13,7 +13,7 @@ namespace {
 /// are under the contract too.
 const char* const every_fault =
     "fault { at: \"20m\" duration: \"2h\" fraction: 0.2 partition {} }\n"
-    "fault { at: \"0s\" duration: \"4d\" fraction: 0.3 degraded_network { loss: 0.1 extra_latency: \"1s\" } }\n"
+    "fault { at: \"0s\" duration: \"4d\" fraction: 0.3 degraded_network { loss: 0.1 extra_latency: \"1s\" jitter: \"500ms\" } }\n"
     "fault { at: \"1d\" duration: \"3h\" cloud_outage { part: UPDATES } }\n"
     "fault { at: \"1h\" fraction: 0.2 power_loss { during: FLASH_WRITE } }\n"
     "fault { at: \"5h\" fraction: 0.1 power_loss {} }\n"

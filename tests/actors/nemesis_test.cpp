@@ -122,25 +122,50 @@ TEST(nemesis, a_fault_at_a_rate_comes_as_a_poisson_series_per_device) {
   EXPECT_NE(n.actions_for(1)[0].at, n.actions_for(2)[0].at);  // each device its own series
 }
 
+/// One message's delay under a fault against the same draw without it: two
+/// links with the same stream, one through the fault, one through none.
+struct against_calm {
+  explicit against_calm(const std::string& fault) : faulty(net, faults_of(fault), 4), calm(net, {}, 4) {}
+
+  /// The fault's extra delay for a message of `bytes` sent at `at`.
+  duration extra(fw::sim_time at, std::size_t bytes, bool transfer) {
+    const auto with = faulty.delay(a, 7, at, bytes, transfer).delay;
+    const auto without = calm.delay(b, 7, at, bytes, transfer).delay;
+    EXPECT_TRUE(with && without);
+    return with && without ? *with - *without : duration{0};
+  }
+
+  const network_model net{scenario::network{}};
+  const nemesis faulty;
+  const nemesis calm;
+  crypto::random_stream a{1, 1, "test"};
+  crypto::random_stream b{1, 1, "test"};
+};
+
+TEST(nemesis, jitter_spreads_the_delays_within_its_bound) {
+  against_calm links("fault { at: \"0s\" duration: \"1d\" degraded_network { jitter: \"2s\" } }");
+  duration least = 1h, most{0};
+  for (int i = 0; i < 200; ++i) {
+    const duration extra = links.extra(1h, 100, false);
+    least = std::min(least, extra);
+    most = std::max(most, extra);
+    links.b.unit();  // the jitter's draw: keep the two streams in step
+  }
+  EXPECT_GE(least, 0s);
+  EXPECT_LT(most, 2s);
+  EXPECT_LT(least, 200ms);  // spread over the bound, not a fixed delay
+  EXPECT_GT(most, 1800ms);
+}
+
 TEST(nemesis, a_slow_link_takes_every_message_at_its_rate) {
-  const network_model net(scenario::network{});
-  const nemesis slow(net, faults_of("fault { at: \"0s\" duration: \"1d\" slow_link { bytes_per_second: \"1KiB\" } }"), 4);
-  const nemesis calm(net, {}, 4);
-  crypto::random_stream a(1, 1, "test");
-  crypto::random_stream b(1, 1, "test");
+  against_calm links("fault { at: \"0s\" duration: \"1d\" slow_link { bytes_per_second: \"1KiB\" } }");
   // The same latency draw, plus the size at 1 KiB/s: a request of 2 KiB
   // (which the network alone does not time) and a chunk of 64 KiB (which it
   // times at its 1 MiB/s).
-  const auto small_slow = slow.delay(a, 7, 1h, 2048, false).delay;
-  const auto small_calm = calm.delay(b, 7, 1h, 2048, false).delay;
-  ASSERT_TRUE(small_slow && small_calm);
-  EXPECT_EQ(*small_slow - *small_calm, 2s);
-  const auto chunk_slow = slow.delay(a, 7, 1h, 65536, true).delay;
-  const auto chunk_calm = calm.delay(b, 7, 1h, 65536, true).delay;
-  ASSERT_TRUE(chunk_slow && chunk_calm);
-  EXPECT_NEAR(static_cast<double>((*chunk_slow - *chunk_calm).count()), 64e6 - 62'500, 2);
+  EXPECT_EQ(links.extra(1h, 2048, false), 2s);
+  EXPECT_NEAR(static_cast<double>(links.extra(1h, 65536, true).count()), 64e6 - 62'500, 2);
   // Over: the network's own rate again.
-  EXPECT_EQ(slow.delay(a, 7, 25h, 2048, false).delay, calm.delay(b, 7, 25h, 2048, false).delay);
+  EXPECT_EQ(links.extra(25h, 2048, false), 0s);
 }
 
 TEST(nemesis, a_partition_at_random_cuts_a_device_in_its_spells_only_both_ways_alike) {

@@ -22,7 +22,7 @@ TEST(faults, each_kind_is_read_with_its_fields_and_a_default_name) {
   const scenario s = loaded(with(
       "fault { at: \"1d\" duration: \"2h\" cloud_outage { part: UPDATES } }\n"
       "fault { name: \"cut\" at: \"2d\" fraction: 0.25 partition {} duration: \"30m\" }\n"
-      "fault { at: \"1h\" duration: \"1d\" degraded_network { loss: 0.2 extra_latency: \"2s\" } }\n"
+      "fault { at: \"1h\" duration: \"1d\" degraded_network { loss: 0.2 extra_latency: \"2s\" jitter: \"300ms\" } }\n"
       "fault { at: \"3h\" fraction: 0.1 power_loss { during: FLASH_WRITE restore_after: \"5m\" } }\n"
       "fault { at: \"4h\" duration: \"3d\" offline {} }\n"
       "fault { at: \"5h\" clock_jump { behind: \"2h\" } }\n"
@@ -37,6 +37,7 @@ TEST(faults, each_kind_is_read_with_its_fields_and_a_default_name) {
   EXPECT_EQ(s.faults[1].name, "cut");
   EXPECT_EQ(s.faults[1].fraction, 0.25);
   EXPECT_EQ(std::get<degraded_network>(s.faults[2].kind).extra_latency, 2s);
+  EXPECT_EQ(std::get<degraded_network>(s.faults[2].kind).jitter, 300ms);
   const auto& p = std::get<power_loss>(s.faults[3].kind);
   EXPECT_EQ(p.during, power_loss_moment::flash_write);
   EXPECT_EQ(p.restore_after, 5min);
@@ -143,7 +144,8 @@ TEST(fault_errors, kinds_with_wrong_fields) {
   const errors e = errors_of(text);
   ASSERT_EQ(e.size(), 6u);
   EXPECT_EQ(e[0], place(text, "degraded_network {}") +
-                      "fault[0]: degraded_network.loss: neither loss nor extra_latency: the fault would change nothing");
+                      "fault[0]: degraded_network.loss: none of loss, extra_latency and jitter: the fault would change "
+                      "nothing");
   EXPECT_EQ(e[1], place(text, "ahead: \"1h\"") + "fault[1]: clock_jump.ahead: exactly one of ahead and behind");
   EXPECT_EQ(e[2], place(text, "ahead: \"6000d\"") + "fault[2]: clock_jump.ahead: must be in (0s, 1825d], is 6000d");
   EXPECT_EQ(e[3], place(text, "restore_after: \"0s\"") + "fault[3]: power_loss.restore_after: must be in [1s, 365d], is 0s");

@@ -97,6 +97,7 @@ struct partition {};
 struct degraded_network {
   double loss = 0;  ///< added to the network's own, each way
   duration extra_latency{0};
+  duration jitter{0};  ///< a further delay drawn uniformly in [0, jitter) per message
 };
 struct power_loss {
   power_loss_moment during = power_loss_moment::any_time;
