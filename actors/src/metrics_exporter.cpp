@@ -76,7 +76,7 @@ struct metrics_exporter::families {
         requests(counter(r, "fleetsim_cloud_requests_total", "Requests at the cloud's endpoint, by how they were answered")),
         message_latency(histogram(r, "fleetsim_message_latency_seconds",
                                   "Simulated one-way latency of the devices' messages to the cloud")),
-        faults_injected(counter(r, "fleetsim_faults_injected_total", "Devices a fault acted on (a cloud outage: 1)")),
+        faults_injected(counter(r, "fleetsim_faults_injected_total", "Devices a fault acted on (a cloud outage: each outage begun)")),
         faults_active(gauge(r, "fleetsim_faults_active", "The scenario's faults in progress")),
         attacks_tried(counter(r, "fleetsim_attacks_tried_total", "Attack attempts")),
         attacks_stopped(counter(r, "fleetsim_attacks_stopped_total", "Attack attempts a defence refused")),
