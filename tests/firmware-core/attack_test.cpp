@@ -15,13 +15,7 @@ using testing::device_world;
 using testing::ran;
 using testing::rejected;
 using testing::make_image;
-
-std::unique_ptr<device_world> attested(testing::world_options options = {}) {
-  auto w = std::make_unique<device_world>(std::move(options));
-  w->power_on();
-  EXPECT_TRUE(w->run_until([&] { return w->firmware().has_certificate(); }, 1min));
-  return w;
-}
+using testing::attested;
 
 // Runs a day and a bit: one daily update check, download and trial included.
 void run_a_day(device_world& w) { w.run_for(26h); }

@@ -18,13 +18,7 @@ using namespace std::chrono_literals;
 using testing::device_world;
 using testing::ran;
 using testing::rejected;
-
-std::unique_ptr<device_world> attested() {
-  auto w = std::make_unique<device_world>();
-  w->power_on();
-  EXPECT_TRUE(w->run_until([&] { return w->firmware().has_certificate(); }, 1min));
-  return w;
-}
+using testing::attested;
 
 // The attacker's build: an app above anything shipped, signed with the
 // service's key `key_id` as the attacker holds it after the leak.

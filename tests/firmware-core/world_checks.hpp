@@ -1,14 +1,26 @@
 #pragma once
-// What the firmware's attack tests ask of a device world afterwards.
+// The firmware's attack tests: a device world to start from, and what they
+// ask of it afterwards.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <utility>
 
 #include <gtest/gtest.h>
 
 #include "fleet/testing/device_world.hpp"
 
 namespace fleet::testing {
+
+/// A device powered on and holding its certificate.
+inline std::unique_ptr<device_world> attested(world_options options = {}) {
+  auto w = std::make_unique<device_world>(std::move(options));
+  w->power_on();
+  EXPECT_TRUE(w->run_until([&] { return w->firmware().has_certificate(); }, std::chrono::minutes(1)));
+  return w;
+}
 
 /// Inputs the firmware refused for `r`.
 inline std::uint32_t rejected(const device_world& w, fw::reject_reason r) {
