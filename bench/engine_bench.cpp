@@ -76,6 +76,11 @@ int main(int argc, char** argv) {
   std::printf("  events                 %llu in %llu windows (%llu on the actors), %.0f events/s of wall time\n",
               static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.windows),
               static_cast<unsigned long long>(r.parallel_windows), static_cast<double>(r.events) / wall);
+  const double inline_hosts = r.inline_overlap.hosts_seconds();
+  const double inline_two_threads = r.inline_overlap.two_threads_seconds();
+  std::printf("  windows run inline     hosts %.1f s; side by side on two threads, at best %.1f s (%.1f %% less)\n",
+              inline_hosts, inline_two_threads,
+              inline_hosts > 0 ? 100.0 * (1.0 - inline_two_threads / inline_hosts) : 0.0);
   std::printf("  peak RSS               %.1f MiB, %.0f B per device\n", static_cast<double>(rss) / (1 << 20),
               static_cast<double>(rss) / n);
   std::printf("  crypto floor           %.1f s (sign %.1f us, verify %.1f us, X25519 %.1f us, SHA-256 %.3f ns/B)\n",
@@ -95,6 +100,8 @@ int main(int argc, char** argv) {
                         {"events", r.events},
                         {"windows", r.windows},
                         {"parallel_windows", r.parallel_windows},
+                        {"inline_hosts_seconds", inline_hosts},
+                        {"inline_two_threads_seconds", inline_two_threads},
                         {"peak_rss_bytes", rss},
                         {"floor_seconds", floor_s},
                         {"cpu_over_floor", cpu / floor_s},

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <chrono>
 
 #include "fleet/check.hpp"
 
@@ -75,15 +76,25 @@ void coordinator::run_inline(fw::sim_time end) {
   // window arrives after it anyway, and routing early would change nothing
   // but the order hosts see their heaps grow.
   std::vector<window_result> results;
+  double hosts_seconds = 0;
+  double longest_host_seconds = 0;
+  auto timed = [&](auto&& run_host) {
+    const auto start = std::chrono::steady_clock::now();
+    results.push_back(run_host());
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    hosts_seconds += took;
+    longest_host_seconds = std::max(longest_host_seconds, took);
+  };
   if (next_[0] < end) {
-    results.push_back(cloud_.run_window(end));
+    timed([&] { return cloud_.run_window(end); });
     next_[0] = fw::sim_time{results.back().next_us};
   }
   for (std::size_t s = 0; s < shards_.size(); ++s) {
     if (next_[s + 1] >= end) continue;
-    results.push_back(shards_[s]->run_window(end));
+    timed([&] { return shards_[s]->run_window(end); });
     next_[s + 1] = fw::sim_time{results.back().next_us};
   }
+  inline_overlap_.add_window(hosts_seconds, longest_host_seconds);
   for (auto& r : results) route(r);
 }
 

@@ -211,6 +211,7 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   r.events = coord.events();
   r.windows = coord.windows();
   r.parallel_windows = coord.parallel_windows();
+  r.inline_overlap = coord.inline_overlap();
   const live_snapshot last = snapshots.take(view, reached, r.complete);
   gather(r, last, cloud, setup.service(), shards);
   r.image_starts.assign(s.images.size(), 0);

@@ -18,6 +18,7 @@
 
 #include "fleet/actors/cloud_host.hpp"
 #include "fleet/actors/device_shard.hpp"
+#include "fleet/actors/window_overlap.hpp"
 
 namespace fleet::actors {
 
@@ -37,6 +38,8 @@ class coordinator {
   std::uint64_t events() const { return events_; }
   std::uint64_t windows() const { return windows_; }
   std::uint64_t parallel_windows() const { return parallel_windows_; }
+  /// The windows run inline, timed host by host (wall clock: not part of the result's replayable figures).
+  const window_overlap& inline_overlap() const { return inline_overlap_; }
 
  private:
   void route(window_result& r);
@@ -51,6 +54,7 @@ class coordinator {
   bool parallel_;
   std::uint64_t parallel_events_min_;
   std::uint64_t parallel_windows_ = 0;
+  window_overlap inline_overlap_;
   std::vector<caf::actor> actors_;  ///< the cloud's first, then one per shard
   std::vector<fw::sim_time> next_;  ///< per entity host, the same order
   std::uint64_t events_ = 0;

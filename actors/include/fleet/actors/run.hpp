@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fleet/actors/sim_histogram.hpp"
+#include "fleet/actors/window_overlap.hpp"
 #include "fleet/crypto/crypto.hpp"
 #include "fleet/scenario/scenario.hpp"
 
@@ -166,6 +167,9 @@ struct run_result {
   std::uint64_t events = 0;   ///< handled by devices and the cloud
   std::uint64_t windows = 0;  ///< time windows the engine ran
   std::uint64_t parallel_windows = 0;  ///< of which ran on the actors
+  /// The other windows' hosts, timed (wall clock, so not in the report:
+  /// bench/engine_bench prints what a second thread could have given them).
+  window_overlap inline_overlap;
   run_counters counters;
   std::vector<deployment_outcome> deployments;
   std::vector<timeline_point> timeline;
