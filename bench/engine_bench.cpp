@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
   app.add_option("--devices", devices, "rescale the fleet to N devices (0: as the scenario says)");
   app.add_option("--threads", threads, "scheduler threads")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--json", json_file, "also write the figures to this file");
+  actors::run_options o;
+  app.add_option("--parallel-events-min", o.parallel_events_min,
+                 "a window goes to the actors when the one before had at least this many events")
+      ->capture_default_str();
   if (const auto code = bench::parse(app, argc, argv)) return *code;
 
   scenario::load_result loaded = scenario::load_file(scenario_file);
@@ -56,7 +60,6 @@ int main(int argc, char** argv) {
     }
     s = rescaled.value;
   }
-  actors::run_options o;
   o.threads = threads;
   const double cpu_start = bench::cpu_seconds();
   const auto wall_start = std::chrono::steady_clock::now();
