@@ -43,15 +43,19 @@ attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint
     // Those on the link and in the mirror are counted where they act (link_tamper, distribution_mirror).
     if (std::holds_alternative<scenario::man_in_the_middle>(spec.kind) || scenario::in_the_mirror(spec.kind)) continue;
     const auto* flood = std::get_if<scenario::request_flood>(&spec.kind);
+    const auto* lockout = std::get_if<scenario::victim_lockout>(&spec.kind);
     const entity_id id = devices_ + 1 + entities_.size();
     entity e{a, entity::spoof, {run_seed, id, "attacker-link"}, {run_seed, id, "attacker"}, {}, {}, 0, {}, {}};
     if (std::holds_alternative<scenario::cloned_identity>(spec.kind)) e.kind = entity::clone;
     if (std::holds_alternative<scenario::replayed_evidence>(spec.kind)) e.kind = entity::replay;
     if (std::holds_alternative<scenario::forged_certificate>(spec.kind)) e.kind = entity::forged_certificate;
     if (std::holds_alternative<scenario::expired_certificate>(spec.kind)) e.kind = entity::expired_certificate;
-    if (flood != nullptr) {
-      e.kind = entity::flood;
-      e.per_tick = flood->requests_per_second * std::chrono::duration<double>(flood_tick_every).count();
+    if (std::holds_alternative<scenario::stolen_certificate>(spec.kind)) e.kind = entity::stolen_certificate;
+    if (std::holds_alternative<scenario::nonce_burning>(spec.kind)) e.kind = entity::nonce_burning;
+    if (flood != nullptr || lockout != nullptr) {
+      e.kind = flood != nullptr ? entity::flood : entity::lockout;
+      const double rate = flood != nullptr ? flood->requests_per_second : lockout->requests_per_second;
+      e.per_tick = rate * std::chrono::duration<double>(flood_tick_every).count();
       e.from = spec.at;
       e.until = spec.at + spec.length;
     }
@@ -70,10 +74,15 @@ attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint
       t.victim = v;
       t.victim_id = crypto::derive_device_id(device::device_signing_key(run_seed_, v).public_key_bytes);
       t.next = start;
-      if (flood == nullptr) start += attempt_spacing;
+      if (!e.sends_at_a_rate()) start += attempt_spacing;
       e.by_victim[t.victim_id] = attempts_.size();
-      if (e.kind == entity::clone || e.kind == entity::replay) watched_[device_entity(v)].evidence = true;
+      // A burner keeps the victim's last evidence too: its junk must look like the real thing.
+      if (e.kind == entity::clone || e.kind == entity::replay || e.kind == entity::nonce_burning) {
+        watched_[device_entity(v)].evidence = true;
+      }
       if (e.presents_certificate()) watched_[device_entity(v)].certificate = true;
+      if (e.kind == entity::nonce_burning) watched_[device_entity(v)].burner = attempts_.size();
+      if (e.kind == entity::lockout) watched_[device_entity(v)].lockouts.push_back(attempts_.size());
       attempts_.push_back(t);
       schedule(attempts_.size() - 1);
     }
@@ -96,18 +105,25 @@ fw::sim_time attack_host::next_time() const {
   }
   fw::sim_time next = inbox_.empty() ? fw::never : inbox_.front().arrival;
   if (!wakes_.empty()) next = std::min(next, wakes_.front().first);
+  if (!outbox_.empty()) next = std::min(next, outbox_at_);
   return next;
 }
 
-void attack_host::observe(fw::sim_time now, entity_id device, const std::string& bytes) {
+void attack_host::observe(fw::sim_time now, entity_id device, const std::string& bytes, bool from_device) {
   const auto it = watched_.find(device);
   if (it == watched_.end()) return;
+  const watch& w = it->second;
   wire::Envelope env;
   if (!env.ParseFromString(bytes)) return;
-  if (it->second.evidence && env.has_evidence()) captured_[device_index_of(device)] = {now, bytes};
-  if (it->second.certificate && env.has_certificate_issued()) {
-    certificates_.emplace(device_index_of(device), certificate_capture{now, env.certificate_issued().certificate()});
+  if (w.evidence && env.has_evidence()) captured_[device_index_of(device)] = {now, bytes};
+  if (w.certificate && env.has_certificate_issued()) {
+    certificates_seen& seen = certificates_[device_index_of(device)];
+    const certificate_capture issued{now, env.certificate_issued().certificate()};
+    if (seen.first.certificate.certificate().empty()) seen.first = issued;
+    seen.latest = issued;
   }
+  if (w.burner) watch_burn(now, attempts_[*w.burner], env, from_device);
+  if (!from_device && !w.lockouts.empty() && env.has_error()) watch_lockout(now, w, env);
 }
 
 void attack_host::deliver(fw::sim_time sent_at, entity_id attacker, std::string bytes) {
@@ -149,8 +165,8 @@ void attack_host::refused_during_flood(std::size_t attack, entity_id device) {
   }
 }
 
-// One batch of a flood from one identity: its share of the rate, no waiting
-// for answers (that is the point of a flood).
+// One batch of a flood or a lockout for one identity: its share of the
+// rate, no waiting for answers (that is the point).
 void attack_host::flood_tick(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud) {
   entity& e = entities_[a.entity];
   if (now >= e.until) return finish(a, false, false);
@@ -160,7 +176,12 @@ void attack_host::flood_tick(fw::sim_time now, attempt& a, std::vector<sim_messa
     wire::Envelope env;
     env.set_device_id(crypto::to_string(a.victim_id));
     env.set_sequence(++a.sequence);
-    env.mutable_challenge_request();
+    // A lockout takes turns with the two requests anyone can make in a device's name.
+    if (e.kind == entity::lockout && a.sequence % 2 == 0) {
+      env.mutable_update_check();
+    } else {
+      env.mutable_challenge_request();
+    }
     ++e.tally.tried;
     const std::string bytes = wire::serialize(env);
     e.trace.fold(now.count(), sent_tag, bytes.size());
@@ -174,8 +195,9 @@ void attack_host::flood_tick(fw::sim_time now, attempt& a, std::vector<sim_messa
 
 void attack_host::start(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud) {
   entity& e = entities_[a.entity];
-  if (e.kind == entity::flood) return flood_tick(now, a, to_cloud);
+  if (e.sends_at_a_rate()) return flood_tick(now, a, to_cloud);
   if (e.presents_certificate()) return present_certificate(now, a, to_cloud);
+  if (e.kind == entity::nonce_burning) return burner_wake(now, a);
   // Clones and replays need a victim's evidence from the wire first.
   if (e.kind != entity::spoof && captured_.count(a.victim) == 0) {
     if (++a.waits > capture_waits_max) return finish(a, false, false);
@@ -202,20 +224,137 @@ void attack_host::present_certificate(fw::sim_time now, attempt& a, std::vector<
     a.next = now + capture_wait;
     return;
   }
-  const certificate_capture& genuine = seen->second;
-  if (e.kind == entity::expired_certificate) {
-    const fw::sim_time expired = genuine.at + lifetime_of(genuine.certificate) + past_expiry;
-    if (now < expired) {
-      a.next = expired;
-      return;
-    }
+  // The expired one is the first the victim was issued; the others take the newest.
+  const certificate_capture& genuine = e.kind == entity::expired_certificate ? seen->second.first : seen->second.latest;
+  const fw::sim_time expiry = genuine.at + lifetime_of(genuine.certificate);
+  if (e.kind == entity::expired_certificate && now < expiry + past_expiry) {
+    a.next = expiry + past_expiry;
+    return;
+  }
+  if (e.kind == entity::stolen_certificate && now + answer_timeout >= expiry) {
+    // Worth stealing only while valid: wait for the victim's next one.
+    if (++a.waits > capture_waits_max) return finish(a, false, false);
+    a.next = now + capture_wait;
+    return;
   }
   if (a.tries == 0) ++e.tally.tried;
   if (++a.tries > tries_max) return finish(a, false, false);
   const wire::SignedCertificate presented =
       e.kind == entity::forged_certificate ? forged_from(genuine.certificate, e.own_key) : genuine.certificate;
   a.at_stage = stage::certificate_sent;
-  send(now, a, certificate_request(a.victim_id, ++a.sequence, presented), to_cloud);
+  // The proof of possession is signed with the only key the attacker has.
+  send(now, a, certificate_request(a.victim_id, ++a.sequence, presented, e.own_key.secret_key_bytes), to_cloud);
+}
+
+// Refused before it cost the victim anything: charged to the attacker's own
+// source, or refused as unauthenticated. A refusal for the victim's own
+// budget is what the lockout is after: judged where the victim is refused.
+void attack_host::on_lockout_reply(attempt& a, const wire::Envelope& reply) {
+  attack_outcome& t = entities_[a.entity].tally;
+  std::string by = "source_budget";  // a challenge served: its nonce spent the attacker's source budget
+  if (reply.has_error()) {
+    const wire::Error& error = reply.error();
+    if (error.code() == wire::ERROR_RATE_LIMITED) {
+      if (error.detail() == "rate limited: device") return;
+      if (error.detail() == "rate limited: global") by = "global_budget";
+    } else if (error.code() == wire::ERROR_UNAUTHENTICATED) {
+      by = "unauthenticated";
+    } else {
+      by = "refused";
+    }
+  }
+  ++t.stopped;
+  ++t.stopped_by[by];
+}
+
+void attack_host::watch_lockout(fw::sim_time now, const watch& w, const wire::Envelope& reply) {
+  const wire::Error& error = reply.error();
+  const bool locked_out = (error.code() == wire::ERROR_RATE_LIMITED && error.detail() == "rate limited: device") ||
+                          (error.code() == wire::ERROR_ATTESTATION_FAILED && error.detail() == "nonce_superseded");
+  if (!locked_out) return;
+  for (const std::size_t i : w.lockouts) {
+    entity& e = entities_[attempts_[i].entity];
+    if (now >= e.from && now < e.until) ++e.tally.got_through;
+  }
+}
+
+// A burner waits, from the attack's start, for the cloud to challenge its
+// victim (watch_burn); a wake means it waited too long, for a challenge or
+// for the verdicts on one.
+void attack_host::burner_wake(fw::sim_time now, attempt& a) {
+  if (a.waits == 0) {
+    a.waits = 1;
+    a.next = now + capture_wait * capture_waits_max;
+    return;
+  }
+  if (a.nonce.empty() || a.tries >= tries_max) return finish(a, false, false);
+  rearm_burner(now, a);
+}
+
+void attack_host::rearm_burner(fw::sim_time now, attempt& a) {
+  a.nonce.clear();
+  a.junk_answer.clear();
+  a.junk = verdict::unknown;
+  a.victim_answer = verdict::unknown;
+  a.victim_sequence = 0;
+  a.at_stage = stage::waiting;
+  a.next = now + capture_wait * capture_waits_max;
+}
+
+void attack_host::watch_burn(fw::sim_time now, attempt& a, const wire::Envelope& env, bool from_device) {
+  if (a.at_stage == stage::done || a.waits == 0) return;  // not started yet, or over
+  if (!from_device && env.has_challenge() && a.nonce.empty()) {
+    if (a.tries >= tries_max) return;
+    a.nonce = env.challenge().nonce();
+    entity& e = entities_[a.entity];
+    if (a.tries == 0) ++e.tally.tried;
+    ++a.tries;
+    auto junk = evidence_for(now, a, a.nonce);
+    a.at_stage = stage::junk_sent;
+    outbox_at_ = now;
+    send(now, a, std::move(*junk), outbox_);
+    return;
+  }
+  if (a.nonce.empty()) return;
+  if (from_device && env.has_evidence()) {
+    wire::Evidence ev;
+    if (ev.ParseFromString(env.evidence().evidence()) && ev.nonce() == a.nonce) a.victim_sequence = env.sequence();
+    return;
+  }
+  if (!from_device && a.victim_sequence != 0 && env.sequence() == a.victim_sequence) {
+    if (env.has_certificate_issued()) {
+      a.victim_answer = verdict::attested;
+    } else if (env.has_error() && env.error().detail() == "nonce_reused") {
+      a.victim_answer = verdict::nonce_reused;
+    } else {
+      a.victim_answer = verdict::other;
+    }
+    judge_burn(now, a);
+  }
+}
+
+void attack_host::on_junk_reply(fw::sim_time now, attempt& a, const wire::Envelope& reply) {
+  const std::string detail = reply.has_error() ? reply.error().detail() : "served";
+  // Answered for a nonce already spent: the victim was first, nothing was tried.
+  a.junk = detail.compare(0, 6, "nonce_") == 0 ? verdict::too_late : verdict::refused_first;
+  a.junk_answer = detail;
+  judge_burn(now, a);
+}
+
+void attack_host::judge_burn(fw::sim_time now, attempt& a) {
+  if (a.junk == verdict::unknown || a.victim_answer == verdict::unknown) return;
+  entity& e = entities_[a.entity];
+  if (a.junk == verdict::refused_first && a.victim_answer == verdict::attested) {
+    ++e.tally.stopped_by[a.junk_answer];
+    return finish(a, true, false);
+  }
+  if (a.junk == verdict::refused_first && a.victim_answer == verdict::nonce_reused) {
+    ++e.tally.got_through;
+    return finish(a, false, false);
+  }
+  if (a.tries >= tries_max) return finish(a, false, false);
+  rearm_burner(now, a);
+  schedule(static_cast<std::size_t>(&a - attempts_.data()));
 }
 
 // Refused as unauthenticated: a check on the certificate stopped it, named by
@@ -272,11 +411,14 @@ std::optional<std::string> attack_host::evidence_for(fw::sim_time now, attempt& 
 
 void attack_host::on_reply(fw::sim_time now, attempt& a, const std::string& bytes, std::vector<sim_message>& to_cloud) {
   const wire::Envelope reply = parse(bytes);
-  if (entities_[a.entity].kind == entity::flood) {
+  const entity& e = entities_[a.entity];
+  if (e.kind == entity::flood) {
     if (reply.has_error()) ++entities_[a.entity].tally.stopped;  // refused: the rate limits hold it back
     return;
   }
-  if (entities_[a.entity].presents_certificate()) return on_certificate_reply(a, reply);
+  if (e.kind == entity::lockout) return on_lockout_reply(a, reply);
+  if (e.kind == entity::nonce_burning) return on_junk_reply(now, a, reply);
+  if (e.presents_certificate()) return on_certificate_reply(a, reply);
   if (reply.has_certificate_issued()) return finish(a, false, true);
   if (reply.has_error()) return finish(a, true, false);
   if (reply.has_challenge() && a.at_stage == stage::challenge_sent) {
@@ -310,16 +452,17 @@ void attack_host::run(fw::sim_time now, std::vector<sim_message>& to_cloud) {
     const auto it = e.by_victim.find(named);
     if (it == e.by_victim.end()) continue;
     attempt& a = attempts_[it->second];
-    const bool flood = e.kind == entity::flood;
-    if (!flood && (a.at_stage == stage::done || env.sequence() != a.sequence)) continue;  // late: already retried
+    if (!e.sends_at_a_rate() && (a.at_stage == stage::done || env.sequence() != a.sequence)) continue;  // late
     on_reply(now, a, m.bytes, to_cloud);
   }
+  for (sim_message& q : outbox_) to_cloud.push_back(std::move(q));
+  outbox_.clear();
   while (next_time() <= now && !wakes_.empty() && wakes_.front().first <= now) {
     std::pop_heap(wakes_.begin(), wakes_.end(), std::greater<>{});
     const std::size_t i = wakes_.back().second;
     wakes_.pop_back();
     attempt& a = attempts_[i];
-    if (a.at_stage != stage::waiting && entities_[a.entity].kind != entity::flood) {
+    if (a.at_stage != stage::waiting && !entities_[a.entity].sends_at_a_rate()) {
       entities_[a.entity].trace.fold(now.count(), timeout_tag, a.victim);
       a.at_stage = stage::waiting;
     }
@@ -335,6 +478,16 @@ std::vector<attack_outcome> attack_host::outcomes(const std::vector<scenario::at
   for (std::size_t a = 0; a < attacks.size(); ++a) {
     out[a].at = attacks[a].at;
     out[a].length = attacks[a].length;
+  }
+  return out;
+}
+
+std::vector<std::uint64_t> attack_host::victims_of(std::size_t attack) const {
+  std::vector<std::uint64_t> out;
+  for (const attempt& a : attempts_) {
+    const entity& e = entities_[a.entity];
+    // A clone's victim is blocked by design, a flood's identities are its own.
+    if (e.attack == attack && e.kind != entity::clone && e.kind != entity::flood) out.push_back(a.victim);
   }
   return out;
 }

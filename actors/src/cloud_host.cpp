@@ -103,7 +103,7 @@ window_result cloud_host::run_window(fw::sim_time end) {
     sim_message m = inbox_.top();
     inbox_.pop();
     trace_.fold(at.count(), request_tag, m.source);
-    if (attackers_.watching()) attackers_.observe(at, m.source, m.bytes);
+    if (attackers_.watching()) attackers_.observe(at, m.source, m.bytes, true);
     const auto minute = static_cast<std::size_t>(at.count() / minute_us);
     if (minute < per_minute_.size()) ++per_minute_[minute];
     if (links_.cloud_drops(at, m.bytes)) {
@@ -127,7 +127,7 @@ window_result cloud_host::run_window(fw::sim_time end) {
         continue;
       }
       // Seen as it leaves the cloud, so even a reply the downlink then loses is captured.
-      if (attackers_.watching()) attackers_.observe(at, m.source, reply);
+      if (attackers_.watching()) attackers_.observe(at, m.source, reply, false);
       const link_result link = links_.delay(downlink(m.source), device_index_of(m.source), at, reply.size(),
                                             carries_image_data(reply));
       if (!link.delay) {

@@ -66,6 +66,23 @@ std::vector<sim_time> census_times(const scenario::scenario& s) {
   return out;
 }
 
+/// The victims of each attack that spares them, and those attested at `at`.
+void attested_victims(run_result& r, sim_time at, const attack_host& attackers,
+                      std::vector<std::unique_ptr<device_shard>>& shards) {
+  std::vector<bool> attested(r.devices, false);
+  for (auto& shard : shards) {
+    for (const auto& device : shard->devices()) {
+      attested[device->device().device_index()] = state_index(device->device(), at) == attested_state;
+    }
+  }
+  for (std::size_t a = 0; a < r.attacks.size(); ++a) {
+    for (const std::uint64_t v : attackers.victims_of(a)) {
+      ++r.attacks[a].victims;
+      if (v < attested.size() && attested[v]) ++r.attacks[a].victims_attested;
+    }
+  }
+}
+
 /// What the run did, from its last snapshot and the entities' traces.
 void gather(run_result& r, const live_snapshot& last, const cloud_host& cloud, const cloud::security_service& service,
             std::vector<std::unique_ptr<device_shard>>& shards) {
@@ -90,6 +107,7 @@ void gather(run_result& r, const live_snapshot& last, const cloud_host& cloud, c
   r.counters.telemetry_received = taken.stored + taken.dropped_store_full;
   for (const auto& states : last.states_by_group) r.counters.bricked += states[4];
   r.attacks = last.attacks;
+  attested_victims(r, last.reached, cloud.attackers(), shards);
   r.requests_per_minute = cloud.requests_per_minute();
   for (const deployment_snapshot& d : last.deployments) {
     r.deployments.push_back({d.name, d.state, d.devices, d.wave, d.notified, d.succeeded, d.failed, d.rejected,

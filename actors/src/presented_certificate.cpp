@@ -24,12 +24,13 @@ fw::duration lifetime_of(const wire::SignedCertificate& certificate) {
 }
 
 std::string certificate_request(const crypto::device_id& victim, std::uint64_t sequence,
-                                const wire::SignedCertificate& presented) {
+                                const wire::SignedCertificate& presented, const crypto::secret_key& signer) {
   wire::Envelope env;
   env.set_device_id(crypto::to_string(victim));
   env.set_sequence(sequence);
   *env.mutable_certificate() = presented;
   env.mutable_update_check();  // no product: nothing would be offered, being served is what counts
+  wire::prove_possession(env, signer);
   return wire::serialize(env);
 }
 

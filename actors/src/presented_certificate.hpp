@@ -1,7 +1,8 @@
 #pragma once
 // What the certificate attackers (attack_host) present: an update check in a
 // victim's name carrying a device certificate in place of a session, the
-// way a gRPC client over TLS authenticates (security_service::authenticate).
+// way a gRPC client over TLS authenticates (security_service::authenticate),
+// with a proof of possession.
 // The certificates come from the wire: the cloud hands each device its
 // certificate in the clear (under a MAC, not encrypted), so an attacker
 // between the cloud and its devices can keep copies. That is what both
@@ -28,8 +29,9 @@ wire::SignedCertificate forged_from(const wire::SignedCertificate& genuine, cons
 /// long after the capture, whatever the cloud's wall clock says.
 fw::duration lifetime_of(const wire::SignedCertificate& certificate);
 
-/// An update check in `victim`'s name authenticated by `presented` alone.
+/// An update check in `victim`'s name authenticated by `presented`, with a
+/// proof of possession signed by `signer` (an attacker's own key: it has no other).
 std::string certificate_request(const crypto::device_id& victim, std::uint64_t sequence,
-                                const wire::SignedCertificate& presented);
+                                const wire::SignedCertificate& presented, const crypto::secret_key& signer);
 
 }  // namespace fleet::actors

@@ -15,7 +15,6 @@ challenge_refusal from(nonce_refusal r) {
   switch (r) {
     case nonce_refusal::none: return challenge_refusal::none;
     case nonce_refusal::outstanding_max: return challenge_refusal::outstanding_max;
-    case nonce_refusal::per_device_max: return challenge_refusal::per_device_max;
     case nonce_refusal::tracked_max: return challenge_refusal::tracked_max;
   }
   return challenge_refusal::tracked_max;
@@ -28,6 +27,7 @@ attestation_outcome from(nonce_status s) {
     case nonce_status::wrong_device: return attestation_outcome::nonce_wrong_device;
     case nonce_status::reused: return attestation_outcome::nonce_reused;
     case nonce_status::expired: return attestation_outcome::nonce_expired;
+    case nonce_status::superseded: return attestation_outcome::nonce_superseded;
   }
   return attestation_outcome::nonce_unknown;
 }
@@ -58,7 +58,6 @@ const char* name_of(challenge_refusal r) {
     case challenge_refusal::malformed: return "malformed";
     case challenge_refusal::unknown_device: return "unknown_device";
     case challenge_refusal::outstanding_max: return "outstanding_max";
-    case challenge_refusal::per_device_max: return "per_device_max";
     case challenge_refusal::tracked_max: return "tracked_max";
   }
   return "?";
@@ -75,6 +74,7 @@ const char* name_of(attestation_outcome o) {
     case attestation_outcome::nonce_wrong_device: return "nonce_wrong_device";
     case attestation_outcome::nonce_reused: return "nonce_reused";
     case attestation_outcome::nonce_expired: return "nonce_expired";
+    case attestation_outcome::nonce_superseded: return "nonce_superseded";
     case attestation_outcome::bad_signature: return "bad_signature";
     case attestation_outcome::cloned_identity: return "cloned_identity";
     case attestation_outcome::register_mismatch: return "register_mismatch";
@@ -106,7 +106,7 @@ attestation_verifier::attestation_verifier(const attestation_limits& limits, dev
 }
 
 challenge_result attestation_verifier::challenge(sim_time now, const wire::Envelope& request,
-                                                 crypto::random_stream& random) {
+                                                 crypto::random_stream& random, source_id source) {
   auto refuse = [&](challenge_refusal r) {
     ++counters_.challenges_refused[static_cast<std::size_t>(r)];
     return challenge_result{r, {}};
@@ -116,7 +116,9 @@ challenge_result attestation_verifier::challenge(sim_time now, const wire::Envel
   const auto device = lookup_(id);
   if (!device) return refuse(challenge_refusal::unknown_device);
   FLEET_CHECK(device->index < limits_.devices_max, "registry index past devices_max");
-  const issued_nonce issued = nonces_.issue(now, device->index, random);
+  // Asked from where its live session is: strangers cannot supersede it (nonce_table.hpp).
+  const auto home = sessions_.live_source(now, device->index);
+  const issued_nonce issued = nonces_.issue(now, device->index, random, home && *home == source);
   if (!issued.ok()) return refuse(from(issued.refusal));
   ++counters_.challenges_issued;
   return {challenge_refusal::none, issued.value};
@@ -161,15 +163,18 @@ attestation_outcome attestation_verifier::check(sim_time now, const wire::Envelo
   FLEET_CHECK(registered->index < limits_.devices_max, "registry index past devices_max");
   facts.device = registered->index;
 
-  // Is it fresh? Checked before the signature, the expensive part, so a
-  // flood of made-up evidence costs a hash lookup each.
-  const attestation_outcome fresh = from(nonces_.consume(now, facts.device, presented));
+  // Is it fresh? Looked at before the signature, the expensive part, so a
+  // flood of replayed evidence costs a hash lookup each ...
+  const attestation_outcome fresh = from(nonces_.check(now, facts.device, presented));
   if (fresh != attestation_outcome::ok) return fresh;
 
   // Did the device key say so, for this very request?
   if (!crypto::verify(signed_evidence.evidence(), signed_evidence.signature(), facts.device_key)) {
     return attestation_outcome::bad_signature;
   }
+  // ... and spent only now: junk evidence for a nonce seen on the wire
+  // cannot cancel it. Only the key holder spends it, whatever comes next.
+  nonces_.consume(now, facts.device, presented);
   if (ev.request_sequence() != request.sequence()) return attestation_outcome::sequence_mismatch;
 
   // The key holder speaks from here on. If its session is live elsewhere,

@@ -1,8 +1,9 @@
 #pragma once
 // One shard of the service's per-device state: sessions, nonces and
-// quarantine (the verifier), telemetry. Devices are assigned to a shard by a
+// quarantine (the verifier), certificate requests, telemetry. Devices are assigned to a shard by a
 // hash of their ID; a shard only ever sees its own devices.
 
+#include "certificate_requests.hpp"
 #include "fleet/cloud/attestation_verifier.hpp"
 #include "fleet/cloud/session_table.hpp"
 #include "fleet/cloud/telemetry_store.hpp"
@@ -19,12 +20,14 @@ class device_shard {
   const session_table& sessions() const { return sessions_; }
   attestation_verifier& verifier() { return verifier_; }
   const attestation_verifier& verifier() const { return verifier_; }
+  certificate_requests& certificate_uses() { return certificate_uses_; }
   telemetry_store& telemetry() { return telemetry_; }
   const telemetry_store& telemetry() const { return telemetry_; }
 
  private:
   session_table sessions_;
   attestation_verifier verifier_;  ///< refers to sessions_: declared after it
+  certificate_requests certificate_uses_;
   telemetry_store telemetry_;
 };
 

@@ -10,7 +10,6 @@ const char* name_of(nonce_refusal r) {
   switch (r) {
     case nonce_refusal::none: return "none";
     case nonce_refusal::outstanding_max: return "outstanding_max";
-    case nonce_refusal::per_device_max: return "per_device_max";
     case nonce_refusal::tracked_max: return "tracked_max";
   }
   return "?";
@@ -23,6 +22,7 @@ const char* name_of(nonce_status s) {
     case nonce_status::wrong_device: return "wrong_device";
     case nonce_status::reused: return "reused";
     case nonce_status::expired: return "expired";
+    case nonce_status::superseded: return "superseded";
   }
   return "?";
 }
@@ -43,9 +43,8 @@ nonce_table::nonce_table(const nonce_limits& limits) : limits_(limits) {
 
 void nonce_table::release(entry& e, state to) {
   FLEET_CHECK(e.st == state::outstanding, "nonce released twice");
-  FLEET_CHECK(outstanding_ > 0 && per_device_[e.device] > 0, "outstanding count underflow");
+  FLEET_CHECK(outstanding_ > 0, "outstanding count underflow");
   --outstanding_;
-  --per_device_[e.device];
   e.st = to;
 }
 
@@ -77,47 +76,54 @@ sim_time nonce_table::next_deadline() const {
   return never;
 }
 
-std::uint32_t nonce_table::outstanding_for(device_index device) const {
-  return device < per_device_.size() ? per_device_[device] : 0;
-}
-
-issued_nonce nonce_table::issue(sim_time now, device_index device, crypto::random_stream& random) {
+issued_nonce nonce_table::issue(sim_time now, device_index device, crypto::random_stream& random, bool from_home) {
   FLEET_CHECK(device < limits_.devices_max, "device index past devices_max");
   FLEET_CHECK(fifo_.empty() || now >= fifo_.back().issued_at, "time went backwards");
   expire(now);
   if (outstanding_ >= limits_.outstanding_max) return {nonce_refusal::outstanding_max, {}};
-  if (outstanding_for(device) >= limits_.per_device_max) return {nonce_refusal::per_device_max, {}};
   // Room goes to waiting devices first: done entries were kept only for naming.
   if (fifo_.size() >= limits_.tracked_max && !drop_front_if_done()) {
     return {nonce_refusal::tracked_max, {}};
   }
+  if (issued_to_.size() <= device) issued_to_.resize(std::size_t{device} + 1, {0, 0});
+  const std::uint8_t serial = issued_to_[device][from_home ? 1 : 0]++;
   issued_nonce out;
   // 256 random bits collide with nothing in practice; the loop makes it certain.
   for (int draws = 0;; ++draws) {
     FLEET_CHECK(draws < 8, "random stream keeps repeating nonces");
     random.fill(out.value.data(), out.value.size());
-    if (entries_.emplace(out.value, entry{now, device, state::outstanding}).second) break;
+    if (entries_.emplace(out.value, entry{now, device, state::outstanding, serial, from_home}).second) break;
   }
   fifo_.push_back({now, out.value});
-  if (per_device_.size() <= device) per_device_.resize(std::size_t{device} + 1, 0);
-  ++per_device_[device];
   ++outstanding_;
   return out;
 }
 
-nonce_status nonce_table::consume(sim_time now, device_index device, const nonce& value) {
+bool nonce_table::superseded(const entry& e) const {
+  // Unsigned arithmetic: how many were issued to the device after this one.
+  const auto newer = static_cast<std::uint8_t>(issued_to_[e.device][e.from_home ? 1 : 0] - 1 - e.serial);
+  return newer >= limits_.per_device_max;
+}
+
+nonce_status nonce_table::check(sim_time now, device_index device, const nonce& value) {
   expire(now);
   auto it = entries_.find(value);
   if (it == entries_.end()) return nonce_status::unknown;
-  entry& e = it->second;
+  const entry& e = it->second;
   if (e.device != device) return nonce_status::wrong_device;
   switch (e.st) {
     case state::used: return nonce_status::reused;
     case state::expired: return nonce_status::expired;
     case state::outstanding: break;
   }
-  release(e, state::used);
+  if (superseded(e)) return nonce_status::superseded;
   return nonce_status::valid;
+}
+
+void nonce_table::consume(sim_time now, device_index device, const nonce& value) {
+  FLEET_CHECK(check(now, device, value) == nonce_status::valid, "consuming a nonce that is not valid");
+  entry& e = entries_.at(value);
+  release(e, state::used);
 }
 
 }  // namespace fleet::cloud

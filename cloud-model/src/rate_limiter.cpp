@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "fleet/check.hpp"
 
@@ -48,6 +49,10 @@ std::optional<duration> token_bucket::take(sim_time now) {
   return wait_for(micro - tokens_, rate_);
 }
 
+bool token_bucket::full_at(sim_time now) const {
+  return refill(tokens_, now - last_, rate_, burst_) >= burst_;
+}
+
 std::uint64_t rate_counters::refused_total() const {
   std::uint64_t n = 0;
   for (const auto& by_reason : refused) {
@@ -69,6 +74,8 @@ rate_limiter::rate_limiter(const rate_limits& limits)
   FLEET_CHECK(limits.per_device.per_second > 0 && limits.per_device.burst >= 1 &&
                         limits.per_device.burst <= 4'000'000,
                     "bad per-device bucket");
+  FLEET_CHECK(limits.sources_max > 0, "sources_max must be positive");
+  FLEET_CHECK(limits.per_source.per_second > 0 && limits.per_source.burst >= 1, "bad per-source bucket");
 }
 
 std::optional<duration> rate_limiter::take_device(sim_time now, device_index device) {
@@ -93,20 +100,39 @@ std::optional<duration> rate_limiter::take_device(sim_time now, device_index dev
   return wait_for(milli - b.tokens, device_rate_milli_);
 }
 
-rate_decision rate_limiter::admit(sim_time now, std::optional<device_index> device, traffic kind) {
-  const auto k = static_cast<std::size_t>(kind);
-  auto refuse = [&](rate_refusal why, duration after) {
-    ++counters_.refused[k][static_cast<std::size_t>(why)];
-    return rate_decision{why, after};
-  };
-  // The device's own bucket first: a flooding device spends its own budget,
-  // and its refused requests never reach the shared pools.
-  if (device) {
-    if (auto wait = take_device(now, *device)) return refuse(rate_refusal::device, *wait);
-  }
+rate_decision rate_limiter::refuse(traffic kind, rate_refusal why, duration after) {
+  ++counters_.refused[static_cast<std::size_t>(kind)][static_cast<std::size_t>(why)];
+  return rate_decision{why, after};
+}
+
+rate_decision rate_limiter::admit_global(sim_time now, traffic kind) {
   token_bucket& pool = kind == traffic::attestation ? attestation_pool_ : other_pool_;
-  if (auto wait = pool.take(now)) return refuse(rate_refusal::global, *wait);
-  ++counters_.admitted[k];
+  if (auto wait = pool.take(now)) return refuse(kind, rate_refusal::global, *wait);
+  ++counters_.admitted[static_cast<std::size_t>(kind)];
+  return {};
+}
+
+rate_decision rate_limiter::admit_source(sim_time now, source_id source, traffic kind) {
+  auto it = sources_.find(source);
+  if (it == sources_.end()) {
+    if (sources_.size() >= limits_.sources_max) sweep_sources(now);
+    if (sources_.size() >= limits_.sources_max) return refuse(kind, rate_refusal::sources_max, std::chrono::seconds(1));
+    it = sources_.emplace(source, token_bucket(limits_.per_source)).first;
+  }
+  if (auto wait = it->second.take(now)) return refuse(kind, rate_refusal::source, *wait);
+  return {};
+}
+
+void rate_limiter::sweep_sources(sim_time now) {
+  // A full bucket is what a new one would be: forgetting it changes no
+  // answer, so the order of this walk does not matter.
+  for (auto it = sources_.begin(); it != sources_.end();) {
+    it = it->second.full_at(now) ? sources_.erase(it) : std::next(it);
+  }
+}
+
+rate_decision rate_limiter::admit_device(sim_time now, device_index device, traffic kind) {
+  if (auto wait = take_device(now, device)) return refuse(kind, rate_refusal::device, *wait);
   return {};
 }
 
@@ -115,6 +141,8 @@ const char* name_of(rate_refusal r) {
     case rate_refusal::none: return "none";
     case rate_refusal::device: return "device";
     case rate_refusal::global: return "global";
+    case rate_refusal::source: return "source";
+    case rate_refusal::sources_max: return "sources_max";
     case rate_refusal::count_: break;
   }
   return "?";

@@ -1,5 +1,6 @@
 // The device side of the security service: the protocol of device.proto.
 #include <cstring>
+#include <tuple>
 
 #include "fleet/check.hpp"
 #include "device_shard.hpp"
@@ -73,29 +74,16 @@ std::vector<std::string> security_service::handle(sim_time now, std::string_view
   c.reply = &reply;
 
   crypto::device_id& id = c.id;
-  const auto body = request.body_case();
-  const traffic kind = body == wire::Envelope::kChallengeRequest || body == wire::Envelope::kEvidence
-                           ? traffic::attestation
-                           : traffic::other;
   if (!crypto::to_array(request.device_id(), id)) {
-    // Counted against the global budget only: there is no device to charge.
-    const rate_decision d = rates_.admit(now, std::nullopt, kind);
-    if (!d.ok()) {
-      error(c, wire::ERROR_RATE_LIMITED, name_of(d.refusal), d.retry_after);
-    } else {
+    // No device to charge: the place it came from, and the global budget.
+    if (admitted(c, rates_.admit_source(now, source, traffic::other)) &&
+        admitted(c, rates_.admit_global(now, traffic::other))) {
       error(c, wire::ERROR_INVALID, "device_id must be 64 bytes");
     }
   } else {
     c.device = registry_.find(id);
-    // An unknown ID cannot attest: its challenges are charged to the "other"
-    // pool, so a flood of made-up IDs cannot drain the attestation share.
-    const rate_decision d = rates_.admit(now, c.device, c.device ? kind : traffic::other);
-    if (!d.ok()) {
-      error(c, wire::ERROR_RATE_LIMITED, std::string("rate limited: ") + name_of(d.refusal), d.retry_after);
-    } else {
-      c.shard = &shard_for(id);
-      dispatch(c);
-    }
+    c.shard = &shard_for(id);
+    dispatch(c);
   }
   if (tamper_ != nullptr && c.device) {
     // Inside the delivery, before the seal: what it changes carries a valid MAC.
@@ -110,12 +98,34 @@ std::vector<std::string> security_service::handle(sim_time now, std::string_view
   return {wire::serialize(reply)};
 }
 
+bool security_service::admitted(context& c, const rate_decision& d) {
+  if (d.ok()) return true;
+  error(c, wire::ERROR_RATE_LIMITED, std::string("rate limited: ") + name_of(d.refusal), d.retry_after);
+  return false;
+}
+
+// Each request spends its own bucket first, then the global pool of its
+// kind: what a bucket refuses never reaches the shared pools. The bucket is
+// the device's only once the request proved to come from the device; before
+// that, whoever names the device, the place it came from pays
+// (rate_limiter.hpp).
 void security_service::dispatch(context& c) {
   const auto body = c.request->body_case();
-  if (body == wire::Envelope::kChallengeRequest) return on_challenge(c);
-  if (body == wire::Envelope::kEvidence) return on_evidence(c);
+  if (body == wire::Envelope::kChallengeRequest || body == wire::Envelope::kEvidence) {
+    // An unknown ID cannot attest: its challenges are charged to the "other"
+    // pool, so a flood of made-up IDs cannot drain the attestation share.
+    const traffic kind = c.device ? traffic::attestation : traffic::other;
+    if (!admitted(c, rates_.admit_source(c.now, c.source, kind)) || !admitted(c, rates_.admit_global(c.now, kind))) {
+      return;
+    }
+    return body == wire::Envelope::kChallengeRequest ? on_challenge(c) : on_evidence(c);
+  }
   if (!wire::is_session_request(body)) return error(c, wire::ERROR_INVALID, "not a device request");
   if (!authenticate(c)) return;
+  if (!admitted(c, rates_.admit_device(c.now, *c.device, traffic::other)) ||
+      !admitted(c, rates_.admit_global(c.now, traffic::other))) {
+    return;
+  }
   switch (body) {
     case wire::Envelope::kUpdateCheck: return on_update_check(c);
     case wire::Envelope::kChunkRequest: return on_chunk_request(c);
@@ -133,7 +143,7 @@ void security_service::on_challenge(context& c) {
   if (!c.device || !lookup(c.id)) return error(c, wire::ERROR_NOT_FOUND, "unknown_device");
   if (blocked(*c.device)) return error(c, wire::ERROR_ATTESTATION_FAILED, "identity blocked: flagged as cloned");
   crypto::random_stream random = device_stream(*c.device);
-  const challenge_result r = c.shard->verifier().challenge(c.now, *c.request, random);
+  const challenge_result r = c.shard->verifier().challenge(c.now, *c.request, random, c.source);
   switch (r.refusal) {
     case challenge_refusal::none: break;
     case challenge_refusal::malformed: return error(c, wire::ERROR_INVALID, name_of(r.refusal));
@@ -202,31 +212,7 @@ void security_service::handle_clones(sim_time now, device_shard& shard) {
 
 bool security_service::authenticate(context& c) {
   const wire::Envelope& req = *c.request;
-  if (req.session_id() == 0 && req.has_certificate()) {
-    // A client presenting its certificate instead of a session (gRPC clients
-    // over TLS): CA signature, validity, revocation; no MAC, so replies are plain.
-    const certificate_check check = ca_.check(wall(c.now), req.certificate());
-    if (check.status != certificate_status::ok) {
-      ++counters_.certificate_checks_refused;
-      error(c, wire::ERROR_UNAUTHENTICATED, std::string("certificate ") + name_of(check.status));
-      return false;
-    }
-    if (check.certificate.device_id() != req.device_id()) {
-      ++counters_.certificate_checks_refused;
-      error(c, wire::ERROR_UNAUTHENTICATED, "certificate names another device");
-      return false;
-    }
-    if (!c.device || !lookup(c.id)) {
-      error(c, wire::ERROR_UNAUTHENTICATED, "unknown device");
-      return false;
-    }
-    if (blocked(*c.device)) {
-      ++counters_.blocked_refused;
-      error(c, wire::ERROR_UNAUTHENTICATED, "identity blocked: flagged as cloned");
-      return false;
-    }
-    return true;
-  }
+  if (req.session_id() == 0 && req.has_certificate()) return authenticate_certificate(c);
   const auth_result r = c.shard->sessions().authenticate(c.now, req, c.source);
   handle_clones(c.now, *c.shard);
   if (!r.ok()) {
@@ -235,6 +221,51 @@ bool security_service::authenticate(context& c) {
   }
   c.device = r.device;
   c.sealed = true;
+  return true;
+}
+
+// A client presenting its certificate instead of a session (gRPC clients
+// over TLS), held to what a session holds it to: the key's holder (a proof
+// over this very request), fresh (its sequence goes up), in one place (the
+// clone rules), not blocked or quarantined. Cheap refusals first, then the
+// CA's signature, then the proof: two Ed25519 verifies a request. No MAC,
+// so replies are plain.
+bool security_service::authenticate_certificate(context& c) {
+  const wire::Envelope& req = *c.request;
+  auto refuse = [&](std::string why) {
+    ++counters_.certificate_checks_refused;
+    error(c, wire::ERROR_UNAUTHENTICATED, "certificate " + why);
+    return false;
+  };
+  if (!admitted(c, rates_.admit_source(c.now, c.source, traffic::other))) return false;
+  const auto registered = lookup(c.id);
+  if (!c.device || !registered) return refuse("unknown_device");
+  if (blocked(*c.device)) {
+    ++counters_.blocked_refused;
+    return refuse("identity_blocked");
+  }
+  if (c.shard->verifier().quarantined(*c.device)) return refuse("device_quarantined");
+  if (req.certificate_proof().size() != std::tuple_size<crypto::signature>::value) return refuse("proof_missing");
+  const certificate_check check = ca_.check(wall(c.now), req.certificate());
+  if (check.status != certificate_status::ok) return refuse(name_of(check.status));
+  if (check.certificate.device_id() != req.device_id()) return refuse("names_another_device");
+  if (check.certificate.device_public_key() != crypto::to_string(registered->key)) return refuse("key_mismatch");
+  if (!crypto::verify(wire::certificate_proof_input(req), req.certificate_proof(), registered->key)) {
+    return refuse("proof_invalid");
+  }
+  // The key holder speaks from here on.
+  certificate_requests& uses = c.shard->certificate_uses();
+  const std::uint64_t serial = check.certificate.serial();
+  const auto verdict = uses.judge(*c.device, req.sequence(), serial, c.source);
+  if (verdict == certificate_request_verdict::replay) return refuse("replay");
+  const auto live = c.shard->sessions().live_source(c.now, *c.device);
+  if (verdict == certificate_request_verdict::other_source || (live && *live != c.source)) {
+    const source_id before = live ? *live : uses.last_source(*c.device);
+    c.shard->sessions().flag_clone({c.now, *c.device, c.id, before, c.source, clone_signal::certificate_elsewhere});
+    handle_clones(c.now, *c.shard);
+    return refuse("cloned_identity");
+  }
+  uses.accept(*c.device, req.sequence(), serial, c.source);
   return true;
 }
 

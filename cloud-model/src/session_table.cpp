@@ -35,6 +35,7 @@ const char* name_of(clone_signal s) {
   switch (s) {
     case clone_signal::attested_elsewhere: return "attested_elsewhere";
     case clone_signal::session_source_changed: return "session_source_changed";
+    case clone_signal::certificate_elsewhere: return "certificate_elsewhere";
   }
   return "?";
 }

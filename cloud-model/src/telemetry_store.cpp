@@ -52,8 +52,10 @@ telemetry_store::telemetry_store(telemetry_limits limits) : limits_(limits) {
 
 ingest_refusal telemetry_store::validate(const wire::TelemetryBatch& batch) {
   if (static_cast<std::size_t>(batch.events_size()) > wire::telemetry_events_max) return ingest_refusal::too_many_events;
-  if (batch.first_event_number() > std::numeric_limits<std::uint64_t>::max() - wire::telemetry_events_max)
+  if (batch.first_event_number() > std::numeric_limits<std::uint64_t>::max() - wire::telemetry_events_max ||
+      batch.dropped_events() > event_number_gap_max) {
     return ingest_refusal::bad_numbering;
+  }
   for (const auto& e : batch.events()) {
     if (!wire::EventKind_IsValid(e.kind()) || !wire::UpdateOutcome_IsValid(e.update_outcome()) ||
         e.version().size() > event_version_bytes_max || e.data().size() > wire::event_data_bytes_max) {
@@ -102,12 +104,17 @@ ingest_result telemetry_store::ingest(sim_time now, device_index device, const w
     ++counters_.refused[static_cast<std::size_t>(out.refusal)];
     return out;
   }
-  ++counters_.batches;
   if (device >= logs_.size()) logs_.resize(std::size_t{device} + 1);
   device_log& log = logs_[device];
+  const std::uint64_t first = batch.first_event_number();
+  if (first > log.next_number + event_number_gap_max) {
+    out.refusal = ingest_refusal::bad_numbering;
+    ++counters_.refused[static_cast<std::size_t>(out.refusal)];
+    return out;
+  }
+  ++counters_.batches;
   forget_old(now, log);
 
-  const std::uint64_t first = batch.first_event_number();
   const std::uint64_t end = first + static_cast<std::uint64_t>(batch.events_size());
   if (end > log.next_number) {
     // New numbers: the device's drop count belongs to this batch (a resend
@@ -141,7 +148,9 @@ ingest_result telemetry_store::ingest(sim_time now, device_index device, const w
     }
   }
   log.next_number = std::max(log.next_number, end);
-  out.acked_through = log.next_number;
+  // Never past what this batch carried: the device forgets what is acked,
+  // and numbers above its batch are none of its own.
+  out.acked_through = std::min(log.next_number, end);
   counters_.stored += out.stored;
   counters_.duplicates += out.duplicates;
   return out;

@@ -53,4 +53,15 @@ std::string mac_input(const Envelope& envelope) {
   return out;
 }
 
+std::string certificate_proof_input(const Envelope& envelope) {
+  Envelope unproved;
+  unproved.CopyFrom(envelope);
+  unproved.clear_certificate_proof();
+  return "fleetsim certificate proof v1" + mac_input(unproved);
+}
+
+void prove_possession(Envelope& envelope, const crypto::secret_key& device_key) {
+  envelope.set_certificate_proof(crypto::to_string(crypto::sign(certificate_proof_input(envelope), device_key)));
+}
+
 }  // namespace fleet::wire

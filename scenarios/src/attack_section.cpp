@@ -28,6 +28,16 @@ std::optional<attack_kind> read_kind(const Attack& in, checker& c, const names& 
     case Attack::kReplayedEvidence: return replayed_evidence{};
     case Attack::kForgedCertificate: return forged_certificate{};
     case Attack::kExpiredCertificate: return expired_certificate{};
+    case Attack::kStolenCertificate: return stolen_certificate{};
+    case Attack::kNonceBurning: return nonce_burning{};
+    case Attack::kVictimLockout: {
+      checker v = c.nested("victim_lockout");
+      if (!v.in_range("requests_per_second", in.victim_lockout().requests_per_second(), 0, flood_rate_max,
+                      /*min_open=*/true)) {
+        return std::nullopt;
+      }
+      return victim_lockout{in.victim_lockout().requests_per_second()};
+    }
     case Attack::kManInTheMiddle: return man_in_the_middle{};
     case Attack::kRequestFlood: {
       checker f = c.nested("request_flood");
@@ -61,7 +71,7 @@ std::optional<attack_kind> read_kind(const Attack& in, checker& c, const names& 
   c.fail("kind",
          "missing: one of spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle, request_flood, "
          "rogue_image, tampered_image, rollback_image, mix_and_match, freeze, endless_data, forged_certificate, "
-         "expired_certificate, leaked_signing_key");
+         "expired_certificate, leaked_signing_key, stolen_certificate, victim_lockout, nonce_burning");
   return std::nullopt;
 }
 
@@ -146,7 +156,7 @@ void read_attacks(const Scenario& in, const source_map& at, context& ctx, const 
     // From the kind asked for, even when it did not read (an unknown image).
     const bool mirror = mirror_kind(a.kind_case());
     const bool on_a_share = on_links || mirror;
-    const bool lasts = on_a_share || a.kind_case() == Attack::kRequestFlood;
+    const bool lasts = on_a_share || a.kind_case() == Attack::kRequestFlood || a.kind_case() == Attack::kVictimLockout;
     const timing when =
         read_timing(c, a.at(), a.duration(), lasts, "attack", kind ? kind_name(*kind) : "attack", out.length);
     if (a.has_count()) {

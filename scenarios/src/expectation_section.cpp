@@ -1,5 +1,7 @@
 // Expectations: the checkers a run is judged by, with what they refer to
 // resolved (images, groups, deployments) and their bounds checked.
+#include <algorithm>
+
 #include "checks.hpp"
 #include "fleet/scenario/limits.hpp"
 #include "fleet/scenario/units.hpp"
@@ -180,12 +182,27 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
     case Expectation::kTelemetryAccounted: return telemetry_accounted{};
     case Expectation::kEveryAttackStopped: return every_attack_stopped{};
     case Expectation::kNoCertificateToAttackers: return no_certificate_to_attackers{};
+    case Expectation::kVictimsAttested: {
+      checker n = c.nested("victims_attested");
+      victims_attested v;
+      if (in.victims_attested().has_percent()) {
+        if (!n.in_range("percent", in.victims_attested().percent(), 0, 100, /*min_open=*/true)) return std::nullopt;
+        v.percent = in.victims_attested().percent();
+      }
+      const bool any = std::any_of(s.attacks.begin(), s.attacks.end(),
+                                   [](const attack& a) { return spares_its_victims(a.kind); });
+      if (!any) {
+        n.fail("percent", "no attack of the scenario names victims that keep their keys: there is nobody to judge");
+        return std::nullopt;
+      }
+      return v;
+    }
     case Expectation::CHECK_NOT_SET: break;
   }
   c.fail("check",
          "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
          "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested, image_never_ran, "
-         "attestation_latency, telemetry_accounted");
+         "attestation_latency, telemetry_accounted, victims_attested");
   return std::nullopt;
 }
 

@@ -205,6 +205,24 @@ expectation_result judge(const scenario& s, const run_result& run, const every_a
   return {{}, passed, detail};
 }
 
+expectation_result judge(const scenario& s, const run_result& run, const victims_attested& v) {
+  std::uint64_t victims = 0;
+  std::uint64_t attested = 0;
+  std::string detail;
+  for (std::size_t i = 0; i < run.attacks.size() && i < s.attacks.size(); ++i) {
+    const actors::attack_outcome& a = run.attacks[i];
+    if (!spares_its_victims(s.attacks[i].kind)) continue;
+    victims += a.victims;
+    attested += a.victims_attested;
+    if (!detail.empty()) detail += "; ";
+    detail += a.name + ": " + std::to_string(a.victims_attested) + " of " + std::to_string(a.victims);
+  }
+  const double share = share_percent(attested, victims);
+  return {{}, victims > 0 && share >= v.percent,
+          detail + " victims held a valid certificate at the end (" + percent_text(share) + ", at least " +
+              percent_text(v.percent) + " expected)"};
+}
+
 expectation_result judge(const scenario&, const run_result& run, const no_certificate_to_attackers&) {
   std::uint64_t certificates = 0;
   for (const actors::attack_outcome& a : run.attacks) certificates += a.certificates;

@@ -48,8 +48,16 @@ const char* kind_name(const attack_kind& k) {
                                [](const endless_data&) { return "endless_data"; },
                                [](const forged_certificate&) { return "forged_certificate"; },
                                [](const expired_certificate&) { return "expired_certificate"; },
-                               [](const leaked_signing_key&) { return "leaked_signing_key"; }},
+                               [](const leaked_signing_key&) { return "leaked_signing_key"; },
+                               [](const stolen_certificate&) { return "stolen_certificate"; },
+                               [](const victim_lockout&) { return "victim_lockout"; },
+                               [](const nonce_burning&) { return "nonce_burning"; }},
                     k);
+}
+
+bool spares_its_victims(const attack_kind& k) {
+  return !std::holds_alternative<cloned_identity>(k) && !std::holds_alternative<request_flood>(k) &&
+         !std::holds_alternative<man_in_the_middle>(k) && !in_the_mirror(k);
 }
 
 bool in_the_mirror(const attack_kind& k) {
@@ -71,7 +79,8 @@ const char* check_name(const check& c) {
                                [](const devices_attested&) { return "devices_attested"; },
                                [](const image_never_ran&) { return "image_never_ran"; },
                                [](const attestation_latency&) { return "attestation_latency"; },
-                               [](const telemetry_accounted&) { return "telemetry_accounted"; }},
+                               [](const telemetry_accounted&) { return "telemetry_accounted"; },
+                               [](const victims_attested&) { return "victims_attested"; }},
                     c);
 }
 

@@ -211,16 +211,51 @@ TEST(attestation_verifier, reattesting_from_the_same_place_or_after_expiry_is_no
   EXPECT_TRUE(w.verifier.flagged().pending().empty());
 }
 
-TEST(attestation_verifier, challenges_per_device_are_bounded_and_recover) {
+// Victim lockout: anyone may ask for a challenge in a device's name. Were
+// the per-device bound a refusal, a stranger holding a few nonces would lock
+// the device out for a nonce lifetime; past the bound the oldest gives way.
+TEST(attestation_verifier, strangers_asking_in_a_devices_name_never_get_its_challenge_refused) {
   attestation_limits limits;
   limits.nonces.per_device_max = 2;
   attestation_world w(limits);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(w.verifier.challenge(t0, w.alice.challenge_request(), w.random).ok());
+  const nonce own = w.challenge(w.alice, t0 + 1s);  // the device's own, after the strangers'
+  EXPECT_TRUE(w.verifier.verify(t0 + 1s, w.alice.evidence(own), home).ok());
+}
+
+// The check that the test above relies on: a nonce superseded by newer ones
+// in the device's name is refused, so a bound still holds per device.
+TEST(attestation_verifier, a_nonce_superseded_by_newer_ones_is_refused) {
+  attestation_limits limits;
+  limits.nonces.per_device_max = 2;
+  attestation_world w(limits);
+  const nonce old = w.challenge(w.alice, t0);
   w.challenge(w.alice, t0);
   w.challenge(w.alice, t0);
-  auto refused = w.verifier.challenge(t0, w.alice.challenge_request(), w.random);
-  EXPECT_EQ(refused.refusal, challenge_refusal::per_device_max);
-  EXPECT_TRUE(w.verifier.challenge(t0, w.bob.challenge_request(), w.random).ok());
-  EXPECT_TRUE(w.verifier.challenge(t0 + 5min, w.alice.challenge_request(), w.random).ok());
+  EXPECT_EQ(w.verifier.verify(t0, w.alice.evidence(old), home).outcome, attestation_outcome::nonce_superseded);
+}
+
+// Nonce burning: an on-path observer sees the nonce and sends junk evidence
+// for it in the device's name before the device answers.
+TEST(attestation_verifier, junk_evidence_for_a_seen_nonce_does_not_spend_it) {
+  attestation_world w;
+  const nonce n = w.challenge(w.alice, t0);
+  const auto mallory = crypto::signing_key_from_seed(seed_of(66));
+  auto junk = w.alice.evidence(n, [](wire::Evidence&) {}, &mallory.secret_key_bytes);
+  EXPECT_EQ(w.verifier.verify(t0, junk, elsewhere).outcome, attestation_outcome::bad_signature);
+  EXPECT_EQ(w.verifier.verify(t0, junk, elsewhere).outcome, attestation_outcome::bad_signature);
+  EXPECT_TRUE(w.verifier.verify(t0 + 1s, w.alice.evidence(n), home).ok());
+}
+
+// What decides it is the signature: evidence the device key did sign spends
+// the nonce, whatever it then fails on (nonce_is_consumed_even_when_the_evidence_fails).
+TEST(attestation_verifier, only_evidence_whose_signature_verifies_spends_the_nonce) {
+  attestation_world w;
+  const nonce n = w.challenge(w.alice, t0);
+  auto signed_but_altered = w.alice.evidence(n);
+  signed_but_altered.set_sequence(signed_but_altered.sequence() + 1);  // verified, then refused
+  EXPECT_EQ(w.verifier.verify(t0, signed_but_altered, elsewhere).outcome, attestation_outcome::sequence_mismatch);
+  EXPECT_EQ(w.verifier.verify(t0, w.alice.evidence(n), home).outcome, attestation_outcome::nonce_reused);
 }
 
 TEST(attestation_verifier, malformed_evidence_is_refused) {

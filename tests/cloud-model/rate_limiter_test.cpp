@@ -23,27 +23,53 @@ TEST(token_bucket, spends_the_burst_then_refills_at_the_rate) {
 
 TEST(rate_limiter, a_device_is_held_to_its_own_bucket_and_told_when_to_retry) {
   rate_limiter r(rate_limits{{2, 4}, {1000, 1000}, 0.3, 100});
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(r.admit(sim_time{0}, device_index{1}, traffic::other).ok());
-  const rate_decision d = r.admit(sim_time{0}, device_index{1}, traffic::other);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(r.admit_device(sim_time{0}, device_index{1}, traffic::other).ok());
+  const rate_decision d = r.admit_device(sim_time{0}, device_index{1}, traffic::other);
   EXPECT_EQ(d.refusal, rate_refusal::device);
   EXPECT_EQ(d.retry_after, 500ms);
   // Another device is not affected.
-  EXPECT_TRUE(r.admit(sim_time{0}, device_index{2}, traffic::other).ok());
-  EXPECT_TRUE(r.admit(sim_time{0} + 500ms, device_index{1}, traffic::other).ok());
+  EXPECT_TRUE(r.admit_device(sim_time{0}, device_index{2}, traffic::other).ok());
+  EXPECT_TRUE(r.admit_device(sim_time{0} + 500ms, device_index{1}, traffic::other).ok());
   EXPECT_EQ(r.counters().refused[1][static_cast<std::size_t>(rate_refusal::device)], 1u);
-  EXPECT_EQ(r.counters().admitted[1], 6u);
+}
+
+TEST(rate_limiter, a_source_is_held_to_its_own_bucket_and_spends_no_devices) {
+  rate_limits limits{{2, 4}, {1000, 1000}, 0.3, 100};
+  limits.per_source = {1, 3};
+  rate_limiter r(limits);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(r.admit_source(sim_time{0}, 42, traffic::attestation).ok());
+  const rate_decision d = r.admit_source(sim_time{0}, 42, traffic::attestation);
+  EXPECT_EQ(d.refusal, rate_refusal::source);
+  EXPECT_EQ(d.retry_after, 1s);
+  EXPECT_TRUE(r.admit_source(sim_time{0}, 43, traffic::attestation).ok());  // another place
+  // Every device's own budget is whole.
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(r.admit_device(sim_time{0}, device_index{1}, traffic::other).ok());
+}
+
+TEST(rate_limiter, sources_are_bounded_and_idle_ones_make_room) {
+  rate_limits limits;
+  limits.per_source = {10, 10};
+  limits.sources_max = 2;
+  rate_limiter r(limits);
+  EXPECT_TRUE(r.admit_source(sim_time{0}, 1, traffic::other).ok());
+  EXPECT_TRUE(r.admit_source(sim_time{0}, 2, traffic::other).ok());
+  // Both still remember a spent token: no room for a third.
+  EXPECT_EQ(r.admit_source(sim_time{0}, 3, traffic::other).refusal, rate_refusal::sources_max);
+  // A tenth of a second later both are full again: forgotten, room made.
+  EXPECT_TRUE(r.admit_source(sim_time{0} + 100ms, 3, traffic::other).ok());
+  EXPECT_EQ(r.sources_tracked(), 1u);
 }
 
 TEST(rate_limiter, other_traffic_cannot_spend_the_attestation_share) {
   // Global 100 a second: 30 for attestation, 70 for the rest.
   rate_limiter r(rate_limits{{1000, 1000}, {100, 100}, 0.3, 1000});
   int other_ok = 0;
-  for (int i = 0; i < 500; ++i) other_ok += r.admit(sim_time{0}, std::nullopt, traffic::other).ok() ? 1 : 0;
+  for (int i = 0; i < 500; ++i) other_ok += r.admit_global(sim_time{0}, traffic::other).ok() ? 1 : 0;
   EXPECT_EQ(other_ok, 70);
   int attest_ok = 0;
-  for (device_index d = 0; d < 100; ++d) attest_ok += r.admit(sim_time{0}, d, traffic::attestation).ok() ? 1 : 0;
+  for (int i = 0; i < 100; ++i) attest_ok += r.admit_global(sim_time{0}, traffic::attestation).ok() ? 1 : 0;
   EXPECT_EQ(attest_ok, 30);
-  const rate_decision d = r.admit(sim_time{0}, device_index{500}, traffic::attestation);
+  const rate_decision d = r.admit_global(sim_time{0}, traffic::attestation);
   EXPECT_EQ(d.refusal, rate_refusal::global);
   EXPECT_GT(d.retry_after.count(), 0);
 }
@@ -53,8 +79,10 @@ TEST(rate_limiter, the_same_calls_give_the_same_answers) {
     rate_limiter r(rate_limits{{3, 5}, {50, 60}, 0.25, 64});
     std::vector<std::int64_t> out;
     for (int i = 0; i < 2000; ++i) {
-      const auto d = r.admit(sim_time{i * 1700}, device_index(i % 13),
-                             i % 4 == 0 ? traffic::attestation : traffic::other);
+      const traffic kind = i % 4 == 0 ? traffic::attestation : traffic::other;
+      auto d = r.admit_global(sim_time{i * 1700}, kind);
+      if (d.ok()) d = r.admit_source(sim_time{i * 1700}, static_cast<source_id>(i % 5), kind);
+      if (d.ok()) d = r.admit_device(sim_time{i * 1700}, device_index(i % 13), kind);
       out.push_back(d.ok() ? -1 : d.retry_after.count());
     }
     return out;

@@ -7,9 +7,7 @@
 
 #include <memory>
 
-#include "fleet/testing/device_world.hpp"
-#include "fleet/testing/service_endpoint.hpp"
-#include "fleet/wire/envelope.hpp"
+#include "service_fixture.hpp"
 
 namespace fleet::cloud {
 namespace {
@@ -17,124 +15,6 @@ namespace {
 using namespace std::chrono_literals;
 using fleet::testing::device_world;
 using fleet::testing::service_endpoint;
-
-service_settings default_settings(std::uint32_t shards = 1) {
-  service_settings s;
-  s.seed = 7;
-  s.shard_count = shards;
-  s.wall_clock_at_zero = std::chrono::microseconds(testing::default_epoch_us);
-  return s;
-}
-
-rollout_policy staged_policy(sim_time now) {
-  rollout_policy p;
-  p.start_at = now;
-  p.waves = wave_plan::by_percent({50, 100});
-  p.gate.success_threshold = 0.5;
-  return p;
-}
-
-/// A service with tenant "contoso", product "thermostat" and the factory
-/// images uploaded; devices enrolled into its Production group.
-struct service_fixture {
-  explicit service_fixture(service_settings settings = default_settings())
-      : service(keys.service_root, settings) {
-    tenant = service.create_tenant("contoso").value;
-    product = service.create_product(tenant, testing::default_product).value;
-    production = service.default_group_of(product, cloud::default_group::production).value;
-    factory = testing::upload_factory_images(service, keys);
-  }
-
-  std::unique_ptr<device_world> make_world(testing::cloud_endpoint& endpoint, std::uint64_t seed = 1) {
-    testing::world_options o;
-    o.seed = seed;
-    o.endpoint = &endpoint;
-    o.rom = testing::service_rom(service, keys.service_root.public_key_bytes);
-    o.factory = factory;
-    auto w = std::make_unique<device_world>(o);
-    enroll(w->device().secure_element().device_public_key());
-    return w;
-  }
-
-  std::string enroll(const crypto::public_key& key) {
-    const auto id = service.register_device_key(key);
-    EXPECT_TRUE(id.ok());
-    const std::string hex = crypto::to_hex(crypto::as_view(id.value));
-    const auto claimed = service.claim_devices(tenant, {hex});
-    EXPECT_TRUE(claimed.ok());
-    EXPECT_TRUE(service.move_device(hex, production).ok());
-    return hex;
-  }
-
-  wire::built_image upload_app(sim_time now, const std::string& version) {
-    const auto spec = testing::image_spec_for(wire::APP, version);
-    const auto image = testing::make_image(keys, spec, testing::factory_image_bytes(wire::APP));
-    const auto r = service.upload_image(now, spec, testing::image_content(image));
-    EXPECT_TRUE(r.ok()) << r.message;
-    return testing::built_from(*service.images().find(r.value));
-  }
-
-  deployment_id deploy(sim_time now, const wire::built_image& image, rollout_policy policy) {
-    deployment_spec spec;
-    spec.group = production;
-    spec.images = {image.image_digest};
-    spec.policy = std::move(policy);
-    spec.name = "v" + image.manifest.version();
-    const auto r = service.create_deployment(now, spec);
-    EXPECT_TRUE(r.ok()) << r.message;
-    return r.value.id;
-  }
-
-  /// Uploads an image of `spec` and returns a staged deployment of it to Production.
-  deployment_spec spec_for(const wire::image_spec& spec, std::uint64_t size_bytes) {
-    const auto image = testing::make_image(keys, spec, size_bytes);
-    const auto up = service.upload_image(sim_time{0}, spec, testing::image_content(image));
-    EXPECT_TRUE(up.ok()) << up.message;
-    deployment_spec d;
-    d.group = production;
-    d.images = {up.value};
-    d.policy = staged_policy(sim_time{0});
-    return d;
-  }
-
-  testing::test_keys keys{1};
-  security_service service;
-  tenant_id tenant = 0;
-  product_id product = 0;
-  group_id production = 0;
-  std::vector<wire::built_image> factory;
-};
-
-
-bool attested(const device_world& w) { return w.count(fw::record_kind::attested) > 0; }
-
-/// The last envelope the device sent with this body.
-std::optional<wire::Envelope> last_sent(const device_world& w, wire::Envelope::BodyCase body) {
-  for (auto it = w.sent_by_device().rbegin(); it != w.sent_by_device().rend(); ++it) {
-    wire::Envelope e;
-    if (e.ParseFromString(*it) && e.body_case() == body) return e;
-  }
-  return std::nullopt;
-}
-
-std::optional<wire::Envelope> last_received(const device_world& w, wire::Envelope::BodyCase body) {
-  for (auto it = w.sent_to_device().rbegin(); it != w.sent_to_device().rend(); ++it) {
-    wire::Envelope e;
-    if (e.ParseFromString(*it) && e.body_case() == body) return e;
-  }
-  return std::nullopt;
-}
-
-wire::Envelope reply_of(const std::vector<std::string>& replies) {
-  EXPECT_EQ(replies.size(), 1u);
-  wire::Envelope e;
-  if (!replies.empty()) {
-    EXPECT_TRUE(e.ParseFromString(replies.front()));
-  }
-  return e;
-}
-
-// ---------------------------------------------------------------- lifecycle
 
 TEST(security_service, real_firmware_attests_updates_and_commits_in_a_staged_rollout) {
   service_fixture f;
@@ -303,17 +183,6 @@ TEST(security_service, legacy_firmware_is_offered_to_guardians_only) {
 
 // ----------------------------------------------------------------- defences
 
-struct attested_fixture : service_fixture {
-  attested_fixture() {
-    world = make_world(link);
-    world->power_on();
-    EXPECT_TRUE(world->run_until([&] { return attested(*world); }, 10min));
-    world->run_for(2min);  // update check and telemetry settle: the device is idle
-  }
-  service_endpoint link{service, 1};
-  std::unique_ptr<device_world> world;
-};
-
 TEST(security_service_defence, spoofed_evidence_signed_without_the_device_key_gets_no_certificate) {
   attested_fixture f;
   const auto real = last_sent(*f.world, wire::Envelope::kEvidence);
@@ -382,16 +251,14 @@ TEST(security_service_defence, cloned_identity_from_a_second_place_is_flagged_an
   EXPECT_TRUE(shown.value.blocked);
   EXPECT_FALSE(shown.value.session_live);
 
-  // The certificate the identity held is revoked.
-  wire::Envelope presented;
-  presented.set_device_id(issued->device_id());
-  presented.set_sequence(1000);
-  *presented.mutable_certificate() = issued->certificate_issued().certificate();
-  presented.mutable_update_check()->set_product(testing::default_product);
-  const wire::Envelope answer = reply_of(f.service.handle(clone.now(), wire::serialize(presented), 3));
+  // The identity is blocked, and the certificate it held is revoked.
+  const wire::Envelope presented = certificate_request(*f.world, *issued, 1000);
+  wire::Envelope answer = reply_of(f.service.handle(clone.now(), wire::serialize(presented), 3));
   ASSERT_TRUE(answer.has_error());
   EXPECT_EQ(answer.error().code(), wire::ERROR_UNAUTHENTICATED);
-  EXPECT_EQ(answer.error().detail(), "certificate revoked");
+  EXPECT_EQ(answer.error().detail(), "certificate identity_blocked");
+  EXPECT_EQ(f.service.ca().check(f.service.wall(clone.now()), presented.certificate()).status,
+            certificate_status::revoked);
 
   // Until the operator unblocks it, the identity gets no certificate, from anywhere.
   const std::uint64_t certificates = f.service.counters().certificates_issued;
@@ -408,12 +275,15 @@ TEST(security_service_defence, forged_or_expired_certificates_presented_are_refu
   const wire::SignedCertificate genuine = issued->certificate_issued().certificate();
   sim_time now = f.world->now();
   std::uint64_t sequence = 5000;
+  // Each with a proof by the device key: what is judged is the certificate.
   auto present = [&](const wire::SignedCertificate& cert, sim_time at) {
     wire::Envelope e;
     e.set_device_id(issued->device_id());
     e.set_sequence(++sequence);
     *e.mutable_certificate() = cert;
     e.mutable_update_check()->set_product(testing::default_product);
+    e.set_certificate_proof(
+        crypto::to_string(f.world->device().secure_element().sign(wire::certificate_proof_input(e))));
     return reply_of(f.service.handle(at, wire::serialize(e), 1));
   };
 
@@ -495,6 +365,7 @@ class flooding_endpoint : public testing::cloud_endpoint {
 TEST(security_service_defence, a_request_flood_cannot_starve_attestation) {
   service_settings s = default_settings();
   s.rates.per_device = {1, 5};
+  s.rates.per_source = {5, 10};
   s.rates.global = {200, 200};
   s.rates.attestation_share = 0.3;
   service_fixture f(s);
@@ -511,9 +382,13 @@ TEST(security_service_defence, a_request_flood_cannot_starve_attestation) {
   EXPECT_GT(link.sent(), 500u);
   const rate_counters& rc = f.service.rates().counters();
   const auto other = static_cast<std::size_t>(traffic::other);
-  EXPECT_GT(rc.refused[other][static_cast<std::size_t>(rate_refusal::device)], 0u);  // the flooders' own buckets
-  EXPECT_GT(rc.refused[other][static_cast<std::size_t>(rate_refusal::global)], 0u);  // the "other" pool ran dry
+  const auto attestation = static_cast<std::size_t>(traffic::attestation);
+  // The flood's places: its challenges and session-less checks come before any authentication.
+  EXPECT_GT(rc.refused[attestation][static_cast<std::size_t>(rate_refusal::source)] +
+                rc.refused[other][static_cast<std::size_t>(rate_refusal::source)],
+            0u);
   EXPECT_GT(f.service.counters().rate_limited, 0u);
+  EXPECT_GT(f.service.counters().unauthenticated, 0u);  // its session-less checks: refused, charged to nobody
   EXPECT_EQ(f.service.counters().certificates_issued, 1u);
 }
 
@@ -521,9 +396,9 @@ TEST(security_service_defence, without_an_attestation_share_the_same_flood_would
   // The test above could not fail if attestation were never at risk: here
   // the flood's made-up IDs spend the global budget before the device asks.
   rate_limiter limiter(rate_limits{{1, 5}, {200, 200}, 0.3, 1000});
-  for (int i = 0; i < 1000; ++i) limiter.admit(sim_time{0}, std::nullopt, traffic::other);
-  EXPECT_FALSE(limiter.admit(sim_time{0}, std::nullopt, traffic::other).ok());
-  EXPECT_TRUE(limiter.admit(sim_time{0}, device_index{7}, traffic::attestation).ok());
+  for (int i = 0; i < 1000; ++i) limiter.admit_global(sim_time{0}, traffic::other);
+  EXPECT_FALSE(limiter.admit_global(sim_time{0}, traffic::other).ok());
+  EXPECT_TRUE(limiter.admit_global(sim_time{0}, traffic::attestation).ok());
 }
 
 // ------------------------------------------------------- malformed input

@@ -183,6 +183,34 @@ TEST(attacks, a_flood_lasts_and_has_a_rate) {
                         "attack[0]: request_flood.requests_per_second: must be in (0, 1000], is 0"}));
 }
 
+TEST(attack_errors, a_lockout_lasts_and_has_a_rate) {
+  const std::string text = with(
+      "attack { at: \"1d\" count: 2 victim_lockout { requests_per_second: 2 } }\n"
+      "attack { at: \"1d\" duration: \"1h\" victim_lockout { requests_per_second: 5000 } }\n"
+      "attack { at: \"1d\" duration: \"1h\" nonce_burning {} }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "attack { at: \"1d\" count: 2") + "attack[0]: duration: missing: how long the victim_lockout lasts",
+                    place(text, "requests_per_second: 5000") +
+                        "attack[1]: victim_lockout.requests_per_second: must be in (0, 1000], is 5000",
+                    place(text, "duration: \"1h\" nonce") +
+                        "attack[2]: duration: a nonce_burning happens at an instant: no duration"}));
+}
+
+TEST(expectation_errors, victims_attested_needs_victims_that_keep_their_keys) {
+  const std::string clones_only = with(
+      "attack { at: \"1d\" count: 2 cloned_identity {} }\n"
+      "expect { victims_attested {} }");
+  EXPECT_EQ(errors_of(clones_only),
+            (errors{place(clones_only, "victims_attested") +
+                    "expect[0]: victims_attested.percent: no attack of the scenario names victims that keep their keys: "
+                    "there is nobody to judge"}));
+  const std::string bad_percent = with(
+      "attack { at: \"1d\" count: 2 stolen_certificate {} }\n"
+      "expect { victims_attested { percent: 0 } }");
+  EXPECT_EQ(errors_of(bad_percent),
+            (errors{place(bad_percent, "percent: 0") + "expect[0]: victims_attested.percent: must be in (0, 100], is 0"}));
+}
+
 TEST(attack_errors, fields_that_do_not_fit_the_kind) {
   const std::string text = with(
       "attack { at: \"1d\" duration: \"1h\" fraction: 0.5 spoofed_identity {} }\n"
@@ -202,7 +230,7 @@ TEST(attack_errors, fields_that_do_not_fit_the_kind) {
                         "attack[3]: kind: missing: one of spoofed_identity, cloned_identity, replayed_evidence, "
                         "man_in_the_middle, request_flood, rogue_image, tampered_image, rollback_image, "
                         "mix_and_match, freeze, endless_data, forged_certificate, expired_certificate, "
-                        "leaked_signing_key"}));
+                        "leaked_signing_key, stolen_certificate, victim_lockout, nonce_burning"}));
 }
 
 TEST(cloud_settings, ca_lifetime_and_rollover) {
@@ -294,7 +322,7 @@ TEST(expectation_errors, bounds_and_times) {
                         "expect[3]: check: missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, "
                         "rollout_halted, rollout_completed, peak_request_rate, every_attack_stopped, "
                         "no_certificate_to_attackers, devices_attested, image_never_ran, attestation_latency, "
-                        "telemetry_accounted",
+                        "telemetry_accounted, victims_attested",
                     place(text, "attestation_latency { quantile") +
                         "expect[4]: attestation_latency.max: must be in (0s, 365d], is 0s",
                     place(text, "quantile: 1.5") + "expect[4]: attestation_latency.quantile: must be in (0, 1], is 1.5",

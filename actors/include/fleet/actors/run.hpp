@@ -146,6 +146,10 @@ struct attack_outcome {
   /// Attempts a device refused, by the firmware's reject reason
   /// ("chunk_digest_mismatch"): the check that stopped them.
   std::map<std::string, std::uint64_t> stopped_by{};
+  /// For kinds that spare their victims (scenario::spares_its_victims):
+  /// the victims, and those holding a valid certificate at the end.
+  std::uint64_t victims = 0;
+  std::uint64_t victims_attested = 0;
 };
 
 /// One expectation's verdict, with what was seen.

@@ -41,10 +41,9 @@ enum class challenge_refusal : std::uint8_t {
   malformed,        ///< the envelope's device ID is not 64 bytes
   unknown_device,
   outstanding_max,  ///< nonce_refusal::outstanding_max
-  per_device_max,
   tracked_max,
 };
-inline constexpr std::size_t challenge_refusal_count = 6;
+inline constexpr std::size_t challenge_refusal_count = 5;
 
 /// The outcome of verifying evidence. Everything but `ok` is a refusal.
 enum class attestation_outcome : std::uint8_t {
@@ -57,7 +56,8 @@ enum class attestation_outcome : std::uint8_t {
   nonce_wrong_device,    ///< issued to another device
   nonce_reused,          ///< replayed evidence
   nonce_expired,
-  bad_signature,         ///< spoofed evidence
+  nonce_superseded,      ///< per_device_max newer nonces were issued to the device since (nonce_table.hpp)
+  bad_signature,         ///< spoofed or junk evidence; its nonce stays good
   cloned_identity,       ///< live session from another source: flagged, session ended
   register_mismatch,     ///< the register is not the chain of the reported digests
   boot_chain_invalid,    ///< stages missing, out of order or repeated
@@ -66,7 +66,7 @@ enum class attestation_outcome : std::uint8_t {
   measurement_mismatch,  ///< known digest, but reported as another component or version
   sequence_mismatch,     ///< the envelope's sequence is not the one the evidence signs: altered on the way
 };
-inline constexpr std::size_t attestation_outcome_count = 17;
+inline constexpr std::size_t attestation_outcome_count = 18;
 
 const char* name_of(challenge_refusal r);
 const char* name_of(attestation_outcome o);
@@ -119,8 +119,9 @@ class attestation_verifier {
   /// ended (clone, quarantine); it must outlive the verifier.
   attestation_verifier(const attestation_limits& limits, device_lookup lookup, session_table& sessions);
 
-  /// Answers a ChallengeRequest: a nonce bound to the envelope's device.
-  challenge_result challenge(sim_time now, const wire::Envelope& request, crypto::random_stream& random);
+  /// Answers a ChallengeRequest from `source`: a nonce bound to the envelope's device.
+  challenge_result challenge(sim_time now, const wire::Envelope& request, crypto::random_stream& random,
+                             source_id source = 0);
 
   /// Verifies the SignedEvidence in `request`, which came from `source`.
   /// On ok the caller issues the certificate (facts.evidence_digest) and

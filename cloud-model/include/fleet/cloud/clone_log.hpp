@@ -16,8 +16,9 @@ namespace fleet::cloud {
 enum class clone_signal : std::uint8_t {
   attested_elsewhere,      ///< attested from another source while a session was live
   session_source_changed,  ///< a second source sent valid requests in the same session
+  certificate_elsewhere,   ///< a proof of possession came from another source than the live session or the certificate's last use
 };
-inline constexpr std::size_t clone_signal_count = 2;
+inline constexpr std::size_t clone_signal_count = 3;
 
 const char* name_of(clone_signal s);
 

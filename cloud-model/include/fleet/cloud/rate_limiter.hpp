@@ -1,20 +1,34 @@
 #pragma once
-// Rate limiting of device requests: a token bucket per device and a global
-// budget split in two pools, so that attestation (challenge and evidence)
-// keeps its own share: a flood of other requests from a few devices can
-// exhaust their own buckets and the "other" pool, never the attestation pool.
+// Rate limiting of device requests, in three budgets, each spent at its
+// point of the request's way in:
+// - the global budget, split in two pools so that attestation (challenge
+//   and evidence) keeps its own share: a flood of other requests can exhaust
+//   the "other" pool, never the attestation pool. Every request spends it.
+// - a bucket per network source, for what comes before authentication:
+//   challenge requests, evidence before its signature is verified,
+//   certificates before their proof is. Anyone can name any device there,
+//   so that traffic is charged to where it came from.
+// - a bucket per device, spent only by requests that proved to come from
+//   the device (a session MAC, a proof of possession of its key). Nobody
+//   who cannot authenticate as a device can spend its budget, so naming a
+//   victim's ID locks nobody out.
 //
 // Pure: time comes in as `now`; tokens are kept in micro-tokens (integers),
 // so the same calls always give the same answers.
 //
-// Memory: 16 bytes per device index seen (flat vector), two global buckets.
+// Memory: 16 bytes per device index seen (flat vector), at most sources_max
+// source buckets (about 64 bytes each in a hash map; a source whose bucket is
+// full again is forgotten when room is needed, which changes no answer), two
+// global buckets.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
+#include "fleet/cloud/device_directory.hpp"
 #include "fleet/cloud/types.hpp"
 
 namespace fleet::cloud {
@@ -31,6 +45,9 @@ struct rate_limits {
   bucket_settings global{50'000, 100'000};
   double attestation_share = 0.3;  ///< in (0, 1)
   std::uint32_t devices_max = 4'000'000;
+  /// Unauthenticated requests of one network source.
+  bucket_settings per_source{4, 40};
+  std::uint32_t sources_max = 65'536;  ///< source buckets kept at once
 };
 
 /// A token bucket in integer micro-tokens.
@@ -40,6 +57,8 @@ class token_bucket {
   explicit token_bucket(const bucket_settings& s);
   /// Takes one token at `now`, or says how long until one is there.
   std::optional<duration> take(sim_time now);
+  /// Whether the bucket would be full at `now`: it then remembers nothing.
+  bool full_at(sim_time now) const;
 
  private:
   std::uint64_t rate_ = 0;       ///< micro-tokens per second
@@ -50,7 +69,14 @@ class token_bucket {
 
 enum class traffic : std::uint8_t { attestation, other };
 
-enum class rate_refusal : std::uint8_t { none, device, global, count_ };
+enum class rate_refusal : std::uint8_t {
+  none,
+  device,       ///< the authenticated device's own bucket
+  global,       ///< the pool of the request's kind
+  source,       ///< the bucket of the network source, before authentication
+  sources_max,  ///< no room for another source's bucket (all busy)
+  count_,
+};
 inline constexpr std::size_t rate_refusal_count = static_cast<std::size_t>(rate_refusal::count_);
 
 struct rate_decision {
@@ -60,7 +86,7 @@ struct rate_decision {
 };
 
 struct rate_counters {
-  std::array<std::uint64_t, 2> admitted{};  ///< by traffic
+  std::array<std::uint64_t, 2> admitted{};  ///< by traffic: past the global pool
   std::array<std::array<std::uint64_t, rate_refusal_count>, 2> refused{};  ///< by traffic, reason
   std::uint64_t refused_total() const;
 };
@@ -69,9 +95,14 @@ class rate_limiter {
  public:
   explicit rate_limiter(const rate_limits& limits = {});
 
-  /// Admits one request of `kind` from `device` (none: not a registered
-  /// device, only the global budget applies).
-  rate_decision admit(sim_time now, std::optional<device_index> device, traffic kind);
+  /// Every request, first: the global pool of its kind.
+  rate_decision admit_global(sim_time now, traffic kind);
+  /// A request before it is authenticated: the bucket of where it came from.
+  rate_decision admit_source(sim_time now, source_id source, traffic kind);
+  /// A request authenticated as `device`: the device's own bucket.
+  rate_decision admit_device(sim_time now, device_index device, traffic kind);
+
+  std::size_t sources_tracked() const { return sources_.size(); }
 
   const rate_counters& counters() const { return counters_; }
   const rate_limits& limits() const { return limits_; }
@@ -85,9 +116,13 @@ class rate_limiter {
   static_assert(sizeof(device_bucket) == 16, "the memory figure counts 16 bytes a device");
 
   std::optional<duration> take_device(sim_time now, device_index device);
+  rate_decision refuse(traffic kind, rate_refusal why, duration after);
+  /// Forgets the sources whose buckets are full at `now`.
+  void sweep_sources(sim_time now);
 
   rate_limits limits_;
   std::vector<device_bucket> devices_;
+  std::unordered_map<source_id, token_bucket> sources_;
   token_bucket attestation_pool_;
   token_bucket other_pool_;
   std::uint64_t device_rate_milli_ = 0;   ///< milli-tokens per second

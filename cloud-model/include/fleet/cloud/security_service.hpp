@@ -125,7 +125,7 @@ struct service_counters {
   std::uint64_t attestation_failed = 0;
   std::uint64_t not_found = 0;
   std::uint64_t certificates_issued = 0;
-  std::uint64_t certificate_checks_refused = 0;  ///< presented certificates refused
+  std::uint64_t certificate_checks_refused = 0;  ///< presented certificates refused (any check, the proof included)
   std::uint64_t clones_flagged = 0;
   std::uint64_t revocations = 0;
   std::uint64_t blocked_refused = 0;  ///< requests of a blocked identity
@@ -253,6 +253,9 @@ class security_service {
   void on_challenge(context& c);
   void on_evidence(context& c);
   bool authenticate(context& c);
+  bool authenticate_certificate(context& c);
+  /// Answers RATE_LIMITED when `d` refused.
+  bool admitted(context& c, const rate_decision& d);
   void on_update_check(context& c);
   void on_chunk_request(context& c);
   void on_update_result(context& c);

@@ -49,11 +49,17 @@ struct telemetry_limits {
   std::size_t versions_max = 65'536;      ///< distinct version strings kept, "" included; more are stored as ""
 };
 
+/// How far a batch's numbering may jump past what the store took, and how
+/// many drops one batch may report: a device skips only what it dropped,
+/// and its buffer drops far fewer between two uploads. Bounds what a
+/// numbering can do to the store (and, through the ack, to the device).
+inline constexpr std::uint64_t event_number_gap_max = std::uint64_t{1} << 24;
+
 enum class ingest_refusal : std::uint8_t {
   none,
   unknown_device,       ///< index at or past devices_max
   too_many_events,      ///< over wire::telemetry_events_max in one batch
-  bad_numbering,        ///< first_event_number + events overflows
+  bad_numbering,        ///< numbering jumps more than event_number_gap_max ahead, or counts past it
   bad_event,            ///< unknown kind or outcome, version or data too long
   count_
 };

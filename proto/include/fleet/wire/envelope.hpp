@@ -15,6 +15,14 @@ namespace fleet::wire {
 /// body means changes these bytes.
 std::string mac_input(const Envelope& envelope);
 
+/// The bytes a certificate proof signs: a label, then mac_input() of the
+/// envelope without its proof (so the certificate presented is covered).
+std::string certificate_proof_input(const Envelope& envelope);
+
+/// Signs `envelope` (device ID, sequence, certificate and body final) with
+/// the device key: sets certificate_proof.
+void prove_possession(Envelope& envelope, const crypto::secret_key& device_key);
+
 /// True for the requests a device makes inside a session (after
 /// attestation): they must carry the session ID and MAC, and so must the
 /// replies to them. device.proto's request/reply table says which.

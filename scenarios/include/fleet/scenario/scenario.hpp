@@ -145,6 +145,12 @@ struct request_flood {
 // Certificates presented instead of a session (actors/attack_host.hpp).
 struct forged_certificate {};
 struct expired_certificate {};
+struct stolen_certificate {};
+// Against the way in (actors/attack_host.hpp).
+struct victim_lockout {
+  double requests_per_second = 0;  ///< per victim
+};
+struct nonce_burning {};
 // The mirror's kinds: a compromised distribution point serving a share of
 // the devices (actors/distribution_mirror.hpp).
 struct rogue_image {};
@@ -163,17 +169,22 @@ struct endless_data {};
 struct leaked_signing_key {};
 using attack_kind = std::variant<spoofed_identity, cloned_identity, replayed_evidence, man_in_the_middle,
                                  request_flood, rogue_image, tampered_image, rollback_image, mix_and_match, freeze,
-                                 endless_data, forged_certificate, expired_certificate, leaked_signing_key>;
+                                 endless_data, forged_certificate, expired_certificate, leaked_signing_key,
+                                 stolen_certificate, victim_lockout, nonce_burning>;
 
 /// The kind's schema name: "spoofed_identity", ...
 const char* kind_name(const attack_kind& k);
 /// Whether the attack sits in the update delivery (a compromised mirror).
 bool in_the_mirror(const attack_kind& k);
+/// Whether the attack names victims whose keys stay safe, who must stay
+/// attested through it: not a clone (its victims are blocked), not a flood
+/// (its identities are compromised), none on links or in the mirror.
+bool spares_its_victims(const attack_kind& k);
 
 struct attack {
   std::string name;  ///< the file's, or "<kind>[index]"
   duration at{0};
-  duration length{0};      ///< man_in_the_middle, request_flood and the mirror's kinds
+  duration length{0};      ///< man_in_the_middle, request_flood, victim_lockout and the mirror's kinds
   std::uint32_t count = 1;  ///< identities attacked
   double fraction = 1;      ///< man_in_the_middle: share of the links; the mirror's kinds: of the devices
   attack_kind kind;
@@ -221,9 +232,12 @@ struct attestation_latency {
 struct telemetry_accounted {};
 struct every_attack_stopped {};
 struct no_certificate_to_attackers {};
+struct victims_attested {
+  double percent = 100;
+};
 using check = std::variant<no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed,
                            peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested,
-                           image_never_ran, attestation_latency, telemetry_accounted>;
+                           image_never_ran, attestation_latency, telemetry_accounted, victims_attested>;
 
 /// The check's schema name: "no_bricked_devices", "adoption", ...
 const char* check_name(const check& c);
