@@ -94,8 +94,9 @@ void sim_runtime::stop(fw::sim_time) {
   deferral_ = fw::duration{0};
 }
 
-fw::duration sim_runtime::os_update_deferral(fw::sim_time) {
-  return running_ ? deferral_ : fw::duration{0};
+fw::duration sim_runtime::os_update_deferral(fw::sim_time, fw::duration deferred) {
+  if (!running_ || deferred >= deferral_) return fw::duration{0};
+  return deferral_ - deferred;
 }
 
 fw::sim_time sim_runtime::next_event_time() const { return std::min(outcome_at_, crash_at_); }

@@ -124,7 +124,6 @@ void core_state::clear_volatile() {
   exchange_.reset();
   download_.reset();
   download_failures_ = 0;
-  os_deferral_started_ = never;
   attestation_began_ = never;
   boot_failures_ = 0;
 }

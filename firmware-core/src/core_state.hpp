@@ -127,7 +127,6 @@ class core_state {
   /// null while the ROM's keys are all the device trusts.
   std::unique_ptr<key_store> key_store_;
   std::uint32_t download_failures_ = 0;
-  sim_time os_deferral_started_ = never;  ///< when the app first deferred the pending OS update
   sim_time attestation_began_ = never;    ///< first challenge request since the last certificate (or power-on)
   std::vector<pending_report> reports_;  ///< oldest first, at most pending_reports_max
   std::uint64_t telemetry_reported_drops_ = 0;  ///< dropped count in the batch in flight

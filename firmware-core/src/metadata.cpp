@@ -8,8 +8,9 @@ namespace fleet::fw {
 namespace {
 
 constexpr std::uint32_t magic = 0x444d4c46;  // "FLMD"
-constexpr std::uint8_t format = 2;
-constexpr std::size_t encoded_size = 4 + 1 + 4 + 1 + 1 + 1 + 1 + 4 + 16 + 16 + 4;
+// Format 3 added deferral_granted_s; a record of another format does not decode.
+constexpr std::uint8_t format = 3;
+constexpr std::size_t encoded_size = 4 + 1 + 4 + 1 + 1 + 1 + 1 + 4 + 16 + 16 + 4 + 4;
 
 std::uint32_t crc32(const char* data, std::size_t size) {
   std::uint32_t crc = 0xffffffffu;
@@ -45,6 +46,7 @@ std::string encode(const metadata_record& r) {
   put32(out, r.download_chunks_done);
   out.append(reinterpret_cast<const char*>(r.download_manifest.data()), r.download_manifest.size());
   out.append(reinterpret_cast<const char*>(r.failed_image.data()), r.failed_image.size());
+  put32(out, r.deferral_granted_s);
   put32(out, crc32(out.data(), out.size()));
   return out;
 }
@@ -63,6 +65,7 @@ std::optional<metadata_record> decode(std::string_view bytes) {
   r.download_chunks_done = get32(p + 13);
   std::memcpy(r.download_manifest.data(), p + 17, r.download_manifest.size());
   std::memcpy(r.failed_image.data(), p + 33, r.failed_image.size());
+  r.deferral_granted_s = get32(p + 49);
   // A record naming a component that does not exist is as good as corrupt.
   auto valid_component = [](std::uint8_t c) { return c == no_component || c < component_count; };
   if (!valid_component(r.trial_component) || !valid_component(r.download_component)) {

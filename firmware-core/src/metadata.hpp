@@ -1,6 +1,7 @@
 #pragma once
 // The boot metadata record: which slot is active per component, a pending
-// trial boot, a download in progress. Kept in two flash sectors with
+// trial boot, a download in progress and the OS update deferral granted for
+// it. Kept in two flash sectors with
 // sequence numbers and a checksum, written alternately, so a power loss in
 // the middle of a write always leaves the previous record readable.
 
@@ -26,6 +27,12 @@ struct metadata_record {
   /// Prefix of the image digest that last failed its trial boot: never
   /// installed again, so a bad build cannot loop install -> rollback.
   std::array<std::uint8_t, 16> failed_image{};
+  /// Seconds of OS update deferral granted so far for the pending download.
+  /// Bound to that image: every change of download_component or
+  /// download_manifest clears it in the same write (begin_download,
+  /// clear_download). Charged in full before a deferral starts, so a reboot
+  /// or power loss inside one cannot hand out the allowance again.
+  std::uint32_t deferral_granted_s = 0;
 
   slot active(component c) const {
     return (active_slots >> index_of(c)) & 1u ? slot::b : slot::a;
@@ -37,6 +44,19 @@ struct metadata_record {
   }
   bool trial_pending() const { return trial_component != no_component; }
   bool download_pending() const { return download_component != no_component; }
+  /// A new pending download: no chunk yet, no deferral granted yet.
+  void begin_download(component c, const std::array<std::uint8_t, 16>& manifest_prefix) {
+    download_component = static_cast<std::uint8_t>(index_of(c));
+    download_chunks_done = 0;
+    download_manifest = manifest_prefix;
+    deferral_granted_s = 0;
+  }
+  /// No pending download, and nothing granted for one.
+  void clear_download() {
+    download_component = no_component;
+    download_chunks_done = 0;
+    deferral_granted_s = 0;
+  }
 };
 
 /// Fixed little-endian layout with magic, format and CRC-32.

@@ -2,6 +2,9 @@
 // resumable download into the inactive slot, final verification, deferral,
 // install for a trial boot, and reports of every outcome.
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <limits>
 
 #include "core_state.hpp"
 #include "fleet/wire/envelope.hpp"
@@ -101,10 +104,9 @@ void core_state::start_download(verified_manifest target, const wire::SignedMani
   const slot into = other(metadata_.active(c));
   if (!flash_ok(hw_.flash->erase_slot(c, into))) return;
   if (!flash_ok(hw_.flash->write_header(c, into, wire::serialize(signed_manifest)))) return;
-  metadata_.download_component = static_cast<std::uint8_t>(index_of(c));
-  metadata_.download_chunks_done = 0;
-  std::copy_n(target.manifest_digest.begin(), metadata_.download_manifest.size(),
-              metadata_.download_manifest.begin());
+  std::array<std::uint8_t, 16> prefix{};
+  std::copy_n(target.manifest_digest.begin(), prefix.size(), prefix.begin());
+  metadata_.begin_download(c, prefix);
   if (!persist_metadata()) return;
   download_ = std::make_unique<download_state>();
   download_->target = std::move(target);
@@ -123,8 +125,7 @@ void core_state::resume_download(sim_time now) {
   const auto chunks = static_cast<std::uint32_t>(vm.manifest.chunk_digests_size());
   if (why != reject_reason::none || vm.comp != c || !same_prefix(vm.manifest_digest, metadata_.download_manifest) ||
       metadata_.download_chunks_done > chunks) {
-    metadata_.download_component = no_component;
-    metadata_.download_chunks_done = 0;
+    metadata_.clear_download();
     persist_metadata();
     return;
   }
@@ -208,24 +209,35 @@ void core_state::finish_download(sim_time now) {
   maybe_install(now);
 }
 
-// The application may put off an OS update, for os_deferral_max in total,
-// measured on monotonic time: a wrong or jumping wall clock cannot stretch it.
+// The application may put off an OS update for os_deferral_max in total.
+// Each deferral is charged in full to the pending download's metadata record
+// before it starts (in the same record that names the image, so a new image
+// starts from nothing). A reboot or power loss inside a deferral forfeits
+// what was left of it instead of handing the allowance out again, and a torn
+// write of the charge loses the power before the deferral begins: either way
+// the granted total stays within the cap. No clock is compared across boots,
+// so a device clock set wrong or jumping back cannot stretch it; inside a
+// boot the deferral ends on the core's own timer.
 void core_state::maybe_install(sim_time now) {
   if (!download_ || !download_->complete) return;
   const auto& target = download_->target;
   if (target.comp == component::os) {
-    duration asked = hw_.runtime->os_update_deferral(now);
+    const duration granted = std::chrono::seconds(metadata_.deferral_granted_s);
+    const duration left = cfg_.timers.os_deferral_max - granted;
+    const duration asked = left.count() > 0 ? hw_.runtime->os_update_deferral(now, granted) : duration{0};
     if (asked.count() > 0) {
-      if (os_deferral_started_ == never) os_deferral_started_ = now;
-      const duration used = now - os_deferral_started_;
-      duration left = cfg_.timers.os_deferral_max - used;
-      if (left.count() > 0) {
-        arm(timer::os_deferral_end, now + std::min(asked, left));
-        const pending_report deferred = report_of(target, wire::DEFERRED);
-        note_update(record_kind::update_deferred, deferred);
-        queue_report(deferred);
-        return;
-      }
+      const duration grant = std::min(asked, left);
+      // Rounded up to whole seconds: the charge is never less than the grant.
+      const auto grant_s = std::chrono::ceil<std::chrono::seconds>(grant).count();
+      metadata_.deferral_granted_s = static_cast<std::uint32_t>(
+          std::min<std::int64_t>(std::int64_t{metadata_.deferral_granted_s} + grant_s,
+                                 std::numeric_limits<std::uint32_t>::max()));
+      if (!persist_metadata()) return;
+      arm(timer::os_deferral_end, now + grant);
+      const pending_report deferred = report_of(target, wire::DEFERRED);
+      note_update(record_kind::update_deferred, deferred);
+      queue_report(deferred);
+      return;
     }
   }
   install(now);
@@ -239,8 +251,7 @@ void core_state::install(sim_time now) {
   metadata_.set_active(c, download_->into);
   metadata_.trial_component = static_cast<std::uint8_t>(index_of(c));
   metadata_.trial_tries_left = static_cast<std::uint8_t>(std::min<std::uint32_t>(cfg_.trial_boot_tries, 255));
-  metadata_.download_component = no_component;
-  metadata_.download_chunks_done = 0;
+  metadata_.clear_download();
   if (!persist_metadata()) return;
   note_update(record_kind::update_installed, report_of(target, wire::INSTALLED));
   reboot(now);
@@ -257,8 +268,7 @@ void core_state::flash_legacy() {
   }
   if (!flash_ok(hw_.legacy->finish_firmware(target.version, target.manifest.size_bytes()))) return;
   metadata_.set_active(component::legacy_firmware, download_->into);
-  metadata_.download_component = no_component;
-  metadata_.download_chunks_done = 0;
+  metadata_.clear_download();
   if (!persist_metadata()) return;
   hw_.secure_element->advance_counter(component::legacy_firmware, target.manifest.security_version());
   auto& st = stages_[index_of(component::legacy_firmware)];
@@ -277,8 +287,7 @@ void core_state::abandon_download(wire::UpdateOutcome outcome, reject_reason why
   const auto target = download_->target;
   download_.reset();
   download_failures_ = 0;
-  metadata_.download_component = no_component;
-  metadata_.download_chunks_done = 0;
+  metadata_.clear_download();
   if (!persist_metadata()) return;
   ++stats_.updates_failed;
   const pending_report failed = report_of(target, outcome, why);

@@ -50,7 +50,7 @@ TEST(sim_runtime, unknown_versions_boot_and_keep_running) {
   EXPECT_EQ(e->what, kind::ready);
   EXPECT_EQ(rt.next_event_time(), fw::never);
   EXPECT_TRUE(rt.running());
-  EXPECT_EQ(rt.os_update_deferral(fw::sim_time{20s}), fw::duration{0});
+  EXPECT_EQ(rt.os_update_deferral(fw::sim_time{20s}, fw::duration{0}), fw::duration{0});
 }
 
 TEST(sim_runtime, leak_crashes_exactly_at_that_uptime) {
@@ -84,11 +84,26 @@ TEST(sim_runtime, stop_cancels_pending_events) {
   model.set("thermo-app", v2, leaky);
   sim_runtime rt(model, "rev-a", 1, 0);
   rt.start(fw::sim_time{0}, software(v2));
-  EXPECT_EQ(rt.os_update_deferral(fw::sim_time{0}), fw::duration{2h});
+  EXPECT_EQ(rt.os_update_deferral(fw::sim_time{0}, fw::duration{0}), fw::duration{2h});
   rt.stop(fw::sim_time{1s});
   EXPECT_EQ(rt.next_event_time(), fw::never);
   EXPECT_FALSE(rt.take_due_event(fw::sim_time{10h}).has_value());
-  EXPECT_EQ(rt.os_update_deferral(fw::sim_time{2s}), fw::duration{0});
+  EXPECT_EQ(rt.os_update_deferral(fw::sim_time{2s}, fw::duration{0}), fw::duration{0});
+}
+
+// os_update_deferral is the total the app puts an OS update off: asked
+// again, it wants only what is left after what it was granted.
+TEST(sim_runtime, os_update_deferral_is_what_is_left_of_the_apps_total) {
+  behaviour_model model;
+  version_behaviour deferring;
+  deferring.os_update_deferral = 12h;
+  model.set("thermo-app", v2, deferring);
+  sim_runtime rt(model, "rev-a", 1, 0);
+  rt.start(fw::sim_time{0}, software(v2));
+  EXPECT_EQ(rt.os_update_deferral(fw::sim_time{0}, fw::duration{0}), fw::duration{12h});
+  EXPECT_EQ(rt.os_update_deferral(fw::sim_time{5h}, fw::duration{5h}), fw::duration{7h});
+  EXPECT_EQ(rt.os_update_deferral(fw::sim_time{12h}, fw::duration{12h}), fw::duration{0});
+  EXPECT_EQ(rt.os_update_deferral(fw::sim_time{30h}, fw::duration{24h}), fw::duration{0});
 }
 
 TEST(sim_runtime, boot_failures_follow_the_revision_probability) {

@@ -16,13 +16,15 @@ metadata_record sample() {
   r.download_component = static_cast<std::uint8_t>(component::app);
   r.download_chunks_done = 17;
   r.download_manifest.fill(0xab);
+  r.deferral_granted_s = 86400;
   return r;
 }
 
 bool same(const metadata_record& a, const metadata_record& b) {
   return a.active_slots == b.active_slots && a.trial_component == b.trial_component &&
          a.trial_tries_left == b.trial_tries_left && a.download_component == b.download_component &&
-         a.download_chunks_done == b.download_chunks_done && a.download_manifest == b.download_manifest;
+         a.download_chunks_done == b.download_chunks_done && a.download_manifest == b.download_manifest &&
+         a.deferral_granted_s == b.deferral_granted_s;
 }
 
 TEST(metadata, round_trips) {
@@ -34,6 +36,23 @@ TEST(metadata, round_trips) {
   EXPECT_EQ(decoded->sequence, 42u);
   EXPECT_EQ(decoded->active(component::os), slot::b);
   EXPECT_EQ(decoded->active(component::app), slot::a);
+}
+
+// The deferral granted is bound to the pending download: a new download or
+// none at all starts from nothing.
+TEST(metadata, a_new_or_no_download_clears_the_deferral_granted) {
+  auto r = sample();
+  std::array<std::uint8_t, 16> other{};
+  other.fill(0xcd);
+  r.begin_download(component::os, other);
+  EXPECT_EQ(r.download_component, static_cast<std::uint8_t>(component::os));
+  EXPECT_EQ(r.download_manifest, other);
+  EXPECT_EQ(r.download_chunks_done, 0u);
+  EXPECT_EQ(r.deferral_granted_s, 0u);
+  r = sample();
+  r.clear_download();
+  EXPECT_FALSE(r.download_pending());
+  EXPECT_EQ(r.deferral_granted_s, 0u);
 }
 
 TEST(metadata, every_single_bit_flip_is_detected) {

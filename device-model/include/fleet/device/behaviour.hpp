@@ -35,7 +35,8 @@ struct version_behaviour {
   fw::duration boot_duration = std::chrono::seconds(5);
   /// A leak: crashes exactly this long after start, whatever the draws say.
   std::optional<fw::duration> leak_crash_after;
-  /// What the application asks when the firmware wants to update the OS.
+  /// How long in total the application puts off an OS update once it is
+  /// downloaded (the firmware caps the total at its os_deferral_max, 24 h).
   fw::duration os_update_deferral{0};
   /// What a random crash reports (a leak reports signal 9, the OOM killer).
   std::int32_t crash_exit_status = 0;

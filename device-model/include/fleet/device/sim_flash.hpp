@@ -35,7 +35,7 @@
 namespace fleet::device {
 
 /// Bytes of one metadata sector.
-inline constexpr std::size_t metadata_sector_bytes_max = 64;  // the record is 53 bytes
+inline constexpr std::size_t metadata_sector_bytes_max = 64;  // the record is 57 bytes
 inline constexpr std::uint32_t metadata_sector_count = 2;
 /// Largest header a slot holds: a signed manifest fits in one envelope.
 inline constexpr std::size_t header_bytes_max = 128 * 1024;

@@ -33,8 +33,10 @@ class sim_runtime final : public fw::runtime_hal {
   void start(fw::sim_time now, const fw::running_software& software) override;
   /// Cancels every pending event.
   void stop(fw::sim_time now) override;
-  /// The application's deferral while it runs; zero otherwise.
-  fw::duration os_update_deferral(fw::sim_time now) override;
+  /// While the application runs, what is left of its os_update_deferral
+  /// after `deferred`: the behaviour's value is the total it puts an OS
+  /// update off (the firmware caps it). Zero when it does not run.
+  fw::duration os_update_deferral(fw::sim_time now, fw::duration deferred) override;
 
   /// When the next event is due; fw::never when none is pending.
   fw::sim_time next_event_time() const;

@@ -85,8 +85,11 @@ class runtime_hal {
   virtual ~runtime_hal() = default;
   virtual void start(sim_time now, const running_software& software) = 0;
   virtual void stop(sim_time now) = 0;
-  /// How long the application asks to put off an OS update now (0: none).
-  virtual duration os_update_deferral(sim_time now) = 0;
+  /// How long from `now` the application asks to put off the pending OS
+  /// update (0: none), told how long the firmware has put it off already
+  /// for it (across reboots). The firmware caps the total at
+  /// timing::os_deferral_max whatever the answer.
+  virtual duration os_update_deferral(sim_time now, duration deferred) = 0;
 };
 
 /// A legacy device behind a guardian: no security of its own, only a port
