@@ -423,11 +423,18 @@
 
   function attacks_table(attacks) {
     const bad = (n) => (n > 0 ? 'number alarm' : 'number');
+    // The checks that stopped it, most first: which layer held, not only that one did.
+    const stopped_by = (a) => Object.entries(a.stopped_by || {}).sort((x, y) => y[1] - x[1])
+      .map(([check, n]) => `${check} ${count(n)}`).join(', ');
+    const victims = (a) => (a.victims > 0 ? `${count(a.victims_attested)} of ${count(a.victims)}` : '');
     return simple_table('attacks',
-      [['Attack'], ['Kind'], ['At'], ['For'], ['Tried', true], ['Stopped', true], ['Got through', true], ['Certificates', true]],
+      [['Attack'], ['Kind'], ['At'], ['For'], ['Tried', true], ['Stopped', true], ['Stopped by'], ['Got through', true],
+       ['Certificates', true], ['Victims attested at the end', true]],
       attacks.map((a) => [[a.name], [a.kind], [sim_time(a.at_seconds)],
         [a.duration_seconds > 0 ? sim_time(a.duration_seconds) : 'one burst'], [count(a.tried), 'number'],
-        [count(a.stopped), 'number'], [count(a.got_through), bad(a.got_through)], [count(a.certificates), bad(a.certificates)]]));
+        [count(a.stopped), 'number'], [stopped_by(a)], [count(a.got_through), bad(a.got_through)],
+        [count(a.certificates), bad(a.certificates)],
+        [victims(a), a.victims > a.victims_attested ? 'number alarm' : 'number']]));
   }
 
   // ---- header, expectations, counters -----------------------------------

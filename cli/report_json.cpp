@@ -63,7 +63,8 @@ json to_json(const actors::attack_outcome& a) {
           {"at_seconds", seconds(a.at)}, {"duration_seconds", seconds(a.length)},
           {"tried", a.tried},     {"stopped", a.stopped},
           {"got_through", a.got_through}, {"certificates", a.certificates},
-          {"stopped_by", a.stopped_by}};
+          {"stopped_by", a.stopped_by}, {"victims", a.victims},
+          {"victims_attested", a.victims_attested}};
 }
 
 json to_json(const actors::fault_outcome& f) {

@@ -81,6 +81,8 @@ struct metrics_exporter::families {
         attacks_tried(counter(r, "fleetsim_attacks_tried_total", "Attack attempts")),
         attacks_stopped(counter(r, "fleetsim_attacks_stopped_total", "Attack attempts a defence refused")),
         attacks_through(counter(r, "fleetsim_attacks_got_through_total", "Attack attempts that got what they were after")),
+        attacks_stopped_by(counter(r, "fleetsim_attacks_stopped_by_total",
+                                   "Attack attempts stopped, by the check that stopped them (where the attack names it)")),
         run_info(gauge(r, "fleetsim_run_info", "Which run this is")),
         sim_time(gauge(r, "fleetsim_sim_time_seconds", "Simulated time reached")),
         sim_length(gauge(r, "fleetsim_sim_length_seconds", "The scenario's length, simulated seconds")),
@@ -130,6 +132,7 @@ struct metrics_exporter::families {
   family<prometheus::Counter>& attacks_tried;
   family<prometheus::Counter>& attacks_stopped;
   family<prometheus::Counter>& attacks_through;
+  family<prometheus::Counter>& attacks_stopped_by;
   family<prometheus::Gauge>& run_info;
   family<prometheus::Gauge>& sim_time;
   family<prometheus::Gauge>& sim_length;
@@ -309,11 +312,16 @@ void metrics_exporter::publish_chaos(const live_snapshot& s) {
     sum.tried += a.tried;
     sum.stopped += a.stopped;
     sum.got_through += a.got_through;
+    for (const auto& [check, n] : a.stopped_by) sum.stopped_by[check] += n;
   }
   for (const auto& [kind, a] : attacks) {
     advance(f_->attacks_tried.Add({{"kind", kind}}), static_cast<double>(a.tried));
     advance(f_->attacks_stopped.Add({{"kind", kind}}), static_cast<double>(a.stopped));
     advance(f_->attacks_through.Add({{"kind", kind}}), static_cast<double>(a.got_through));
+    // The checks are named by the code (reject reasons, the cloud's refusals): a bounded set.
+    for (const auto& [check, n] : a.stopped_by) {
+      advance(f_->attacks_stopped_by.Add({{"kind", kind}, {"check", check}}), static_cast<double>(n));
+    }
   }
 }
 

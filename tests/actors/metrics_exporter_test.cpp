@@ -61,6 +61,7 @@ live_snapshot sample_snapshot() {
   a.kind = "spoofed_identity";
   a.tried = 2;
   a.stopped = 2;
+  a.stopped_by = {{"bad_signature", 2}};
   s.attacks = {a};
   s.events = 1234;
   return s;
@@ -97,6 +98,7 @@ TEST(metrics_exporter, a_snapshot_is_what_a_scrape_sees) {
   EXPECT_TRUE(has_line(text, "fleetsim_faults_active{kind=\"cloud_outage\"} 1"));
   EXPECT_TRUE(has_line(text, "fleetsim_faults_injected_total{kind=\"cloud_outage\"} 1"));
   EXPECT_TRUE(has_line(text, "fleetsim_attacks_tried_total{kind=\"spoofed_identity\"} 2"));
+  EXPECT_TRUE(has_line(text, "fleetsim_attacks_stopped_by_total{check=\"bad_signature\",kind=\"spoofed_identity\"} 2"));
   EXPECT_TRUE(has_line(text, "fleetsim_sim_time_seconds 7200"));
   EXPECT_TRUE(has_line(text, "fleetsim_engine_events_total 1234"));
   // The histogram in simulated seconds, cumulative per bound as Prometheus has it.

@@ -237,6 +237,10 @@ TEST_F(html_report_browser, chromium_draws_every_chart_and_the_expectations_of_t
   ASSERT_EQ(report["attacks"].size(), 1u);
   expect_drawn(events, "event", 3);
   EXPECT_EQ(marks(events, "instant").size(), 2u);  // the power cut and the attack's one burst
+  // Which check stopped the attack, and whether its victims kept their certificates.
+  const std::string attacks = element_by_id(dom, "table", "attacks");
+  EXPECT_NE(attacks.find("proof_invalid 5"), std::string::npos) << attacks;
+  EXPECT_NE(attacks.find("5 of 5"), std::string::npos) << attacks;
 
   const std::vector<table_row> rows = rows_of(element_by_id(dom, "table", "expectations"));
   const json& expectations = report["expectations"];
