@@ -76,8 +76,10 @@ attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint
       t.next = start;
       if (!e.sends_at_a_rate()) start += attempt_spacing;
       e.by_victim[t.victim_id] = attempts_.size();
-      // A burner keeps the victim's last evidence too: its junk must look like the real thing.
-      if (e.kind == entity::clone || e.kind == entity::replay || e.kind == entity::nonce_burning) {
+      // Spoofers and burners keep the victim's last evidence too: what they send must look like
+      // the real thing, or a check before the one under test (its shape) refuses it.
+      if (e.kind == entity::clone || e.kind == entity::replay || e.kind == entity::spoof ||
+          e.kind == entity::nonce_burning) {
         watched_[device_entity(v)].evidence = true;
       }
       if (e.presents_certificate()) watched_[device_entity(v)].certificate = true;
@@ -198,8 +200,8 @@ void attack_host::start(fw::sim_time now, attempt& a, std::vector<sim_message>& 
   if (e.sends_at_a_rate()) return flood_tick(now, a, to_cloud);
   if (e.presents_certificate()) return present_certificate(now, a, to_cloud);
   if (e.kind == entity::nonce_burning) return burner_wake(now, a);
-  // Clones and replays need a victim's evidence from the wire first.
-  if (e.kind != entity::spoof && captured_.count(a.victim) == 0) {
+  // Every one of them needs a victim's evidence from the wire first.
+  if (captured_.count(a.victim) == 0) {
     if (++a.waits > capture_waits_max) return finish(a, false, false);
     a.next = now + capture_wait;
     return;
@@ -304,12 +306,14 @@ void attack_host::rearm_burner(fw::sim_time now, attempt& a) {
 void attack_host::watch_burn(fw::sim_time now, attempt& a, const wire::Envelope& env, bool from_device) {
   if (a.at_stage == stage::done || a.waits == 0) return;  // not started yet, or over
   if (!from_device && env.has_challenge() && a.nonce.empty()) {
-    if (a.tries >= tries_max) return;
+    // Without the victim's evidence to copy, junk would be refused on its shape alone.
+    if (a.tries >= tries_max || captured_.count(a.victim) == 0) return;
     a.nonce = env.challenge().nonce();
     entity& e = entities_[a.entity];
     if (a.tries == 0) ++e.tally.tried;
     ++a.tries;
     auto junk = evidence_for(now, a, a.nonce);
+    if (!junk) return;
     a.at_stage = stage::junk_sent;
     outbox_at_ = now;
     send(now, a, std::move(*junk), outbox_);
@@ -386,14 +390,12 @@ std::optional<std::string> attack_host::evidence_for(fw::sim_time now, attempt& 
     env.set_sequence(++a.sequence);
     return wire::serialize(env);
   }
+  // Every attacker here waited for the victim's evidence: its own is a copy of it.
   wire::Evidence ev;
   wire::Envelope old;
-  if (seen && old.ParseFromString(seen->envelope)) {
-    ev.ParseFromString(old.evidence().evidence());
-    ev.set_device_time_us(ev.device_time_us() + (now - seen->at).count());
-  } else {
-    ev.set_device_public_key(crypto::to_string(device::device_signing_key(run_seed_, a.victim).public_key_bytes));
-  }
+  if (!seen || !old.ParseFromString(seen->envelope)) return std::nullopt;
+  ev.ParseFromString(old.evidence().evidence());
+  ev.set_device_time_us(ev.device_time_us() + (now - seen->at).count());
   ev.set_nonce(nonce);
   ev.set_session_public_key(crypto::to_string(crypto::exchange_key_from_secret(e.own.next_seed()).public_key_bytes));
   // The spoofer signs with its own key, the clone with the victim's, extracted.
@@ -420,7 +422,11 @@ void attack_host::on_reply(fw::sim_time now, attempt& a, const std::string& byte
   if (e.kind == entity::nonce_burning) return on_junk_reply(now, a, reply);
   if (e.presents_certificate()) return on_certificate_reply(a, reply);
   if (reply.has_certificate_issued()) return finish(a, false, true);
-  if (reply.has_error()) return finish(a, true, false);
+  if (reply.has_error()) {
+    // The cloud's answer names the check that refused it.
+    ++entities_[a.entity].tally.stopped_by[reply.error().detail()];
+    return finish(a, true, false);
+  }
   if (reply.has_challenge() && a.at_stage == stage::challenge_sent) {
     auto evidence = evidence_for(now, a, reply.challenge().nonce());
     if (!evidence) return finish(a, false, false);

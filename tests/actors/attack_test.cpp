@@ -31,6 +31,8 @@ TEST(attacks, a_spoofed_identity_gets_no_certificate) {
   EXPECT_EQ(a.stopped, 5u);
   EXPECT_EQ(a.got_through, 0u);
   EXPECT_EQ(a.certificates, 0u);
+  // The victim's own evidence, copied off the wire, signed with the attacker's key: the signature stops it.
+  EXPECT_EQ(a.stopped_by, (std::map<std::string, std::uint64_t>{{"bad_signature", 5}}));
   EXPECT_EQ(r.counters.attacks_stopped, 5u);
   EXPECT_EQ(r.counters.updates_committed, 30u);  // the fleet carries on
 }
@@ -41,6 +43,7 @@ TEST(attacks, replayed_evidence_is_refused) {
   EXPECT_EQ(a.tried, 4u);
   EXPECT_EQ(a.stopped, 4u);
   EXPECT_EQ(a.got_through, 0u);
+  EXPECT_EQ(a.stopped_by, (std::map<std::string, std::uint64_t>{{"nonce_unknown", 4}}));
 }
 
 TEST(attacks, a_clone_of_an_online_device_is_caught) {
@@ -49,6 +52,7 @@ TEST(attacks, a_clone_of_an_online_device_is_caught) {
   EXPECT_EQ(a.tried, 3u);
   EXPECT_EQ(a.stopped, 3u);
   EXPECT_EQ(a.certificates, 0u);
+  EXPECT_EQ(a.stopped_by, (std::map<std::string, std::uint64_t>{{"cloned_identity", 3}}));
 }
 
 // The control: with every device switched off, nobody else uses the
