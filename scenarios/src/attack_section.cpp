@@ -21,6 +21,13 @@ std::optional<std::size_t> served_image(checker& c, const char* kind, const std:
   return resolve_image(k, "image", -1, text, known.images);
 }
 
+/// `kind.requests_per_second`: in (0, flood_rate_max].
+std::optional<double> rate_of(checker& c, const char* kind, double rate) {
+  checker k = c.nested(kind);
+  if (!k.in_range("requests_per_second", rate, 0, flood_rate_max, /*min_open=*/true)) return std::nullopt;
+  return rate;
+}
+
 std::optional<attack_kind> read_kind(const Attack& in, checker& c, const names& known) {
   switch (in.kind_case()) {
     case Attack::kSpoofedIdentity: return spoofed_identity{};
@@ -31,21 +38,15 @@ std::optional<attack_kind> read_kind(const Attack& in, checker& c, const names& 
     case Attack::kStolenCertificate: return stolen_certificate{};
     case Attack::kNonceBurning: return nonce_burning{};
     case Attack::kVictimLockout: {
-      checker v = c.nested("victim_lockout");
-      if (!v.in_range("requests_per_second", in.victim_lockout().requests_per_second(), 0, flood_rate_max,
-                      /*min_open=*/true)) {
-        return std::nullopt;
-      }
-      return victim_lockout{in.victim_lockout().requests_per_second()};
+      const auto rate = rate_of(c, "victim_lockout", in.victim_lockout().requests_per_second());
+      if (!rate) return std::nullopt;
+      return victim_lockout{*rate};
     }
     case Attack::kManInTheMiddle: return man_in_the_middle{};
     case Attack::kRequestFlood: {
-      checker f = c.nested("request_flood");
-      if (!f.in_range("requests_per_second", in.request_flood().requests_per_second(), 0, flood_rate_max,
-                      /*min_open=*/true)) {
-        return std::nullopt;
-      }
-      return request_flood{in.request_flood().requests_per_second()};
+      const auto rate = rate_of(c, "request_flood", in.request_flood().requests_per_second());
+      if (!rate) return std::nullopt;
+      return request_flood{*rate};
     }
     case Attack::kRogueImage: return rogue_image{};
     case Attack::kTamperedImage: return tampered_image{};

@@ -7,8 +7,20 @@
 #include <string>
 
 #include "fleet/actors/run.hpp"
+#include "fleet_text.hpp"
 
 namespace fleet::actors::testing {
+
+/// staged_rollout(devices) with `extra` (attacks, faults) appended, run.
+inline run_result run_with(int devices, const std::string& extra) {
+  return run(load(staged_rollout(devices) + extra), {});
+}
+
+/// The scenario's only attack.
+inline const attack_outcome& only_attack(const run_result& r) {
+  EXPECT_EQ(r.attacks.size(), 1u);
+  return r.attacks.front();
+}
 
 /// The scenario's only attack: tried, every attempt stopped by a device for
 /// one of `reasons`, none through; nothing unsigned ran, nothing bricked.

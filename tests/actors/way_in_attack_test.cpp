@@ -10,19 +10,13 @@
 #include <string>
 
 #include "fleet/actors/run.hpp"
-#include "fleet_text.hpp"
+#include "attack_checks.hpp"
 
 namespace fleet::actors {
 namespace {
 
-run_result run_with(int devices, const std::string& extra) {
-  return run(testing::load(testing::staged_rollout(devices) + extra), {});
-}
-
-const attack_outcome& only_attack(const run_result& r) {
-  EXPECT_EQ(r.attacks.size(), 1u);
-  return r.attacks.front();
-}
+using testing::only_attack;
+using testing::run_with;
 
 TEST(way_in_attacks, a_stolen_certificate_is_refused_on_its_proof_of_possession) {
   const run_result r = run_with(30, "attack { at: \"1d\" count: 4 stolen_certificate {} }");

@@ -29,6 +29,31 @@ struct certificate_fixture : attested_fixture {
   wire::Envelope answer(const wire::Envelope& request, source_id from) {
     return reply_of(service.handle(now, wire::serialize(request), from));
   }
+  /// The device's last evidence, edited, for a fresh nonce it asks for from home; not signed yet.
+  template <class Edit>
+  wire::Envelope fresh_evidence(Edit edit) {
+    wire::Envelope ask;
+    ask.set_device_id(issued.device_id());
+    ask.set_sequence(800);
+    ask.mutable_challenge_request();
+    const wire::Envelope challenge = answer(ask, home);
+    const auto real = last_sent(*world, wire::Envelope::kEvidence);
+    EXPECT_TRUE(challenge.has_challenge() && real);
+    wire::Evidence ev;
+    if (real) ev.ParseFromString(real->evidence().evidence());
+    ev.set_nonce(challenge.challenge().nonce());
+    ev.set_request_sequence(801);
+    edit(ev);
+    wire::Envelope evidence;
+    evidence.set_device_id(issued.device_id());
+    evidence.set_sequence(801);
+    evidence.mutable_evidence()->set_evidence(wire::serialize(ev));
+    return evidence;
+  }
+  void sign_as_device(wire::Envelope& evidence) {
+    evidence.mutable_evidence()->set_signature(
+        crypto::to_string(world->device().secure_element().sign(evidence.evidence().evidence())));
+  }
   wire::Envelope issued;
   sim_time now{0};
 };
@@ -101,25 +126,8 @@ TEST(device_api_defence, a_quarantined_device_cannot_use_its_certificate) {
   certificate_fixture f;
   // The device signs evidence of a product it is not: a failure behind a
   // valid signature, so the device is quarantined.
-  wire::Envelope ask;
-  ask.set_device_id(f.issued.device_id());
-  ask.set_sequence(800);
-  ask.mutable_challenge_request();
-  const wire::Envelope challenge = f.answer(ask, home);
-  ASSERT_TRUE(challenge.has_challenge());
-  const auto real = last_sent(*f.world, wire::Envelope::kEvidence);
-  ASSERT_TRUE(real);
-  wire::Evidence ev;
-  ASSERT_TRUE(ev.ParseFromString(real->evidence().evidence()));
-  ev.set_nonce(challenge.challenge().nonce());
-  ev.set_product("toaster");
-  ev.set_request_sequence(801);
-  wire::Envelope evidence;
-  evidence.set_device_id(f.issued.device_id());
-  evidence.set_sequence(801);
-  evidence.mutable_evidence()->set_evidence(wire::serialize(ev));
-  evidence.mutable_evidence()->set_signature(
-      crypto::to_string(f.world->device().secure_element().sign(evidence.evidence().evidence())));
+  wire::Envelope evidence = f.fresh_evidence([](wire::Evidence& ev) { ev.set_product("toaster"); });
+  f.sign_as_device(evidence);
   ASSERT_EQ(f.answer(evidence, home).error().detail(), "wrong_product");
   ASSERT_TRUE(f.service.show_device(crypto::to_hex(crypto::as_view(f.world->id()))).value.quarantined);
   expect_refused(f.answer(certificate_request(*f.world, f.issued, 900), home), "certificate device_quarantined");
@@ -197,30 +205,14 @@ TEST(device_api_defence, only_authenticated_requests_spend_a_devices_budget) {
 
 TEST(device_api_defence, junk_evidence_for_a_seen_nonce_leaves_it_to_the_device) {
   certificate_fixture f;
-  wire::Envelope ask;
-  ask.set_device_id(f.issued.device_id());
-  ask.set_sequence(800);
-  ask.mutable_challenge_request();
-  const wire::Envelope challenge = f.answer(ask, home);
-  ASSERT_TRUE(challenge.has_challenge());
-  const auto real = last_sent(*f.world, wire::Envelope::kEvidence);
-  ASSERT_TRUE(real);
-  wire::Evidence ev;
-  ASSERT_TRUE(ev.ParseFromString(real->evidence().evidence()));
-  ev.set_nonce(challenge.challenge().nonce());
-  ev.set_request_sequence(801);
-  wire::Envelope evidence;
-  evidence.set_device_id(f.issued.device_id());
-  evidence.set_sequence(801);
-  evidence.mutable_evidence()->set_evidence(wire::serialize(ev));
+  wire::Envelope evidence = f.fresh_evidence([](wire::Evidence&) {});
   // The observer's junk first: the same evidence under its own signature.
   wire::Envelope junk = evidence;
   junk.mutable_evidence()->set_signature(
       crypto::to_string(crypto::sign(junk.evidence().evidence(), attacker_key().secret_key_bytes)));
   EXPECT_EQ(f.answer(junk, elsewhere).error().detail(), "bad_signature");
   // Then the device: its nonce is still good.
-  evidence.mutable_evidence()->set_signature(
-      crypto::to_string(f.world->device().secure_element().sign(evidence.evidence().evidence())));
+  f.sign_as_device(evidence);
   EXPECT_TRUE(f.answer(evidence, home).has_certificate_issued());
 }
 
