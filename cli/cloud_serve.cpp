@@ -126,10 +126,6 @@ int serve(const serve_options& options) {
     std::fprintf(stderr, "fleetsim cloud serve: %s\n", why.c_str());
     return exit_bad_input;
   }
-  if (!is_loopback(options.listen) && (!server_settings.tls || !server_settings.operator_token)) {
-    std::fprintf(stderr, "fleetsim cloud serve: warning: --insecure: serving beyond loopback without %s\n",
-                 !server_settings.tls ? "TLS" : "an operator token");
-  }
   // Before a long replay: an address that cannot be listened on is said at once.
   if (const std::string why = cloud_server::probe_listen(options.listen); !why.empty()) {
     std::fprintf(stderr, "fleetsim cloud serve: cannot listen on %s: %s\n", options.listen.c_str(), why.c_str());
@@ -158,6 +154,10 @@ int serve(const serve_options& options) {
       server->shutdown();
       return exit_bad_input;
     }
+  }
+  if (!is_loopback(options.listen) && (!server_settings.tls || !server_settings.operator_token)) {
+    std::fprintf(stderr, "fleetsim cloud serve: warning: --insecure: serving beyond loopback without %s\n",
+                 !server_settings.tls ? "TLS" : "an operator token");
   }
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   std::printf(

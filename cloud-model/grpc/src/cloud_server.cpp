@@ -63,7 +63,9 @@ class captured_grpc_log {
   captured_grpc_log& operator=(const captured_grpc_log&) = delete;
   std::string text() const {
     std::lock_guard<std::mutex> lock(log_mutex);
-    return text_.size() > grpc_reason_chars_max ? text_.substr(0, grpc_reason_chars_max) + "..." : text_;
+    // The first line says it ("Invalid cert chain file."); the rest is gRPC's error tree.
+    const std::string first = text_.substr(0, text_.find('\n'));
+    return first.size() > grpc_reason_chars_max ? first.substr(0, grpc_reason_chars_max) + "..." : first;
   }
 
  private:
@@ -154,7 +156,8 @@ cloud_server::cloud_server(served_service& service, const server_settings& setti
     if (!server_ || port_ == 0) {
       if (server_) server_->Shutdown();
       const std::string why = log.text();
-      throw listen_error("cannot listen on " + listen + (why.empty() ? std::string{} : ": gRPC says: " + why));
+      throw listen_error("cannot listen on " + listen + (settings.tls ? " with the TLS identity given" : "") +
+                         (why.empty() ? std::string{} : ": gRPC says: " + why));
     }
   }
   const std::string asked = split(listen).port;

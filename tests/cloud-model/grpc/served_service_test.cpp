@@ -1,8 +1,13 @@
-// The service as a server runs it: its clock, and what happens when the
-// state file cannot take a change.
+// The service as a server runs it: its clock, what happens when the state
+// file cannot take a change, which commands are journaled (refused ones
+// are not) and that replaying only those rebuilds the same state, and the
+// operator rates.
 #include "fleet/cloud_server/served_service.hpp"
 
 #include <gtest/gtest.h>
+
+#include <functional>
+#include <vector>
 
 #include "temp_dir.hpp"
 
@@ -52,6 +57,154 @@ TEST(served_service, a_full_state_file_refuses_the_change_and_nothing_runs) {
     EXPECT_EQ(service.devices().tenant(static_cast<cloud::tenant_id>(created + 1)), nullptr);
     return 0;
   });
+}
+
+using namespace std::chrono_literals;
+
+constexpr std::int64_t t0_us = 1'800'000'000'000'000;
+
+/// One call: a command and what it answered.
+struct answer {
+  grpc::StatusCode code;
+  std::string outcome;
+  bool operator==(const answer& o) const { return code == o.code && outcome == o.outcome; }
+};
+
+answer submit(served_service& s, state::Command c) {
+  state::Outcome out;
+  const grpc::Status status = s.submit(std::move(c), out);
+  return {status.error_code(), out.SerializeAsString()};
+}
+
+state::Command rotate() {
+  state::Command c;
+  c.mutable_rotate_image_signing_key();
+  return c;
+}
+
+state::Command claim(std::uint32_t tenant, const std::string& id) {
+  state::Command c;
+  c.mutable_claim_devices()->set_tenant(tenant);
+  c.mutable_claim_devices()->add_device_ids(id);
+  return c;
+}
+
+state::Command create_product(std::uint32_t tenant, const std::string& name) {
+  state::Command c;
+  c.mutable_create_product()->set_tenant(tenant);
+  c.mutable_create_product()->set_name(name);
+  return c;
+}
+
+/// Accepted and refused operator calls mixed, with time passing: what a
+/// server sees from an operator and from junk.
+std::vector<answer> history(served_service& s, std::int64_t& utc) {
+  std::vector<answer> out;
+  out.push_back(submit(s, create_tenant("contoso")));
+  out.push_back(submit(s, create_tenant(std::string(100'000, 'j'))));  // refused: name too long
+  out.push_back(submit(s, create_product(1, "thermostat")));
+  out.push_back(submit(s, create_product(99, "nowhere")));              // refused: no such tenant
+  out.push_back(submit(s, create_product(1, "thermostat")));            // refused: duplicate
+  out.push_back(submit(s, claim(1, std::string(128, 'a'))));
+  out.push_back(submit(s, claim(42, std::string(128, 'b'))));            // refused: no such tenant
+  utc += 5'000'000;
+  for (int i = 0; i < 4; ++i) out.push_back(submit(s, rotate()));        // the 4th refused by the rate
+  utc += 1'000'000;
+  state::Command move;
+  move.mutable_move_device()->set_device_id(std::string(128, 'c'));      // refused: no such device
+  out.push_back(submit(s, move));
+  state::Command halt;
+  halt.mutable_halt_deployment()->set_deployment(7);                     // refused: no such deployment
+  out.push_back(submit(s, halt));
+  return out;
+}
+
+/// What comes next, asked the same way of two services.
+std::vector<answer> next_calls(served_service& s, std::int64_t& utc) {
+  std::vector<answer> out;
+  out.push_back(submit(s, rotate()));  // still refused: the rate's bucket came back
+  utc += 3'600'000'000;
+  out.push_back(submit(s, rotate()));
+  out.push_back(submit(s, create_tenant("fabrikam")));
+  out.push_back(submit(s, create_product(1, "thermostat")));
+  out.push_back(submit(s, claim(2, std::string(128, 'a'))));
+  out.push_back(submit(s, claim(1, std::string(128, 'd'))));
+  return out;
+}
+
+TEST(served_service, refused_operator_calls_are_not_journaled_and_accepted_ones_are) {
+  testing::temp_dir dir;
+  std::int64_t utc = t0_us;
+  served_settings settings;
+  settings.state_path = dir.file("state.db");
+  settings.utc_now_us = [&] { return utc; };
+  served_service s(settings);
+  const std::vector<answer> answers = history(s, utc);
+  std::uint64_t accepted = 0;
+  for (const answer& a : answers) accepted += a.code == grpc::StatusCode::OK;
+  EXPECT_EQ(accepted, 6u);  // tenant, product, claim, three rotations
+  EXPECT_EQ(s.journaled(), accepted);
+  EXPECT_EQ(submit(s, create_tenant(std::string(1'000'000, 'x'))).code, grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.journaled(), accepted);
+  EXPECT_EQ(submit(s, create_tenant("fabrikam")).code, grpc::StatusCode::OK);  // control
+  EXPECT_EQ(s.journaled(), accepted + 1);
+}
+
+TEST(served_service, replaying_only_the_accepted_commands_rebuilds_the_same_state) {
+  testing::temp_dir dir;
+  // A: journaled, restarted; C: in memory, never restarted. Both saw the
+  // same calls; their next answers must be the same.
+  std::int64_t utc_a = t0_us, utc_c = t0_us;
+  served_settings durable;
+  durable.state_path = dir.file("state.db");
+  durable.utc_now_us = [&] { return utc_a; };
+  served_settings in_memory;
+  in_memory.utc_now_us = [&] { return utc_c; };
+  served_service c(in_memory);
+  std::vector<answer> before_a;
+  {
+    served_service a(durable);
+    before_a = history(a, utc_a);
+  }
+  const std::vector<answer> before_c = history(c, utc_c);
+  EXPECT_TRUE(before_a == before_c);
+  served_service restarted(durable);
+  EXPECT_EQ(restarted.replayed(), 6u);
+  const std::vector<answer> after_a = next_calls(restarted, utc_a);
+  const std::vector<answer> after_c = next_calls(c, utc_c);
+  ASSERT_EQ(after_a.size(), after_c.size());
+  for (std::size_t i = 0; i < after_a.size(); ++i) {
+    EXPECT_EQ(after_a[i].code, after_c[i].code) << "call " << i;
+    EXPECT_EQ(after_a[i].outcome, after_c[i].outcome) << "call " << i;
+  }
+  EXPECT_EQ(after_a[0].code, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(after_a[1].code, grpc::StatusCode::OK);
+}
+
+TEST(served_service, an_operator_rate_refuses_with_the_wait_and_nothing_runs) {
+  std::int64_t utc = t0_us;
+  served_settings settings;
+  settings.utc_now_us = [&] { return utc; };
+  settings.operator_rates.rotations = {2, std::chrono::minutes(10)};
+  served_service s(settings);
+  const auto keys = [&] {
+    return s.read([](const cloud::security_service& service, cloud::sim_time) {
+      return service.trusted_image_keys().size();
+    });
+  };
+  EXPECT_EQ(submit(s, rotate()).code, grpc::StatusCode::OK);
+  EXPECT_EQ(submit(s, rotate()).code, grpc::StatusCode::OK);
+  state::Outcome out;
+  const grpc::Status refused = s.submit(rotate(), out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(refused.error_message().find("image-signing key rotations run at most 2 at once, then one per 600 s"),
+            std::string::npos)
+      << refused.error_message();
+  EXPECT_EQ(out.retry_after_ms(), 600'000u);
+  EXPECT_EQ(keys(), 3u);  // the first key and two rotations
+  utc += 600'000'000;  // control: once the wait is over it runs
+  EXPECT_EQ(submit(s, rotate()).code, grpc::StatusCode::OK);
+  EXPECT_EQ(keys(), 4u);
 }
 
 }  // namespace
