@@ -5,6 +5,10 @@
 #include "fleet/cloud_server/served_service.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <functional>
 #include <vector>
@@ -205,6 +209,62 @@ TEST(served_service, an_operator_rate_refuses_with_the_wait_and_nothing_runs) {
   utc += 600'000'000;  // control: once the wait is over it runs
   EXPECT_EQ(submit(s, rotate()).code, grpc::StatusCode::OK);
   EXPECT_EQ(keys(), 4u);
+}
+
+TEST(served_service, a_change_that_ran_but_could_not_be_written_stops_all_changes_until_a_restart) {
+  testing::temp_dir dir;
+  served_settings settings;
+  settings.state_path = dir.file("state.db");
+  settings.utc_now_us = [] { return t0_us; };
+  { served_service created(settings); }
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The OS refuses writes past 256 KiB (EFBIG), far below the size limit:
+    // check_room lets the command run, the append then fails.
+    signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{256 * 1024, 256 * 1024};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    served_service s(settings);
+    int accepted = 0;
+    grpc::Status first;
+    for (; accepted < 9'000; ++accepted) {
+      state::Outcome out;
+      first = s.submit(create_tenant(std::string(60, 't') + std::to_string(accepted)), out);
+      if (!first.ok()) break;
+    }
+    state::Outcome out;
+    const grpc::Status next = s.submit(create_tenant("after"), out);
+    const std::string said = std::to_string(accepted) + "|" + std::to_string(first.error_code()) + "|" +
+                             std::to_string(next.error_code()) + "|" + next.error_message();
+    (void)!write(pipe_fds[1], said.data(), said.size());
+    _exit(0);
+  }
+  close(pipe_fds[1]);
+  std::string said;
+  char buffer[512];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) said.append(buffer, static_cast<std::size_t>(n));
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  const int accepted = std::stoi(said.substr(0, said.find('|')));
+  const std::string unavailable = std::to_string(grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(said.substr(said.find('|') + 1, unavailable.size() * 2 + 1), unavailable + "|" + unavailable) << said;
+  EXPECT_NE(said.find("takes no more changes until it is restarted"), std::string::npos) << said;
+  ASSERT_GT(accepted, 0);
+  ASSERT_LT(accepted, 9'000);
+  // Restarted: what was acknowledged is there, the change that ran but was
+  // not written is not (its tenant ID is free), and changes go in again.
+  served_service restarted(settings);
+  EXPECT_EQ(restarted.replayed(), static_cast<std::uint64_t>(accepted));
+  restarted.read([&](const cloud::security_service& service, cloud::sim_time) {
+    EXPECT_NE(service.devices().tenant(static_cast<cloud::tenant_id>(accepted)), nullptr);
+    EXPECT_EQ(service.devices().tenant(static_cast<cloud::tenant_id>(accepted + 1)), nullptr);
+    return 0;
+  });
+  EXPECT_EQ(submit(restarted, create_tenant("after")).code, grpc::StatusCode::OK);
 }
 
 }  // namespace
