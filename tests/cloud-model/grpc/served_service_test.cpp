@@ -13,6 +13,8 @@
 #include <functional>
 #include <vector>
 
+#include "fleet/testing/images.hpp"
+#include "grpc_fixture.hpp"
 #include "temp_dir.hpp"
 
 namespace fleet::cloud_server {
@@ -40,7 +42,7 @@ TEST(served_service, simulated_time_never_runs_back_when_the_wall_clock_does) {
 }
 
 TEST(served_service, a_full_state_file_refuses_the_change_and_nothing_runs) {
-  testing::temp_dir dir;
+  fleet::testing::temp_dir dir;
   served_settings settings;
   settings.state_path = dir.file("state.db");
   settings.state_bytes_max = 64 * 1024;
@@ -137,7 +139,7 @@ std::vector<answer> next_calls(served_service& s, std::int64_t& utc) {
 }
 
 TEST(served_service, refused_operator_calls_are_not_journaled_and_accepted_ones_are) {
-  testing::temp_dir dir;
+  fleet::testing::temp_dir dir;
   std::int64_t utc = t0_us;
   served_settings settings;
   settings.state_path = dir.file("state.db");
@@ -155,7 +157,7 @@ TEST(served_service, refused_operator_calls_are_not_journaled_and_accepted_ones_
 }
 
 TEST(served_service, replaying_only_the_accepted_commands_rebuilds_the_same_state) {
-  testing::temp_dir dir;
+  fleet::testing::temp_dir dir;
   // A: journaled, restarted; C: in memory, never restarted. Both saw the
   // same calls; their next answers must be the same.
   std::int64_t utc_a = t0_us, utc_c = t0_us;
@@ -212,7 +214,7 @@ TEST(served_service, an_operator_rate_refuses_with_the_wait_and_nothing_runs) {
 }
 
 TEST(served_service, a_change_that_ran_but_could_not_be_written_stops_all_changes_until_a_restart) {
-  testing::temp_dir dir;
+  fleet::testing::temp_dir dir;
   served_settings settings;
   settings.state_path = dir.file("state.db");
   settings.utc_now_us = [] { return t0_us; };
@@ -265,6 +267,49 @@ TEST(served_service, a_change_that_ran_but_could_not_be_written_stops_all_change
     return 0;
   });
   EXPECT_EQ(submit(restarted, create_tenant("after")).code, grpc::StatusCode::OK);
+}
+
+TEST(served_service, a_refused_call_after_due_timers_journals_a_tick_at_its_time) {
+  fleet::testing::temp_dir dir;
+  std::int64_t utc = t0_us;
+  served_settings settings;
+  settings.state_path = dir.file("state.db");
+  settings.utc_now_us = [&] { return utc; };
+  std::uint64_t before = 0;
+  cloud::sim_time due{0};
+  {
+    served_service s(settings);
+    // A deployment that starts in an hour: its start is a timer of the service.
+    ASSERT_EQ(submit(s, create_tenant("contoso")).code, grpc::StatusCode::OK);
+    state::Outcome product;
+    ASSERT_TRUE(s.submit(create_product(1, fleet::testing::default_product), product).ok());
+    const fleet::testing::test_keys keys{1};
+    const wire::built_image image = fleet::testing::make_image(keys, wire::APP, "1.1.0", 2);
+    state::Command upload;
+    *upload.mutable_upload_image()->mutable_spec() = fleet::cloud_server::testing::spec_of(image.manifest);
+    upload.mutable_upload_image()->set_content(fleet::testing::image_content(image));
+    state::Outcome uploaded;
+    ASSERT_TRUE(s.submit(upload, uploaded).ok());
+    state::Command deploy;
+    deploy.mutable_create_deployment()->set_group(product.product().groups(2).id());
+    deploy.mutable_create_deployment()->add_image_ids(uploaded.image().image_id());
+    deploy.mutable_create_deployment()->mutable_policy()->set_start_at_us(3'600'000'000);
+    ASSERT_EQ(submit(s, deploy).code, grpc::StatusCode::OK);
+    due = s.read([](const cloud::security_service& service, cloud::sim_time) { return service.next_deadline(); });
+    ASSERT_NE(due, cloud::never);
+    utc = t0_us + due.count() + 1;
+    before = s.journaled();
+    EXPECT_EQ(submit(s, create_tenant(std::string(100, 'j'))).code, grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.journaled(), before + 1);  // the timers that ran, not the refused call
+    EXPECT_EQ(submit(s, create_tenant(std::string(100, 'k'))).code, grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.journaled(), before + 1);  // control: nothing due this time, nothing written
+  }
+  journal j(*settings.state_path);
+  std::vector<state::Command> commands;
+  j.replay([&](const state::Command& c, std::uint64_t) { commands.push_back(c); });
+  ASSERT_EQ(commands.size(), before + 1);
+  EXPECT_TRUE(commands.back().has_tick());
+  EXPECT_EQ(commands.back().now_us(), due.count() + 1);
 }
 
 }  // namespace
