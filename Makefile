@@ -28,6 +28,7 @@ bench: configure
 	$(BUILD_DIR)/bench/device_bench
 	$(BUILD_DIR)/bench/cloud_bench
 	$(BUILD_DIR)/bench/grpc_bench
+	$(BUILD_DIR)/bench/state_bench --attestations 20000
 	$(BUILD_DIR)/bench/engine_bench --scenario scenarios/quickstart.textproto
 
 clean:

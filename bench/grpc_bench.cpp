@@ -65,7 +65,7 @@ struct bench_server {
           .count();
     };
     served = std::make_unique<cloud_server::served_service>(s);
-    server = std::make_unique<cloud_server::cloud_server>(*served, "127.0.0.1:0");
+    server = std::make_unique<cloud_server::cloud_server>(*served, cloud_server::server_settings{"127.0.0.1:0", {}, {}});
     channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()), grpc::InsecureChannelCredentials());
     auto ops = api::Operator::NewStub(channel);
     grpc::ClientContext c;

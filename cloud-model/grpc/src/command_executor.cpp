@@ -140,8 +140,8 @@ grpc::Status execute(cloud::security_service& s, const state::Command& c, state:
     case state::Command::kUploadImage: return upload_image(s, now, c.upload_image(), out);
     case state::Command::kRotateImageSigningKey: {
       const auto rotated = s.rotate_image_signing_key(now, c.rotate_image_signing_key().revoke_previous()
-                                                                  ? cloud::key_rotation::revoke_previous
-                                                                  : cloud::key_rotation::keep_previous);
+                                                               ? cloud::key_rotation::revoke_previous
+                                                               : cloud::key_rotation::keep_previous);
       return to_grpc(rotated);  // the caller answers with the trust anchors
     }
     case state::Command::kCreateDeployment: return create_deployment(s, now, c.create_deployment(), out);
@@ -154,6 +154,18 @@ grpc::Status execute(cloud::security_service& s, const state::Command& c, state:
     case state::Command::KIND_NOT_SET: break;
   }
   return invalid("empty command");
+}
+
+bool changed_state(const state::Command& c, const grpc::Status& status, const state::Outcome& out) {
+  if (status.ok()) return true;
+  switch (c.kind_case()) {
+    // No reply: the envelope was unreadable, and only counters moved.
+    case state::Command::kDevice: return out.has_device_reply();
+    case state::Command::kPauseDeployment:
+    case state::Command::kResumeDeployment:
+    case state::Command::kHaltDeployment: return status.error_code() == grpc::StatusCode::FAILED_PRECONDITION;
+    default: return false;
+  }
 }
 
 }  // namespace fleet::cloud_server

@@ -12,14 +12,25 @@ namespace {
 
 // Journals and runs one command holding `request`, and hands its answer back.
 template <class Request, class Reply>
-grpc::Status run(served_service& service, Request* (state::Command::*slot)(), const Request& request,
-                 Reply* (state::Outcome::*answer)(), Reply* reply) {
+grpc::Status run(served_service& service, grpc::ServerContext& context, Request* (state::Command::*slot)(),
+                 const Request& request, Reply* (state::Outcome::*answer)(), Reply* reply) {
   state::Command command;
   *(command.*slot)() = request;
   state::Outcome outcome;
   const grpc::Status status = service.submit(std::move(command), outcome);
   if (status.ok()) reply->Swap((outcome.*answer)());
+  if (outcome.retry_after_ms() > 0) {
+    context.AddTrailingMetadata(retry_after_metadata, std::to_string(outcome.retry_after_ms()));
+  }
   return status;
+}
+
+// Constant time whatever the digests hold: a timing difference would tell
+// an attacker how much of a guess is right.
+bool same_digest(const crypto::digest& a, const crypto::digest& b) {
+  std::uint8_t difference = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) difference = static_cast<std::uint8_t>(difference | (a[i] ^ b[i]));
+  return difference == 0;
 }
 
 api::TrustAnchors trust_anchors(const cloud::security_service& s, const served_service& served) {
@@ -46,18 +57,43 @@ cloud::source_id source_of(const grpc::ServerContext& context) {
 
 }  // namespace
 
-grpc::Status operator_api::CreateTenant(grpc::ServerContext*, const api::CreateTenantRequest* request,
+operator_api::operator_api(served_service& service, const std::optional<std::string>& token) : service_(service) {
+  if (token) token_digest_ = crypto::sha256(*token);
+}
+
+grpc::Status operator_api::authorize(const grpc::ServerContext& context) const {
+  if (!token_digest_) return grpc::Status::OK;
+  const auto& metadata = context.client_metadata();
+  const auto header = metadata.find(authorization_metadata);
+  constexpr std::string_view scheme = "Bearer ";
+  if (header == metadata.end()) {
+    return {grpc::StatusCode::UNAUTHENTICATED, "operator calls need the metadata 'authorization: Bearer <token>'"};
+  }
+  const std::string_view value(header->second.data(), header->second.size());
+  if (value.substr(0, scheme.size()) != scheme ||
+      !same_digest(crypto::sha256(value.substr(scheme.size())), *token_digest_)) {
+    return {grpc::StatusCode::UNAUTHENTICATED, "operator token refused"};
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status operator_api::CreateTenant(grpc::ServerContext* context, const api::CreateTenantRequest* request,
                                         api::Tenant* reply) {
-  return run(service_, &state::Command::mutable_create_tenant, *request, &state::Outcome::mutable_tenant, reply);
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_create_tenant, *request, &state::Outcome::mutable_tenant,
+             reply);
 }
 
-grpc::Status operator_api::CreateProduct(grpc::ServerContext*, const api::CreateProductRequest* request,
+grpc::Status operator_api::CreateProduct(grpc::ServerContext* context, const api::CreateProductRequest* request,
                                          api::Product* reply) {
-  return run(service_, &state::Command::mutable_create_product, *request, &state::Outcome::mutable_product, reply);
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_create_product, *request, &state::Outcome::mutable_product,
+             reply);
 }
 
-grpc::Status operator_api::GetProduct(grpc::ServerContext*, const api::GetProductRequest* request,
+grpc::Status operator_api::GetProduct(grpc::ServerContext* context, const api::GetProductRequest* request,
                                       api::Product* reply) {
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
   return service_.read([&](const cloud::security_service& s, cloud::sim_time) {
     if (s.devices().product(request->product()) == nullptr) {
       return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such product");
@@ -67,34 +103,44 @@ grpc::Status operator_api::GetProduct(grpc::ServerContext*, const api::GetProduc
   });
 }
 
-grpc::Status operator_api::CreateGroup(grpc::ServerContext*, const api::CreateGroupRequest* request,
+grpc::Status operator_api::CreateGroup(grpc::ServerContext* context, const api::CreateGroupRequest* request,
                                        api::Group* reply) {
-  return run(service_, &state::Command::mutable_create_group, *request, &state::Outcome::mutable_group, reply);
-}
-
-grpc::Status operator_api::SetGroupPolicy(grpc::ServerContext*, const api::SetGroupPolicyRequest* request,
-                                          api::Group* reply) {
-  return run(service_, &state::Command::mutable_set_group_policy, *request, &state::Outcome::mutable_group, reply);
-}
-
-grpc::Status operator_api::RegisterDeviceKey(grpc::ServerContext*, const api::RegisterDeviceKeyRequest* request,
-                                             api::RegisterDeviceKeyReply* reply) {
-  return run(service_, &state::Command::mutable_register_device_key, *request, &state::Outcome::mutable_device_key,
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_create_group, *request, &state::Outcome::mutable_group,
              reply);
 }
 
-grpc::Status operator_api::ClaimDevices(grpc::ServerContext*, const api::ClaimDevicesRequest* request,
+grpc::Status operator_api::SetGroupPolicy(grpc::ServerContext* context, const api::SetGroupPolicyRequest* request,
+                                          api::Group* reply) {
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_set_group_policy, *request, &state::Outcome::mutable_group,
+             reply);
+}
+
+grpc::Status operator_api::RegisterDeviceKey(grpc::ServerContext* context, const api::RegisterDeviceKeyRequest* request,
+                                             api::RegisterDeviceKeyReply* reply) {
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_register_device_key, *request,
+             &state::Outcome::mutable_device_key, reply);
+}
+
+grpc::Status operator_api::ClaimDevices(grpc::ServerContext* context, const api::ClaimDevicesRequest* request,
                                         api::ClaimDevicesReply* reply) {
-  return run(service_, &state::Command::mutable_claim_devices, *request, &state::Outcome::mutable_claim, reply);
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_claim_devices, *request, &state::Outcome::mutable_claim,
+             reply);
 }
 
-grpc::Status operator_api::MoveDevice(grpc::ServerContext*, const api::MoveDeviceRequest* request,
+grpc::Status operator_api::MoveDevice(grpc::ServerContext* context, const api::MoveDeviceRequest* request,
                                       api::DeviceInfo* reply) {
-  return run(service_, &state::Command::mutable_move_device, *request, &state::Outcome::mutable_device, reply);
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_move_device, *request, &state::Outcome::mutable_device,
+             reply);
 }
 
-grpc::Status operator_api::ListDevices(grpc::ServerContext*, const api::ListDevicesRequest* request,
+grpc::Status operator_api::ListDevices(grpc::ServerContext* context, const api::ListDevicesRequest* request,
                                        api::ListDevicesReply* reply) {
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
   return service_.read([&](const cloud::security_service& s, cloud::sim_time) {
     const auto page = s.list_devices(request->tenant(), request->page_token(), request->page_size());
     if (!page.ok()) return to_grpc(page);
@@ -106,8 +152,9 @@ grpc::Status operator_api::ListDevices(grpc::ServerContext*, const api::ListDevi
   });
 }
 
-grpc::Status operator_api::ShowDevice(grpc::ServerContext*, const api::ShowDeviceRequest* request,
+grpc::Status operator_api::ShowDevice(grpc::ServerContext* context, const api::ShowDeviceRequest* request,
                                       api::DeviceInfo* reply) {
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
   return service_.read([&](const cloud::security_service& s, cloud::sim_time) {
     const auto view = s.show_device(request->device_id());
     if (!view.ok()) return to_grpc(view);
@@ -116,13 +163,16 @@ grpc::Status operator_api::ShowDevice(grpc::ServerContext*, const api::ShowDevic
   });
 }
 
-grpc::Status operator_api::UnblockDevice(grpc::ServerContext*, const api::ShowDeviceRequest* request,
+grpc::Status operator_api::UnblockDevice(grpc::ServerContext* context, const api::ShowDeviceRequest* request,
                                          api::DeviceInfo* reply) {
-  return run(service_, &state::Command::mutable_unblock_device, *request, &state::Outcome::mutable_device, reply);
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_unblock_device, *request, &state::Outcome::mutable_device,
+             reply);
 }
 
-grpc::Status operator_api::UploadImage(grpc::ServerContext*, grpc::ServerReader<api::UploadImageRequest>* reader,
-                                       api::Image* reply) {
+grpc::Status operator_api::UploadImage(grpc::ServerContext* context,
+                                       grpc::ServerReader<api::UploadImageRequest>* reader, api::Image* reply) {
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
   state::ImageUpload upload;
   api::UploadImageRequest part;
   if (!reader->Read(&part) || !part.has_spec()) {
@@ -139,36 +189,43 @@ grpc::Status operator_api::UploadImage(grpc::ServerContext*, grpc::ServerReader<
     }
     upload.mutable_content()->append(part.content());
   }
-  return run(service_, &state::Command::mutable_upload_image, upload, &state::Outcome::mutable_image, reply);
+  return run(service_, *context, &state::Command::mutable_upload_image, upload, &state::Outcome::mutable_image, reply);
 }
 
 grpc::Status operator_api::RotateImageSigningKey(grpc::ServerContext* context,
                                                  const api::RotateImageSigningKeyRequest* request,
                                                  api::TrustAnchors* reply) {
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
   state::Command command;
   *command.mutable_rotate_image_signing_key() = *request;
-  state::Outcome ignored;
-  const grpc::Status status = service_.submit(std::move(command), ignored);
+  state::Outcome outcome;
+  const grpc::Status status = service_.submit(std::move(command), outcome);
+  if (outcome.retry_after_ms() > 0) {
+    context->AddTrailingMetadata(retry_after_metadata, std::to_string(outcome.retry_after_ms()));
+  }
   if (!status.ok()) return status;
   return GetTrustAnchors(context, nullptr, reply);
 }
 
-grpc::Status operator_api::GetTrustAnchors(grpc::ServerContext*, const api::GetTrustAnchorsRequest*,
+grpc::Status operator_api::GetTrustAnchors(grpc::ServerContext* context, const api::GetTrustAnchorsRequest*,
                                            api::TrustAnchors* reply) {
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
   return service_.read([&](const cloud::security_service& s, cloud::sim_time) {
     *reply = trust_anchors(s, service_);
     return grpc::Status::OK;
   });
 }
 
-grpc::Status operator_api::CreateDeployment(grpc::ServerContext*, const api::CreateDeploymentRequest* request,
+grpc::Status operator_api::CreateDeployment(grpc::ServerContext* context, const api::CreateDeploymentRequest* request,
                                             api::Deployment* reply) {
-  return run(service_, &state::Command::mutable_create_deployment, *request, &state::Outcome::mutable_deployment,
-             reply);
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_create_deployment, *request,
+             &state::Outcome::mutable_deployment, reply);
 }
 
-grpc::Status operator_api::GetDeploymentStatus(grpc::ServerContext*, const api::DeploymentRef* request,
+grpc::Status operator_api::GetDeploymentStatus(grpc::ServerContext* context, const api::DeploymentRef* request,
                                                api::DeploymentStatus* reply) {
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
   return service_.read([&](const cloud::security_service& s, cloud::sim_time) {
     const auto status = s.deployment_status(request->deployment());
     if (!status.ok()) return to_grpc(status);
@@ -177,26 +234,31 @@ grpc::Status operator_api::GetDeploymentStatus(grpc::ServerContext*, const api::
   });
 }
 
-grpc::Status operator_api::PauseDeployment(grpc::ServerContext*, const api::DeploymentRef* request,
+grpc::Status operator_api::PauseDeployment(grpc::ServerContext* context, const api::DeploymentRef* request,
                                            api::DeploymentStatus* reply) {
-  return run(service_, &state::Command::mutable_pause_deployment, *request,
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_pause_deployment, *request,
              &state::Outcome::mutable_deployment_status, reply);
 }
 
-grpc::Status operator_api::ResumeDeployment(grpc::ServerContext*, const api::DeploymentRef* request,
+grpc::Status operator_api::ResumeDeployment(grpc::ServerContext* context, const api::DeploymentRef* request,
                                             api::DeploymentStatus* reply) {
-  return run(service_, &state::Command::mutable_resume_deployment, *request,
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_resume_deployment, *request,
              &state::Outcome::mutable_deployment_status, reply);
 }
 
-grpc::Status operator_api::HaltDeployment(grpc::ServerContext*, const api::DeploymentRef* request,
+grpc::Status operator_api::HaltDeployment(grpc::ServerContext* context, const api::DeploymentRef* request,
                                           api::DeploymentStatus* reply) {
-  return run(service_, &state::Command::mutable_halt_deployment, *request,
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_halt_deployment, *request,
              &state::Outcome::mutable_deployment_status, reply);
 }
 
-grpc::Status operator_api::ExportErrorReports(grpc::ServerContext*, const api::ExportErrorReportsRequest* request,
+grpc::Status operator_api::ExportErrorReports(grpc::ServerContext* context,
+                                              const api::ExportErrorReportsRequest* request,
                                               grpc::ServerWriter<api::CsvPiece>* writer) {
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
   const auto csv = service_.read([&](const cloud::security_service& s, cloud::sim_time now) {
     std::optional<std::string> device;
     if (!request->device_id().empty()) device = request->device_id();
@@ -211,8 +273,7 @@ grpc::Status operator_api::ExportErrorReports(grpc::ServerContext*, const api::E
   return grpc::Status::OK;
 }
 
-grpc::Status device_api::Exchange(grpc::ServerContext* context, const wire::Envelope* request,
-                                  wire::Envelope* reply) {
+grpc::Status device_api::Exchange(grpc::ServerContext* context, const wire::Envelope* request, wire::Envelope* reply) {
   if (request->ByteSizeLong() > wire::envelope_bytes_max) {
     return {grpc::StatusCode::RESOURCE_EXHAUSTED, "an envelope is at most 128 KiB"};
   }

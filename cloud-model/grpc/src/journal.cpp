@@ -2,14 +2,21 @@
 #include "fleet/cloud_server/journal.hpp"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
 #include <string_view>
+
+#include "fleet/crypto/crypto.hpp"
 
 namespace fleet::cloud_server {
 namespace {
 
-constexpr std::int64_t format_version = 1;
+// 1: commands without checksums (upgraded at open); 2: each with its checksum.
+constexpr std::int64_t format_version = 2;
+constexpr std::size_t checksum_bytes = 16;
 
 /// A prepared statement, finalized however the scope is left.
 struct statement {
@@ -56,24 +63,56 @@ void journal::open(std::uint64_t bytes_max) {
   exec(("PRAGMA max_page_count = " + std::to_string(pages)).c_str());
   exec("BEGIN IMMEDIATE");
   exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-  exec("CREATE TABLE IF NOT EXISTS commands (position INTEGER PRIMARY KEY, command BLOB NOT NULL)");
   const auto format = meta_int(db_, "format");
   if (!format) {
-    exec("INSERT INTO meta (key, value) VALUES ('format', 1)");
+    exec("CREATE TABLE commands (position INTEGER PRIMARY KEY, command BLOB NOT NULL, checksum BLOB NOT NULL)");
+    exec(("INSERT INTO meta (key, value) VALUES ('format', " + std::to_string(format_version) + ")").c_str());
+  } else if (*format == 1) {
+    upgrade_from_format_1();
   } else if (*format != format_version) {
     fail("state format " + std::to_string(*format) + " is not the format this build reads (" +
          std::to_string(format_version) + ")");
   }
   exec("COMMIT");
+  page_size_ = page_size();
+  max_pages_ = pragma_int("PRAGMA max_page_count");
 
   statement count(db_, "SELECT count(*) FROM commands");
   if (!count.ok || sqlite3_step(count.raw) != SQLITE_ROW) fail("cannot read");
   commands_ = static_cast<std::uint64_t>(sqlite3_column_int64(count.raw, 0));
 
-  if (sqlite3_prepare_v2(db_, "INSERT INTO commands (position, command) VALUES (?1, ?2)", -1, &insert_, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, "INSERT INTO commands (position, command, checksum) VALUES (?1, ?2, ?3)", -1, &insert_,
+                         nullptr) != SQLITE_OK) {
     fail("cannot prepare");
   }
+}
+
+// Format 1 had no checksums: each record gets its own now, so damage from
+// before the upgrade goes unseen, damage after it does not.
+void journal::upgrade_from_format_1() {
+  exec("ALTER TABLE commands ADD COLUMN checksum BLOB");
+  statement select(db_, "SELECT position, command FROM commands");
+  statement update(db_, "UPDATE commands SET checksum = ?2 WHERE position = ?1");
+  if (!select.ok || !update.ok) fail("cannot upgrade from format 1");
+  while (sqlite3_step(select.raw) == SQLITE_ROW) {
+    const auto position = static_cast<std::uint64_t>(sqlite3_column_int64(select.raw, 0));
+    const std::string_view bytes(static_cast<const char*>(sqlite3_column_blob(select.raw, 1)),
+                                 static_cast<std::size_t>(sqlite3_column_bytes(select.raw, 1)));
+    const std::string checksum = record_checksum(position, bytes);
+    sqlite3_bind_int64(update.raw, 1, static_cast<std::int64_t>(position));
+    sqlite3_bind_blob(update.raw, 2, checksum.data(), static_cast<int>(checksum.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(update.raw) != SQLITE_DONE) fail("cannot upgrade from format 1");
+    sqlite3_reset(update.raw);
+  }
+  exec(("UPDATE meta SET value = " + std::to_string(format_version) + " WHERE key = 'format'").c_str());
+}
+
+std::string record_checksum(std::uint64_t position, std::string_view command_bytes) {
+  std::string input(8 + command_bytes.size(), '\0');
+  for (std::size_t i = 0; i < 8; ++i) input[i] = static_cast<char>((position >> (8 * i)) & 0xff);
+  std::memcpy(input.data() + 8, command_bytes.data(), command_bytes.size());
+  const crypto::digest d = crypto::sha256(input);
+  return std::string(reinterpret_cast<const char*>(d.data()), checksum_bytes);
 }
 
 journal::~journal() {
@@ -81,10 +120,28 @@ journal::~journal() {
   sqlite3_close(db_);
 }
 
-std::int64_t journal::page_size() const {
-  statement pragma(db_, "PRAGMA page_size");
-  if (!pragma.ok || sqlite3_step(pragma.raw) != SQLITE_ROW) fail("cannot read the page size");
-  return sqlite3_column_int64(pragma.raw, 0);
+std::int64_t journal::page_size() const { return pragma_int("PRAGMA page_size"); }
+
+std::int64_t journal::pragma_int(const char* pragma) const {
+  statement read(db_, pragma);
+  if (!read.ok || sqlite3_step(read.raw) != SQLITE_ROW) fail(std::string("cannot read ") + pragma);
+  return sqlite3_column_int64(read.raw, 0);
+}
+
+std::int64_t journal::pages_for(std::size_t bytes) const {
+  // A blob past a page's room goes to overflow pages (page size - 4 bytes
+  // each); the row's leaf and a split of the table's tree take two more.
+  const auto per_page = static_cast<std::size_t>(page_size_ - 4);
+  return static_cast<std::int64_t>((bytes + checksum_bytes + per_page - 1) / per_page) + 2;
+}
+
+void journal::check_room(std::size_t command_bytes) const {
+  const std::int64_t used = pragma_int("PRAGMA page_count");
+  if (used + pages_for(command_bytes) > max_pages_) {
+    throw journal_full(path_ + ": the state file's size limit is reached (" +
+                       std::to_string((max_pages_ * page_size_) >> 20) + " MiB, --state-max-mib; " +
+                       std::to_string(command_bytes) + " bytes more do not fit)");
+  }
 }
 
 void journal::exec(const char* sql) const {
@@ -131,30 +188,57 @@ void journal::write_header(const journal_header& h) {
 void journal::append(const state::Command& command) {
   std::string bytes;
   command.SerializeToString(&bytes);
-  sqlite3_bind_int64(insert_, 1, static_cast<std::int64_t>(commands_ + 1));
+  const std::uint64_t position = commands_ + 1;
+  const std::string checksum = record_checksum(position, bytes);
+  sqlite3_bind_int64(insert_, 1, static_cast<std::int64_t>(position));
   sqlite3_bind_blob64(insert_, 2, bytes.data(), bytes.size(), SQLITE_STATIC);
+  sqlite3_bind_blob64(insert_, 3, checksum.data(), checksum.size(), SQLITE_STATIC);
   const int rc = sqlite3_step(insert_);
+  const int os_errno = sqlite3_system_errno(db_);
   sqlite3_reset(insert_);
   sqlite3_clear_bindings(insert_);
-  if (rc == SQLITE_FULL) {
-    throw journal_full(path_ + ": full (the state file's size limit is reached)");
+  if (rc == SQLITE_DONE) {
+    ++commands_;
+    return;
   }
-  if (rc != SQLITE_DONE) fail("cannot append command " + std::to_string(commands_ + 1));
-  ++commands_;
+  if (rc == SQLITE_FULL) {
+    // SQLite says "full" for its page limit and for the disk alike.
+    check_room(bytes.size());
+    std::string free_space;
+    struct statvfs fs {};
+    const std::filesystem::path dir = std::filesystem::absolute(path_).parent_path();
+    if (::statvfs(dir.c_str(), &fs) == 0) {
+      free_space = " (" + std::to_string(static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize) + " bytes free)";
+    }
+    throw journal_error(path_ + ": the disk is full: command " + std::to_string(position) + " cannot be written to " +
+                        dir.string() + free_space);
+  }
+  throw journal_error(path_ + ": cannot write command " + std::to_string(position) + ": " + sqlite3_errstr(rc) +
+                      (os_errno != 0 ? std::string(" (") + std::strerror(os_errno) + ")" : std::string{}));
 }
 
 void journal::replay(const std::function<void(const state::Command&, std::uint64_t)>& apply) const {
-  statement select(db_, "SELECT position, command FROM commands ORDER BY position");
+  statement select(db_, "SELECT position, command, checksum FROM commands ORDER BY position");
   if (!select.ok) fail("cannot read the journal");
   std::uint64_t expected = 1;
   state::Command command;
   int rc;
   while ((rc = sqlite3_step(select.raw)) == SQLITE_ROW) {
     const auto position = static_cast<std::uint64_t>(sqlite3_column_int64(select.raw, 0));
-    const auto* data = static_cast<const char*>(sqlite3_column_blob(select.raw, 1));
-    const int size = sqlite3_column_bytes(select.raw, 1);
-    if (position != expected || !command.ParseFromArray(data, size)) {
-      throw journal_error(path_ + ": command " + std::to_string(position) + " is damaged");
+    const std::string_view bytes(static_cast<const char*>(sqlite3_column_blob(select.raw, 1)),
+                                 static_cast<std::size_t>(sqlite3_column_bytes(select.raw, 1)));
+    const std::string_view checksum(static_cast<const char*>(sqlite3_column_blob(select.raw, 2)),
+                                    static_cast<std::size_t>(sqlite3_column_bytes(select.raw, 2)));
+    const std::string where = path_ + ": record " + std::to_string(expected) + " of " + std::to_string(commands_);
+    if (position != expected) {
+      throw journal_error(where + " is missing (found position " + std::to_string(position) + ")");
+    }
+    if (checksum != record_checksum(position, bytes)) {
+      throw journal_error(where +
+                          " is damaged: its checksum does not match its content; nothing after it was replayed");
+    }
+    if (!command.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      throw journal_error(where + " is damaged: not a command");
     }
     apply(command, position);
     ++expected;

@@ -12,7 +12,8 @@ constexpr std::uint64_t replay_progress_every = 10'000;
 
 }  // namespace
 
-served_service::served_service(served_settings settings) : settings_(std::move(settings)) {
+served_service::served_service(served_settings settings)
+    : settings_(std::move(settings)), rates_(settings_.operator_rates) {
   header_.seed = settings_.seed;
   header_.wall_clock_at_zero_us = settings_.utc_now_us();
   if (settings_.state_path) {
@@ -33,7 +34,8 @@ served_service::served_service(served_settings settings) : settings_(std::move(s
   const std::uint64_t total = journal_->commands();
   journal_->replay([&](const state::Command& command, std::uint64_t position) {
     state::Outcome ignored;
-    (void)execute(*service_, command, ignored);
+    const bool ok = execute(*service_, command, ignored).ok();
+    if (const auto op = operation_of(command); op && ok) rates_.charge(*op, cloud::sim_time{command.now_us()});
     last_now_ = std::max(last_now_, cloud::sim_time{command.now_us()});
     if (settings_.replay_progress && (position % replay_progress_every == 0 || position == total)) {
       settings_.replay_progress(position, total);
@@ -50,19 +52,59 @@ cloud::sim_time served_service::now() {
   return last_now_;
 }
 
+std::uint64_t served_service::journaled() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return journal_ ? journal_->commands() : 0;
+}
+
 grpc::Status served_service::submit(state::Command command, state::Outcome& outcome) {
   std::lock_guard<std::mutex> lock(mutex_);
-  command.set_now_us(now().count());
+  if (!failed_.empty()) return {grpc::StatusCode::UNAVAILABLE, failed_};
+  const cloud::sim_time at = now();
+  command.set_now_us(at.count());
+  const auto op = operation_of(command);
+  if (op) {
+    if (const cloud::duration wait = rates_.wait(*op, at); wait.count() > 0) {
+      const operation_rate& rate = rates_.rate(*op);
+      const auto wait_ms = static_cast<std::uint64_t>((wait.count() + 999) / 1000);
+      outcome.set_retry_after_ms(wait_ms);
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              std::string("operator rate: ") + name_of(*op) + " run at most " + std::to_string(rate.burst) +
+                  " at once, then one per " + std::to_string(rate.interval.count() / 1'000'000) + " s; retry in " +
+                  std::to_string((wait_ms + 999) / 1000) + " s (nothing changed)"};
+    }
+  }
   if (journal_) {
     try {
-      journal_->append(command);
+      journal_->check_room(command.ByteSizeLong());
     } catch (const journal_full& e) {
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, std::string("nothing changed: ") + e.what()};
     } catch (const journal_error& e) {
-      return {grpc::StatusCode::UNAVAILABLE, std::string("state not written, nothing changed: ") + e.what()};
+      return {grpc::StatusCode::UNAVAILABLE, std::string("state not readable, nothing changed: ") + e.what()};
     }
   }
-  return execute(*service_, command, outcome);
+  const bool timers_due = service_->next_deadline() <= at;
+  const grpc::Status status = execute(*service_, command, outcome);
+  const bool changed = changed_state(command, status, outcome);
+  if (op && status.ok()) rates_.charge(*op, at);  // as the replay does
+  if (journal_ && (changed || timers_due)) {
+    state::Command tick;
+    tick.set_now_us(at.count());
+    tick.mutable_tick();
+    try {
+      journal_->append(changed ? command : tick);
+    } catch (const journal_error& e) {
+      // The service is now ahead of its file: answering on from it would
+      // acknowledge what a restart forgets.
+      failed_ = std::string(
+                    "the state file could not be written; this server takes no more changes until it is "
+                    "restarted (which reloads the state as written): ") +
+                e.what();
+      outcome.Clear();
+      return {grpc::StatusCode::UNAVAILABLE, failed_};
+    }
+  }
+  return status;
 }
 
 cloud::duration served_service::tick() {

@@ -36,7 +36,7 @@ void grpc_fixture::start() {
   settings.seed = 7;
   settings.utc_now_us = [this] { return utc_us.load(); };
   served = std::make_unique<served_service>(settings);
-  server = std::make_unique<cloud_server>(*served, "127.0.0.1:0");
+  server = std::make_unique<cloud_server>(*served, server_settings{"127.0.0.1:0", {}, {}});
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(message_bytes_max));
   args.SetMaxSendMessageSize(-1);  // unlimited here: tests send oversized messages on purpose

@@ -19,15 +19,18 @@ namespace fleet::cloud_server {
 /// `fleetsim cloud serve` as a child process, its port read from what it prints.
 class server_process {
  public:
-  /// `fleetsim cloud serve --listen 127.0.0.1:0` and `extra_args`.
-  explicit server_process(const std::vector<std::string>& extra_args) {
+  /// `fleetsim cloud serve --listen LISTEN` and `extra_args`; with
+  /// `with_stderr`, what it prints on stderr is read too (said_before()).
+  explicit server_process(const std::vector<std::string>& extra_args, const std::string& listen = "127.0.0.1:0",
+                          bool with_stderr = false) {
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    if (with_stderr) posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
     posix_spawn_file_actions_addclose(&actions, out[0]);
-    std::vector<std::string> args = {FLEETSIM_BINARY, "cloud", "serve", "--listen", "127.0.0.1:0"};
+    std::vector<std::string> args = {FLEETSIM_BINARY, "cloud", "serve", "--listen", listen};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -38,12 +41,19 @@ class server_process {
     posix_spawn_file_actions_destroy(&actions);
     close(out[1]);
     output_ = fdopen(out[0], "r");
-    char line[512] = {};
-    if (std::fgets(line, sizeof line, output_) == nullptr) throw std::runtime_error("the server printed nothing");
-    const std::string text(line);
-    const auto colon = text.find("127.0.0.1:");
-    if (colon == std::string::npos) throw std::runtime_error("unexpected first line: " + text);
-    port_ = std::stoi(text.substr(colon + 10));
+    // "fleetsim cloud: listening on HOST:PORT (...)"
+    const std::string marker = "listening on ";
+    for (std::string text = next_line();; text = next_line()) {
+      if (text.empty()) throw std::runtime_error("the server stopped before listening: " + said_before_);
+      const auto at = text.find(marker);
+      if (at == std::string::npos) {
+        said_before_ += text;
+        continue;
+      }
+      const std::string address = text.substr(at + marker.size(), text.find(' ', at + marker.size()) - at - marker.size());
+      port_ = std::stoi(address.substr(address.rfind(':') + 1));
+      break;
+    }
   }
   ~server_process() {
     if (pid_ > 0) kill_now();
@@ -64,6 +74,8 @@ class server_process {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
   int port() const { return port_; }
+  /// What it printed before the line that says where it listens.
+  const std::string& said_before() const { return said_before_; }
   /// The next line it prints; empty at the end of its output.
   std::string next_line() {
     char line[512] = {};
@@ -74,6 +86,7 @@ class server_process {
   pid_t pid_ = 0;
   FILE* output_ = nullptr;
   int port_ = 0;
+  std::string said_before_;
 };
 
 }  // namespace fleet::cloud_server

@@ -2,11 +2,17 @@
 // The gRPC server of `fleetsim cloud serve`: the Operator and Device services
 // of fleet.proto, the standard health service and server reflection, maximum
 // message sizes, and a timer thread that runs the service's due timers.
+//
+// One server per port: gRPC's port sharing (SO_REUSEPORT) is turned off, so
+// a second server on a taken port fails instead of splitting the clients
+// between two states.
 
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -23,11 +29,30 @@ inline constexpr const char* default_listen = "127.0.0.1:50051";
 /// Any one gRPC message, either way: an upload piece (1 MiB) with room to spare.
 inline constexpr std::size_t message_bytes_max = 2u << 20;
 
+/// The server's certificate chain and private key, PEM.
+struct tls_identity {
+  std::string certificate_chain_pem;
+  std::string private_key_pem;
+};
+
+struct server_settings {
+  std::string listen = default_listen;  ///< "HOST:PORT"; port 0 picks a free one
+  std::optional<tls_identity> tls;      ///< none: plaintext
+  /// Operator calls must carry `authorization: Bearer <token>`; none: the operator API is open.
+  std::optional<std::string> operator_token;
+};
+
+/// The server could not start: the message says why, in one line.
+class listen_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class cloud_server {
  public:
-  /// Starts listening on `listen` ("HOST:PORT"; port 0 picks a free one).
-  /// Throws std::runtime_error when it cannot.
-  cloud_server(served_service& service, const std::string& listen);
+  /// Starts listening. Throws listen_error when it cannot (address taken,
+  /// not local, not resolvable, TLS identity refused).
+  cloud_server(served_service& service, const server_settings& settings);
   ~cloud_server();
   cloud_server(const cloud_server&) = delete;
   cloud_server& operator=(const cloud_server&) = delete;
@@ -50,5 +75,10 @@ class cloud_server {
   bool stopping_ = false;
   std::thread timers_;
 };
+
+/// Whether `address` ("HOST:PORT") can be bound now by a server that does not
+/// share ports: an empty string, or why not ("Address already in use"...).
+/// Binds and closes a socket on each address the host resolves to.
+std::string probe_listen(const std::string& address);
 
 }  // namespace fleet::cloud_server

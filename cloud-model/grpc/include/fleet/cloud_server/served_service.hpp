@@ -1,7 +1,24 @@
 #pragma once
 // The security service as a server runs it: real time instead of handed-in
-// time, one lock around the service, and (with a state file) every change
-// journaled before it runs, so a restart replays it.
+// time, one lock around the service, operator rates, and (with a state file)
+// every change journaled before it is answered, so a restart replays it.
+//
+// What is journaled: a command that changed the service. Every accepted
+// command; of the refused ones only those whose refusal itself changes
+// state (command_executor.hpp, changed_state): a device request (its
+// refusal spends rate budget, consumes nonces, counts toward quarantine),
+// and pause/resume/halt of an existing deployment (the rollout is brought up
+// to now first). Every other operator refusal is checked by the service
+// before it changes anything, so it is not journaled: junk cannot grow the
+// file. If due timers ran before a refused command, a Tick at its time is
+// journaled instead, so the replay runs them at the same time. Left out of
+// the replay: counters of refused operator calls (refused claims, refused
+// uploads), figures about traffic that no answer depends on.
+//
+// A command runs before it is written: the room for it is checked first
+// (check_room), and should the write still fail (disk full, IO error) the
+// change is answered UNAVAILABLE and the server takes no more changes until
+// a restart, which replays the file as written.
 //
 // Time: simulated time is microseconds since the state was created (the
 // header keeps the wall clock at time zero), never going back even when the
@@ -19,6 +36,7 @@
 
 #include "fleet/cloud/security_service.hpp"
 #include "fleet/cloud_server/journal.hpp"
+#include "fleet/cloud_server/operator_rates.hpp"
 #include "journal.pb.h"
 
 namespace fleet::cloud_server {
@@ -26,7 +44,8 @@ namespace fleet::cloud_server {
 struct served_settings {
   std::optional<std::string> state_path;  ///< none: state in memory only
   std::uint64_t state_bytes_max = journal_bytes_max_default;
-  std::uint64_t seed = 1;                 ///< for a new state; an existing one keeps its own
+  std::uint64_t seed = 1;  ///< for a new state; an existing one keeps its own
+  operator_rate_limits operator_rates;
   /// The wall clock, UTC microseconds (tests drive it by hand).
   std::function<std::int64_t()> utc_now_us;
   /// Called every so often while a state file is replayed.
@@ -39,9 +58,11 @@ class served_service {
   explicit served_service(served_settings settings);
   ~served_service();
 
-  /// Journals (with a state file) and runs one command at the current time.
-  /// RESOURCE_EXHAUSTED when the state file is full, UNAVAILABLE when it
-  /// cannot be written: either way nothing ran.
+  /// Runs one command at the current time and journals it (with a state
+  /// file) when it changed the service. RESOURCE_EXHAUSTED, nothing run,
+  /// when an operator rate refuses it (outcome.retry_after_ms says when it
+  /// would pass) or the state file's size limit would be passed;
+  /// UNAVAILABLE when the state file could not be written (see above).
   grpc::Status submit(state::Command command, state::Outcome& outcome);
 
   /// Runs `read(service, now)` under the lock, for calls that change nothing.
@@ -60,6 +81,8 @@ class served_service {
   /// Commands replayed from the state file at start.
   std::uint64_t replayed() const { return replayed_; }
   bool durable() const { return journal_ != nullptr; }
+  /// Commands in the state file (0 without one).
+  std::uint64_t journaled() const;
 
  private:
   cloud::sim_time now();  ///< under the lock
@@ -69,7 +92,9 @@ class served_service {
   journal_header header_;
   crypto::signing_key_pair root_;
   std::unique_ptr<cloud::security_service> service_;
-  std::mutex mutex_;
+  operator_rates rates_;
+  mutable std::mutex mutex_;
+  std::string failed_;  ///< why no more changes are taken; empty while they are
   cloud::sim_time last_now_{0};
   std::uint64_t replayed_ = 0;
 };
