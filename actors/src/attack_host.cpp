@@ -206,7 +206,7 @@ void attack_host::start(fw::sim_time now, attempt& a, std::vector<sim_message>& 
     a.next = now + capture_wait;
     return;
   }
-  if (a.tries == 0) ++e.tally.tried;
+  count_tried(a);
   if (++a.tries > tries_max) return finish(a, false, false);
   wire::Envelope env;
   env.set_device_id(crypto::to_string(a.victim_id));
@@ -239,7 +239,7 @@ void attack_host::present_certificate(fw::sim_time now, attempt& a, std::vector<
     a.next = now + capture_wait;
     return;
   }
-  if (a.tries == 0) ++e.tally.tried;
+  count_tried(a);
   if (++a.tries > tries_max) return finish(a, false, false);
   const wire::SignedCertificate presented =
       e.kind == entity::forged_certificate ? forged_from(genuine.certificate, e.own_key) : genuine.certificate;
@@ -309,8 +309,7 @@ void attack_host::watch_burn(fw::sim_time now, attempt& a, const wire::Envelope&
     // Without the victim's evidence to copy, junk would be refused on its shape alone.
     if (a.tries >= tries_max || captured_.count(a.victim) == 0) return;
     a.nonce = env.challenge().nonce();
-    entity& e = entities_[a.entity];
-    if (a.tries == 0) ++e.tally.tried;
+    count_tried(a);
     ++a.tries;
     auto junk = evidence_for(now, a, a.nonce);
     if (!junk) return;
@@ -339,8 +338,11 @@ void attack_host::watch_burn(fw::sim_time now, attempt& a, const wire::Envelope&
 
 void attack_host::on_junk_reply(fw::sim_time now, attempt& a, const wire::Envelope& reply) {
   const std::string detail = reply.has_error() ? reply.error().detail() : "served";
-  // Answered for a nonce already spent: the victim was first, nothing was tried.
-  a.junk = detail.compare(0, 6, "nonce_") == 0 ? verdict::too_late : verdict::refused_first;
+  // Answered for a nonce already spent (the victim was first), or held back
+  // for its place's rate: either way the nonce was never at stake.
+  const bool at_stake = detail.compare(0, 6, "nonce_") != 0 &&
+                        !(reply.has_error() && reply.error().code() == wire::ERROR_RATE_LIMITED);
+  a.junk = at_stake ? verdict::refused_first : verdict::too_late;
   a.junk_answer = detail;
   judge_burn(now, a);
 }
@@ -363,14 +365,15 @@ void attack_host::judge_burn(fw::sim_time now, attempt& a) {
 
 // Refused as unauthenticated: a check on the certificate stopped it, named by
 // the cloud's answer ("certificate bad_signature"). Served: it got through.
-// Other refusals (the rate limits) say nothing of the certificate: the
-// attempt is tried again at its timeout.
-void attack_host::on_certificate_reply(attempt& a, const wire::Envelope& reply) {
+// Other refusals say nothing of the certificate: held back for rate, it is
+// tried again once a token is back; anything else, at its timeout.
+void attack_host::on_certificate_reply(fw::sim_time now, attempt& a, const wire::Envelope& reply) {
   if (!reply.has_error()) {
     finish(a, false, false);
     ++entities_[a.entity].tally.got_through;
     return;
   }
+  if (reply.error().code() == wire::ERROR_RATE_LIMITED) return hold_back(now, a, reply.error());
   if (reply.error().code() != wire::ERROR_UNAUTHENTICATED) return;
   constexpr std::string_view prefix = "certificate ";
   std::string check = reply.error().detail();
@@ -420,8 +423,9 @@ void attack_host::on_reply(fw::sim_time now, attempt& a, const std::string& byte
   }
   if (e.kind == entity::lockout) return on_lockout_reply(a, reply);
   if (e.kind == entity::nonce_burning) return on_junk_reply(now, a, reply);
-  if (e.presents_certificate()) return on_certificate_reply(a, reply);
+  if (e.presents_certificate()) return on_certificate_reply(now, a, reply);
   if (reply.has_certificate_issued()) return finish(a, false, true);
+  if (reply.has_error() && reply.error().code() == wire::ERROR_RATE_LIMITED) return hold_back(now, a, reply.error());
   if (reply.has_error()) {
     // The cloud's answer names the check that refused it.
     ++entities_[a.entity].tally.stopped_by[reply.error().detail()];
@@ -433,6 +437,22 @@ void attack_host::on_reply(fw::sim_time now, attempt& a, const std::string& byte
     a.at_stage = stage::evidence_sent;
     send(now, a, std::move(*evidence), to_cloud);
   }
+}
+
+void attack_host::count_tried(attempt& a) {
+  if (a.counted) return;
+  a.counted = true;
+  ++entities_[a.entity].tally.tried;
+}
+
+// Held back for its place's rate: that says nothing of the check under
+// test, so the try does not count and is made again once a token is back.
+void attack_host::hold_back(fw::sim_time now, attempt& a, const wire::Error& error) {
+  if (++a.waits > capture_waits_max) return finish(a, false, false);
+  if (a.tries > 0) --a.tries;
+  a.at_stage = stage::waiting;
+  a.next = now + std::max<fw::duration>(fw::duration{error.retry_after_us()}, 1s);
+  schedule(static_cast<std::size_t>(&a - attempts_.data()));
 }
 
 void attack_host::finish(attempt& a, bool stopped, bool got_certificate) {

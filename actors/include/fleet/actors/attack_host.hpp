@@ -111,7 +111,8 @@ class attack_host {
     stage at_stage = stage::waiting;
     fw::sim_time next{0};  ///< start, retry or timeout
     std::uint32_t tries = 0;
-    std::uint32_t waits = 0;  ///< for a capture of the victim's evidence
+    std::uint32_t waits = 0;  ///< for a capture of the victim's evidence, or held back for rate
+    bool counted = false;     ///< counted as tried
     std::uint64_t sequence = 0;
     double owed = 0;  ///< flood, lockout: requests due but not yet sent (fractions carry over)
     std::string nonce;               ///< nonce burning: the victim's nonce the junk is for
@@ -162,9 +163,13 @@ class attack_host {
   void send(fw::sim_time now, attempt& a, std::string bytes, std::vector<sim_message>& to_cloud);
   std::optional<std::string> evidence_for(fw::sim_time now, attempt& a, const std::string& nonce);
   void finish(attempt& a, bool stopped, bool got_certificate);
+  /// Counts the attempt as tried, once.
+  void count_tried(attempt& a);
+  /// A refusal for rate: the try is made again later, uncounted.
+  void hold_back(fw::sim_time now, attempt& a, const wire::Error& error);
   void flood_tick(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud);
   void present_certificate(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud);
-  void on_certificate_reply(attempt& a, const wire::Envelope& reply);
+  void on_certificate_reply(fw::sim_time now, attempt& a, const wire::Envelope& reply);
   void on_lockout_reply(attempt& a, const wire::Envelope& reply);
   void send_junk_evidence(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud);
   void on_junk_reply(fw::sim_time now, attempt& a, const wire::Envelope& reply);
