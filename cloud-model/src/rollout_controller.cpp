@@ -46,6 +46,25 @@ bool is_failure(device_outcome o) {
   return o == device_outcome::failed || o == device_outcome::rejected || o == device_outcome::timed_out;
 }
 
+/// It committed the image: it runs it (or ran it until the cloud rolled it back).
+bool took(device_outcome o) { return o == device_outcome::succeeded || o == device_outcome::failed_after_commit; }
+
+/// Counted by the rollback policy.
+bool counts_as_failed(device_outcome o) {
+  return o == device_outcome::failed || o == device_outcome::failed_after_commit;
+}
+
+/// A rollback attempt's state, the low nibble of its per-device byte.
+enum class rollback_slot : std::uint8_t { none, in_flight, committed, failed, rejected };
+constexpr std::uint8_t rollback_state_mask = 0x0f;
+static_assert(rollback_attempts_max < 16, "attempts fit the high nibble");
+
+rollback_slot state_of(std::uint8_t b) { return static_cast<rollback_slot>(b & rollback_state_mask); }
+std::uint32_t attempts_of(std::uint8_t b) { return b >> 4; }
+std::uint8_t pack(rollback_slot s, std::uint32_t attempts) {
+  return static_cast<std::uint8_t>((attempts << 4) | static_cast<std::uint8_t>(s));
+}
+
 template <typename Array, typename Enum>
 void bump(Array& counters, Enum e) {
   ++counters[static_cast<std::size_t>(e)];
@@ -105,7 +124,7 @@ offer_decision rollout_controller::decide(sim_time now, device_index device) {
   // A device that asks again while in flight lost its offer (a reboot, a
   // power loss): it gets it again, without a new attempt, slot or token.
   if (outcome == device_outcome::in_flight) return {true, true, offer_refusal::none};
-  if (outcome == device_outcome::succeeded) return refuse(offer_refusal::already_updated);
+  if (took(outcome)) return refuse(offer_refusal::already_updated);
   if (is_failure(outcome) && !may_retry(slot)) return refuse(offer_refusal::retries_exhausted);
   if (slot.wave > current_wave_) return refuse(offer_refusal::wave_not_open);
   if (!in_window(policy_.windows, params_.wall_clock_at_zero + now)) return refuse(offer_refusal::outside_window);
@@ -142,6 +161,7 @@ report_result rollout_controller::report(sim_time now, device_index device, wire
     case device_outcome::succeeded:
     case device_outcome::failed:
     case device_outcome::rejected:
+    case device_outcome::failed_after_commit:
       return answer(report_result::already_final);
     case device_outcome::in_flight:
       if (kind == report_kind::progress) return answer(report_result::progress);
@@ -161,6 +181,83 @@ report_result rollout_controller::report(sim_time now, device_index device, wire
   }
   FLEET_CHECK(false, "device outcome out of range");
   return report_result::unspecified;
+}
+
+bool rollout_controller::report_failure_after_commit(sim_time now, device_index device) {
+  advance(now);
+  if (device >= devices_.size() || static_cast<device_outcome>(devices_[device].outcome) != device_outcome::succeeded) {
+    return false;
+  }
+  set_outcome(device, device_outcome::failed_after_commit);
+  evaluate(now);
+  return true;
+}
+
+// ----------------------------------------------------------- the rollback
+
+rollback_decision rollout_controller::decide_rollback(sim_time now, device_index device) {
+  advance(now);
+  auto refuse = [this](rollback_refusal why) {
+    bump(rolled_back_.refused, why);
+    return rollback_decision{false, false, why};
+  };
+  if (device >= devices_.size()) return refuse(rollback_refusal::unknown_device);
+  if (!rollback_) return refuse(rollback_refusal::not_requested);
+  if (!took(static_cast<device_outcome>(devices_[device].outcome))) return refuse(rollback_refusal::did_not_take);
+  if (rollback_slots_.size() < devices_.size()) rollback_slots_.resize(devices_.size(), 0);
+  std::uint8_t& slot = rollback_slots_[device];
+  const std::uint32_t attempts = attempts_of(slot);
+  switch (state_of(slot)) {
+    case rollback_slot::in_flight: return {true, true, rollback_refusal::none};  // it lost the offer: again
+    case rollback_slot::committed: return refuse(rollback_refusal::already_rolled_back);
+    case rollback_slot::rejected: return refuse(rollback_refusal::rejected);
+    case rollback_slot::failed:
+      if (attempts >= rollback_attempts_max) return refuse(rollback_refusal::attempts_exhausted);
+      --rolled_back_.failed;
+      break;
+    case rollback_slot::none: ++rolled_back_.offered; break;
+  }
+  slot = pack(rollback_slot::in_flight, attempts + 1);
+  ++rolled_back_.in_flight;
+  ++rolled_back_.offers;
+  return {true, false, rollback_refusal::none};
+}
+
+report_result rollout_controller::report_rollback(sim_time now, device_index device, wire::UpdateOutcome outcome) {
+  advance(now);
+  // Counted with the rollout's own reports: one tally of what devices said.
+  auto answer = [this](report_result r) {
+    bump(reports_, r);
+    return r;
+  };
+  if (device >= devices_.size()) return answer(report_result::unknown_device);
+  const report_kind kind = classify(outcome);
+  if (kind == report_kind::unspecified) return answer(report_result::unspecified);
+  const std::uint8_t before = device < rollback_slots_.size() ? rollback_slots_[device] : 0;
+  switch (state_of(before)) {
+    case rollback_slot::none: return answer(report_result::not_offered);
+    case rollback_slot::committed:
+    case rollback_slot::failed:
+    case rollback_slot::rejected: return answer(report_result::already_final);
+    case rollback_slot::in_flight: break;
+  }
+  if (kind == report_kind::progress) return answer(report_result::progress);
+  --rolled_back_.in_flight;
+  rollback_slot to = rollback_slot::failed;
+  switch (kind) {
+    case report_kind::success:
+      to = rollback_slot::committed;
+      ++rolled_back_.committed;
+      rolled_back_.last_committed_at = now;
+      break;
+    case report_kind::rejection:
+      to = rollback_slot::rejected;
+      ++rolled_back_.rejected;
+      break;
+    default: ++rolled_back_.failed; break;
+  }
+  rollback_slots_[device] = pack(to, attempts_of(before));
+  return answer(report_result::counted);
 }
 
 std::optional<device_index> rollout_controller::add_device(sim_time now) {
@@ -262,7 +359,7 @@ bool rollout_controller::may_retry(const device_slot& s) const {
 
 bool rollout_controller::is_done(const device_slot& s) const {
   const auto o = static_cast<device_outcome>(s.outcome);
-  return o == device_outcome::succeeded || (is_failure(o) && !may_retry(s));
+  return took(o) || (is_failure(o) && !may_retry(s));
 }
 
 void rollout_controller::set_outcome(device_index d, device_outcome to) {
@@ -273,11 +370,11 @@ void rollout_controller::set_outcome(device_index d, device_outcome to) {
     --wave.done;
     --done_;
   }
-  if (from == device_outcome::failed) --failed_now_;
+  if (counts_as_failed(from)) --failed_now_;
   --wave.outcomes.by_outcome[static_cast<std::size_t>(from)];
   slot.outcome = static_cast<std::uint8_t>(to);
   bump(wave.outcomes.by_outcome, to);
-  if (to == device_outcome::failed) ++failed_now_;
+  if (counts_as_failed(to)) ++failed_now_;
   if (is_done(slot)) {
     ++wave.done;
     ++done_;
@@ -424,6 +521,10 @@ rollout_status rollout_controller::status() const {
   s.attempts = attempts_;
   s.offers_per_minute = rate_->per_minute();
   s.rollback = rollback_;
+  s.rolled_back = rolled_back_;
+  for (const wave_tally& w : waves_) {
+    s.rolled_back.took += w.outcomes.of(device_outcome::succeeded) + w.outcomes.of(device_outcome::failed_after_commit);
+  }
   s.refused = refused_;
   s.reports = reports_;
   s.transitions = transitions_;
