@@ -82,6 +82,10 @@ cloud::rollback_image_facts facts_of(const scenario& s, const image& img) {
   f.version = img.version;
   f.security_version = img.security_version;
   f.hardware_revisions = img.hardware_revisions;
+  if (f.hardware_revisions.empty()) {
+    // None named: every revision of the product, named so a message can say which one is missing.
+    for (const auto& rev : s.fleet.products[img.product].revisions) f.hardware_revisions.push_back(rev.name);
+  }
   return f;
 }
 
