@@ -101,6 +101,7 @@ const char* name_of(rollback_refusal r) {
     case rollback_refusal::did_not_take: return "did_not_take";
     case rollback_refusal::already_rolled_back: return "already_rolled_back";
     case rollback_refusal::rejected: return "rejected";
+    case rollback_refusal::failed_its_trial: return "failed_its_trial";
     case rollback_refusal::attempts_exhausted: return "attempts_exhausted";
     case rollback_refusal::count_: break;
   }

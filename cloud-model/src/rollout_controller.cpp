@@ -1,6 +1,7 @@
 #include "fleet/cloud/rollout_controller.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include "fleet/check.hpp"
 #include "offer_rate.hpp"
@@ -35,6 +36,19 @@ device_outcome outcome_of_report(report_kind k) {
   return device_outcome::pending;
 }
 
+/// The checks every outcome report passes first: a targeted device, an outcome that is one.
+struct screened {
+  std::optional<report_result> refusal;
+  report_kind kind = report_kind::unspecified;
+};
+
+screened screen(std::size_t devices, device_index device, wire::UpdateOutcome outcome) {
+  if (device >= devices) return {report_result::unknown_device};
+  const report_kind kind = classify(outcome);
+  if (kind == report_kind::unspecified) return {report_result::unspecified};
+  return {std::nullopt, kind};
+}
+
 std::uint64_t ppm(double share) { return static_cast<std::uint64_t>(std::llround(share * 1e6)); }
 
 /// count / of >= share, in integers.
@@ -55,7 +69,7 @@ bool counts_as_failed(device_outcome o) {
 }
 
 /// A rollback attempt's state, the low nibble of its per-device byte.
-enum class rollback_slot : std::uint8_t { none, in_flight, committed, failed, rejected };
+enum class rollback_slot : std::uint8_t { none, in_flight, committed, failed, rejected, trial_failed };
 constexpr std::uint8_t rollback_state_mask = 0x0f;
 static_assert(rollback_attempts_max < 16, "attempts fit the high nibble");
 
@@ -147,13 +161,9 @@ offer_decision rollout_controller::decide(sim_time now, device_index device) {
 
 report_result rollout_controller::report(sim_time now, device_index device, wire::UpdateOutcome outcome) {
   advance(now);
-  auto answer = [this](report_result r) {
-    bump(reports_, r);
-    return r;
-  };
-  if (device >= devices_.size()) return answer(report_result::unknown_device);
-  const report_kind kind = classify(outcome);
-  if (kind == report_kind::unspecified) return answer(report_result::unspecified);
+  const screened first = screen(devices_.size(), device, outcome);
+  if (first.refusal) return answer(*first.refusal);
+  const report_kind kind = first.kind;
 
   switch (static_cast<device_outcome>(devices_[device].outcome)) {
     case device_outcome::pending:
@@ -211,6 +221,7 @@ rollback_decision rollout_controller::decide_rollback(sim_time now, device_index
     case rollback_slot::in_flight: return {true, true, rollback_refusal::none};  // it lost the offer: again
     case rollback_slot::committed: return refuse(rollback_refusal::already_rolled_back);
     case rollback_slot::rejected: return refuse(rollback_refusal::rejected);
+    case rollback_slot::trial_failed: return refuse(rollback_refusal::failed_its_trial);
     case rollback_slot::failed:
       if (attempts >= rollback_attempts_max) return refuse(rollback_refusal::attempts_exhausted);
       --rolled_back_.failed;
@@ -226,19 +237,16 @@ rollback_decision rollout_controller::decide_rollback(sim_time now, device_index
 report_result rollout_controller::report_rollback(sim_time now, device_index device, wire::UpdateOutcome outcome) {
   advance(now);
   // Counted with the rollout's own reports: one tally of what devices said.
-  auto answer = [this](report_result r) {
-    bump(reports_, r);
-    return r;
-  };
-  if (device >= devices_.size()) return answer(report_result::unknown_device);
-  const report_kind kind = classify(outcome);
-  if (kind == report_kind::unspecified) return answer(report_result::unspecified);
+  const screened first = screen(devices_.size(), device, outcome);
+  if (first.refusal) return answer(*first.refusal);
+  const report_kind kind = first.kind;
   const std::uint8_t before = device < rollback_slots_.size() ? rollback_slots_[device] : 0;
   switch (state_of(before)) {
     case rollback_slot::none: return answer(report_result::not_offered);
     case rollback_slot::committed:
     case rollback_slot::failed:
-    case rollback_slot::rejected: return answer(report_result::already_final);
+    case rollback_slot::rejected:
+    case rollback_slot::trial_failed: return answer(report_result::already_final);
     case rollback_slot::in_flight: break;
   }
   if (kind == report_kind::progress) return answer(report_result::progress);
@@ -254,10 +262,20 @@ report_result rollout_controller::report_rollback(sim_time now, device_index dev
       to = rollback_slot::rejected;
       ++rolled_back_.rejected;
       break;
-    default: ++rolled_back_.failed; break;
+    default:
+      // A trial that failed marks the image on the device, which never
+      // installs it again: offering it more would only cost downloads.
+      to = outcome == wire::ROLLED_BACK ? rollback_slot::trial_failed : rollback_slot::failed;
+      ++rolled_back_.failed;
+      break;
   }
   rollback_slots_[device] = pack(to, attempts_of(before));
   return answer(report_result::counted);
+}
+
+report_result rollout_controller::answer(report_result r) {
+  bump(reports_, r);
+  return r;
 }
 
 std::optional<device_index> rollout_controller::add_device(sim_time now) {

@@ -225,13 +225,19 @@ TEST(rollout, reports_it_cannot_count_are_answered_and_counted) {
   EXPECT_EQ(s.attempts.succeeded, 1u);
 }
 
+/// The plain policy with a rollback at `failed_devices`, and a device
+/// timeout long enough that nobody in flight times out in these tests.
+rollout_policy rolling_back_at(std::uint32_t failed_devices) {
+  rollout_policy p = plain_policy();
+  p.device_timeout = 48h;
+  p.rollback.failed_devices = failed_devices;
+  return p;
+}
+
 // A build that commits and then crashes: the device does not roll back on
 // its own, so only a failure after commit can tell the cloud.
 TEST(rollout, a_failure_after_commit_counts_toward_the_rollback_policy) {
-  rollout_policy p = plain_policy();
-  p.device_timeout = 48h;
-  p.rollback.failed_devices = 3;
-  auto c = make(p, 10);
+  auto c = make(rolling_back_at(3), 10);
   check_in(c, t0, range(0, 10));
   report_each(c, t0 + 10min, range(0, 5), wire::COMMITTED);
   // Only a device that committed can fail after its commit.
@@ -256,9 +262,7 @@ TEST(rollout, a_failure_after_commit_counts_toward_the_rollback_policy) {
 TEST(rollout, without_failures_after_commit_crashing_devices_never_fire_the_rollback) {
   // The control: the same devices committed, nobody told the controller of
   // their crashes, and the policy never fires.
-  rollout_policy p = plain_policy();
-  p.rollback.failed_devices = 3;
-  auto c = make(p, 10);
+  auto c = make(rolling_back_at(3), 10);
   check_in(c, t0, range(0, 10));
   report_each(c, t0 + 10min, range(0, 5), wire::COMMITTED);
   c.advance(t0 + 2h);
@@ -266,10 +270,7 @@ TEST(rollout, without_failures_after_commit_crashing_devices_never_fire_the_roll
 }
 
 TEST(rollout, the_rollback_image_goes_to_the_devices_that_took_the_failed_one) {
-  rollout_policy p = plain_policy();
-  p.device_timeout = 48h;
-  p.rollback.failed_devices = 4;
-  auto c = make(p, 10);
+  auto c = make(rolling_back_at(4), 10);
   check_in(c, t0, range(0, 8));  // 8 and 9 never check in
   report_each(c, t0 + 10min, range(0, 4), wire::COMMITTED);
   report_each(c, t0 + 10min, range(4, 6), wire::ROLLED_BACK);
@@ -305,17 +306,14 @@ TEST(rollout, the_rollback_image_goes_to_the_devices_that_took_the_failed_one) {
 }
 
 TEST(rollout, rollback_attempts_are_reported_retried_and_bounded) {
-  rollout_policy p = plain_policy();
-  p.device_timeout = 48h;
-  p.rollback.failed_devices = 1;
-  auto c = make(p, 4);
-  check_in(c, t0, range(0, 4));
-  report_each(c, t0 + 10min, range(0, 4), wire::COMMITTED);
+  auto c = make(rolling_back_at(1), 5);
+  check_in(c, t0, range(0, 5));
+  report_each(c, t0 + 10min, range(0, 5), wire::COMMITTED);
   EXPECT_EQ(c.report_rollback(t0 + 20min, 0, wire::COMMITTED), report_result::not_offered);
   c.report_failure_after_commit(t0 + 1h, 3);
   ASSERT_EQ(c.state(), rollout_state::rollback_requested);
   const sim_time now = t0 + 2h;
-  for (device_index d = 0; d < 4; ++d) ASSERT_TRUE(c.decide_rollback(now, d).offer);
+  for (device_index d = 0; d < 5; ++d) ASSERT_TRUE(c.decide_rollback(now, d).offer);
 
   // 0 commits it: done, offered no more.
   EXPECT_TRUE(c.decide_rollback(now + 1min, 0).repeat);  // asked again in flight: the same offer
@@ -332,19 +330,23 @@ TEST(rollout, rollback_attempts_are_reported_retried_and_bounded) {
   c.report_rollback(at, 2, wire::FAILED);
   while (c.decide_rollback(at += 1h, 2).offer) {
     ++attempts;
-    c.report_rollback(at += 10min, 2, wire::ROLLED_BACK);
+    c.report_rollback(at += 10min, 2, wire::FAILED);
   }
   EXPECT_EQ(attempts, rollback_attempts_max);
   EXPECT_EQ(c.decide_rollback(at + 1h, 2).refusal, rollback_refusal::attempts_exhausted);
+  // 4 installs it and its trial fails: the firmware never takes that image
+  // again, so it is not offered again.
+  EXPECT_EQ(c.report_rollback(at += 1h, 4, wire::ROLLED_BACK), report_result::counted);
+  EXPECT_EQ(c.decide_rollback(at += 1h, 4).refusal, rollback_refusal::failed_its_trial);
 
   const rollback_progress back = c.status().rolled_back;
-  EXPECT_EQ(back.took, 4u);
-  EXPECT_EQ(back.offered, 4u);
+  EXPECT_EQ(back.took, 5u);
+  EXPECT_EQ(back.offered, 5u);
   EXPECT_EQ(back.committed, 1u);
   EXPECT_EQ(back.rejected, 1u);
-  EXPECT_EQ(back.failed, 1u);
+  EXPECT_EQ(back.failed, 2u);
   EXPECT_EQ(back.in_flight, 1u);  // 3 has not reported
-  EXPECT_EQ(back.offers, 4u + rollback_attempts_max - 1);
+  EXPECT_EQ(back.offers, 5u + rollback_attempts_max - 1);
   EXPECT_EQ(back.last_committed_at, now + 10min);
 }
 

@@ -125,6 +125,11 @@ std::string with_rollback(const std::string& rollback, const std::string& images
   return text + images;
 }
 
+/// The one error of `text`: its rollback image at `needle`, refused for `problem`.
+errors rollback_image_refused(const std::string& text, const std::string& needle, const std::string& problem) {
+  return errors{at(text, needle, "rollback.image: " + problem)};
+}
+
 const std::string roll_forward =
     "image { name: \"app\" version: \"1.1.1\" component: APP product: \"p\" security_version: 2 size: \"256KiB\" }\n";
 
@@ -140,34 +145,34 @@ TEST(rollout_errors, a_rollback_image_below_the_failed_security_version) {
       "rollback { failed_share: 0.1 image: \"app@1.1.1\" }",
       "image { name: \"app\" version: \"1.1.1\" component: APP product: \"p\" security_version: 1 size: \"256KiB\" }\n");
   EXPECT_EQ(errors_of(text),
-            (errors{at(text, "image: \"app@1.1.1\"",
-                       "rollback.image: \"app@1.1.1\" has security version 1, below the 2 of \"app@1.1.0\": the "
-                       "anti-rollback counter of devices that committed it refuses it (rollback)")}));
+            rollback_image_refused(text, "image: \"app@1.1.1\"",
+                                   "\"app@1.1.1\" has security version 1, below the 2 of \"app@1.1.0\": the "
+                                   "anti-rollback counter of devices that committed it refuses it (rollback)"));
 }
 
 TEST(rollout_errors, a_rollback_image_not_newer_than_the_failed_one) {
   // The old build itself: the devices refuse what is not newer than what they run.
   const std::string text = with_rollback("rollback { failed_devices: 5 image: \"app@1.0.0\" }", "");
   EXPECT_EQ(errors_of(text),
-            (errors{at(text, "image: \"app@1.0.0\"",
-                       "rollback.image: \"app@1.0.0\" is not newer than \"app@1.1.0\": devices that committed it "
-                       "refuse an image that is not newer (not_newer); roll forward to the old content under a higher "
-                       "version")}));
+            rollback_image_refused(text, "image: \"app@1.0.0\"",
+                                   "\"app@1.0.0\" is not newer than \"app@1.1.0\": devices that committed it "
+                                   "refuse an image that is not newer (not_newer); roll forward to the old content under a higher "
+                                   "version"));
 }
 
 TEST(rollout_errors, a_rollback_image_of_another_component_revision_or_product) {
   std::string text = with_rollback("rollback { failed_devices: 5 image: \"os@1.0.0\" }", "");
   EXPECT_EQ(errors_of(text),
-            (errors{at(text, "image: \"os@1.0.0\"",
-                       "rollback.image: \"os@1.0.0\" is of component OS, and the deployment deploys no image of it: "
-                       "there is nothing of it to roll back")}));
+            rollback_image_refused(text, "image: \"os@1.0.0\"",
+                                   "\"os@1.0.0\" is of component OS, and the deployment deploys no image of it: "
+                                   "there is nothing of it to roll back"));
   text = with_rollback("rollback { failed_devices: 5 image: \"app@1.1.1\" }",
                        "image { name: \"app\" version: \"1.1.1\" component: APP product: \"p\" security_version: 2 "
                        "size: \"256KiB\" hardware_revisions: \"A\" }\n");
   EXPECT_EQ(errors_of(text),
-            (errors{at(text, "image: \"app@1.1.1\"",
-                       "rollback.image: \"app@1.1.1\" does not run on hardware revision \"B\", which \"app@1.1.0\" "
-                       "runs on")}));
+            rollback_image_refused(text, "image: \"app@1.1.1\"",
+                                   "\"app@1.1.1\" does not run on hardware revision \"B\", which \"app@1.1.0\" "
+                                   "runs on"));
   text = with_rollback("rollback { failed_devices: 5 image: \"app@1.1.1\" }",
                        "image { name: \"app\" version: \"1.1.1\" component: APP product: \"q\" security_version: 2 "
                        "size: \"256KiB\" }\n");
@@ -185,9 +190,9 @@ TEST(rollout_errors, a_rollback_image_of_another_component_revision_or_product) 
 TEST(rollout_errors, a_rollback_image_without_a_trigger) {
   const std::string text = with_rollback("rollback { image: \"app@1.1.1\" }", roll_forward);
   EXPECT_EQ(errors_of(text),
-            (errors{at(text, "image: \"app@1.1.1\"",
-                       "rollback.image: the rollback has no trigger (failed_share or failed_devices): \"app@1.1.1\" "
-                       "would never be offered")}));
+            rollback_image_refused(text, "image: \"app@1.1.1\"",
+                                   "the rollback has no trigger (failed_share or failed_devices): \"app@1.1.1\" "
+                                   "would never be offered"));
 }
 
 TEST(rollout_errors, a_column_by_hand) {

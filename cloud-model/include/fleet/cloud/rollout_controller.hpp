@@ -59,8 +59,9 @@ class rollout_controller {
   /// failed image (succeeded or failed_after_commit) are offered it: one
   /// that failed its trial rolled back on its own, one that never installed
   /// it has nothing to undo. No waves, ramp, windows or in-flight cap: the
-  /// devices run a build known to fail. A failed attempt is offered again,
-  /// rollback_attempts_max attempts in all; a rejection is final.
+  /// devices run a build known to fail. A FAILED attempt is offered again,
+  /// rollback_attempts_max attempts in all; a rejection or a rolled-back
+  /// trial is final.
   rollback_decision decide_rollback(sim_time now, device_index device);
   /// A device reports an outcome of its attempt at the rollback image.
   report_result report_rollback(sim_time now, device_index device, wire::UpdateOutcome outcome);
@@ -113,6 +114,8 @@ class rollout_controller {
     sim_time opened_at = never;
   };
 
+  /// Counts the result of an outcome report and returns it.
+  report_result answer(report_result r);
   void set_outcome(device_index d, device_outcome o);
   bool is_done(const device_slot& s) const;
   bool may_retry(const device_slot& s) const;

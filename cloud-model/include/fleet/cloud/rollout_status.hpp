@@ -144,6 +144,7 @@ enum class rollback_refusal : std::uint8_t {
   did_not_take,         ///< the device never committed the failed image: nothing to roll back
   already_rolled_back,  ///< it committed the rollback image
   rejected,             ///< it refused the rollback image (final, like a rejected update)
+  failed_its_trial,     ///< it installed the rollback image and rolled it back: final, the device will not take it again
   attempts_exhausted,   ///< rollback_attempts_max attempts failed
   count_
 };
@@ -164,7 +165,10 @@ struct rollback_progress {
   std::uint32_t offered = 0;    ///< offered the rollback image at least once
   std::uint32_t in_flight = 0;  ///< offered, no final report yet
   std::uint32_t committed = 0;  ///< reported the rollback image committed
-  std::uint32_t failed = 0;     ///< last attempt failed or rolled back (offered again up to rollback_attempts_max)
+  /// Last attempt failed (FAILED: offered again up to rollback_attempts_max)
+  /// or rolled back (its trial failed: final, as the firmware never installs
+  /// an image that failed its trial again).
+  std::uint32_t failed = 0;
   std::uint32_t rejected = 0;   ///< refused it
   std::uint64_t offers = 0;     ///< attempts started (repeats to a device in flight not counted)
   sim_time last_committed_at = never;  ///< the latest commit of the rollback image
