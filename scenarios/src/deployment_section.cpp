@@ -97,6 +97,7 @@ void read_rollback_image(const Deployment& in, checker& rollout, const names& kn
                          deployment& out) {
   const std::string& text = in.rollout().rollback().image();
   if (text.empty()) return;
+  out.rollback_image_named = true;
   checker c = rollout.nested("rollback");
   const auto found = resolve_image(c, "image", -1, text, known.images);
   if (!found) return;

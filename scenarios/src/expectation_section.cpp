@@ -163,8 +163,11 @@ std::optional<check> read_rolled_back(const RolledBackByCloud& in, checker& c, c
       break;
   }
   if (d && !s.deployments[*d].rollback_image) {
-    c.fail("deployment", "deployment " + quote(in.deployment()) +
-                             " names no rollback image (rollout.rollback.image): the cloud rolls nothing back");
+    // One the file names was refused where it is written: nothing more to say here.
+    if (!s.deployments[*d].rollback_image_named) {
+      c.fail("deployment", "deployment " + quote(in.deployment()) +
+                               " names no rollback image (rollout.rollback.image): the cloud rolls nothing back");
+    }
     ok = false;
   }
   if (!ok) return std::nullopt;

@@ -150,6 +150,15 @@ TEST(rollout_errors, a_rollback_image_below_the_failed_security_version) {
                                    "anti-rollback counter of devices that committed it refuses it (rollback)"));
 }
 
+TEST(rollout_errors, a_refused_rollback_image_is_reported_once) {
+  // An expectation about the deployment's rollback says nothing more of it.
+  const std::string text = with_rollback("rollback { failed_devices: 5 image: \"app@1.0.0\" }", "") +
+                           "expect { rolled_back_by_cloud { deployment: \"d\" percent: 90 } }\n";
+  const errors e = errors_of(text);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("rollout.rollback.image: \"app@1.0.0\" is not newer"), std::string::npos) << e[0];
+}
+
 TEST(rollout_errors, a_rollback_image_not_newer_than_the_failed_one) {
   // The old build itself: the devices refuse what is not newer than what they run.
   const std::string text = with_rollback("rollback { failed_devices: 5 image: \"app@1.0.0\" }", "");

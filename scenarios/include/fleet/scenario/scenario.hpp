@@ -86,6 +86,9 @@ struct deployment {
   /// rollout.rollback.image: index into scenario::images, of a component
   /// among `images`, passing cloud::rollback_target_problem() against it.
   std::optional<std::size_t> rollback_image;
+  /// The file names a rollback image, whether or not it was taken: checks
+  /// referring to it say nothing more about one that was refused.
+  bool rollback_image_named = false;
 };
 
 // ------------------------------------------------------------------ faults
