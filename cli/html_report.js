@@ -349,13 +349,16 @@
   }
 
   function deployments_table(deployments) {
-    const columns = ['devices', 'waves_opened', 'notified', 'succeeded', 'failed', 'rejected', 'timed_out'];
+    const columns = ['devices', 'waves_opened', 'notified', 'succeeded', 'failed', 'rejected', 'timed_out',
+      'failed_after_commit', 'rolled_back'];
+    // rolled_back: devices that committed the rollback image the cloud offered.
+    const value = (d, c) => (c === 'rolled_back' ? (d.rollback || {}).committed : d[c]) || 0;
     return html('table', { id: 'deployments' },
       html('thead', {}, html('tr', {}, html('th', {}, 'Deployment'), html('th', {}, 'State'),
-        ...columns.map((c) => html('th', { class: 'number' }, c.replace('_', ' '))))),
+        ...columns.map((c) => html('th', { class: 'number' }, c.split('_').join(' '))))),
       html('tbody', {}, ...deployments.map((d) => html('tr', {},
         html('td', {}, d.name), html('td', { class: STOPPED_STATES.has(d.state) ? 'alarm' : '' }, d.state),
-        ...columns.map((c) => html('td', { class: 'number' }, count(d[c] || 0)))))));
+        ...columns.map((c) => html('td', { class: 'number' }, count(value(d, c))))))));
   }
 
   // ---- faults and attacks -----------------------------------------------

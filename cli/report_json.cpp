@@ -83,10 +83,24 @@ json to_json(const actors::deployment_transition& t) {
 template <class T>
 json array_of(const std::vector<T>& items);
 
+json seconds_or_null(const std::optional<actors::sim_time>& t) { return t ? json(seconds(*t)) : json(nullptr); }
+
+json to_json(const actors::rollback_figures& r) {
+  return {{"took", r.took},
+          {"offered", r.offered},
+          {"committed", r.committed},
+          {"failed", r.failed},
+          {"rejected", r.rejected},
+          {"requested_at_seconds", seconds_or_null(r.requested_at)},
+          {"last_committed_at_seconds", seconds_or_null(r.last_committed_at)}};
+}
+
 json to_json(const actors::deployment_outcome& d) {
   return {{"name", d.name},         {"state", d.state},           {"devices", d.devices},
           {"waves_opened", d.waves_opened}, {"notified", d.notified}, {"succeeded", d.succeeded},
           {"failed", d.failed},     {"rejected", d.rejected},     {"timed_out", d.timed_out},
+          {"failed_after_commit", d.failed_after_commit},
+          {"rollback", to_json(d.rollback)},
           {"transitions", array_of(d.transitions)}};
 }
 

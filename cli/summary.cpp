@@ -35,9 +35,20 @@ std::string time_line(const actors::run_result& r, const run_context& c) {
 }
 
 std::string deployment_line(const actors::deployment_outcome& d) {
-  return d.name + ": " + d.state + ", " + counted(d.devices, "device", "devices") + ": " + format_count(d.succeeded) +
-         " succeeded, " + format_count(d.failed) + " failed, " + format_count(d.rejected) + " rejected, " +
-         format_count(d.timed_out) + " timed out";
+  std::string text = d.name + ": " + d.state + ", " + counted(d.devices, "device", "devices") + ": " +
+                     format_count(d.succeeded) + " succeeded, " + format_count(d.failed) + " failed, " +
+                     format_count(d.rejected) + " rejected, " + format_count(d.timed_out) + " timed out";
+  if (d.failed_after_commit > 0) text += ", " + format_count(d.failed_after_commit) + " failed after commit";
+  const actors::rollback_figures& back = d.rollback;
+  if (back.requested_at && (back.offered > 0 || back.took > 0)) {
+    // Only a deployment that names a rollback image offers one.
+    text += "; rolled back by the cloud: " + format_count(back.committed) + " of " + format_count(back.took) +
+            " that took it (" + format_count(back.offered) + " offered";
+    if (back.failed > 0) text += ", " + format_count(back.failed) + " failed";
+    if (back.rejected > 0) text += ", " + format_count(back.rejected) + " refused";
+    text += ")";
+  }
+  return text;
 }
 
 std::string crypto_line(const crypto::op_counts& o) {

@@ -37,7 +37,32 @@ timeline_point sample(sim_time at, std::vector<std::unique_ptr<device_shard>>& s
   return p;
 }
 
-census take_census(sim_time at, const scenario::scenario& s, const fleet_setup& setup,
+/// Each deployment's rollback at `at`: who the cloud's record says took the
+/// failed image, and which of those run the rollback image by their own firmware.
+void count_rollbacks(census& c, const scenario::scenario& s, fleet_setup& setup,
+                     std::vector<std::unique_ptr<device_shard>>& shards) {
+  c.rollback_by_deployment.resize(s.deployments.size());
+  const cloud::security_service& service = setup.service();
+  for (std::size_t d = 0; d < s.deployments.size(); ++d) {
+    if (!s.deployments[d].rollback_image) continue;
+    const scenario::image& back = s.images[*s.deployments[d].rollback_image];
+    const auto id = static_cast<cloud::deployment_id>(d + 1);
+    rollback_census& out = c.rollback_by_deployment[d];
+    out.committed = service.deployment_status(id).value.rolled_back.committed;
+    for (auto& shard : shards) {
+      for (const auto& device : shard->devices()) {
+        const auto outcome = service.deployment_outcome_of(id, device->device().device_index()).value;
+        if (outcome != cloud::device_outcome::succeeded && outcome != cloud::device_outcome::failed_after_commit) {
+          continue;
+        }
+        ++out.took;
+        out.running += device->device().firmware().running_version(back.component) == back.version;
+      }
+    }
+  }
+}
+
+census take_census(sim_time at, const scenario::scenario& s, fleet_setup& setup,
                    std::vector<std::unique_ptr<device_shard>>& shards) {
   census c;
   c.at = at;
@@ -51,6 +76,7 @@ census take_census(sim_time at, const scenario::scenario& s, const fleet_setup& 
       if (state_index(device->device(), at) == attested_state) ++c.attested_by_group[group];
     }
   }
+  count_rollbacks(c, s, setup, shards);
   return c;
 }
 
@@ -60,6 +86,7 @@ std::vector<sim_time> census_times(const scenario::scenario& s) {
   for (const auto& e : s.expectations) {
     if (const auto* a = std::get_if<scenario::adoption>(&e.what)) out.push_back(a->by);
     if (const auto* a = std::get_if<scenario::devices_attested>(&e.what)) out.push_back(a->by);
+    if (const auto* a = std::get_if<scenario::rolled_back_by_cloud>(&e.what)) out.push_back(a->by);
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -111,7 +138,9 @@ void gather(run_result& r, const live_snapshot& last, const cloud_host& cloud, c
   r.requests_per_minute = cloud.requests_per_minute();
   for (const deployment_snapshot& d : last.deployments) {
     r.deployments.push_back({d.name, d.state, d.devices, d.wave, d.notified, d.succeeded, d.failed, d.rejected,
-                             d.timed_out, d.transitions});
+                             d.timed_out, d.transitions,
+                             d.by_outcome[static_cast<std::size_t>(cloud::device_outcome::failed_after_commit)],
+                             d.rollback});
   }
 }
 

@@ -43,7 +43,10 @@ constexpr std::array<const char*, 8> request_results{"served",    "rate_limited"
                                                      "invalid",   "not_found",    "ignored",         "dropped_by_outage"};
 constexpr std::array<const char*, 7> rollout_states{"scheduled", "running",   "paused",            "halted",
                                                     "aborted",   "completed", "rollback_requested"};
-constexpr std::array<const char*, 6> rollout_outcomes{"pending", "in_flight", "succeeded", "failed", "rejected", "timed_out"};
+constexpr std::array<const char*, 7> rollout_outcomes{"pending",  "in_flight", "succeeded",          "failed",
+                                                      "rejected", "timed_out", "failed_after_commit"};
+/// The cloud-initiated rollback's devices, by how far they got.
+constexpr std::array<const char*, 5> rollback_stages{"took", "offered", "committed", "failed", "rejected"};
 constexpr std::array<const char*, 5> attempt_results{"offered", "succeeded", "failed", "rejected", "timed_out"};
 
 /// A transition that stopped the rollout, or paused it on the policy's word.
@@ -71,6 +74,9 @@ struct metrics_exporter::families {
         rollout_devices(gauge(r, "fleetsim_rollout_devices", "The deployment's devices by where they stand")),
         rollout_attempts(counter(r, "fleetsim_rollout_attempts_total", "Update attempts by result")),
         rollout_halts(counter(r, "fleetsim_rollout_halts_total", "Rollout stopped or paused by policy or operator")),
+        rollout_rolled_back(gauge(r, "fleetsim_rollout_rolled_back_devices",
+                                  "The cloud-initiated rollback: devices that took the failed image, and of them those "
+                                  "offered the rollback image, that committed it, whose last attempt failed, that refused it")),
         messages(counter(r, "fleetsim_messages_total", "Messages sent, both ways")),
         messages_lost(counter(r, "fleetsim_messages_lost_total", "Messages lost, by cause")),
         requests(counter(r, "fleetsim_cloud_requests_total", "Requests at the cloud's endpoint, by how they were answered")),
@@ -123,6 +129,7 @@ struct metrics_exporter::families {
   family<prometheus::Gauge>& rollout_devices;
   family<prometheus::Counter>& rollout_attempts;
   family<prometheus::Counter>& rollout_halts;
+  family<prometheus::Gauge>& rollout_rolled_back;
   family<prometheus::Counter>& messages;
   family<prometheus::Counter>& messages_lost;
   family<prometheus::Counter>& requests;
@@ -187,6 +194,7 @@ metrics_exporter::metrics_exporter(const std::string& address, const scenario::s
     for (const char* st : rollout_states) f_->rollout_state.Add({{"deployment", d.name}, {"state", st}});
     for (const char* o : rollout_outcomes) f_->rollout_devices.Add({{"deployment", d.name}, {"outcome", o}});
     for (const char* r : attempt_results) f_->rollout_attempts.Add({{"deployment", d.name}, {"result", r}});
+    for (const char* st : rollback_stages) f_->rollout_rolled_back.Add({{"deployment", d.name}, {"stage", st}});
   }
   f_->messages.Add({});
   for (const char* c : {"network", "fault"}) f_->messages_lost.Add({{"cause", c}});
@@ -285,6 +293,13 @@ void metrics_exporter::publish_rollouts(const live_snapshot& s) {
     for (std::size_t a = 0; a < attempts.size(); ++a) {
       advance(f_->rollout_attempts.Add({{"deployment", d.name}, {"result", attempt_results[a]}}),
               static_cast<double>(attempts[a]));
+    }
+    const rollback_figures& back = d.rollback;
+    const std::array<std::uint64_t, rollback_stages.size()> stages{back.took, back.offered, back.committed, back.failed,
+                                                                    back.rejected};
+    for (std::size_t k = 0; k < stages.size(); ++k) {
+      f_->rollout_rolled_back.Add({{"deployment", d.name}, {"stage", rollback_stages[k]}})
+          .Set(static_cast<double>(stages[k]));
     }
     std::map<std::string, std::uint64_t> halts;
     for (const deployment_transition& t : d.transitions) {

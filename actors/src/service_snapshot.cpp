@@ -27,6 +27,8 @@ deployment_snapshot deployment_of(const cloud::security_service& service, cloud:
   ds.state = cloud::name_of(st.state);
   ds.wave = st.state == cloud::rollout_state::scheduled ? 0 : st.current_wave + 1;
   ds.devices = st.devices;
+  static_assert(std::tuple_size<decltype(ds.by_outcome)>::value == cloud::device_outcome_count,
+                "one count per outcome");
   for (const cloud::wave_status& w : st.waves) {
     for (std::size_t o = 0; o < ds.by_outcome.size(); ++o) ds.by_outcome[o] += w.outcomes.by_outcome[o];
   }
@@ -39,6 +41,14 @@ deployment_snapshot deployment_of(const cloud::security_service& service, cloud:
   for (const cloud::transition& t : service.deployment_history(id).value) {
     ds.transitions.push_back({t.at, cloud::name_of(t.to), t.wave + 1, cloud::name_of(t.why)});
   }
+  const cloud::rollback_progress& back = st.rolled_back;
+  ds.rollback.took = back.took;
+  ds.rollback.offered = back.offered;
+  ds.rollback.committed = back.committed;
+  ds.rollback.failed = back.failed;
+  ds.rollback.rejected = back.rejected;
+  if (st.rollback) ds.rollback.requested_at = st.rollback->at;
+  if (back.last_committed_at != cloud::never) ds.rollback.last_committed_at = back.last_committed_at;
   return ds;
 }
 

@@ -34,6 +34,7 @@ const char* name_of(device_outcome o) {
     case device_outcome::failed: return "failed";
     case device_outcome::rejected: return "rejected";
     case device_outcome::timed_out: return "timed_out";
+    case device_outcome::failed_after_commit: return "failed_after_commit";
   }
   return "?";
 }
@@ -88,6 +89,21 @@ const char* name_of(report_result r) {
     case report_result::already_final: return "already_final";
     case report_result::unspecified: return "unspecified";
     case report_result::count_: break;
+  }
+  return "?";
+}
+
+const char* name_of(rollback_refusal r) {
+  switch (r) {
+    case rollback_refusal::none: return "none";
+    case rollback_refusal::unknown_device: return "unknown_device";
+    case rollback_refusal::not_requested: return "not_requested";
+    case rollback_refusal::did_not_take: return "did_not_take";
+    case rollback_refusal::already_rolled_back: return "already_rolled_back";
+    case rollback_refusal::rejected: return "rejected";
+    case rollback_refusal::failed_its_trial: return "failed_its_trial";
+    case rollback_refusal::attempts_exhausted: return "attempts_exhausted";
+    case rollback_refusal::count_: break;
   }
   return "?";
 }

@@ -1,6 +1,7 @@
 #include "fleet/cloud/rollout_controller.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include "fleet/check.hpp"
 #include "offer_rate.hpp"
@@ -35,6 +36,19 @@ device_outcome outcome_of_report(report_kind k) {
   return device_outcome::pending;
 }
 
+/// The checks every outcome report passes first: a targeted device, an outcome that is one.
+struct screened {
+  std::optional<report_result> refusal;
+  report_kind kind = report_kind::unspecified;
+};
+
+screened screen(std::size_t devices, device_index device, wire::UpdateOutcome outcome) {
+  if (device >= devices) return {report_result::unknown_device};
+  const report_kind kind = classify(outcome);
+  if (kind == report_kind::unspecified) return {report_result::unspecified};
+  return {std::nullopt, kind};
+}
+
 std::uint64_t ppm(double share) { return static_cast<std::uint64_t>(std::llround(share * 1e6)); }
 
 /// count / of >= share, in integers.
@@ -44,6 +58,25 @@ bool reached(std::uint64_t count, std::uint64_t of, std::uint64_t share_ppm) {
 
 bool is_failure(device_outcome o) {
   return o == device_outcome::failed || o == device_outcome::rejected || o == device_outcome::timed_out;
+}
+
+/// It committed the image: it runs it (or ran it until the cloud rolled it back).
+bool took(device_outcome o) { return o == device_outcome::succeeded || o == device_outcome::failed_after_commit; }
+
+/// Counted by the rollback policy.
+bool counts_as_failed(device_outcome o) {
+  return o == device_outcome::failed || o == device_outcome::failed_after_commit;
+}
+
+/// A rollback attempt's state, the low nibble of its per-device byte.
+enum class rollback_slot : std::uint8_t { none, in_flight, committed, failed, rejected, trial_failed };
+constexpr std::uint8_t rollback_state_mask = 0x0f;
+static_assert(rollback_attempts_max < 16, "attempts fit the high nibble");
+
+rollback_slot state_of(std::uint8_t b) { return static_cast<rollback_slot>(b & rollback_state_mask); }
+std::uint32_t attempts_of(std::uint8_t b) { return b >> 4; }
+std::uint8_t pack(rollback_slot s, std::uint32_t attempts) {
+  return static_cast<std::uint8_t>((attempts << 4) | static_cast<std::uint8_t>(s));
 }
 
 template <typename Array, typename Enum>
@@ -105,7 +138,7 @@ offer_decision rollout_controller::decide(sim_time now, device_index device) {
   // A device that asks again while in flight lost its offer (a reboot, a
   // power loss): it gets it again, without a new attempt, slot or token.
   if (outcome == device_outcome::in_flight) return {true, true, offer_refusal::none};
-  if (outcome == device_outcome::succeeded) return refuse(offer_refusal::already_updated);
+  if (took(outcome)) return refuse(offer_refusal::already_updated);
   if (is_failure(outcome) && !may_retry(slot)) return refuse(offer_refusal::retries_exhausted);
   if (slot.wave > current_wave_) return refuse(offer_refusal::wave_not_open);
   if (!in_window(policy_.windows, params_.wall_clock_at_zero + now)) return refuse(offer_refusal::outside_window);
@@ -128,13 +161,9 @@ offer_decision rollout_controller::decide(sim_time now, device_index device) {
 
 report_result rollout_controller::report(sim_time now, device_index device, wire::UpdateOutcome outcome) {
   advance(now);
-  auto answer = [this](report_result r) {
-    bump(reports_, r);
-    return r;
-  };
-  if (device >= devices_.size()) return answer(report_result::unknown_device);
-  const report_kind kind = classify(outcome);
-  if (kind == report_kind::unspecified) return answer(report_result::unspecified);
+  const screened first = screen(devices_.size(), device, outcome);
+  if (first.refusal) return answer(*first.refusal);
+  const report_kind kind = first.kind;
 
   switch (static_cast<device_outcome>(devices_[device].outcome)) {
     case device_outcome::pending:
@@ -142,6 +171,7 @@ report_result rollout_controller::report(sim_time now, device_index device, wire
     case device_outcome::succeeded:
     case device_outcome::failed:
     case device_outcome::rejected:
+    case device_outcome::failed_after_commit:
       return answer(report_result::already_final);
     case device_outcome::in_flight:
       if (kind == report_kind::progress) return answer(report_result::progress);
@@ -161,6 +191,91 @@ report_result rollout_controller::report(sim_time now, device_index device, wire
   }
   FLEET_CHECK(false, "device outcome out of range");
   return report_result::unspecified;
+}
+
+bool rollout_controller::report_failure_after_commit(sim_time now, device_index device) {
+  advance(now);
+  if (device >= devices_.size() || static_cast<device_outcome>(devices_[device].outcome) != device_outcome::succeeded) {
+    return false;
+  }
+  set_outcome(device, device_outcome::failed_after_commit);
+  evaluate(now);
+  return true;
+}
+
+// ----------------------------------------------------------- the rollback
+
+rollback_decision rollout_controller::decide_rollback(sim_time now, device_index device) {
+  advance(now);
+  auto refuse = [this](rollback_refusal why) {
+    bump(rolled_back_.refused, why);
+    return rollback_decision{false, false, why};
+  };
+  if (device >= devices_.size()) return refuse(rollback_refusal::unknown_device);
+  if (!rollback_) return refuse(rollback_refusal::not_requested);
+  if (!took(static_cast<device_outcome>(devices_[device].outcome))) return refuse(rollback_refusal::did_not_take);
+  if (rollback_slots_.size() < devices_.size()) rollback_slots_.resize(devices_.size(), 0);
+  std::uint8_t& slot = rollback_slots_[device];
+  const std::uint32_t attempts = attempts_of(slot);
+  switch (state_of(slot)) {
+    case rollback_slot::in_flight: return {true, true, rollback_refusal::none};  // it lost the offer: again
+    case rollback_slot::committed: return refuse(rollback_refusal::already_rolled_back);
+    case rollback_slot::rejected: return refuse(rollback_refusal::rejected);
+    case rollback_slot::trial_failed: return refuse(rollback_refusal::failed_its_trial);
+    case rollback_slot::failed:
+      if (attempts >= rollback_attempts_max) return refuse(rollback_refusal::attempts_exhausted);
+      --rolled_back_.failed;
+      break;
+    case rollback_slot::none: ++rolled_back_.offered; break;
+  }
+  slot = pack(rollback_slot::in_flight, attempts + 1);
+  ++rolled_back_.in_flight;
+  ++rolled_back_.offers;
+  return {true, false, rollback_refusal::none};
+}
+
+report_result rollout_controller::report_rollback(sim_time now, device_index device, wire::UpdateOutcome outcome) {
+  advance(now);
+  // Counted with the rollout's own reports: one tally of what devices said.
+  const screened first = screen(devices_.size(), device, outcome);
+  if (first.refusal) return answer(*first.refusal);
+  const report_kind kind = first.kind;
+  const std::uint8_t before = device < rollback_slots_.size() ? rollback_slots_[device] : 0;
+  switch (state_of(before)) {
+    case rollback_slot::none: return answer(report_result::not_offered);
+    case rollback_slot::committed:
+    case rollback_slot::failed:
+    case rollback_slot::rejected:
+    case rollback_slot::trial_failed: return answer(report_result::already_final);
+    case rollback_slot::in_flight: break;
+  }
+  if (kind == report_kind::progress) return answer(report_result::progress);
+  --rolled_back_.in_flight;
+  rollback_slot to = rollback_slot::failed;
+  switch (kind) {
+    case report_kind::success:
+      to = rollback_slot::committed;
+      ++rolled_back_.committed;
+      rolled_back_.last_committed_at = now;
+      break;
+    case report_kind::rejection:
+      to = rollback_slot::rejected;
+      ++rolled_back_.rejected;
+      break;
+    default:
+      // A trial that failed marks the image on the device, which never
+      // installs it again: offering it more would only cost downloads.
+      to = outcome == wire::ROLLED_BACK ? rollback_slot::trial_failed : rollback_slot::failed;
+      ++rolled_back_.failed;
+      break;
+  }
+  rollback_slots_[device] = pack(to, attempts_of(before));
+  return answer(report_result::counted);
+}
+
+report_result rollout_controller::answer(report_result r) {
+  bump(reports_, r);
+  return r;
 }
 
 std::optional<device_index> rollout_controller::add_device(sim_time now) {
@@ -262,7 +377,7 @@ bool rollout_controller::may_retry(const device_slot& s) const {
 
 bool rollout_controller::is_done(const device_slot& s) const {
   const auto o = static_cast<device_outcome>(s.outcome);
-  return o == device_outcome::succeeded || (is_failure(o) && !may_retry(s));
+  return took(o) || (is_failure(o) && !may_retry(s));
 }
 
 void rollout_controller::set_outcome(device_index d, device_outcome to) {
@@ -273,11 +388,11 @@ void rollout_controller::set_outcome(device_index d, device_outcome to) {
     --wave.done;
     --done_;
   }
-  if (from == device_outcome::failed) --failed_now_;
+  if (counts_as_failed(from)) --failed_now_;
   --wave.outcomes.by_outcome[static_cast<std::size_t>(from)];
   slot.outcome = static_cast<std::uint8_t>(to);
   bump(wave.outcomes.by_outcome, to);
-  if (to == device_outcome::failed) ++failed_now_;
+  if (counts_as_failed(to)) ++failed_now_;
   if (is_done(slot)) {
     ++wave.done;
     ++done_;
@@ -424,6 +539,10 @@ rollout_status rollout_controller::status() const {
   s.attempts = attempts_;
   s.offers_per_minute = rate_->per_minute();
   s.rollback = rollback_;
+  s.rolled_back = rolled_back_;
+  for (const wave_tally& w : waves_) {
+    s.rolled_back.took += w.outcomes.of(device_outcome::succeeded) + w.outcomes.of(device_outcome::failed_after_commit);
+  }
   s.refused = refused_;
   s.reports = reports_;
   s.transitions = transitions_;

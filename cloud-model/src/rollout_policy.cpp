@@ -161,4 +161,38 @@ std::vector<policy_error> validate(const rollout_policy& p) {
   return c.take();
 }
 
+std::string rollback_target_problem(const rollback_image_facts& failed, const rollback_image_facts& target) {
+  const std::string of_failed = " than \"" + failed.ref + "\"";
+  if (target.product != failed.product) {
+    return "\"" + target.ref + "\" is for product \"" + target.product + "\", the failed image for \"" +
+           failed.product + "\"";
+  }
+  if (!(target.version > failed.version)) {
+    return "\"" + target.ref + "\" is not newer" + of_failed +
+           ": devices that committed it refuse an image that is not newer (not_newer); roll forward to the old "
+           "content under a higher version";
+  }
+  if (target.security_version < failed.security_version) {
+    return "\"" + target.ref + "\" has security version " + std::to_string(target.security_version) +
+           ", below the " + std::to_string(failed.security_version) + " of \"" + failed.ref +
+           "\": the anti-rollback counter of devices that committed it refuses it (rollback)";
+  }
+  if (!target.hardware_revisions.empty()) {
+    // Every revision the failed image went to must be able to go back.
+    const std::vector<std::string>& needed = failed.hardware_revisions;
+    if (needed.empty()) {
+      return "\"" + target.ref + "\" runs on some hardware revisions only, \"" + failed.ref + "\" on all of them";
+    }
+    for (const std::string& rev : needed) {
+      bool found = false;
+      for (const std::string& have : target.hardware_revisions) found = found || have == rev;
+      if (!found) {
+        return "\"" + target.ref + "\" does not run on hardware revision \"" + rev + "\", which \"" + failed.ref +
+               "\" runs on";
+      }
+    }
+  }
+  return {};
+}
+
 }  // namespace fleet::cloud

@@ -288,6 +288,7 @@ void security_service::on_telemetry(context& c) {
   const ingest_result r = c.shard->telemetry().ingest(c.now, *c.device, c.request->telemetry());
   if (!r.ok()) return error(c, wire::ERROR_INVALID, name_of(r.refusal));
   ++counters_.telemetry_batches;
+  note_app_crashes(c.now, *c.device, c.request->telemetry());
   c.reply->mutable_telemetry_ack()->set_acked_through(r.acked_through);
 }
 

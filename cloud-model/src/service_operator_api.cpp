@@ -5,6 +5,7 @@
 #include "device_shard.hpp"
 #include "fleet/cloud/security_service.hpp"
 #include "fleet/wire/envelope.hpp"
+#include "fleet/wire/version.hpp"
 
 namespace fleet::cloud {
 namespace {
@@ -263,6 +264,15 @@ op_result<deployment_created> security_service::create_deployment(sim_time now, 
     }
     components.push_back(image->manifest.component());
   }
+  if (spec.rollback_image) {
+    if (images_.find(*spec.rollback_image) == nullptr) {
+      return refuse<deployment_created>(op_status::not_found,
+                                        "no such rollback image: " + crypto::to_hex(crypto::as_view(*spec.rollback_image)));
+    }
+    if (std::string problem = rollback_image_problem(spec); !problem.empty()) {
+      return refuse<deployment_created>(op_status::invalid_argument, "rollback image: " + problem);
+    }
+  }
   deployment_created created;
   created.errors = validate(spec.policy);
   if (!created.errors.empty()) {
@@ -276,6 +286,7 @@ op_result<deployment_created> security_service::create_deployment(sim_time now, 
   d.name = spec.name;
   d.group = spec.group;
   d.images = spec.images;
+  d.rollback_image = spec.rollback_image;
   // Members: the group's devices now, in claim order (the tenant's listing).
   std::vector<device_index> members;
   for (device_index dev : registry_.devices_of(group->tenant)) {
@@ -292,6 +303,49 @@ op_result<deployment_created> security_service::create_deployment(sim_time now, 
   created.id = static_cast<deployment_id>(deployments_.size());
   created.devices = params.devices;
   return done(std::move(created));
+}
+
+namespace {
+
+rollback_image_facts facts_of(const wire::Manifest& m) {
+  rollback_image_facts f;
+  f.ref = m.image_name() + "@" + m.version();
+  f.product = m.product();
+  f.version = wire::parse_version(m.version()).value_or(wire::version{});
+  f.security_version = m.security_version();
+  f.hardware_revisions.assign(m.hardware_revisions().begin(), m.hardware_revisions().end());
+  return f;
+}
+
+}  // namespace
+
+std::string security_service::rollback_image_problem(const deployment_spec& spec) const {
+  if (!spec.policy.rollback.failed_share && !spec.policy.rollback.failed_devices) {
+    return "the rollback policy has no trigger (failed_share or failed_devices): it would never be offered";
+  }
+  const wire::Manifest& target = images_.find(*spec.rollback_image)->manifest;
+  for (const crypto::digest& id : spec.images) {
+    const stored_image* image = images_.find(id);
+    if (image != nullptr && image->manifest.component() == target.component()) {
+      return rollback_target_problem(facts_of(image->manifest), facts_of(target));
+    }
+  }
+  return target.image_name() + "@" + target.version() + " is of a component none of the deployment's images has: "
+         "there is nothing of it to roll back";
+}
+
+op_result<std::optional<device_outcome>> security_service::deployment_outcome_of(deployment_id id,
+                                                                                device_index device) const {
+  if (id == 0 || id > deployments_.size()) {
+    return refuse<std::optional<device_outcome>>(op_status::not_found, "no such deployment");
+  }
+  if (registry_.device(device) == nullptr) {
+    return refuse<std::optional<device_outcome>>(op_status::not_found, "no such device");
+  }
+  const deployment& d = deployments_[id - 1];
+  const auto it = d.members.find(device);
+  if (it == d.members.end()) return done(std::optional<device_outcome>{});
+  return done(std::optional<device_outcome>{d.controller->outcome_of(it->second)});
 }
 
 op_result<rollout_status> security_service::deployment_status(deployment_id id) const {

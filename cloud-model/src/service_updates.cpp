@@ -95,7 +95,17 @@ void security_service::on_update_check(context& c) {
   if (group == nullptr) return;  // claimed, in no group: nothing targets it
   std::vector<wire::Component> offered;
   for (deployment& d : deployments_) {
-    if (d.group != rec->group || final_state(d.controller->state())) continue;
+    if (d.group != rec->group) continue;
+    if (const stored_image* back = rollback_offer(d, c.now, *c.device, check)) {
+      if (std::find(offered.begin(), offered.end(), back->manifest.component()) == offered.end() &&
+          offer->manifests_size() < static_cast<int>(wire::offer_manifests_max)) {
+        *offer->add_manifests() = back->signed_manifest;
+        offered.push_back(back->manifest.component());
+        ++counters_.rollback_offers;
+      }
+      continue;
+    }
+    if (final_state(d.controller->state())) continue;
     std::vector<const stored_image*> wanted;
     for (const crypto::digest& id : d.images) {
       const stored_image* image = images_.find(id);
@@ -139,8 +149,45 @@ void security_service::on_update_result(context& c) {
       if (std::find(d.images.begin(), d.images.end(), image) == d.images.end()) continue;
       if (const auto index = member(d, c.now, *c.device)) d.controller->report(c.now, *index, r.outcome());
     }
+    for (deployment& d : deployments_) {
+      if (rec == nullptr || d.group != rec->group || !d.rollback_image || *d.rollback_image != image) continue;
+      if (const auto index = member(d, c.now, *c.device)) d.controller->report_rollback(c.now, *index, r.outcome());
+    }
   }
   c.reply->mutable_ack();
+}
+
+const stored_image* security_service::rollback_offer(deployment& d, sim_time now, device_index device,
+                                                     const wire::UpdateCheck& check) {
+  if (!d.rollback_image || d.controller->state() != rollout_state::rollback_requested) return nullptr;
+  const stored_image* image = images_.find(*d.rollback_image);
+  // What a device would refuse is not offered: the controller counts offers.
+  if (image == nullptr || !applies(*image, check) || expired(*image, now)) return nullptr;
+  const auto index = member(d, now, device);
+  if (!index || !d.controller->decide_rollback(now, *index).offer) return nullptr;
+  return image;
+}
+
+void security_service::note_app_crashes(sim_time now, device_index device, const wire::TelemetryBatch& batch) {
+  const device_record* rec = registry_.device(device);
+  if (rec == nullptr) return;
+  for (const wire::DeviceEvent& e : batch.events()) {
+    if (e.kind() != wire::EVENT_APP_CRASH) continue;
+    for (deployment& d : deployments_) {
+      if (d.group != rec->group) continue;
+      for (const crypto::digest& id : d.images) {
+        const stored_image* image = images_.find(id);
+        if (image == nullptr || image->manifest.component() != wire::APP || image->manifest.version() != e.version()) {
+          continue;
+        }
+        // Only a device the deployment targets already: a crash report does not make a member.
+        const auto it = d.members.find(device);
+        if (it != d.members.end() && d.controller->report_failure_after_commit(now, it->second)) {
+          ++counters_.failures_after_commit;
+        }
+      }
+    }
+  }
 }
 
 sim_time security_service::next_deadline() const {

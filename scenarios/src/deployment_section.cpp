@@ -1,4 +1,5 @@
 // Deployments: which images go to which group, when, under which rollout.
+#include <algorithm>
 #include <array>
 #include <optional>
 
@@ -74,6 +75,53 @@ void read_start(const Deployment& in, checker& c, const scenario& s, deployment&
   c.before_end("start", *start, s.length);
 }
 
+cloud::rollback_image_facts facts_of(const scenario& s, const image& img) {
+  cloud::rollback_image_facts f;
+  f.ref = img.ref();
+  f.product = s.fleet.products[img.product].name;
+  f.version = img.version;
+  f.security_version = img.security_version;
+  f.hardware_revisions = img.hardware_revisions;
+  if (f.hardware_revisions.empty()) {
+    // None named: every revision of the product, named so a message can say which one is missing.
+    for (const auto& rev : s.fleet.products[img.product].revisions) f.hardware_revisions.push_back(rev.name);
+  }
+  return f;
+}
+
+/// rollout.rollback.image: what the cloud offers the devices that committed
+/// the deployment's image of that component once the rollback fires. The
+/// devices' own checks must take it (cloud::rollback_target_problem), so a
+/// file cannot hold a rollback the anti-rollback counter would refuse.
+void read_rollback_image(const Deployment& in, checker& rollout, const names& known, const scenario& s,
+                         deployment& out) {
+  const std::string& text = in.rollout().rollback().image();
+  if (text.empty()) return;
+  out.rollback_image_named = true;
+  checker c = rollout.nested("rollback");
+  const auto found = resolve_image(c, "image", -1, text, known.images);
+  if (!found) return;
+  const image& target = s.images[*found];
+  if (!out.rollout.rollback.failed_share && !out.rollout.rollback.failed_devices) {
+    c.fail("image", "the rollback has no trigger (failed_share or failed_devices): " + quote(target.ref()) +
+                        " would never be offered");
+    return;
+  }
+  const auto failed = std::find_if(out.images.begin(), out.images.end(),
+                                   [&](std::size_t i) { return s.images[i].component == target.component; });
+  if (failed == out.images.end()) {
+    c.fail("image", quote(target.ref()) + " is of component " + schema_name(target.component) +
+                        ", and the deployment deploys no image of it: there is nothing of it to roll back");
+    return;
+  }
+  const std::string problem = cloud::rollback_target_problem(facts_of(s, s.images[*failed]), facts_of(s, target));
+  if (!problem.empty()) {
+    c.fail("image", problem);
+    return;
+  }
+  out.rollback_image = *found;
+}
+
 }  // namespace
 
 void read_deployments(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out) {
@@ -93,6 +141,7 @@ void read_deployments(const Scenario& in, const source_map& at, context& ctx, co
     checker rollout = c.nested("rollout");
     read_rollout(d.rollout(), rollout, item.rollout);
     check_policy(item.rollout, d.rollout(), c, rollout);
+    if (product) read_rollback_image(d, rollout, known, out, item);
     out.deployments.push_back(std::move(item));
   }
 }

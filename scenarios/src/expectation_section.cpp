@@ -143,6 +143,39 @@ std::optional<check> read_latency(const AttestationLatency& in, checker& c, cons
   return l;
 }
 
+std::optional<check> read_rolled_back(const RolledBackByCloud& in, checker& c, const scenario& s) {
+  const auto d = find_deployment(c, in.deployment(), s);
+  const auto by = time_or_end(c, "by", in.by(), s);
+  rolled_back_by_cloud r;
+  bool ok = d.has_value() && by.has_value();
+  switch (in.amount_case()) {
+    case RolledBackByCloud::kAtLeast:
+      ok = c.count_in("at_least", in.at_least(), 1, 4'000'000) && ok;
+      r.at_least = in.at_least();
+      break;
+    case RolledBackByCloud::kPercent:
+      ok = c.in_range("percent", in.percent(), 0, 100, /*min_open=*/true) && ok;
+      r.percent = in.percent();
+      break;
+    case RolledBackByCloud::AMOUNT_NOT_SET:
+      c.fail("at_least", "missing: at_least or percent");
+      ok = false;
+      break;
+  }
+  if (d && !s.deployments[*d].rollback_image) {
+    // One the file names was refused where it is written: nothing more to say here.
+    if (!s.deployments[*d].rollback_image_named) {
+      c.fail("deployment", "deployment " + quote(in.deployment()) +
+                               " names no rollback image (rollout.rollback.image): the cloud rolls nothing back");
+    }
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  r.deployment = *d;
+  r.by = *by;
+  return r;
+}
+
 std::optional<check> read_check(const Expectation& in, checker& c, const names& known, const scenario& s) {
   switch (in.check_case()) {
     case Expectation::kNoBrickedDevices: return no_bricked_devices{};
@@ -197,12 +230,16 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
       }
       return v;
     }
+    case Expectation::kRolledBackByCloud: {
+      checker n = c.nested("rolled_back_by_cloud");
+      return read_rolled_back(in.rolled_back_by_cloud(), n, s);
+    }
     case Expectation::CHECK_NOT_SET: break;
   }
   c.fail("check",
          "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
          "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested, image_never_ran, "
-         "attestation_latency, telemetry_accounted, victims_attested");
+         "attestation_latency, telemetry_accounted, victims_attested, rolled_back_by_cloud");
   return std::nullopt;
 }
 

@@ -168,6 +168,30 @@ expectation_result judge(const scenario& s, const run_result& run, const rollout
               " of " + std::to_string(d.devices) + " devices succeeded"};
 }
 
+expectation_result judge(const scenario& s, const run_result& run, const rolled_back_by_cloud& r) {
+  const deployment& dep = s.deployments[r.deployment];
+  const actors::census* c = census_at(run, r.by);
+  if (c == nullptr || r.deployment >= c->rollback_by_deployment.size()) {
+    return {{}, false, "the run stopped before " + format_duration(r.by) + ": no census to judge"};
+  }
+  const actors::rollback_census& back = c->rollback_by_deployment[r.deployment];
+  const std::string image = s.images[*dep.rollback_image].ref();
+  bool passed = back.took > 0;
+  std::string expected;
+  if (r.at_least) {
+    passed = passed && back.running >= *r.at_least;
+    expected = "at least " + format_count(*r.at_least) + " expected";
+  } else {
+    passed = passed && share_percent(back.running, back.took) >= *r.percent;
+    expected = "at least " + percent_text(*r.percent) + " expected";
+  }
+  return {{}, passed,
+          format_count(back.running) + " of the " + format_count(back.took) + " devices that committed deployment " +
+              dep.name + "'s image ran " + image + " at " + format_duration(r.by) + " (" +
+              percent_text(share_percent(back.running, back.took)) + "; the cloud counted " +
+              format_count(back.committed) + " rollback commits), " + expected};
+}
+
 expectation_result judge(const scenario&, const run_result& run, const peak_request_rate& p) {
   constexpr std::int64_t minute_us = 60'000'000;
   const auto first = static_cast<std::size_t>(p.from.count() / minute_us);

@@ -80,7 +80,8 @@ const char* check_name(const check& c) {
                                [](const image_never_ran&) { return "image_never_ran"; },
                                [](const attestation_latency&) { return "attestation_latency"; },
                                [](const telemetry_accounted&) { return "telemetry_accounted"; },
-                               [](const victims_attested&) { return "victims_attested"; }},
+                               [](const victims_attested&) { return "victims_attested"; },
+                               [](const rolled_back_by_cloud&) { return "rolled_back_by_cloud"; }},
                     c);
 }
 

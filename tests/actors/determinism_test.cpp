@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "fleet/actors/run.hpp"
+#include "fleet/scenario/loader.hpp"
+#include "fleet/scenario/rescale.hpp"
 #include "fleet_text.hpp"
 
 namespace fleet::actors {
@@ -89,6 +91,33 @@ TEST(determinism, a_repeated_run_gives_the_same_report) {
   EXPECT_EQ(a.crypto_ops.signs, b.crypto_ops.signs);
   ASSERT_EQ(a.timeline.size(), b.timeline.size());
   for (std::size_t i = 0; i < a.timeline.size(); ++i) EXPECT_EQ(a.timeline[i].states, b.timeline[i].states);
+}
+
+// The cloud-initiated rollback crosses the cloud and the devices both ways
+// (crash telemetry in, rollback offers out): the library's scenario at 400
+// devices gives one run on 1 and 2 threads.
+TEST(determinism, the_cloud_rollback_scenario_on_1_and_2_threads) {
+  const auto loaded = scenario::load_file(std::string(FLEET_SCENARIOS_DIR) + "/cloud-rollback.textproto");
+  ASSERT_TRUE(loaded.value);
+  const auto small = scenario::rescale(*loaded.value, 400);
+  ASSERT_TRUE(small.ok()) << small.error;
+  run_options o;
+  o.parallel_events_min = 0;
+  o.threads = 1;
+  const run_result one = run(small.value, o);
+  o.threads = 2;
+  const run_result two = run(small.value, o);
+  EXPECT_EQ(two.parallel_windows, two.windows);
+  EXPECT_EQ(one.trace_hash, two.trace_hash);
+  ASSERT_EQ(one.deployments.size(), 1u);
+  ASSERT_EQ(two.deployments.size(), 1u);
+  const rollback_figures& a = one.deployments[0].rollback;
+  const rollback_figures& b = two.deployments[0].rollback;
+  EXPECT_GT(a.committed, 0u);
+  EXPECT_EQ(a.took, b.took);
+  EXPECT_EQ(a.committed, b.committed);
+  EXPECT_EQ(a.requested_at, b.requested_at);
+  EXPECT_EQ(a.last_committed_at, b.last_committed_at);
 }
 
 }  // namespace

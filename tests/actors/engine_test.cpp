@@ -49,5 +49,37 @@ TEST(engine, a_bad_build_is_aborted_and_the_devices_that_took_it_roll_back) {
   EXPECT_EQ(r.timeline.back().app_versions.at("1.0.0"), 50u);
 }
 
+TEST(engine, a_build_failing_after_commit_is_rolled_back_by_the_cloud) {
+  // 1.1.0 passes its trial and commits, then leaks: a crash 2 h after every
+  // start. The devices report the crashes in their telemetry; at 3 failed
+  // devices the cloud stops the rollout and offers 1.1.1 (the old content,
+  // security version 2) to every device that committed 1.1.0.
+  const auto s = testing::load(
+      testing::staged_rollout(60, "behaviour { leak_crash_after: \"2h\" }",
+                              "rollback { failed_devices: 3 image: \"app@1.1.1\" }") +
+      "image { name: \"app\" version: \"1.1.1\" component: APP product: \"thermostat\" security_version: 2 "
+      "size: \"32KiB\" }\n");
+  ASSERT_TRUE(s.deployments[0].rollback_image.has_value());
+  const run_result r = run(s, {});
+  ASSERT_EQ(r.deployments.size(), 1u);
+  const deployment_outcome& d = r.deployments[0];
+  EXPECT_EQ(d.state, "rollback_requested");
+  EXPECT_GE(d.failed_after_commit, 3u);
+  EXPECT_EQ(d.failed, 0u);  // no device failed its trial: the cloud had to act
+  ASSERT_TRUE(d.rollback.requested_at.has_value());
+  ASSERT_TRUE(d.rollback.last_committed_at.has_value());
+  EXPECT_GT(*d.rollback.last_committed_at, *d.rollback.requested_at);
+  EXPECT_GE(d.rollback.took, 3u);
+  EXPECT_EQ(d.rollback.offered, d.rollback.took);
+  EXPECT_EQ(d.rollback.committed, d.rollback.took);
+  EXPECT_EQ(d.rollback.took, d.succeeded);  // every commit of 1.1.0 was rolled back
+  // No device runs the leaking build at the end; the rest never took it.
+  EXPECT_EQ(r.timeline.back().app_versions.count("1.1.0"), 0u);
+  EXPECT_EQ(r.timeline.back().app_versions.at("1.1.1"), d.rollback.took);
+  EXPECT_EQ(r.timeline.back().app_versions.at("1.0.0"), 60u - d.rollback.took);
+  EXPECT_EQ(r.counters.bricked, 0u);
+  EXPECT_EQ(r.counters.updates_rolled_back, 0u);
+}
+
 }  // namespace
 }  // namespace fleet::actors

@@ -46,7 +46,7 @@ live_snapshot sample_snapshot() {
   d.name = "app-1.1.0";
   d.state = "aborted";
   d.wave = 1;
-  d.by_outcome = {5, 1, 2, 2, 0, 0};
+  d.by_outcome = {5, 1, 2, 2, 0, 0, 0};
   d.offered = 5;
   d.failed = 2;
   d.transitions = {{1h, "running", 1, "started"}, {2h, "aborted", 1, "abort_failed"}};
@@ -120,6 +120,27 @@ TEST(metrics_exporter, counters_never_run_back_and_versions_gone_read_zero) {
   EXPECT_TRUE(has_line(text, "fleetsim_devices_by_version{group=\"Production\",version=\"1.0.0\"} 0"));
   EXPECT_TRUE(has_line(text, "fleetsim_devices_by_version{group=\"Production\",version=\"1.1.0\"} 10"));
   EXPECT_TRUE(has_line(text, "fleetsim_attestation_duration_seconds_count 3"));
+}
+
+TEST(metrics_exporter, the_cloud_rollback_counts_the_devices_it_rolled_back) {
+  metrics_exporter metrics("127.0.0.1:0", observed_scenario());
+  const std::string before = scrape(metrics.port());
+  EXPECT_TRUE(has_line(before, "fleetsim_rollout_rolled_back_devices{deployment=\"app-1.1.0\",stage=\"committed\"} 0"))
+      << before;
+  live_snapshot s = sample_snapshot();
+  deployment_snapshot& d = s.deployments.front();
+  d.state = "rollback_requested";
+  d.by_outcome = {5, 0, 1, 0, 0, 0, 4};
+  d.rollback = {5, 5, 3, 1, 0, 2h, 5h};
+  metrics.publish(s);
+  const std::string text = scrape(metrics.port());
+  EXPECT_TRUE(has_line(text, "fleetsim_rollout_devices{deployment=\"app-1.1.0\",outcome=\"failed_after_commit\"} 4"))
+      << text;
+  EXPECT_TRUE(has_line(text, "fleetsim_rollout_rolled_back_devices{deployment=\"app-1.1.0\",stage=\"took\"} 5"));
+  EXPECT_TRUE(has_line(text, "fleetsim_rollout_rolled_back_devices{deployment=\"app-1.1.0\",stage=\"offered\"} 5"));
+  EXPECT_TRUE(has_line(text, "fleetsim_rollout_rolled_back_devices{deployment=\"app-1.1.0\",stage=\"committed\"} 3"));
+  EXPECT_TRUE(has_line(text, "fleetsim_rollout_rolled_back_devices{deployment=\"app-1.1.0\",stage=\"failed\"} 1"));
+  EXPECT_TRUE(has_line(text, "fleetsim_rollout_rolled_back_devices{deployment=\"app-1.1.0\",stage=\"rejected\"} 0"));
 }
 
 TEST(metrics_exporter, expectations_are_published_at_the_end) {

@@ -31,6 +31,19 @@ TEST(summary, one_line_per_subject) {
             "trace hash   0123456789abcdef\n");
 }
 
+TEST(summary, a_cloud_rollback_says_how_many_devices_went_back) {
+  actors::run_result r = testing::sample_result();
+  r.deployments[0].state = "rollback_requested";
+  r.deployments[0].failed_after_commit = 6;
+  r.deployments[0].rollback = {15, 15, 13, 1, 1, 20h, 44h};
+  const std::string text = summary(r, testing::sample_context());
+  EXPECT_NE(text.find("deployment   app-1.1.0: rollback_requested, 16 devices: 15 succeeded, 1 failed, 0 rejected, 0 timed "
+                      "out, 6 failed after commit; rolled back by the cloud: 13 of 15 that took it (15 offered, 1 "
+                      "failed, 1 refused)\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(summary, each_expectation_with_its_verdict_and_what_was_seen) {
   actors::run_result r = testing::sample_result();
   r.expectations = {{"no_bricked_devices", true, "0 of 20 devices bricked"}, {"v1.1 halts", false, "completed"}};

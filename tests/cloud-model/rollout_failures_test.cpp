@@ -1,5 +1,6 @@
 // The rollout controller's failure handling: abort rules, device timeout,
-// retries by type, the rollback policy, and reports it does not count.
+// retries by type, the rollback policy and the cloud-initiated rollback it
+// starts, and reports it does not count.
 #include "fleet/cloud/rollout_controller.hpp"
 
 #include <gtest/gtest.h>
@@ -222,6 +223,131 @@ TEST(rollout, reports_it_cannot_count_are_answered_and_counted) {
   const rollout_status s = c.status();
   EXPECT_EQ(s.reports[static_cast<std::size_t>(report_result::already_final)], 1u);
   EXPECT_EQ(s.attempts.succeeded, 1u);
+}
+
+/// The plain policy with a rollback at `failed_devices`, and a device
+/// timeout long enough that nobody in flight times out in these tests.
+rollout_policy rolling_back_at(std::uint32_t failed_devices) {
+  rollout_policy p = plain_policy();
+  p.device_timeout = 48h;
+  p.rollback.failed_devices = failed_devices;
+  return p;
+}
+
+// A build that commits and then crashes: the device does not roll back on
+// its own, so only a failure after commit can tell the cloud.
+TEST(rollout, a_failure_after_commit_counts_toward_the_rollback_policy) {
+  auto c = make(rolling_back_at(3), 10);
+  check_in(c, t0, range(0, 10));
+  report_each(c, t0 + 10min, range(0, 5), wire::COMMITTED);
+  // Only a device that committed can fail after its commit.
+  EXPECT_FALSE(c.report_failure_after_commit(t0 + 20min, 7));  // in flight
+  EXPECT_FALSE(c.report_failure_after_commit(t0 + 20min, 99));  // not targeted
+  EXPECT_EQ(c.outcome_of(7), device_outcome::in_flight);
+  EXPECT_TRUE(c.report_failure_after_commit(t0 + 1h, 0));
+  EXPECT_FALSE(c.report_failure_after_commit(t0 + 1h, 0));  // a second crash of the same device counts once
+  EXPECT_TRUE(c.report_failure_after_commit(t0 + 1h, 1));
+  EXPECT_EQ(c.outcome_of(0), device_outcome::failed_after_commit);
+  EXPECT_EQ(c.state(), rollout_state::running);  // two of three
+  // Its commit stays counted as a successful attempt; the device is done.
+  EXPECT_EQ(c.status().attempts.succeeded, 5u);
+  EXPECT_EQ(c.decide(t0 + 1h, 0).refusal, offer_refusal::already_updated);
+  EXPECT_EQ(c.report(t0 + 1h, 0, wire::COMMITTED), report_result::already_final);
+  EXPECT_TRUE(c.report_failure_after_commit(t0 + 2h, 2));
+  EXPECT_EQ(c.state(), rollout_state::rollback_requested);
+  EXPECT_EQ(c.status().rollback->failed_devices, 3u);
+  EXPECT_EQ(count(c.status(), 0, device_outcome::failed_after_commit), 3u);
+}
+
+TEST(rollout, without_failures_after_commit_crashing_devices_never_fire_the_rollback) {
+  // The control: the same devices committed, nobody told the controller of
+  // their crashes, and the policy never fires.
+  auto c = make(rolling_back_at(3), 10);
+  check_in(c, t0, range(0, 10));
+  report_each(c, t0 + 10min, range(0, 5), wire::COMMITTED);
+  c.advance(t0 + 2h);
+  EXPECT_FALSE(c.status().rollback.has_value());
+}
+
+TEST(rollout, the_rollback_image_goes_to_the_devices_that_took_the_failed_one) {
+  auto c = make(rolling_back_at(4), 10);
+  check_in(c, t0, range(0, 8));  // 8 and 9 never check in
+  report_each(c, t0 + 10min, range(0, 4), wire::COMMITTED);
+  report_each(c, t0 + 10min, range(4, 6), wire::ROLLED_BACK);
+  c.report(t0 + 10min, 6, wire::REJECTED);
+  EXPECT_EQ(c.decide_rollback(t0 + 20min, 0).refusal, rollback_refusal::not_requested);
+  c.report_failure_after_commit(t0 + 1h, 0);
+  c.report_failure_after_commit(t0 + 1h, 1);
+  ASSERT_EQ(c.state(), rollout_state::rollback_requested);
+
+  const sim_time now = t0 + 2h;
+  for (device_index d : {0u, 1u, 2u, 3u}) {
+    const rollback_decision r = c.decide_rollback(now, d);
+    EXPECT_TRUE(r.offer && !r.repeat) << "device " << d;
+  }
+  // Rolled back on their own, refused it, never got it: nothing to undo.
+  for (device_index d : {4u, 5u, 6u, 7u, 8u, 9u}) {
+    EXPECT_EQ(c.decide_rollback(now, d).refusal, rollback_refusal::did_not_take) << "device " << d;
+  }
+  EXPECT_EQ(c.decide_rollback(now, 42).refusal, rollback_refusal::unknown_device);
+  // Device 7 was in flight when the policy fired; once it commits, it took the build too.
+  c.report(now + 1min, 7, wire::COMMITTED);
+  EXPECT_TRUE(c.decide_rollback(now + 2min, 7).offer);
+  // The failed image itself is offered to nobody any more.
+  EXPECT_EQ(c.decide(now + 2min, 8).refusal, offer_refusal::stopped);
+
+  const rollback_progress back = c.status().rolled_back;
+  EXPECT_EQ(back.took, 5u);
+  EXPECT_EQ(back.offered, 5u);
+  EXPECT_EQ(back.in_flight, 5u);
+  EXPECT_EQ(back.offers, 5u);
+  EXPECT_EQ(back.committed, 0u);
+  EXPECT_EQ(back.refused[static_cast<std::size_t>(rollback_refusal::did_not_take)], 6u);
+}
+
+TEST(rollout, rollback_attempts_are_reported_retried_and_bounded) {
+  auto c = make(rolling_back_at(1), 5);
+  check_in(c, t0, range(0, 5));
+  report_each(c, t0 + 10min, range(0, 5), wire::COMMITTED);
+  EXPECT_EQ(c.report_rollback(t0 + 20min, 0, wire::COMMITTED), report_result::not_offered);
+  c.report_failure_after_commit(t0 + 1h, 3);
+  ASSERT_EQ(c.state(), rollout_state::rollback_requested);
+  const sim_time now = t0 + 2h;
+  for (device_index d = 0; d < 5; ++d) ASSERT_TRUE(c.decide_rollback(now, d).offer);
+
+  // 0 commits it: done, offered no more.
+  EXPECT_TRUE(c.decide_rollback(now + 1min, 0).repeat);  // asked again in flight: the same offer
+  EXPECT_EQ(c.report_rollback(now + 5min, 0, wire::INSTALLED), report_result::progress);
+  EXPECT_EQ(c.report_rollback(now + 10min, 0, wire::COMMITTED), report_result::counted);
+  EXPECT_EQ(c.report_rollback(now + 10min, 0, wire::COMMITTED), report_result::already_final);
+  // 1 refuses it: final.
+  EXPECT_EQ(c.report_rollback(now + 10min, 1, wire::REJECTED), report_result::counted);
+  EXPECT_EQ(c.decide_rollback(now + 20min, 0).refusal, rollback_refusal::already_rolled_back);
+  EXPECT_EQ(c.decide_rollback(now + 20min, 1).refusal, rollback_refusal::rejected);
+  // 2 fails every attempt: offered again until rollback_attempts_max attempts failed.
+  sim_time at = now + 20min;
+  std::uint32_t attempts = 1;
+  c.report_rollback(at, 2, wire::FAILED);
+  while (c.decide_rollback(at += 1h, 2).offer) {
+    ++attempts;
+    c.report_rollback(at += 10min, 2, wire::FAILED);
+  }
+  EXPECT_EQ(attempts, rollback_attempts_max);
+  EXPECT_EQ(c.decide_rollback(at + 1h, 2).refusal, rollback_refusal::attempts_exhausted);
+  // 4 installs it and its trial fails: the firmware never takes that image
+  // again, so it is not offered again.
+  EXPECT_EQ(c.report_rollback(at += 1h, 4, wire::ROLLED_BACK), report_result::counted);
+  EXPECT_EQ(c.decide_rollback(at += 1h, 4).refusal, rollback_refusal::failed_its_trial);
+
+  const rollback_progress back = c.status().rolled_back;
+  EXPECT_EQ(back.took, 5u);
+  EXPECT_EQ(back.offered, 5u);
+  EXPECT_EQ(back.committed, 1u);
+  EXPECT_EQ(back.rejected, 1u);
+  EXPECT_EQ(back.failed, 2u);
+  EXPECT_EQ(back.in_flight, 1u);  // 3 has not reported
+  EXPECT_EQ(back.offers, 5u + rollback_attempts_max - 1);
+  EXPECT_EQ(back.last_committed_at, now + 10min);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The security service against the REAL firmware core (device_world over a
-// service_endpoint): lifecycle, staged rollout, bad build and abort, and each
-// cloud-side defence of the attack table.
+// service_endpoint): lifecycle, staged rollout, bad build and abort, a
+// build failing after commit rolled back by the cloud, and each cloud-side
+// defence of the attack table.
 #include "fleet/cloud/security_service.hpp"
 
 #include <gtest/gtest.h>
@@ -75,6 +76,136 @@ TEST(security_service, bad_build_rolls_back_and_the_abort_rule_stops_the_deploym
   EXPECT_EQ(world->firmware().running_version(fw::component::app), (wire::version{1, 0, 0}));
   // Aborted is final: the operator cannot resume it.
   EXPECT_EQ(f.service.resume(world->now(), dep).status, op_status::failed_precondition);
+}
+
+// ------------------------------------------------- cloud-initiated rollback
+
+/// An app build of `version` at `security_version`, signed by the service and known to the world.
+wire::built_image upload_app_at(service_fixture& f, device_world& w, const std::string& version,
+                                std::uint32_t security_version) {
+  auto spec = testing::image_spec_for(wire::APP, version);
+  spec.security_version = security_version;
+  const auto image = testing::make_image(f.keys, spec, testing::factory_image_bytes(wire::APP));
+  const auto r = f.service.upload_image(sim_time{0}, spec, testing::image_content(image));
+  EXPECT_TRUE(r.ok()) << r.message;
+  return w.publish(testing::built_from(*f.service.images().find(r.value)));
+}
+
+/// 1.1.0 (security version 2) leaks and crashes 30 min after every start:
+/// it passes its 5-minute trial and commits, so the device never rolls it
+/// back itself. One failed device fires the rollback.
+struct leaky_build : service_fixture {
+  explicit leaky_build(bool with_rollback_image) {
+    world = make_world(link);
+    bad = upload_app_at(*this, *world, "1.1.0", 2);
+    back = upload_app_at(*this, *world, "1.1.1", 2);  // the old content rolled forward
+    device::version_behaviour leak;
+    leak.leak_crash_after = 30min;
+    world->behave(bad, leak);
+    deployment_spec spec;
+    spec.group = production;
+    spec.images = {bad.image_digest};
+    spec.policy = staged_policy(sim_time{0});
+    spec.policy.waves = wave_plan::by_percent({100});
+    spec.policy.rollback.failed_devices = 1;
+    spec.name = "app-1.1.0";
+    if (with_rollback_image) spec.rollback_image = back.image_digest;
+    const auto created = service.create_deployment(sim_time{0}, spec);
+    EXPECT_TRUE(created.ok()) << created.message;
+    dep = created.value.id;
+  }
+  rollout_status status() const { return service.deployment_status(dep).value; }
+  wire::version app() const { return world->firmware().running_version(fw::component::app); }
+
+  service_endpoint link{service, 1};
+  std::unique_ptr<device_world> world;
+  wire::built_image bad;
+  wire::built_image back;
+  deployment_id dep = 0;
+};
+
+TEST(security_service, a_build_failing_after_commit_is_rolled_back_by_the_cloud) {
+  leaky_build f(/*with_rollback_image=*/true);
+  f.world->power_on();
+  ASSERT_TRUE(f.world->run_until([&] { return f.world->count(fw::record_kind::update_committed) > 0; }, 2h));
+  EXPECT_EQ(f.app(), (wire::version{1, 1, 0}));
+  EXPECT_EQ(f.world->device().secure_element().read_counter(fw::component::app), 2u);
+  // The crashes reach the cloud with the device's telemetry (daily): a failure after commit.
+  ASSERT_TRUE(f.world->run_until([&] { return f.status().state == rollout_state::rollback_requested; }, 48h));
+  EXPECT_EQ(f.service.counters().failures_after_commit, 1u);
+  EXPECT_EQ(f.status().waves[0].outcomes.of(device_outcome::failed_after_commit), 1u);
+  // At its next update check the device is offered 1.1.1 and installs it
+  // through its own checks: trial, health window, commit.
+  ASSERT_TRUE(f.world->run_until([&] { return f.world->count(fw::record_kind::update_committed) > 1; }, 48h));
+  f.world->run_for(10min);  // the COMMITTED report
+  EXPECT_FALSE(f.world->stuck());
+  EXPECT_EQ(f.app(), (wire::version{1, 1, 1}));
+  EXPECT_EQ(f.world->device().secure_element().read_counter(fw::component::app), 2u);
+  const rollback_progress back = f.status().rolled_back;
+  EXPECT_EQ(back.took, 1u);
+  EXPECT_EQ(back.offered, 1u);
+  EXPECT_EQ(back.committed, 1u);
+  EXPECT_NE(back.last_committed_at, never);
+  EXPECT_GE(f.service.counters().rollback_offers, 1u);
+  // Rolled back for good: 1.1.1 does not crash, and nothing more is offered.
+  const std::size_t crashes = f.world->count(fw::record_kind::app_crashed);
+  f.world->run_for(48h);
+  EXPECT_EQ(f.world->count(fw::record_kind::app_crashed), crashes);
+  EXPECT_EQ(f.app(), (wire::version{1, 1, 1}));
+  EXPECT_EQ(f.status().rolled_back.offers, back.offers);
+}
+
+TEST(security_service, without_a_rollback_image_the_failed_build_stays) {
+  // The control: the same build and trigger, no image named. The policy
+  // fires and stops the rollout, and the device keeps crashing on 1.1.0.
+  leaky_build f(/*with_rollback_image=*/false);
+  f.world->power_on();
+  ASSERT_TRUE(f.world->run_until([&] { return f.status().state == rollout_state::rollback_requested; }, 48h));
+  f.world->run_for(72h);
+  EXPECT_EQ(f.app(), (wire::version{1, 1, 0}));
+  EXPECT_EQ(f.status().rolled_back.offered, 0u);
+  EXPECT_EQ(f.service.counters().rollback_offers, 0u);
+}
+
+TEST(security_service, a_rollback_image_the_devices_would_refuse_cannot_be_deployed) {
+  service_fixture f;
+  service_endpoint link(f.service, 1);
+  auto world = f.make_world(link);
+  const auto bad = upload_app_at(f, *world, "1.1.0", 2);
+  const auto spec_with = [&](const wire::built_image& back, bool trigger) {
+    deployment_spec spec;
+    spec.group = f.production;
+    spec.images = {bad.image_digest};
+    spec.policy = staged_policy(sim_time{0});
+    if (trigger) spec.policy.rollback.failed_share = 0.1;
+    spec.rollback_image = back.image_digest;
+    return spec;
+  };
+  const auto refused = [&](const deployment_spec& spec) {
+    const auto r = f.service.create_deployment(sim_time{0}, spec);
+    EXPECT_EQ(r.status, op_status::invalid_argument);
+    return r.message;
+  };
+  // The old build itself: lower version and security version.
+  const auto old_build = upload_app_at(f, *world, "1.0.5", 1);
+  EXPECT_NE(refused(spec_with(old_build, true)).find("not newer"), std::string::npos);
+  // Newer, but below the counter that committing 1.1.0 raised.
+  const auto below = upload_app_at(f, *world, "1.1.1", 1);
+  EXPECT_NE(refused(spec_with(below, true)).find("anti-rollback counter"), std::string::npos);
+  // Another component: nothing of it to roll back.
+  auto os_spec = testing::image_spec_for(wire::OS, "1.2.0");
+  os_spec.security_version = 2;
+  const auto os = testing::make_image(f.keys, os_spec, testing::factory_image_bytes(wire::OS));
+  const auto os_id = f.service.upload_image(sim_time{0}, os_spec, testing::image_content(os));
+  ASSERT_TRUE(os_id.ok());
+  EXPECT_NE(refused(spec_with(testing::built_from(*f.service.images().find(os_id.value)), true)).find("component"),
+            std::string::npos);
+  // A good target without a trigger would never be offered.
+  const auto good = upload_app_at(f, *world, "1.1.2", 2);
+  EXPECT_NE(refused(spec_with(good, false)).find("no trigger"), std::string::npos);
+  // The same target with a trigger is taken: what was refused was the target.
+  EXPECT_TRUE(f.service.create_deployment(sim_time{0}, spec_with(good, true)).ok());
+  EXPECT_EQ(f.service.deployments(), 1u);
 }
 
 // A revoking rotation publishes a trusted key store signed by the service

@@ -76,6 +76,30 @@ TEST(checkers_on_runs, adoption_fails_when_a_bad_build_is_rolled_back) {
   EXPECT_FALSE(v.passed) << v.detail;
 }
 
+/// The fleet of fleet_of over 4 days, its app 1.1.0 committing and then
+/// leaking (a crash 2 h after every start); at 3 failed devices the
+/// rollback fires and the cloud offers 1.1.1 (`rollback_behaviour`).
+std::string leaky_fleet(const std::string& rollback_behaviour, const std::string& expect) {
+  std::string text = fleet_of("behaviour { leak_crash_after: \"2h\" }", "rollback { failed_devices: 3 image: \"app@1.1.1\" }",
+                              "image { name: \"app\" version: \"1.1.1\" component: APP product: \"p\" security_version: 2 "
+                              "size: \"16KiB\" " + rollback_behaviour + " }\n" + expect);
+  const std::string three_days = "duration: \"3d\"";
+  text.replace(text.find(three_days), three_days.size(), "duration: \"4d\"");
+  return text;
+}
+
+TEST(checkers_on_runs, rolled_back_by_cloud_fails_when_the_devices_do_not_go_back) {
+  const std::string expect = "expect { rolled_back_by_cloud { deployment: \"d\" percent: 90 } }\n";
+  // The rollback image never boots: each device's trial of it fails and it
+  // falls back to 1.1.0, which it committed. The cloud offered, the devices
+  // did not go back.
+  const auto v = verdict_of(leaky_fleet("behaviour { boot_failure_probability: 1 }", expect));
+  EXPECT_FALSE(v.passed) << v.detail;
+  EXPECT_NE(v.detail.find("0 of the "), std::string::npos) << v.detail;
+  const auto held = verdict_of(leaky_fleet("", expect));
+  EXPECT_TRUE(held.passed) << held.detail;
+}
+
 TEST(checkers_on_runs, attestation_latency_fails_when_an_outage_keeps_devices_waiting) {
   // The fleet powers on during the outage: its first attestations wait it out.
   const std::string expectation = "expect { attestation_latency { max: \"1m\" to: \"6h\" } }\n";

@@ -202,5 +202,35 @@ TEST(checkers, telemetry_accounted) {
   EXPECT_NE(v.detail.find("the cloud took a different number"), std::string::npos) << v.detail;
 }
 
+TEST(checkers, rolled_back_by_cloud_reads_the_rollback_census) {
+  const std::string base =
+      testing::small_with("rollout { wave { percent: 10 } wave { percent: 100 } }",
+                          "rollout { rollback { failed_share: 0.05 image: \"app@1.1.1\" } }") +
+      "image { name: \"app\" version: \"1.1.1\" component: APP product: \"p\" size: \"256KiB\" }\n";
+  const scenario by_share = testing::loaded(base + "expect { rolled_back_by_cloud { deployment: \"d\" percent: 95 by: \"6d\" } }\n");
+  const scenario by_count = testing::loaded(base + "expect { rolled_back_by_cloud { deployment: \"d\" at_least: 30 } }\n");
+  actors::run_result r = good_run();
+  r.censuses = {{6 * 24h, {{{"1.0.0", 60}, {"1.1.0", 1}, {"1.1.1", 39}}}, {100}, {{40, 39, 39}}},
+                {7 * 24h, {{{"1.0.0", 60}, {"1.1.1", 40}}}, {100}, {{40, 40, 40}}}};
+  auto v = judged(by_share, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail,
+            "39 of the 40 devices that committed deployment d's image ran app@1.1.1 at 6d (97.50 %; the cloud "
+            "counted 39 rollback commits), at least 95.00 % expected");
+  EXPECT_TRUE(judged(by_count, r).passed);
+  // The devices did not go back, whatever the cloud counted.
+  r.censuses[0].rollback_by_deployment[0] = {40, 30, 39};
+  EXPECT_FALSE(judged(by_share, r).passed);
+  r.censuses[1].rollback_by_deployment[0] = {40, 29, 40};
+  EXPECT_FALSE(judged(by_count, r).passed);
+  // Nobody took the build: nothing was rolled back, which is no pass.
+  r.censuses[1].rollback_by_deployment[0] = {0, 0, 0};
+  r.censuses[1].rollback_by_deployment[0] = {0, 0, 0};
+  const scenario one = testing::loaded(base + "expect { rolled_back_by_cloud { deployment: \"d\" at_least: 1 } }\n");
+  EXPECT_FALSE(judged(one, r).passed);
+  r.censuses.pop_back();
+  EXPECT_EQ(judged(by_count, r).detail, "the run stopped before 7d: no census to judge");
+}
+
 }  // namespace
 }  // namespace fleet::scenario

@@ -322,7 +322,7 @@ TEST(expectation_errors, bounds_and_times) {
                         "expect[3]: check: missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, "
                         "rollout_halted, rollout_completed, peak_request_rate, every_attack_stopped, "
                         "no_certificate_to_attackers, devices_attested, image_never_ran, attestation_latency, "
-                        "telemetry_accounted, victims_attested",
+                        "telemetry_accounted, victims_attested, rolled_back_by_cloud",
                     place(text, "attestation_latency { quantile") +
                         "expect[4]: attestation_latency.max: must be in (0s, 365d], is 0s",
                     place(text, "quantile: 1.5") + "expect[4]: attestation_latency.quantile: must be in (0, 1], is 1.5",
@@ -335,6 +335,45 @@ TEST(limits, faults_and_expectations) {
   const errors e = errors_of(with(faults));
   ASSERT_EQ(e.size(), 1u);
   EXPECT_NE(e[0].find("scenario: fault: at most 256"), std::string::npos) << e[0];
+}
+
+TEST(expectation_errors, rolled_back_by_cloud_needs_a_rollback_image_and_an_amount) {
+  const std::string text = with(
+      "expect { rolled_back_by_cloud { deployment: \"d\" percent: 90 } }\n"
+      "expect { rolled_back_by_cloud { deployment: \"d\" } }\n"
+      "expect { rolled_back_by_cloud { deployment: \"nope\" at_least: 0 by: \"8d\" } }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "deployment: \"d\" percent") +
+                        "expect[0]: rolled_back_by_cloud.deployment: deployment \"d\" names no rollback image "
+                        "(rollout.rollback.image): the cloud rolls nothing back",
+                    place(text, "rolled_back_by_cloud { deployment: \"d\" }") +
+                        "expect[1]: rolled_back_by_cloud.at_least: missing: at_least or percent",
+                    place(text, "deployment: \"d\" }") +
+                        "expect[1]: rolled_back_by_cloud.deployment: deployment \"d\" names no rollback image "
+                        "(rollout.rollback.image): the cloud rolls nothing back",
+                    place(text, "deployment: \"nope\"") +
+                        "expect[2]: rolled_back_by_cloud.deployment: no deployment \"nope\" in the scenario",
+                    place(text, "at_least: 0") + "expect[2]: rolled_back_by_cloud.at_least: must be in [1, 4,000,000], is 0",
+                    place(text, "by: \"8d\"") + "expect[2]: rolled_back_by_cloud.by: after the end of the run (7d), is 8d"}));
+}
+
+TEST(expectations, rolled_back_by_cloud_is_read) {
+  const scenario s = loaded(
+      testing::small_with("rollout { wave { percent: 10 } wave { percent: 100 } }",
+                          "rollout { rollback { failed_devices: 5 image: \"app@1.1.1\" } }") +
+      "image { name: \"app\" version: \"1.1.1\" component: APP product: \"p\" size: \"256KiB\" }\n"
+      "expect { rolled_back_by_cloud { deployment: \"d\" percent: 99 by: \"6d\" } }\n"
+      "expect { rolled_back_by_cloud { deployment: \"d\" at_least: 40 } }\n");
+  ASSERT_EQ(s.expectations.size(), 2u);
+  EXPECT_EQ(s.expectations[0].name, "rolled_back_by_cloud");
+  EXPECT_EQ(s.expectations[1].name, "rolled_back_by_cloud[1]");
+  const auto& share = std::get<rolled_back_by_cloud>(s.expectations[0].what);
+  EXPECT_EQ(share.percent, std::optional<double>{99});
+  EXPECT_FALSE(share.at_least.has_value());
+  EXPECT_EQ(share.by, 6 * 24h);
+  const auto& count = std::get<rolled_back_by_cloud>(s.expectations[1].what);
+  EXPECT_EQ(count.at_least, std::optional<std::uint32_t>{40});
+  EXPECT_EQ(count.by, 7 * 24h);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // file names it, with the cloud's microseconds written in the file's units.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "scenario_text.hpp"
 
 namespace fleet::scenario {
@@ -112,6 +114,94 @@ TEST(rollout_errors, rollback) {
   EXPECT_EQ(errors_of(text),
             (errors{at(text, "failed_share", "rollback.failed_share: must be in (0, 1], is 0"),
                     at(text, "failed_devices", "rollback.failed_devices: must be at least 1 device")}));
+}
+
+/// The small scenario with app 1.1.0 at security version 2, `images`
+/// appended, and `rollback` as its deployment's rollback.
+std::string with_rollback(const std::string& rollback, const std::string& images) {
+  std::string text = small_with("rollout { wave { percent: 10 } wave { percent: 100 } }", "rollout { " + rollback + " }");
+  const std::string failed = "version: \"1.1.0\" component: APP product: \"p\"";
+  text.replace(text.find(failed), failed.size(), failed + " security_version: 2");
+  return text + images;
+}
+
+/// The one error of `text`: its rollback image at `needle`, refused for `problem`.
+errors rollback_image_refused(const std::string& text, const std::string& needle, const std::string& problem) {
+  return errors{at(text, needle, "rollback.image: " + problem)};
+}
+
+const std::string roll_forward =
+    "image { name: \"app\" version: \"1.1.1\" component: APP product: \"p\" security_version: 2 size: \"256KiB\" }\n";
+
+TEST(rollout_errors, a_rollback_image_is_read_when_the_devices_would_take_it) {
+  const scenario s = testing::loaded(with_rollback("rollback { failed_share: 0.1 image: \"app@1.1.1\" }", roll_forward));
+  ASSERT_TRUE(s.deployments[0].rollback_image.has_value());
+  EXPECT_EQ(s.images[*s.deployments[0].rollback_image].ref(), "app@1.1.1");
+  EXPECT_FALSE(testing::loaded(testing::small_scenario).deployments[0].rollback_image.has_value());
+}
+
+TEST(rollout_errors, a_rollback_image_below_the_failed_security_version) {
+  const std::string text = with_rollback(
+      "rollback { failed_share: 0.1 image: \"app@1.1.1\" }",
+      "image { name: \"app\" version: \"1.1.1\" component: APP product: \"p\" security_version: 1 size: \"256KiB\" }\n");
+  EXPECT_EQ(errors_of(text),
+            rollback_image_refused(text, "image: \"app@1.1.1\"",
+                                   "\"app@1.1.1\" has security version 1, below the 2 of \"app@1.1.0\": the "
+                                   "anti-rollback counter of devices that committed it refuses it (rollback)"));
+}
+
+TEST(rollout_errors, a_refused_rollback_image_is_reported_once) {
+  // An expectation about the deployment's rollback says nothing more of it.
+  const std::string text = with_rollback("rollback { failed_devices: 5 image: \"app@1.0.0\" }", "") +
+                           "expect { rolled_back_by_cloud { deployment: \"d\" percent: 90 } }\n";
+  const errors e = errors_of(text);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("rollout.rollback.image: \"app@1.0.0\" is not newer"), std::string::npos) << e[0];
+}
+
+TEST(rollout_errors, a_rollback_image_not_newer_than_the_failed_one) {
+  // The old build itself: the devices refuse what is not newer than what they run.
+  const std::string text = with_rollback("rollback { failed_devices: 5 image: \"app@1.0.0\" }", "");
+  EXPECT_EQ(errors_of(text),
+            rollback_image_refused(text, "image: \"app@1.0.0\"",
+                                   "\"app@1.0.0\" is not newer than \"app@1.1.0\": devices that committed it "
+                                   "refuse an image that is not newer (not_newer); roll forward to the old content under a higher "
+                                   "version"));
+}
+
+TEST(rollout_errors, a_rollback_image_of_another_component_revision_or_product) {
+  std::string text = with_rollback("rollback { failed_devices: 5 image: \"os@1.0.0\" }", "");
+  EXPECT_EQ(errors_of(text),
+            rollback_image_refused(text, "image: \"os@1.0.0\"",
+                                   "\"os@1.0.0\" is of component OS, and the deployment deploys no image of it: "
+                                   "there is nothing of it to roll back"));
+  text = with_rollback("rollback { failed_devices: 5 image: \"app@1.1.1\" }",
+                       "image { name: \"app\" version: \"1.1.1\" component: APP product: \"p\" security_version: 2 "
+                       "size: \"256KiB\" hardware_revisions: \"A\" }\n");
+  EXPECT_EQ(errors_of(text),
+            rollback_image_refused(text, "image: \"app@1.1.1\"",
+                                   "\"app@1.1.1\" does not run on hardware revision \"B\", which \"app@1.1.0\" "
+                                   "runs on"));
+  text = with_rollback("rollback { failed_devices: 5 image: \"app@1.1.1\" }",
+                       "image { name: \"app\" version: \"1.1.1\" component: APP product: \"q\" security_version: 2 "
+                       "size: \"256KiB\" }\n");
+  const std::string group = "  group { name: \"Production\"";
+  text.replace(text.find(group), group.size(), "  product { name: \"q\" hardware_rev { name: \"A\" share: 1 } }\n" + group);
+  const errors e = errors_of(text);
+  ASSERT_FALSE(e.empty());
+  EXPECT_NE(std::find(e.begin(), e.end(),
+                      at(text, "image: \"app@1.1.1\"",
+                         "rollback.image: \"app@1.1.1\" is for product \"q\", the failed image for \"p\"")),
+            e.end())
+      << e.front();
+}
+
+TEST(rollout_errors, a_rollback_image_without_a_trigger) {
+  const std::string text = with_rollback("rollback { image: \"app@1.1.1\" }", roll_forward);
+  EXPECT_EQ(errors_of(text),
+            rollback_image_refused(text, "image: \"app@1.1.1\"",
+                                   "the rollback has no trigger (failed_share or failed_devices): \"app@1.1.1\" "
+                                   "would never be offered"));
 }
 
 TEST(rollout_errors, a_column_by_hand) {

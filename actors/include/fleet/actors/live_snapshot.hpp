@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,11 +35,13 @@ struct deployment_snapshot {
   std::string state;          ///< the rollout controller's
   std::uint32_t wave = 0;     ///< open now, from 1; 0 before it starts
   std::uint32_t devices = 0;
-  /// Devices by where they stand: pending, in flight, succeeded, failed, rejected, timed out.
-  std::array<std::uint32_t, 6> by_outcome{};
+  /// Devices by where they stand: pending, in flight, succeeded, failed, rejected, timed out,
+  /// failed after commit (cloud::device_outcome order).
+  std::array<std::uint32_t, 7> by_outcome{};
   std::uint64_t notified = 0;  ///< devices offered the update at least once
   std::uint64_t offered = 0, succeeded = 0, failed = 0, rejected = 0, timed_out = 0;  ///< attempts
   std::vector<deployment_transition> transitions;  ///< the controller's bounded history
+  rollback_figures rollback{};  ///< the cloud-initiated rollback
 };
 
 struct fault_snapshot {

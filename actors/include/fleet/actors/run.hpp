@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,17 @@ struct deployment_transition {
   std::string reason;  ///< the controller's transition reason
 };
 
+/// A deployment's cloud-initiated rollback, in devices (cloud::rollback_progress).
+struct rollback_figures {
+  std::uint64_t took = 0;       ///< committed the deployment's image
+  std::uint64_t offered = 0;    ///< of them, offered the rollback image at least once
+  std::uint64_t committed = 0;  ///< reported the rollback image committed
+  std::uint64_t failed = 0;     ///< last attempt at it failed or rolled back
+  std::uint64_t rejected = 0;   ///< refused it
+  std::optional<sim_time> requested_at;         ///< when the rollback policy fired
+  std::optional<sim_time> last_committed_at;    ///< the latest rollback commit
+};
+
 struct deployment_outcome {
   std::string name;
   std::string state;  ///< the rollout controller's state at the end
@@ -111,6 +123,16 @@ struct deployment_outcome {
   std::uint64_t succeeded = 0, failed = 0, rejected = 0, timed_out = 0;
   /// Oldest first; the controller keeps the last 256 (cloud::history_max).
   std::vector<deployment_transition> transitions;
+  /// Devices that committed the image and then reported it crashing.
+  std::uint64_t failed_after_commit{};
+  rollback_figures rollback{};  ///< the cloud-initiated rollback; zero without one
+};
+
+/// A deployment's cloud-initiated rollback at one simulated time.
+struct rollback_census {
+  std::uint64_t took = 0;       ///< devices that committed the deployment's image (the cloud's record)
+  std::uint64_t running = 0;    ///< of them, running the rollback image (each device's own state)
+  std::uint64_t committed = 0;  ///< rollback commits the cloud counted (the devices' reports)
 };
 
 /// Devices per app version in each scenario group, at one simulated time:
@@ -119,6 +141,8 @@ struct census {
   sim_time at{0};
   std::vector<std::map<std::string, std::uint64_t>> app_versions_by_group;  ///< by scenario group
   std::vector<std::uint64_t> attested_by_group;  ///< devices holding a valid certificate, by scenario group
+  /// By scenario deployment (zero for one without a rollback image): its cloud-initiated rollback.
+  std::vector<rollback_census> rollback_by_deployment{};
 };
 
 /// What one fault did.

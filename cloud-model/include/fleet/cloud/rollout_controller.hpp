@@ -7,7 +7,8 @@
 // IO, no threads: the same inputs give the same decisions.
 //
 // Memory: 3 bytes per targeted device plus one 16-byte timeout entry per
-// attempt started within the last device timeout.
+// attempt started within the last device timeout; once a rollback image is
+// offered, 1 byte more per targeted device.
 
 #include <cstdint>
 #include <deque>
@@ -47,6 +48,24 @@ class rollout_controller {
   offer_decision decide(sim_time now, device_index device);
   /// A device reports an outcome of its attempt.
   report_result report(sim_time now, device_index device, wire::UpdateOutcome outcome);
+  /// A device that committed the image reports it failing afterwards (the
+  /// host saw an app crash of the image's version in its telemetry). Its
+  /// outcome goes from succeeded to failed_after_commit, which the rollback
+  /// policy counts. False (nothing changed) for a device in any other outcome.
+  bool report_failure_after_commit(sim_time now, device_index device);
+
+  /// Once the rollback policy fired (state rollback_requested): offer the
+  /// rollback image to this device now? Only devices that committed the
+  /// failed image (succeeded or failed_after_commit) are offered it: one
+  /// that failed its trial rolled back on its own, one that never installed
+  /// it has nothing to undo. No waves, ramp, windows or in-flight cap: the
+  /// devices run a build known to fail. A FAILED attempt is offered again,
+  /// rollback_attempts_max attempts in all; a rejection or a rolled-back
+  /// trial is final.
+  rollback_decision decide_rollback(sim_time now, device_index device);
+  /// A device reports an outcome of its attempt at the rollback image.
+  report_result report_rollback(sim_time now, device_index device, wire::UpdateOutcome outcome);
+
   /// A device joins the target group mid-rollout; its wave follows the same
   /// hash rule. Returns its index, or none past devices_max.
   std::optional<device_index> add_device(sim_time now);
@@ -95,6 +114,8 @@ class rollout_controller {
     sim_time opened_at = never;
   };
 
+  /// Counts the result of an outcome report and returns it.
+  report_result answer(report_result r);
   void set_outcome(device_index d, device_outcome o);
   bool is_done(const device_slot& s) const;
   bool may_retry(const device_slot& s) const;
@@ -122,7 +143,7 @@ class rollout_controller {
   std::uint32_t last_wave_ = 0;
   std::uint32_t current_wave_ = 0;
   std::uint32_t in_flight_ = 0;
-  std::uint32_t failed_now_ = 0;  ///< devices whose current outcome is failed
+  std::uint32_t failed_now_ = 0;  ///< devices whose current outcome is failed or failed_after_commit
   std::uint32_t done_ = 0;
   rollout_state state_ = rollout_state::scheduled;
   pause_cause paused_by_ = pause_cause::none;
@@ -130,6 +151,10 @@ class rollout_controller {
   sim_time last_now_{0};
   attempt_counts attempts_;
   std::optional<rollback_request> rollback_;
+  /// Per device once a rollback image was first offered (empty before): the
+  /// rollback attempt's state in the low nibble, attempts in the high one.
+  std::vector<std::uint8_t> rollback_slots_;
+  rollback_progress rolled_back_;
   std::array<std::uint64_t, offer_refusal_count> refused_{};
   std::array<std::uint64_t, report_result_count> reports_{};
   std::uint64_t transitions_ = 0;

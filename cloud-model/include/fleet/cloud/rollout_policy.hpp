@@ -12,6 +12,7 @@
 
 #include "fleet/cloud/maintenance_window.hpp"
 #include "fleet/cloud/types.hpp"
+#include "fleet/wire/version.hpp"
 
 namespace fleet::cloud {
 
@@ -26,6 +27,9 @@ inline constexpr std::uint32_t in_flight_limit_max = 100'000'000;
 inline constexpr std::uint32_t devices_max = 1u << 30;          ///< targeted devices per deployment
 inline constexpr duration device_timeout_max = 30 * 24h;
 inline constexpr std::size_t history_max = 256;                 ///< transitions kept; older ones are dropped and counted
+/// Offers of the rollback image a device gets at most (the first and the
+/// re-offers after a failed or rolled-back attempt).
+inline constexpr std::uint32_t rollback_attempts_max = 3;
 
 /// Waves split the target group. Membership follows a hash of (deployment
 /// seed, device index), so it never depends on check-in order.
@@ -101,8 +105,11 @@ struct retry_policy {
 };
 
 /// Cloud-initiated rollback: when the devices whose current outcome is failed
-/// reach a share of the targeted devices or a count, the controller requests a
-/// rollback deployment and halts.
+/// (a failed or rolled-back attempt, or a failure after commit) reach a share
+/// of the targeted devices or a count, the controller stops offering the
+/// image and requests a rollback. The image to roll back to is the
+/// deployment's (`deployment_spec::rollback_image`): the controller then
+/// offers it to the devices that committed this one (decide_rollback).
 struct rollback_policy {
   std::optional<double> failed_share;            ///< in (0, 1]
   std::optional<std::uint32_t> failed_devices;   ///< > 0
@@ -132,5 +139,24 @@ struct policy_error {
 
 /// Everything wrong with `policy`; empty when it is valid.
 std::vector<policy_error> validate(const rollout_policy& policy);
+
+/// What the rollback-target rule reads of an image.
+struct rollback_image_facts {
+  std::string ref;  ///< "name@version", for messages
+  std::string product;
+  wire::version version;
+  std::uint32_t security_version = 0;
+  std::vector<std::string> hardware_revisions;  ///< empty: every revision of the product
+};
+
+/// Why `target` cannot roll back the devices that committed `failed` (an
+/// image of the same component), in one sentence; empty when it can. The
+/// devices' own checks decide this: a device refuses an image of another
+/// product or revision, one not newer than what it runs (not_newer), and
+/// one below its anti-rollback counter, which committing `failed` raised to
+/// `failed`'s security version (rollback). So a rollback is a roll-forward
+/// to the old content: a higher version, a security version at least the
+/// failed one's.
+std::string rollback_target_problem(const rollback_image_facts& failed, const rollback_image_facts& target);
 
 }  // namespace fleet::cloud

@@ -19,7 +19,10 @@ enum class rollout_state : std::uint8_t {
   halted,              ///< by the operator; final
   aborted,             ///< a failure rate reached its abort threshold; final
   completed,           ///< every targeted device is done (a late joiner reopens it)
-  rollback_requested,  ///< the rollback policy fired: create a rollback deployment; final
+  /// The rollback policy fired: the image is offered no more; final. When
+  /// the deployment names a rollback image, the cloud now offers it to the
+  /// devices that took this one (rollback_progress).
+  rollback_requested,
 };
 
 /// Why the rollout is paused.
@@ -30,9 +33,12 @@ enum class pause_cause : std::uint8_t {
   gate_failed,  ///< every device of the wave is done and too few succeeded
 };
 
-/// Where one device stands in this deployment.
-enum class device_outcome : std::uint8_t { pending, in_flight, succeeded, failed, rejected, timed_out };
-inline constexpr std::size_t device_outcome_count = 6;
+/// Where one device stands in this deployment. `failed_after_commit`: it
+/// committed the image, then reported it failing (an app crash of the
+/// image's version in its telemetry); it runs the image still, so only the
+/// cloud can take it back. The rollback policy counts it with `failed`.
+enum class device_outcome : std::uint8_t { pending, in_flight, succeeded, failed, rejected, timed_out, failed_after_commit };
+inline constexpr std::size_t device_outcome_count = 7;
 
 enum class transition_reason : std::uint8_t {
   started,              ///< start time reached
@@ -130,6 +136,45 @@ enum class report_result : std::uint8_t {
 };
 inline constexpr std::size_t report_result_count = static_cast<std::size_t>(report_result::count_);
 
+/// Why a device is not offered the rollback image now.
+enum class rollback_refusal : std::uint8_t {
+  none,
+  unknown_device,
+  not_requested,        ///< the rollback policy has not fired
+  did_not_take,         ///< the device never committed the failed image: nothing to roll back
+  already_rolled_back,  ///< it committed the rollback image
+  rejected,             ///< it refused the rollback image (final, like a rejected update)
+  failed_its_trial,     ///< it installed the rollback image and rolled it back: final, the device will not take it again
+  attempts_exhausted,   ///< rollback_attempts_max attempts failed
+  count_
+};
+inline constexpr std::size_t rollback_refusal_count = static_cast<std::size_t>(rollback_refusal::count_);
+
+/// The answer to a device's update check about the rollback image.
+struct rollback_decision {
+  bool offer = false;
+  bool repeat = false;  ///< already in flight: offered again, nothing new counted
+  rollback_refusal refusal = rollback_refusal::none;
+};
+
+/// The cloud-initiated rollback, once the policy fired: the devices that
+/// took the failed image (committed it: outcome succeeded or
+/// failed_after_commit) are offered the rollback image. Device counts.
+struct rollback_progress {
+  std::uint32_t took = 0;       ///< devices that committed the failed image
+  std::uint32_t offered = 0;    ///< offered the rollback image at least once
+  std::uint32_t in_flight = 0;  ///< offered, no final report yet
+  std::uint32_t committed = 0;  ///< reported the rollback image committed
+  /// Last attempt failed (FAILED: offered again up to rollback_attempts_max)
+  /// or rolled back (its trial failed: final, as the firmware never installs
+  /// an image that failed its trial again).
+  std::uint32_t failed = 0;
+  std::uint32_t rejected = 0;   ///< refused it
+  std::uint64_t offers = 0;     ///< attempts started (repeats to a device in flight not counted)
+  sim_time last_committed_at = never;  ///< the latest commit of the rollback image
+  std::array<std::uint64_t, rollback_refusal_count> refused{};  ///< by reason
+};
+
 /// The answer to an operator command.
 enum class command_result : std::uint8_t {
   done,
@@ -146,6 +191,7 @@ struct rollout_status {
   attempt_counts attempts;
   std::optional<double> offers_per_minute;  ///< none: no ramp
   std::optional<rollback_request> rollback;
+  rollback_progress rolled_back;  ///< zero until the policy fired and a device was offered the rollback image
   std::array<std::uint64_t, offer_refusal_count> refused{};  ///< by reason
   std::array<std::uint64_t, report_result_count> reports{};  ///< by result
   std::uint64_t transitions = 0;          ///< ever recorded
@@ -158,5 +204,6 @@ const char* name_of(device_outcome o);
 const char* name_of(transition_reason r);
 const char* name_of(offer_refusal r);
 const char* name_of(report_result r);
+const char* name_of(rollback_refusal r);
 
 }  // namespace fleet::cloud

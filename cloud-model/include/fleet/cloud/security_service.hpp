@@ -95,6 +95,12 @@ struct deployment_spec {
   std::vector<crypto::digest> images;  ///< at most deployment_images_max, one per component
   rollout_policy policy;
   std::string name;
+  /// The image to roll back to when the policy's rollback fires: offered to
+  /// the devices that committed the deployment's image of its component. It
+  /// must pass rollback_target_problem() against that image (a higher
+  /// version, a security version at least the failed one's), and the policy
+  /// must have a rollback trigger. None: the rollback only stops the rollout.
+  std::optional<crypto::digest> rollback_image;
 };
 
 struct deployment_created {
@@ -134,6 +140,9 @@ struct service_counters {
   std::uint64_t chunks_served = 0;
   std::uint64_t update_results = 0;
   std::uint64_t telemetry_batches = 0;
+  /// App crashes in telemetry that turned a device's commit of a deployed image into a failure after commit.
+  std::uint64_t failures_after_commit = 0;
+  std::uint64_t rollback_offers = 0;  ///< update offers carrying a rollback image (repeats included)
 };
 
 class device_shard;
@@ -177,6 +186,9 @@ class security_service {
   /// a component of this one is halted: the new one supersedes it.
   op_result<deployment_created> create_deployment(sim_time now, const deployment_spec& spec);
   op_result<rollout_status> deployment_status(deployment_id id) const;
+  /// The outcome of a device (registry index) in a deployment; not_found when
+  /// the deployment or the device is not known, none when it is not targeted.
+  op_result<std::optional<device_outcome>> deployment_outcome_of(deployment_id id, device_index device) const;
   /// The deployment's last state and wave changes, oldest first (at most history_max).
   op_result<std::vector<transition>> deployment_history(deployment_id id) const;
   op_result<rollout_state> pause(sim_time now, deployment_id id);
@@ -229,6 +241,7 @@ class security_service {
     std::string name;
     group_id group = 0;
     std::vector<crypto::digest> images;
+    std::optional<crypto::digest> rollback_image;
     std::unique_ptr<rollout_controller> controller;
     std::unordered_map<device_index, device_index> members;  ///< registry index -> rollout index
     bool took_over = false;  ///< it started, and halted the older deployments it replaces
@@ -272,6 +285,14 @@ class security_service {
   void take_over(sim_time now, std::size_t index);
   std::optional<deployment*> deployment_of(device_index device, const crypto::digest& image);
   std::optional<device_index> member(deployment& d, sim_time now, device_index device);
+  /// The rollback image for this device when `d`'s rollback is under way and
+  /// its controller offers it now; null otherwise.
+  const stored_image* rollback_offer(deployment& d, sim_time now, device_index device, const wire::UpdateCheck& check);
+  /// App crashes in a telemetry batch: a device that committed a deployed
+  /// app image of the crashed version failed after its commit.
+  void note_app_crashes(sim_time now, device_index device, const wire::TelemetryBatch& batch);
+  /// Why spec.rollback_image cannot serve as the rollback; empty when it can.
+  std::string rollback_image_problem(const deployment_spec& spec) const;
 
   /// The image's manifest as attestation measures it is good, in every shard.
   void mark_known_good(const stored_image& image);

@@ -83,6 +83,12 @@ struct deployment {
   std::size_t group = 0;            ///< index into fleet_spec::groups
   /// Checked by cloud::validate(); `rollout.start_at` is the deployment's start.
   cloud::rollout_policy rollout;
+  /// rollout.rollback.image: index into scenario::images, of a component
+  /// among `images`, passing cloud::rollback_target_problem() against it.
+  std::optional<std::size_t> rollback_image;
+  /// The file names a rollback image, whether or not it was taken: checks
+  /// referring to it say nothing more about one that was refused.
+  bool rollback_image_named = false;
 };
 
 // ------------------------------------------------------------------ faults
@@ -210,6 +216,14 @@ struct rollout_halted {
 struct rollout_completed {
   std::size_t deployment = 0;
 };
+/// Of the devices that committed the deployment's image, at least `at_least`
+/// (or `percent` of them) run its rollback image at `by`.
+struct rolled_back_by_cloud {
+  std::size_t deployment = 0;  ///< one with a rollback image
+  std::optional<std::uint32_t> at_least;
+  std::optional<double> percent;  ///< (0, 100]; exactly one of the two is set
+  duration by{0};                 ///< the run's length when absent in the file
+};
 struct peak_request_rate {
   double max_per_second = 0;
   duration from{0};
@@ -237,7 +251,8 @@ struct victims_attested {
 };
 using check = std::variant<no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed,
                            peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested,
-                           image_never_ran, attestation_latency, telemetry_accounted, victims_attested>;
+                           image_never_ran, attestation_latency, telemetry_accounted, victims_attested,
+                           rolled_back_by_cloud>;
 
 /// The check's schema name: "no_bricked_devices", "adoption", ...
 const char* check_name(const check& c);
