@@ -89,7 +89,10 @@ void served_service::restore_snapshot() {
 }
 
 served_service::~served_service() {
-  if (!journal_ || !settings_.compaction.enabled || !failed_.empty() || journal_->tail() == 0) return;
+  if (!journal_ || !settings_.compaction.enabled || !settings_.compaction.at_shutdown || !failed_.empty() ||
+      journal_->tail() == 0) {
+    return;
+  }
   try {
     std::lock_guard<std::mutex> lock(mutex_);
     compact_locked();

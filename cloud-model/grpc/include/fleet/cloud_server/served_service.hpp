@@ -58,6 +58,8 @@ struct compaction_settings {
   std::uint64_t snapshot_multiple = 2;
   /// ... and at least this many bytes (a small state is not rewritten at every command).
   std::uint64_t tail_bytes_min = 4ull << 20;
+  /// Also at a clean shutdown; off, a stop leaves the commands for the next start to replay (as a crash does).
+  bool at_shutdown = true;
 };
 
 struct served_settings {
