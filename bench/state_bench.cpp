@@ -203,8 +203,8 @@ int main(int argc, char** argv) {
 
   std::printf("state file after %llu attestations (%llu certificates issued) by %zu devices, in process:\n",
               static_cast<unsigned long long>(o.attestations), static_cast<unsigned long long>(issued), o.devices);
-  std::printf("  compaction %s: %llu compactions while running, and one at the shutdown\n", o.compaction.c_str(),
-              static_cast<unsigned long long>(compactions));
+  std::printf("  compaction %s: %llu compactions while running%s\n", o.compaction.c_str(),
+              static_cast<unsigned long long>(compactions), o.compaction == "on" ? ", and one at the shutdown" : "");
   std::printf("  journal: %llu commands (%llu of them the set-up: tenant, product, images, devices), file %.1f MiB\n",
               static_cast<unsigned long long>(commands), static_cast<unsigned long long>(setup_commands),
               static_cast<double>(bytes) / (1 << 20));

@@ -265,15 +265,7 @@ TEST(cloud_serve, a_tls_key_that_does_not_load_is_refused_at_start) {
 
 // ------------------------------------------------------------ state file
 
-std::uintmax_t state_bytes(const std::string& path) {
-  std::uintmax_t total = 0;
-  for (const char* suffix : {"", "-wal"}) {
-    std::error_code ignored;
-    const auto size = std::filesystem::file_size(path + suffix, ignored);
-    if (!ignored) total += size;
-  }
-  return total;
-}
+using testing::state_bytes;
 
 TEST(cloud_serve, refused_requests_do_not_grow_the_state_file) {
   testing::temp_dir dir;

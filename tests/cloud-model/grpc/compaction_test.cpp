@@ -25,15 +25,12 @@ namespace {
 
 constexpr std::int64_t t0_us = fleet::testing::default_epoch_us;
 
-struct answer {
-  int code = 0;
-  std::string outcome;
-  bool operator==(const answer& o) const { return code == o.code && outcome == o.outcome; }
-};
+/// A call's status and outcome, for comparing two services' answers.
+using answer = std::pair<int, std::string>;
 
-answer submit(served_service& s, state::Command c) {
+answer submit(served_service& s, const state::Command& c) {
   state::Outcome out;
-  const grpc::Status status = s.submit(std::move(c), out);
+  const grpc::Status status = s.submit(c, out);
   return {status.error_code(), out.SerializeAsString()};
 }
 
@@ -45,15 +42,6 @@ std::vector<std::string> snapshot_of(served_service& s) {
   });
 }
 
-std::uintmax_t file_bytes(const std::string& path) {
-  std::uintmax_t total = 0;
-  for (const char* suffix : {"", "-wal"}) {
-    std::error_code ignored;
-    const auto size = std::filesystem::file_size(path + suffix, ignored);
-    if (!ignored) total += size;
-  }
-  return total;
-}
 
 /// Devices that attest with real evidence, through served_service::submit.
 struct attesting_fleet {
@@ -136,7 +124,7 @@ std::vector<answer> attest(served_service& s, attesting_fleet::device& d, std::u
   if (sent != nullptr) sent->push_back(first);
   state::Outcome reply;
   const grpc::Status status = s.submit(first, reply);
-  out.push_back({status.error_code(), reply.SerializeAsString()});
+  out.emplace_back(status.error_code(), reply.SerializeAsString());
   if (!reply.device_reply().has_challenge()) return out;
   testing::evidence_spec spec;
   spec.nonce = reply.device_reply().challenge().nonce();
@@ -288,7 +276,7 @@ TEST(compaction, keeps_the_file_to_the_state_not_the_history) {
       }
     }
     s.read([](const cloud::security_service&, cloud::sim_time) { return 0; });
-    bytes[compact] = file_bytes(*settings.state_path);
+    bytes[compact] = testing::state_bytes(*settings.state_path);
     if (compact) {
       snapshot = 0;
       for (const auto& part : snapshot_of(s)) snapshot += part.size();
