@@ -161,10 +161,12 @@ int serve(const serve_options& options) {
   }
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   std::printf(
-      "fleetsim cloud: listening on %s:%d (%s, operator API %s; state: %s, seed %llu, %llu commands replayed)\n",
+      "fleetsim cloud: listening on %s:%d (%s, operator API %s; state: %s, seed %llu, snapshot through command "
+      "%llu, %llu commands replayed)\n",
       host.c_str(), server->port(), server_settings.tls ? "TLS" : "plaintext",
       server_settings.operator_token ? "needs the token" : "open",
       service->durable() ? options.state.c_str() : "in memory", static_cast<unsigned long long>(service->seed()),
+      static_cast<unsigned long long>(service->restored_through()),
       static_cast<unsigned long long>(service->replayed()));
   if (metrics) {
     std::printf("fleetsim cloud: metrics on http://%s/metrics\n",

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "fleet/cloud/device_directory.hpp"
+#include "fleet/cloud/snapshot.hpp"
 
 namespace fleet::cloud {
 
@@ -46,6 +47,11 @@ class certificate_requests {
     const auto it = uses_.find(device);
     return it == uses_.end() ? 0 : it->second.source;
   }
+
+  /// Its whole state, for a snapshot (certificate_requests_state.cpp).
+  void save(state::CertificateRequestsState& out) const;
+  /// Takes a saved state into an empty one; `devices_max` bounds the indices.
+  restore_status restore(const state::CertificateRequestsState& in, std::uint32_t devices_max);
 
  private:
   struct use {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "fleet/cloud/rollout_policy.hpp"
+#include "fleet/cloud/snapshot.hpp"
 #include "fleet/cloud/types.hpp"
 
 namespace fleet::cloud {
@@ -27,6 +28,10 @@ class offer_rate {
 
   /// Current rate; none without a ramp.
   std::optional<double> per_minute() const;
+
+  /// Its state, for a snapshot (rollout_controller_state.cpp); the ramp comes from the policy.
+  void save(state::OfferRateState& out) const;
+  restore_status restore(const state::OfferRateState& in);
 
  private:
   void refill(sim_time now);

@@ -8,14 +8,16 @@
 #include <cstring>
 #include <filesystem>
 #include <string_view>
+#include <utility>
 
 #include "fleet/crypto/crypto.hpp"
 
 namespace fleet::cloud_server {
 namespace {
 
-// 1: commands without checksums (upgraded at open); 2: each with its checksum.
-constexpr std::int64_t format_version = 2;
+// 1: commands without checksums; 2: each with its checksum; 3: and a
+// snapshot. Older formats are upgraded at open.
+constexpr std::int64_t format_version = 3;
 constexpr std::size_t checksum_bytes = 16;
 
 /// A prepared statement, finalized however the scope is left.
@@ -56,6 +58,9 @@ void journal::open(std::uint64_t bytes_max) {
   // Exclusive locking: the first write below takes the lock and keeps it, so
   // a second server on the same file fails here instead of interleaving.
   sqlite3_busy_timeout(db_, 0);
+  // Only takes effect before the first table: a new file gives the pages
+  // compaction frees back to the file system (an older one, at its first compaction).
+  exec("PRAGMA auto_vacuum = INCREMENTAL");
   exec("PRAGMA locking_mode = EXCLUSIVE");
   exec("PRAGMA journal_mode = WAL");
   exec("PRAGMA synchronous = NORMAL");
@@ -66,9 +71,13 @@ void journal::open(std::uint64_t bytes_max) {
   const auto format = meta_int(db_, "format");
   if (!format) {
     exec("CREATE TABLE commands (position INTEGER PRIMARY KEY, command BLOB NOT NULL, checksum BLOB NOT NULL)");
+    exec("CREATE TABLE snapshot (part INTEGER PRIMARY KEY, bytes BLOB NOT NULL, checksum BLOB NOT NULL)");
     exec(("INSERT INTO meta (key, value) VALUES ('format', " + std::to_string(format_version) + ")").c_str());
   } else if (*format == 1) {
     upgrade_from_format_1();
+    upgrade_from_format_2();
+  } else if (*format == 2) {
+    upgrade_from_format_2();
   } else if (*format != format_version) {
     fail("state format " + std::to_string(*format) + " is not the format this build reads (" +
          std::to_string(format_version) + ")");
@@ -77,9 +86,7 @@ void journal::open(std::uint64_t bytes_max) {
   page_size_ = page_size();
   max_pages_ = pragma_int("PRAGMA max_page_count");
 
-  statement count(db_, "SELECT count(*) FROM commands");
-  if (!count.ok || sqlite3_step(count.raw) != SQLITE_ROW) fail("cannot read");
-  commands_ = static_cast<std::uint64_t>(sqlite3_column_int64(count.raw, 0));
+  count_rows();
 
   if (sqlite3_prepare_v2(db_, "INSERT INTO commands (position, command, checksum) VALUES (?1, ?2, ?3)", -1, &insert_,
                          nullptr) != SQLITE_OK) {
@@ -104,13 +111,44 @@ void journal::upgrade_from_format_1() {
     if (sqlite3_step(update.raw) != SQLITE_DONE) fail("cannot upgrade from format 1");
     sqlite3_reset(update.raw);
   }
+  exec("UPDATE meta SET value = 2 WHERE key = 'format'");
+}
+
+// Format 2 had no snapshot: its commands are the whole history.
+void journal::upgrade_from_format_2() {
+  exec("CREATE TABLE snapshot (part INTEGER PRIMARY KEY, bytes BLOB NOT NULL, checksum BLOB NOT NULL)");
   exec(("UPDATE meta SET value = " + std::to_string(format_version) + " WHERE key = 'format'").c_str());
+}
+
+void journal::count_rows() {
+  through_ = static_cast<std::uint64_t>(meta_int(db_, "snapshot_through").value_or(0));
+  snapshot_parts_ = static_cast<std::uint64_t>(meta_int(db_, "snapshot_parts").value_or(0));
+  statement commands(db_, "SELECT count(*), coalesce(sum(length(command)), 0) FROM commands");
+  if (!commands.ok || sqlite3_step(commands.raw) != SQLITE_ROW) fail("cannot read");
+  tail_ = static_cast<std::uint64_t>(sqlite3_column_int64(commands.raw, 0));
+  tail_bytes_ = static_cast<std::uint64_t>(sqlite3_column_int64(commands.raw, 1));
+  statement parts(db_, "SELECT coalesce(sum(length(bytes)), 0) FROM snapshot");
+  if (!parts.ok || sqlite3_step(parts.raw) != SQLITE_ROW) fail("cannot read");
+  snapshot_bytes_ = static_cast<std::uint64_t>(sqlite3_column_int64(parts.raw, 0));
 }
 
 std::string record_checksum(std::uint64_t position, std::string_view command_bytes) {
   std::string input(8 + command_bytes.size(), '\0');
   for (std::size_t i = 0; i < 8; ++i) input[i] = static_cast<char>((position >> (8 * i)) & 0xff);
   std::memcpy(input.data() + 8, command_bytes.data(), command_bytes.size());
+  const crypto::digest d = crypto::sha256(input);
+  return std::string(reinterpret_cast<const char*>(d.data()), checksum_bytes);
+}
+
+std::string part_checksum(std::uint64_t through, std::uint64_t part, std::string_view part_bytes) {
+  constexpr std::string_view domain = "snapshot";
+  std::string input(16, '\0');
+  for (std::size_t i = 0; i < 8; ++i) {
+    input[i] = static_cast<char>((through >> (8 * i)) & 0xff);
+    input[8 + i] = static_cast<char>((part >> (8 * i)) & 0xff);
+  }
+  input.append(domain);
+  input.append(part_bytes);
   const crypto::digest d = crypto::sha256(input);
   return std::string(reinterpret_cast<const char*>(d.data()), checksum_bytes);
 }
@@ -188,7 +226,7 @@ void journal::write_header(const journal_header& h) {
 void journal::append(const state::Command& command) {
   std::string bytes;
   command.SerializeToString(&bytes);
-  const std::uint64_t position = commands_ + 1;
+  const std::uint64_t position = commands() + 1;
   const std::string checksum = record_checksum(position, bytes);
   sqlite3_bind_int64(insert_, 1, static_cast<std::int64_t>(position));
   sqlite3_bind_blob64(insert_, 2, bytes.data(), bytes.size(), SQLITE_STATIC);
@@ -198,29 +236,125 @@ void journal::append(const state::Command& command) {
   sqlite3_reset(insert_);
   sqlite3_clear_bindings(insert_);
   if (rc == SQLITE_DONE) {
-    ++commands_;
+    ++tail_;
+    tail_bytes_ += bytes.size();
     return;
   }
+  write_failed(rc, os_errno, "command " + std::to_string(position), bytes.size());
+}
+
+void journal::write_failed(int rc, int os_errno, const std::string& what, std::size_t bytes) const {
   if (rc == SQLITE_FULL) {
     // SQLite says "full" for its page limit and for the disk alike.
-    check_room(bytes.size());
+    check_room(bytes);
     std::string free_space;
     struct statvfs fs {};
     const std::filesystem::path dir = std::filesystem::absolute(path_).parent_path();
     if (::statvfs(dir.c_str(), &fs) == 0) {
       free_space = " (" + std::to_string(static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize) + " bytes free)";
     }
-    throw journal_error(path_ + ": the disk is full: command " + std::to_string(position) + " cannot be written to " +
-                        dir.string() + free_space);
+    throw journal_error(path_ + ": the disk is full: " + what + " cannot be written to " + dir.string() + free_space);
   }
-  throw journal_error(path_ + ": cannot write command " + std::to_string(position) + ": " + sqlite3_errstr(rc) +
+  throw journal_error(path_ + ": cannot write " + what + ": " + sqlite3_errstr(rc) +
                       (os_errno != 0 ? std::string(" (") + std::strerror(os_errno) + ")" : std::string{}));
+}
+
+void journal::compact(const std::function<bool(std::string&)>& next) {
+  const std::uint64_t through = commands();
+  std::uint64_t parts = 0;
+  std::uint64_t bytes = 0;
+  exec("BEGIN IMMEDIATE");
+  try {
+    // Dropped first: their pages are reused by the new parts in this same
+    // transaction, so compaction needs room for the new snapshot only.
+    exec("DELETE FROM snapshot");
+    exec("DELETE FROM commands");
+    statement insert(db_, "INSERT INTO snapshot (part, bytes, checksum) VALUES (?1, ?2, ?3)");
+    if (!insert.ok) fail("cannot prepare the snapshot");
+    std::string part;
+    while (next(part)) {
+      ++parts;
+      const std::string checksum = part_checksum(through, parts, part);
+      sqlite3_bind_int64(insert.raw, 1, static_cast<std::int64_t>(parts));
+      sqlite3_bind_blob64(insert.raw, 2, part.data(), part.size(), SQLITE_STATIC);
+      sqlite3_bind_blob64(insert.raw, 3, checksum.data(), checksum.size(), SQLITE_STATIC);
+      const int rc = sqlite3_step(insert.raw);
+      const int os_errno = sqlite3_system_errno(db_);
+      sqlite3_reset(insert.raw);
+      sqlite3_clear_bindings(insert.raw);
+      if (rc != SQLITE_DONE) write_failed(rc, os_errno, "snapshot part " + std::to_string(parts), part.size());
+      bytes += part.size();
+    }
+    exec(("INSERT OR REPLACE INTO meta (key, value) VALUES ('snapshot_through', " + std::to_string(through) +
+          "), ('snapshot_parts', " + std::to_string(parts) + ")")
+             .c_str());
+    exec("COMMIT");
+  } catch (...) {
+    // A failed statement may have ended the transaction already: the result does not matter.
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  through_ = through;
+  tail_ = 0;
+  tail_bytes_ = 0;
+  snapshot_bytes_ = bytes;
+  snapshot_parts_ = parts;
+  // The file shrinks: freed pages go back, then the log is emptied into it.
+  if (pragma_int("PRAGMA auto_vacuum") == 2) {
+    exec("PRAGMA incremental_vacuum");
+  } else {
+    // A file made before format 3: converted once, now that it is small.
+    exec("PRAGMA auto_vacuum = INCREMENTAL");
+    exec("VACUUM");
+  }
+  exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+journal::snapshot_reader::~snapshot_reader() { sqlite3_finalize(select_); }
+
+journal::snapshot_reader::snapshot_reader(snapshot_reader&& other) noexcept
+    : owner_(other.owner_), select_(std::exchange(other.select_, nullptr)), read_(other.read_) {}
+
+journal::snapshot_reader journal::read_snapshot() const {
+  sqlite3_stmt* select = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT part, bytes, checksum FROM snapshot ORDER BY part", -1, &select, nullptr) !=
+      SQLITE_OK) {
+    sqlite3_finalize(select);
+    fail("cannot read the snapshot");
+  }
+  return snapshot_reader(*this, select);
+}
+
+bool journal::snapshot_reader::next(std::string& part) {
+  const journal& j = *owner_;
+  const std::string where = j.path_ + ": snapshot part " + std::to_string(read_ + 1) + " of " +
+                            std::to_string(j.snapshot_parts_) + " (through command " + std::to_string(j.through_) + ")";
+  const int rc = sqlite3_step(select_);
+  if (rc == SQLITE_DONE) {
+    if (read_ != j.snapshot_parts_) throw journal_error(where + " is missing");
+    return false;
+  }
+  if (rc != SQLITE_ROW) j.fail("cannot read the snapshot");
+  const auto index = static_cast<std::uint64_t>(sqlite3_column_int64(select_, 0));
+  const std::string_view bytes(static_cast<const char*>(sqlite3_column_blob(select_, 1)),
+                               static_cast<std::size_t>(sqlite3_column_bytes(select_, 1)));
+  const std::string_view checksum(static_cast<const char*>(sqlite3_column_blob(select_, 2)),
+                                  static_cast<std::size_t>(sqlite3_column_bytes(select_, 2)));
+  if (index != read_ + 1 || index > j.snapshot_parts_) {
+    throw journal_error(where + " is missing (found part " + std::to_string(index) + ")");
+  }
+  if (checksum != part_checksum(j.through_, index, bytes)) {
+    throw journal_error(where + " is damaged: its checksum does not match its content");
+  }
+  part.assign(bytes.data(), bytes.size());
+  ++read_;
+  return true;
 }
 
 void journal::replay(const std::function<void(const state::Command&, std::uint64_t)>& apply) const {
   statement select(db_, "SELECT position, command, checksum FROM commands ORDER BY position");
   if (!select.ok) fail("cannot read the journal");
-  std::uint64_t expected = 1;
+  std::uint64_t expected = through_ + 1;
   state::Command command;
   int rc;
   while ((rc = sqlite3_step(select.raw)) == SQLITE_ROW) {
@@ -229,7 +363,7 @@ void journal::replay(const std::function<void(const state::Command&, std::uint64
                                  static_cast<std::size_t>(sqlite3_column_bytes(select.raw, 1)));
     const std::string_view checksum(static_cast<const char*>(sqlite3_column_blob(select.raw, 2)),
                                     static_cast<std::size_t>(sqlite3_column_bytes(select.raw, 2)));
-    const std::string where = path_ + ": record " + std::to_string(expected) + " of " + std::to_string(commands_);
+    const std::string where = path_ + ": record " + std::to_string(expected) + " of " + std::to_string(commands());
     if (position != expected) {
       throw journal_error(where + " is missing (found position " + std::to_string(position) + ")");
     }

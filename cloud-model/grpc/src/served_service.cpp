@@ -1,9 +1,14 @@
 #include "fleet/cloud_server/served_service.hpp"
 
 #include <algorithm>
+#include <array>
+#include <exception>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "fleet/cloud_server/command_executor.hpp"
+#include "service_state.pb.h"
 
 namespace fleet::cloud_server {
 namespace {
@@ -31,6 +36,7 @@ served_service::served_service(served_settings settings)
   service_ = std::make_unique<cloud::security_service>(root_, s);
   if (!journal_) return;
 
+  if (journal_->snapshot_through() > 0) restore_snapshot();
   const std::uint64_t total = journal_->commands();
   journal_->replay([&](const state::Command& command, std::uint64_t position) {
     state::Outcome ignored;
@@ -41,10 +47,100 @@ served_service::served_service(served_settings settings)
       settings_.replay_progress(position, total);
     }
   });
-  replayed_ = total;
+  replayed_ = journal_->tail();
 }
 
-served_service::~served_service() = default;
+void served_service::restore_snapshot() {
+  journal::snapshot_reader parts = journal_->read_snapshot();
+  std::string bytes;
+  state::ServedState served;
+  if (!parts.next(bytes) || !served.ParseFromString(bytes) ||
+      served.operator_rates_full_at_us_size() != static_cast<int>(operator_operation_count)) {
+    throw journal_error(journal_->path() + ": snapshot part 1 is not the served state");
+  }
+  std::array<cloud::sim_time, operator_operation_count> full_at{};
+  for (std::size_t i = 0; i < full_at.size(); ++i) {
+    full_at[i] = cloud::sim_time{served.operator_rates_full_at_us(static_cast<int>(i))};
+  }
+  rates_.restore(full_at);
+  last_now_ = cloud::sim_time{served.last_now_us()};
+  // Damage found while reading is kept, not thrown through the service.
+  std::exception_ptr damaged;
+  std::uint64_t part_number = 1;
+  const cloud::restore_status status = service_->restore([&](state::ServicePart& part) {
+    try {
+      if (!parts.next(bytes)) return false;
+    } catch (const journal_error&) {
+      damaged = std::current_exception();
+      return false;
+    }
+    ++part_number;
+    if (part.ParseFromString(bytes)) return true;
+    damaged = std::make_exception_ptr(
+        journal_error(journal_->path() + ": snapshot part " + std::to_string(part_number) + " does not parse"));
+    return false;
+  });
+  if (damaged) std::rethrow_exception(damaged);
+  if (!status.ok()) {
+    throw journal_error(journal_->path() + ": the snapshot (through command " +
+                        std::to_string(journal_->snapshot_through()) + ") is refused: " + status.problem);
+  }
+  restored_through_ = journal_->snapshot_through();
+}
+
+served_service::~served_service() {
+  if (!journal_ || !settings_.compaction.enabled || !settings_.compaction.at_shutdown || !failed_.empty() ||
+      journal_->tail() == 0) {
+    return;
+  }
+  try {
+    std::lock_guard<std::mutex> lock(mutex_);
+    compact_locked();
+  } catch (const journal_error&) {
+    // The file keeps its commands: the next start replays them.
+  }
+}
+
+void served_service::compact() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (journal_) compact_locked();
+}
+
+std::uint64_t served_service::compactions() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return compactions_;
+}
+
+void served_service::compact_locked() {
+  std::vector<std::string> parts;
+  state::ServedState served;
+  for (const cloud::sim_time t : rates_.full_at()) served.add_operator_rates_full_at_us(t.count());
+  served.set_last_now_us(last_now_.count());
+  parts.push_back(served.SerializeAsString());
+  service_->save([&](const state::ServicePart& part) { parts.push_back(part.SerializeAsString()); });
+  std::size_t next = 0;
+  journal_->compact([&](std::string& part) {
+    if (next == parts.size()) return false;
+    part = std::move(parts[next++]);
+    return true;
+  });
+  ++compactions_;
+}
+
+void served_service::compact_if_due() {
+  const compaction_settings& c = settings_.compaction;
+  if (!c.enabled) return;
+  const std::uint64_t bound = std::max(c.tail_bytes_min, c.snapshot_multiple * journal_->snapshot_bytes());
+  if (journal_->tail_bytes() <= std::max(bound, retry_above_)) return;
+  try {
+    compact_locked();
+    retry_above_ = 0;
+  } catch (const journal_error&) {
+    // The file is as it was (one transaction): the commands stay. Tried
+    // again once as many bytes more were journaled, not at every command.
+    retry_above_ = 2 * journal_->tail_bytes();
+  }
+}
 
 cloud::sim_time served_service::now() {
   const cloud::sim_time wall{settings_.utc_now_us() - header_.wall_clock_at_zero_us};
@@ -103,6 +199,7 @@ grpc::Status served_service::submit(state::Command command, state::Outcome& outc
       outcome.Clear();
       return {grpc::StatusCode::UNAVAILABLE, failed_};
     }
+    compact_if_due();
   }
   return status;
 }

@@ -265,15 +265,7 @@ TEST(cloud_serve, a_tls_key_that_does_not_load_is_refused_at_start) {
 
 // ------------------------------------------------------------ state file
 
-std::uintmax_t state_bytes(const std::string& path) {
-  std::uintmax_t total = 0;
-  for (const char* suffix : {"", "-wal"}) {
-    std::error_code ignored;
-    const auto size = std::filesystem::file_size(path + suffix, ignored);
-    if (!ignored) total += size;
-  }
-  return total;
-}
+using testing::state_bytes;
 
 TEST(cloud_serve, refused_requests_do_not_grow_the_state_file) {
   testing::temp_dir dir;
@@ -339,11 +331,11 @@ TEST(cloud_serve, a_damaged_record_is_refused_at_start_with_its_position) {
     claim.add_device_ids(claimed);
     api::ClaimDevicesReply reply;
     ASSERT_TRUE(ops->ClaimDevices(context().get(), claim, &reply).ok());
-    ASSERT_EQ(server.stop(), 0);
+    server.kill_now();  // a clean stop would compact the records into a snapshot
   }
   {
     server_process control({"--state", state});  // undamaged, it starts
-    EXPECT_EQ(control.stop(), 0);
+    control.kill_now();
   }
   // One hex digit of the claimed ID flipped: still a valid ClaimDevices, of another device.
   sqlite3* db = nullptr;
@@ -375,6 +367,46 @@ TEST(cloud_serve, a_damaged_record_is_refused_at_start_with_its_position) {
                           " is damaged: its checksum does not match"),
             std::string::npos)
       << e.output;
+}
+
+TEST(cloud_serve, a_damaged_snapshot_is_refused_at_start_naming_the_file_and_part) {
+  testing::temp_dir dir;
+  const std::string state = dir.file("state.db");
+  {
+    server_process server({"--state", state});
+    auto ops = api::Operator::NewStub(plaintext(server.port()));
+    ASSERT_EQ(create_tenant(*ops, "contoso"), grpc::StatusCode::OK);
+    ASSERT_EQ(server.stop(), 0);  // a clean stop compacts: the tenant is in the snapshot
+  }
+  {
+    server_process control({"--state", state});  // undamaged, it starts with the tenant
+    auto ops = api::Operator::NewStub(plaintext(control.port()));
+    EXPECT_EQ(create_tenant(*ops, "contoso"), grpc::StatusCode::FAILED_PRECONDITION);  // a duplicate name
+    EXPECT_EQ(control.stop(), 0);
+  }
+  // One byte of the registry's part (part 3: served state, service core, registry) changed.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(state.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* read = nullptr;
+  sqlite3_prepare_v2(db, "SELECT bytes FROM snapshot WHERE part = 3", -1, &read, nullptr);
+  ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
+  std::string bytes(static_cast<const char*>(sqlite3_column_blob(read, 0)),
+                    static_cast<std::size_t>(sqlite3_column_bytes(read, 0)));
+  sqlite3_finalize(read);
+  ASSERT_NE(bytes.find("contoso"), std::string::npos);
+  bytes[bytes.find("contoso") + 6] = 'a';  // still a valid registry, of tenant "contosa"
+  sqlite3_stmt* write = nullptr;
+  sqlite3_prepare_v2(db, "UPDATE snapshot SET bytes = ?1 WHERE part = 3", -1, &write, nullptr);
+  sqlite3_bind_blob(write, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(write), SQLITE_DONE);
+  sqlite3_finalize(write);
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+
+  const exited e = run_serve("--listen 127.0.0.1:0 --state " + state);
+  EXPECT_EQ(e.code, 2) << e.output;
+  EXPECT_NE(e.output.find(state + ": snapshot part 3 of "), std::string::npos) << e.output;
+  EXPECT_NE(e.output.find("is damaged: its checksum does not match"), std::string::npos) << e.output;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // A fresh directory per test under the system's temporary directory, removed
 // with everything in it at the end.
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -27,5 +28,16 @@ class temp_dir {
  private:
   std::filesystem::path path_;
 };
+
+/// Bytes of a state file and its write-ahead log (SQLite's WAL mode).
+inline std::uintmax_t state_bytes(const std::string& path) {
+  std::uintmax_t total = 0;
+  for (const char* suffix : {"", "-wal"}) {
+    std::error_code ignored;
+    const auto size = std::filesystem::file_size(path + suffix, ignored);
+    if (!ignored) total += size;
+  }
+  return total;
+}
 
 }  // namespace fleet::testing

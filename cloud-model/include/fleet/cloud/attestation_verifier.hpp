@@ -142,6 +142,12 @@ class attestation_verifier {
   /// When the next nonce expires (nothing else here is timed).
   sim_time next_deadline() const { return nonces_.next_deadline(); }
 
+  /// Its whole state (nonces, known good, quarantine, counters), for a
+  /// snapshot (attestation_verifier_state.cpp). The sessions are saved by their table.
+  void save(state::VerifierState& out) const;
+  /// Takes a saved state into a verifier fresh from construction (same limits).
+  restore_status restore(const state::VerifierState& in);
+
  private:
   attestation_outcome check(sim_time now, const wire::Envelope& request, source_id source,
                             attestation_facts& facts);

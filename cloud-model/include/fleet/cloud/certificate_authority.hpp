@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "device.pb.h"
+#include "fleet/cloud/snapshot.hpp"
 #include "fleet/cloud/types.hpp"
 #include "fleet/crypto/crypto.hpp"
 #include "fleet/crypto/random_stream.hpp"
@@ -135,6 +136,11 @@ class certificate_authority {
   const ca_counters& counters() const { return counters_; }
   std::size_t revoked_serials() const { return revoked_serials_.size(); }
   std::size_t revoked_devices() const { return revoked_devices_.size(); }
+
+  /// Its whole state, for a snapshot (certificate_authority_state.cpp).
+  void save(state::CaState& out) const;
+  /// Takes a saved state into a CA fresh from construction (same root and settings).
+  restore_status restore(const state::CaState& in);
 
  private:
   struct tenant_ca {

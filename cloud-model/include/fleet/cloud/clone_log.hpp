@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fleet/cloud/device_directory.hpp"
+#include "fleet/cloud/snapshot.hpp"
 
 namespace fleet::cloud {
 
@@ -50,6 +51,10 @@ class clone_log {
 
   std::uint64_t flagged(clone_signal how) const { return flagged_[static_cast<std::size_t>(how)]; }
   std::uint64_t dropped() const { return dropped_; }
+
+  /// Its whole state, for a snapshot (session_table_state.cpp).
+  void save(state::CloneLogState& out) const;
+  restore_status restore(const state::CloneLogState& in);
 
  private:
   std::vector<clone_flag> pending_;

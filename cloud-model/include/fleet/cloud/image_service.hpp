@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "device.pb.h"
+#include "fleet/cloud/snapshot.hpp"
 #include "fleet/cloud/types.hpp"
 #include "fleet/crypto/crypto.hpp"
 #include "fleet/crypto/random_stream.hpp"
@@ -119,6 +120,15 @@ class image_service {
   std::size_t images() const { return images_.size(); }
   std::uint64_t stored_bytes() const { return stored_bytes_; }
   const image_service_counters& counters() const { return counters_; }
+
+  /// Its keys and counters, for a snapshot; each image is saved on its own
+  /// (save_image, in all() order): images are large (image_service_state.cpp).
+  void save(state::ImageServiceState& out) const;
+  static void save_image(const stored_image& image, state::StoredImage& out);
+  /// Takes saved keys and counters into a service fresh from construction (same limits).
+  restore_status restore(const state::ImageServiceState& in);
+  /// Takes back one saved image, after restore().
+  restore_status restore_image(const state::StoredImage& in);
 
  private:
   struct signing_key {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "device.pb.h"
+#include "fleet/cloud/snapshot.hpp"
 #include "fleet/crypto/crypto.hpp"
 
 namespace fleet::cloud {
@@ -55,6 +56,11 @@ class known_good_set {
   /// The product's known-good images; nullptr when it has none.
   const images* of(std::string_view product) const;
   std::size_t products() const { return products_.size(); }
+
+  /// Its whole state, for a snapshot (sorted: the same set saves to the same
+  /// bytes); restore adds to an empty set (attestation_verifier_state.cpp).
+  void save(google::protobuf::RepeatedPtrField<state::KnownGoodProduct>& out) const;
+  restore_status restore(const google::protobuf::RepeatedPtrField<state::KnownGoodProduct>& in);
 
  private:
   known_good_limits limits_;

@@ -36,6 +36,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fleet/cloud/snapshot.hpp"
 #include "fleet/cloud/types.hpp"
 #include "fleet/crypto/random_stream.hpp"
 #include "fleet/wire/limits.hpp"
@@ -104,6 +105,11 @@ class nonce_table {
   std::uint32_t outstanding() const { return outstanding_; }
   std::size_t tracked() const { return fifo_.size(); }
   const nonce_limits& limits() const { return limits_; }
+
+  /// Its whole state, for a snapshot (nonce_table_state.cpp).
+  void save(::fleet::state::NonceTableState& out) const;
+  /// Takes a saved state into a table fresh from construction (same limits).
+  restore_status restore(const ::fleet::state::NonceTableState& in);
 
  private:
   enum class state : std::uint8_t { outstanding, used, expired };

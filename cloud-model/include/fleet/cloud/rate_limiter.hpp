@@ -29,7 +29,12 @@
 #include <vector>
 
 #include "fleet/cloud/device_directory.hpp"
+#include "fleet/cloud/snapshot.hpp"
 #include "fleet/cloud/types.hpp"
+
+namespace fleet::state {
+class TokenBucketState;
+}
 
 namespace fleet::cloud {
 
@@ -59,6 +64,11 @@ class token_bucket {
   std::optional<duration> take(sim_time now);
   /// Whether the bucket would be full at `now`: it then remembers nothing.
   bool full_at(sim_time now) const;
+
+  /// Its level and time, for a snapshot (rate_limiter_state.cpp); the rate
+  /// and burst come from the settings.
+  void save(state::TokenBucketState& out) const;
+  restore_status restore(const state::TokenBucketState& in);
 
  private:
   std::uint64_t rate_ = 0;       ///< micro-tokens per second
@@ -106,6 +116,11 @@ class rate_limiter {
 
   const rate_counters& counters() const { return counters_; }
   const rate_limits& limits() const { return limits_; }
+
+  /// Its whole state, for a snapshot (rate_limiter_state.cpp).
+  void save(state::RateLimiterState& out) const;
+  /// Takes a saved state into a limiter fresh from construction (same limits).
+  restore_status restore(const state::RateLimiterState& in);
 
  private:
   struct device_bucket {

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fleet/cloud/snapshot.hpp"
 #include "fleet/cloud/types.hpp"
 #include "fleet/cloud/update_eligibility.hpp"
 #include "fleet/crypto/crypto.hpp"
@@ -202,6 +203,11 @@ class registry {
   group_id default_group_of(product_id product, default_group which) const;
 
   const registry_counters& counters() const { return counters_; }
+
+  /// Its whole state, for a snapshot (registry_state.cpp).
+  void save(state::RegistryState& out) const;
+  /// Takes a saved state into a registry fresh from construction (same limits).
+  restore_status restore(const state::RegistryState& in);
 
  private:
   claim_result claim_one(tenant_id tenant, std::string_view hex_id);

@@ -19,6 +19,7 @@
 #include "device.pb.h"
 #include "fleet/cloud/rollout_policy.hpp"
 #include "fleet/cloud/rollout_status.hpp"
+#include "fleet/cloud/snapshot.hpp"
 #include "fleet/cloud/types.hpp"
 
 namespace fleet::cloud {
@@ -94,6 +95,12 @@ class rollout_controller {
   /// Offers the device has had (first offer and retries).
   std::uint32_t offers_to(device_index device) const;
 
+  /// Its whole state, policy included, for a snapshot (rollout_controller_state.cpp).
+  void save(state::RolloutState& out) const;
+  /// A controller rebuilt from a saved state into `out`; refused (and `out`
+  /// untouched) when the state does not fit: a bad policy, indices past limits.
+  static restore_status restore(const state::RolloutState& in, std::unique_ptr<rollout_controller>& out);
+
  private:
   /// Per device: 3 bytes.
   struct device_slot {
@@ -129,6 +136,8 @@ class rollout_controller {
   void check_completion(sim_time now);
   void change(sim_time now, rollout_state to, transition_reason why);
   bool active() const;
+  /// Takes the saved fields into a controller built from the saved policy and parameters.
+  restore_status take(const state::RolloutState& in);
 
   rollout_policy policy_;
   deployment_params params_;

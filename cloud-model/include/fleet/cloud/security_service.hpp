@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,6 +40,7 @@
 #include "fleet/cloud/rollout_controller.hpp"
 #include "fleet/cloud/rollout_policy.hpp"
 #include "fleet/cloud/session_table.hpp"
+#include "fleet/cloud/snapshot.hpp"
 #include "fleet/cloud/telemetry_store.hpp"
 #include "fleet/cloud/update_eligibility.hpp"
 #include "fleet/crypto/crypto.hpp"
@@ -210,6 +212,19 @@ class security_service {
   /// before it is sealed (a compromised mirror); null: none. Outlives the service's use.
   void set_distribution_tamper(distribution_tamper* tamper) { tamper_ = tamper; }
 
+  // ---- snapshot (service_state.cpp)
+  /// The whole state as a sequence of parts (service_state.proto), each
+  /// handed to `write` in order and free to drop after: core, registry, CA,
+  /// image service, each image, rate limiter, per shard its sessions,
+  /// verifier, certificate requests and telemetry, then each deployment.
+  void save(const std::function<void(const state::ServicePart&)>& write) const;
+  /// Takes a saved state into a service fresh from construction with the
+  /// same settings and root key, pulling the parts from `next` (false: no
+  /// more). The result answers every later call as the saved service would
+  /// have. Refused when the parts do not fit (the problem names what);
+  /// the service is then to be dropped.
+  restore_status restore(const std::function<bool(state::ServicePart&)>& next);
+
   // ---- time
   sim_time next_deadline() const;
   void advance(sim_time now);
@@ -298,6 +313,9 @@ class security_service {
   void mark_known_good(const stored_image& image);
   /// Signs a new trusted key store: the keys trusted now and the revoked ones.
   void publish_key_store();
+  // service_state.cpp
+  restore_status restore_core(const state::ServiceCore& core);
+  restore_status restore_deployment(const state::DeploymentState& in);
 
   std::optional<registered_device> lookup(const crypto::device_id& id) const;
   device_shard& shard_for(const crypto::device_id& id);

@@ -123,6 +123,11 @@ class session_table {
   const session_counters& counters() const { return counters_; }
   const session_limits& limits() const { return limits_; }
 
+  /// Its whole state, for a snapshot (session_table_state.cpp).
+  void save(state::SessionTableState& out) const;
+  /// Takes a saved state into a table fresh from construction (same limits).
+  restore_status restore(const state::SessionTableState& in);
+
  private:
   /// 64 bytes: one cache line per device.
   struct slot {

@@ -32,6 +32,7 @@
 
 #include "device.pb.h"
 #include "fleet/cloud/registry.hpp"
+#include "fleet/cloud/snapshot.hpp"
 #include "fleet/cloud/types.hpp"
 
 namespace fleet::cloud {
@@ -116,6 +117,11 @@ class telemetry_store {
   device_telemetry of(device_index device) const;
   std::uint64_t events() const { return events_; }
   const telemetry_counters& counters() const { return counters_; }
+
+  /// Its whole state, for a snapshot (telemetry_store_state.cpp).
+  void save(state::TelemetryState& out) const;
+  /// Takes a saved state into a store fresh from construction (same limits).
+  restore_status restore(const state::TelemetryState& in);
 
  private:
   /// 32 bytes: the version string is interned.

@@ -3,6 +3,7 @@
 // (run seed, entity id, stream name), so what it draws never depends on
 // spawn order or thread scheduling (ns-3's AssignStreams, VOPR's seeds).
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -37,6 +38,15 @@ class random_stream {
   bool chance(double p);
   void fill(std::uint8_t* out, std::size_t size);
   seed next_seed();
+
+  /// The generator's words, for a snapshot: restoring them continues the stream exactly.
+  std::array<std::uint64_t, 4> state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  /// Continues from saved words; false (nothing changed) for all zeros, which is not a state.
+  bool restore(const std::array<std::uint64_t, 4>& words) {
+    if ((words[0] | words[1] | words[2] | words[3]) == 0) return false;
+    for (std::size_t i = 0; i < 4; ++i) s_[i] = words[i];
+    return true;
+  }
 
  private:
   std::uint64_t s_[4]{1, 2, 3, 4};

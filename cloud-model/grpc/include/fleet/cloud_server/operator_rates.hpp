@@ -51,6 +51,10 @@ class operator_rates {
 
   const operation_rate& rate(operator_operation op) const { return rates_[index(op)]; }
 
+  /// When each bucket is full again, for a snapshot (by operation).
+  const std::array<cloud::sim_time, operator_operation_count>& full_at() const { return full_at_; }
+  void restore(const std::array<cloud::sim_time, operator_operation_count>& full_at) { full_at_ = full_at; }
+
  private:
   static std::size_t index(operator_operation op) { return static_cast<std::size_t>(op); }
 

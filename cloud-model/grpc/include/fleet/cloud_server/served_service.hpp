@@ -20,6 +20,17 @@
 // change is answered UNAVAILABLE and the server takes no more changes until
 // a restart, which replays the file as written.
 //
+// Compaction: when the commands since the last snapshot pass a bound (their
+// bytes above snapshot_multiple times the snapshot's, and at least
+// tail_bytes_min), and at a clean shutdown, the whole state is saved as a
+// new snapshot and the commands it covers dropped (journal::compact, one
+// transaction). A restart restores the snapshot and replays the commands
+// after it: its time and the file's size follow the state, not the history.
+// Compaction runs under the service's lock, so requests wait for it: about
+// the time to serialise the state and write it (bench/README.md, state_bench).
+// A compaction that fails (disk full) leaves the file as it was and is
+// tried again at the next bound.
+//
 // Time: simulated time is microseconds since the state was created (the
 // header keeps the wall clock at time zero), never going back even when the
 // wall clock does. Keys: the service root and the service's streams derive
@@ -41,11 +52,22 @@
 
 namespace fleet::cloud_server {
 
+struct compaction_settings {
+  bool enabled = true;
+  /// Compact once the commands since the snapshot exceed this many times its bytes ...
+  std::uint64_t snapshot_multiple = 2;
+  /// ... and at least this many bytes (a small state is not rewritten at every command).
+  std::uint64_t tail_bytes_min = 4ull << 20;
+  /// Also at a clean shutdown; off, a stop leaves the commands for the next start to replay (as a crash does).
+  bool at_shutdown = true;
+};
+
 struct served_settings {
   std::optional<std::string> state_path;  ///< none: state in memory only
   std::uint64_t state_bytes_max = journal_bytes_max_default;
   std::uint64_t seed = 1;  ///< for a new state; an existing one keeps its own
   operator_rate_limits operator_rates;
+  compaction_settings compaction;
   /// The wall clock, UTC microseconds (tests drive it by hand).
   std::function<std::int64_t()> utc_now_us;
   /// Called every so often while a state file is replayed.
@@ -54,8 +76,10 @@ struct served_settings {
 
 class served_service {
  public:
-  /// Opens the state file and replays it. Throws journal_error.
+  /// Opens the state file, restores its snapshot and replays the commands
+  /// after it. Throws journal_error (a damaged or refused snapshot included).
   explicit served_service(served_settings settings);
+  /// Compacts the state file (a clean shutdown), unless compaction is off or writing failed.
   ~served_service();
 
   /// Runs one command at the current time and journals it (with a state
@@ -78,14 +102,25 @@ class served_service {
   const crypto::public_key& root_public_key() const { return root_.public_key_bytes; }
   std::int64_t wall_clock_at_zero_us() const { return header_.wall_clock_at_zero_us; }
   std::uint64_t seed() const { return header_.seed; }
-  /// Commands replayed from the state file at start.
+  /// Commands replayed from the state file at start (those after its snapshot).
   std::uint64_t replayed() const { return replayed_; }
+  /// The position of the last command the snapshot restored at start covered; 0 without one.
+  std::uint64_t restored_through() const { return restored_through_; }
+  /// Writes a snapshot now (under the lock). Throws journal_error; without a state file, nothing.
+  void compact();
+  /// Compactions done by this server.
+  std::uint64_t compactions() const;
   bool durable() const { return journal_ != nullptr; }
   /// Commands in the state file (0 without one).
   std::uint64_t journaled() const;
 
  private:
   cloud::sim_time now();  ///< under the lock
+  void restore_snapshot();
+  /// Under the lock: the served state and the service's, written as the new snapshot.
+  void compact_locked();
+  /// Under the lock, after a command was journaled: compacts when the bound is passed.
+  void compact_if_due();
 
   served_settings settings_;
   std::unique_ptr<journal> journal_;
@@ -97,6 +132,9 @@ class served_service {
   std::string failed_;  ///< why no more changes are taken; empty while they are
   cloud::sim_time last_now_{0};
   std::uint64_t replayed_ = 0;
+  std::uint64_t restored_through_ = 0;
+  std::uint64_t compactions_ = 0;
+  std::uint64_t retry_above_ = 0;  ///< after a failed compaction: tail bytes before the next try
 };
 
 }  // namespace fleet::cloud_server
