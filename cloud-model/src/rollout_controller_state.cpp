@@ -174,6 +174,17 @@ void rollout_controller::save(state::RolloutState& out) const {
   codec::put_counts(out.mutable_reports(), reports_);
   out.set_transitions(transitions_);
   out.set_transitions_dropped(transitions_dropped_);
+  out.set_rollback_slots(std::string(rollback_slots_.begin(), rollback_slots_.end()));
+  state::RollbackProgressState& r = *out.mutable_rolled_back();
+  r.set_took(rolled_back_.took);
+  r.set_offered(rolled_back_.offered);
+  r.set_in_flight(rolled_back_.in_flight);
+  r.set_committed(rolled_back_.committed);
+  r.set_failed(rolled_back_.failed);
+  r.set_rejected(rolled_back_.rejected);
+  r.set_offers(rolled_back_.offers);
+  r.set_last_committed_at(codec::us(rolled_back_.last_committed_at));
+  codec::put_counts(r.mutable_refused(), rolled_back_.refused);
 }
 
 restore_status rollout_controller::restore(const state::RolloutState& in, std::unique_ptr<rollout_controller>& out) {
@@ -264,6 +275,22 @@ restore_status rollout_controller::take(const state::RolloutState& in) {
   }
   transitions_ = in.transitions();
   transitions_dropped_ = in.transitions_dropped();
+  if (in.rollback_slots().size() > devices_.size()) return refused("rollback slots past the targeted devices");
+  for (const char c : in.rollback_slots()) {
+    const auto b = static_cast<std::uint8_t>(c);
+    if ((b & 0x0f) > 5 || (b >> 4) > rollback_attempts_max) return refused("a rollback slot out of range");
+  }
+  rollback_slots_.assign(in.rollback_slots().begin(), in.rollback_slots().end());
+  const state::RollbackProgressState& r = in.rolled_back();
+  rolled_back_.took = r.took();
+  rolled_back_.offered = r.offered();
+  rolled_back_.in_flight = r.in_flight();
+  rolled_back_.committed = r.committed();
+  rolled_back_.failed = r.failed();
+  rolled_back_.rejected = r.rejected();
+  rolled_back_.offers = r.offers();
+  rolled_back_.last_committed_at = codec::time(r.last_committed_at());
+  if (!codec::take_counts(r.refused(), rolled_back_.refused)) return refused("rollback refusals of another size");
   return restored();
 }
 

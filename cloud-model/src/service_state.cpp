@@ -37,6 +37,8 @@ void security_service::save(const std::function<void(const state::ServicePart&)>
     c.set_chunks_served(counters_.chunks_served);
     c.set_update_results(counters_.update_results);
     c.set_telemetry_batches(counters_.telemetry_batches);
+    c.set_failures_after_commit(counters_.failures_after_commit);
+    c.set_rollback_offers(counters_.rollback_offers);
     for (const auto& [id, meta] : image_meta_) {
       state::ImageRelease* r = core.add_image_meta();
       r->set_image_id(codec::bytes(id));
@@ -89,6 +91,7 @@ void security_service::save(const std::function<void(const state::ServicePart&)>
     o.set_group(d.group);
     for (const crypto::digest& image : d.images) o.add_images(codec::bytes(image));
     o.set_took_over(d.took_over);
+    if (d.rollback_image) o.set_rollback_image(codec::bytes(*d.rollback_image));
     std::vector<std::pair<device_index, device_index>> members(d.members.begin(), d.members.end());
     std::sort(members.begin(), members.end());
     for (const auto& [device, index] : members) {
@@ -172,7 +175,8 @@ restore_status security_service::restore_core(const state::ServiceCore& core) {
                c.revocations(),        c.blocked_refused(),
                c.update_checks(),      c.offers(),
                c.chunks_served(),      c.update_results(),
-               c.telemetry_batches()};
+               c.telemetry_batches(),  c.failures_after_commit(),
+               c.rollback_offers()};
   for (const auto& r : core.image_meta()) {
     crypto::digest id{};
     if (!codec::take(r.image_id(), id) || images_.find(id) == nullptr) return refused("a release time of no stored image");
@@ -211,6 +215,13 @@ restore_status security_service::restore_deployment(const state::DeploymentState
     d.images.push_back(id);
   }
   d.took_over = in.took_over();
+  if (!in.rollback_image().empty()) {
+    crypto::digest id{};
+    if (!codec::take(in.rollback_image(), id) || images_.find(id) == nullptr) {
+      return refused("a rollback image that is not stored");
+    }
+    d.rollback_image = id;
+  }
   if (auto r = rollout_controller::restore(in.controller(), d.controller); !r.ok()) return r;
   for (const auto& m : in.members()) {
     if (m.device() >= registry_.devices() || m.index() >= d.controller->devices()) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "rollout_fixture.hpp"
+#include "service_state.pb.h"
 
 namespace fleet::cloud {
 namespace {
@@ -348,6 +349,43 @@ TEST(rollout, rollback_attempts_are_reported_retried_and_bounded) {
   EXPECT_EQ(back.in_flight, 1u);  // 3 has not reported
   EXPECT_EQ(back.offers, 5u + rollback_attempts_max - 1);
   EXPECT_EQ(back.last_committed_at, now + 10min);
+}
+
+// A snapshot mid-rollback restores a controller that answers as the
+// original: who was offered the rollback image, their attempts, the counts.
+TEST(rollout, a_snapshot_keeps_the_rollback_under_way) {
+  auto c = make(rolling_back_at(1), 5);
+  check_in(c, t0, range(0, 5));
+  report_each(c, t0 + 10min, range(0, 5), wire::COMMITTED);
+  c.report_failure_after_commit(t0 + 1h, 3);
+  const sim_time now = t0 + 2h;
+  for (device_index d = 0; d < 4; ++d) ASSERT_TRUE(c.decide_rollback(now, d).offer);
+  c.report_rollback(now + 10min, 0, wire::COMMITTED);
+  c.report_rollback(now + 10min, 1, wire::FAILED);
+
+  state::RolloutState saved;
+  c.save(saved);
+  std::unique_ptr<rollout_controller> twin;
+  ASSERT_TRUE(rollout_controller::restore(saved, twin).ok());
+  state::RolloutState again;
+  twin->save(again);
+  EXPECT_EQ(again.SerializeAsString(), saved.SerializeAsString());
+  const sim_time later = now + 1h;
+  for (device_index d = 0; d < 5; ++d) {
+    SCOPED_TRACE("device " + std::to_string(d));
+    const rollback_decision a = c.decide_rollback(later, d);
+    const rollback_decision b = twin->decide_rollback(later, d);
+    EXPECT_EQ(a.offer, b.offer);
+    EXPECT_EQ(a.refusal, b.refusal);
+  }
+  EXPECT_EQ(twin->status().rolled_back.committed, 1u);
+  EXPECT_EQ(twin->status().rolled_back.offers, c.status().rolled_back.offers);
+
+  // Without the rollback slots the twin would offer device 0 again: the check can fail.
+  saved.clear_rollback_slots();
+  std::unique_ptr<rollout_controller> forgetful;
+  ASSERT_TRUE(rollout_controller::restore(saved, forgetful).ok());
+  EXPECT_NE(forgetful->decide_rollback(later, 0).refusal, rollback_refusal::already_rolled_back);
 }
 
 }  // namespace
