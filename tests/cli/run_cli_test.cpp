@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "junit_xml.hpp"
 #include "run_fixture.hpp"
 
 namespace {
@@ -66,6 +68,11 @@ class fleetsim {
     return false;
   }
   void signal(int number) { ::kill(pid_, number); }
+  /// True until it exits (then finish() gives its code at once).
+  bool running() const {
+    siginfo_t info{};
+    return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
+  }
 
   /// The exit code; -1 if it did not exit by `limit` (it is killed) or died of a signal.
   int finish(std::chrono::seconds limit = 60s) {
@@ -230,7 +237,7 @@ TEST_F(run_cli, devices_refused_exits_2_with_the_reason) {
 TEST_F(run_cli, unwritable_report_exits_2_before_running) {
   const ran r = run({"run", tiny, "--report", path("none/r.json")});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "fleetsim run: --report: cannot create " + path("none/r.json.tmp") + ": No such file or directory\n");
+  EXPECT_EQ(r.err, "fleetsim run: --report: cannot create " + path("none/r.json.tmp.XXXXXX") + ": No such file or directory\n");
   EXPECT_EQ(r.out, "");
 }
 
@@ -292,7 +299,7 @@ TEST_F(run_cli, report_that_cannot_be_written_after_the_run_exits_3_with_file_an
   std::filesystem::remove_all(out_dir);  // writable when checked, gone when written
   p.signal(SIGINT);
   ASSERT_EQ(p.finish(30s), 3) << p.out() << p.err();
-  EXPECT_NE(p.err().find("; report not written: cannot create " + out_dir + "/r.json.tmp: No such file or directory\n"),
+  EXPECT_NE(p.err().find("; report not written: cannot create " + out_dir + "/r.json.tmp.XXXXXX: No such file or directory\n"),
             std::string::npos)
       << p.err();
 }
@@ -301,5 +308,221 @@ INSTANTIATE_TEST_SUITE_P(signals, run_cli_signal, ::testing::Values(SIGINT, SIGT
                          [](const ::testing::TestParamInfo<int>& signal) {
                            return std::string(signal.param == SIGINT ? "sigint" : "sigterm");
                          });
+
+// ---- outputs that must not damage files (issue 18) ----------------------
+
+/// The scenario copied into the test's directory, so that a report
+/// written over it would show.
+class run_cli_outputs : public run_cli {
+ protected:
+  void SetUp() override {
+    run_cli::SetUp();
+    std::filesystem::copy_file(data + "/tiny_expectations.textproto", path("s.textproto"));
+    scenario_text_ = read_file(path("s.textproto"));
+  }
+  std::string scenario_text_;
+};
+
+TEST_F(run_cli_outputs, report_naming_the_scenario_is_refused_before_running_and_the_scenario_kept) {
+  ASSERT_EQ(::symlink(path("s.textproto").c_str(), path("link.textproto").c_str()), 0);
+  ASSERT_EQ(::link(path("s.textproto").c_str(), path("hard.textproto").c_str()), 0);
+  for (const std::string& report : {path("s.textproto"), dir_ + "/./s.textproto", path("link.textproto"),
+                                    path("hard.textproto")}) {
+    SCOPED_TRACE(report);
+    const ran r = run({"run", path("s.textproto"), "--report", report});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_EQ(r.err, "fleetsim run: --report " + report + " is the scenario file " + path("s.textproto") +
+                         " (it would be overwritten)\n");
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(read_file(path("s.textproto")), scenario_text_);
+  }
+  // The control: another name in the same directory is written.
+  EXPECT_EQ(run({"run", path("s.textproto"), "--quiet", "--report", path("r.json")}).exit_code, 1);
+  EXPECT_EQ(report("r.json")["scenario"], "tiny-expectations");
+}
+
+TEST_F(run_cli_outputs, html_or_junit_naming_the_scenario_is_refused) {
+  for (const char* flag : {"--html", "--junit"}) {
+    const ran r = run({"run", path("s.textproto"), flag, path("s.textproto")});
+    EXPECT_EQ(r.exit_code, 2) << flag << r.err;
+    EXPECT_NE(r.err.find(std::string(flag) + " " + path("s.textproto") + " is the scenario file"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(read_file(path("s.textproto")), scenario_text_);
+  }
+}
+
+TEST_F(run_cli_outputs, report_and_html_on_one_file_are_refused_before_running) {
+  struct pair {
+    std::string report, html;
+  };
+  ASSERT_EQ(::symlink(path("x").c_str(), path("x-link").c_str()), 0);  // dangling until x exists
+  for (const pair& p : {pair{path("x"), path("x")}, pair{path("x"), dir_ + "/./x"}}) {
+    const ran r = run({"run", path("s.textproto"), "--report", p.report, "--html", p.html});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_EQ(r.err, "fleetsim run: --report " + p.report + " and --html " + p.html +
+                         " are the same file (one would overwrite the other)\n");
+    EXPECT_FALSE(std::filesystem::exists(path("x")));
+  }
+  // An existing file through a symlink, and JUnit on the report.
+  { std::ofstream(path("x")) << "old"; }
+  const ran via_link = run({"run", path("s.textproto"), "--report", path("x"), "--html", path("x-link")});
+  EXPECT_EQ(via_link.exit_code, 2) << via_link.err;
+  EXPECT_EQ(read_file(path("x")), "old");
+  const ran junit = run({"run", path("s.textproto"), "--report", path("x"), "--junit", path("x")});
+  EXPECT_EQ(junit.exit_code, 2) << junit.err;
+  EXPECT_NE(junit.err.find("--report " + path("x") + " and --junit " + path("x") + " are the same file"),
+            std::string::npos)
+      << junit.err;
+}
+
+TEST_F(run_cli_outputs, report_on_stdout_with_dash_is_the_json_alone) {
+  const ran r = run({"run", path("s.textproto"), "--report", "-"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const json j = json::parse(r.out);  // nothing but the report: the summary and verdict went to stderr
+  EXPECT_EQ(j["scenario"], "tiny-expectations");
+  EXPECT_NE(r.err.find("\ntrace hash   "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("; report written to stdout\n"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists("-"));
+}
+
+TEST_F(run_cli_outputs, report_through_a_symlink_to_stdout_reaches_stdout_and_the_link_stays) {
+  // What `--report /dev/stdout` is, without touching the machine's /dev.
+  ASSERT_EQ(::symlink("/dev/stdout", path("out").c_str()), 0);
+  const ran r = run({"run", path("s.textproto"), "--quiet", "--report", path("out")});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(std::filesystem::is_symlink(path("out")));
+  EXPECT_EQ(json::parse(r.out)["scenario"], "tiny-expectations") << r.out;
+}
+
+TEST_F(run_cli_outputs, report_through_a_symlink_to_a_file_replaces_the_file_and_keeps_the_link) {
+  { std::ofstream(path("real.json")) << "old"; }
+  ASSERT_EQ(::chmod(path("real.json").c_str(), 0600), 0);
+  ASSERT_EQ(::symlink(path("real.json").c_str(), path("link.json").c_str()), 0);
+  EXPECT_EQ(run({"run", path("s.textproto"), "--quiet", "--report", path("link.json")}).exit_code, 1);
+  EXPECT_TRUE(std::filesystem::is_symlink(path("link.json")));
+  EXPECT_EQ(report("real.json")["scenario"], "tiny-expectations");
+  struct stat st {};
+  ASSERT_EQ(::stat(path("real.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);  // the replaced file's mode is kept
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(run_cli_outputs, report_into_a_fifo_is_written_through_and_the_fifo_stays) {
+  ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
+  // Opened for reading first, without waiting for a writer, then drained while fleetsim runs.
+  const int reader = ::open(path("fifo").c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  fleetsim p({"run", path("s.textproto"), "--quiet", "--report", path("fifo")}, dir_);
+  std::string got;
+  const auto drain = [&] {
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(reader, buffer, sizeof buffer)) > 0;) got.append(buffer, static_cast<std::size_t>(n));
+  };
+  for (auto end = std::chrono::steady_clock::now() + 60s; p.running() && std::chrono::steady_clock::now() < end;) {
+    drain();
+    std::this_thread::sleep_for(10ms);
+  }
+  drain();
+  ::close(reader);
+  EXPECT_EQ(p.finish(), 1) << p.err();
+  struct stat st {};
+  ASSERT_EQ(::lstat(path("fifo").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  ASSERT_FALSE(got.empty()) << p.err();
+  EXPECT_EQ(json::parse(got)["scenario"], "tiny-expectations");
+}
+
+TEST_F(run_cli_outputs, report_and_html_both_on_stdout_are_refused) {
+  const ran r = run({"run", path("s.textproto"), "--report", "-", "--html", "-"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "fleetsim run: --report - and --html - are the same file (one would overwrite the other)\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(run_cli_outputs, a_directory_or_a_dangling_symlink_is_refused) {
+  ASSERT_EQ(::symlink(path("nowhere/r.json").c_str(), path("dangling").c_str()), 0);
+  const ran dangling = run({"run", path("s.textproto"), "--report", path("dangling")});
+  EXPECT_EQ(dangling.exit_code, 2);
+  EXPECT_EQ(dangling.err, "fleetsim run: --report: " + path("dangling") +
+                              " is a symlink to a file that does not exist (not replaced)\n");
+  EXPECT_TRUE(std::filesystem::is_symlink(path("dangling")));
+  const ran directory = run({"run", path("s.textproto"), "--junit", dir_});
+  EXPECT_EQ(directory.exit_code, 2);
+  EXPECT_EQ(directory.err, "fleetsim run: --junit: " + dir_ + " is a directory\n");
+}
+
+// ---- CI outputs (issue 18) -----------------------------------------------
+
+const std::string with_expectations = data + "/tiny_expectations.textproto";
+
+TEST_F(run_cli, junit_has_one_case_per_expectation_and_the_failure_with_its_detail) {
+  const ran r = run({"run", with_expectations, "--seed", "9", "--quiet", "--junit", path("j.xml")});
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("; JUnit report written to " + path("j.xml") + "\n"), std::string::npos) << r.err;
+  const fleet::cli::testing::parsed_xml x = fleet::cli::testing::parse_xml(read_file(path("j.xml")));
+  ASSERT_EQ(x.error, "") << read_file(path("j.xml"));
+  const auto suite = x.named("testsuite");
+  ASSERT_EQ(suite.size(), 1u);
+  EXPECT_EQ(suite[0]->attributes.at("name"), "tiny-expectations");
+  EXPECT_EQ(suite[0]->attributes.at("tests"), "2");
+  EXPECT_EQ(suite[0]->attributes.at("failures"), "1");
+  const auto cases = x.named("testcase");
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_EQ(cases[0]->attributes.at("name"), "no_bricked_devices");
+  EXPECT_EQ(cases[1]->attributes.at("name"), "all updated in 2h");
+  const auto failures = x.named("failure");
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0]->attributes.at("message").rfind("0.00 % of 16 devices (group Production) ran ", 0), 0u);
+  EXPECT_NE(read_file(path("j.xml")).find("fleetsim run " + with_expectations + " --seed 9"), std::string::npos);
+}
+
+TEST_F(run_cli, quiet_names_each_failed_expectation_on_stderr) {
+  const ran r = run({"run", with_expectations, "--seed", "9", "--quiet"});
+  ASSERT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err.rfind("fleetsim run: FAIL all updated in 2h: 0.00 % of 16 devices (group Production) ran "
+                        "sensor-app@1.1.0 at 2h, at least 100.00 % expected\n",
+                        0),
+            0u)
+      << r.err;
+  EXPECT_EQ(r.err.find("no_bricked_devices"), std::string::npos) << r.err;  // it held: not named
+  EXPECT_NE(r.err.find("\nfleetsim run: complete, "), std::string::npos) << r.err;
+}
+
+TEST_F(run_cli, an_interrupted_run_judges_no_expectation) {
+  fleetsim p({"run", with_expectations, "--speed", "3600", "--report", path("r.json"), "--junit", path("j.xml"),
+              "--html", path("r.html")},
+             dir_);
+  ASSERT_TRUE(p.wait_for_stderr(" simulated (", 30s)) << p.err();
+  p.signal(SIGINT);
+  ASSERT_EQ(p.finish(30s), 3) << p.out() << p.err();
+  const json j = report("r.json");
+  ASSERT_EQ(j["complete"], false);
+  ASSERT_EQ(j["expectations"].size(), 2u);
+  for (const json& e : j["expectations"]) {
+    EXPECT_TRUE(e["passed"].is_null()) << e;
+    EXPECT_EQ(e["verdict"], "not_judged") << e;
+    EXPECT_EQ(e["detail"].get<std::string>().rfind("the run stopped at ", 0), 0u) << e;
+  }
+  EXPECT_NE(p.out().find("NOT JUDGED   all updated in 2h: the run stopped at "), std::string::npos) << p.out();
+  EXPECT_EQ(p.out().find("FAIL"), std::string::npos) << p.out();
+  EXPECT_NE(p.err().find(", 2 expectations not judged; report written to "), std::string::npos) << p.err();
+  const fleet::cli::testing::parsed_xml x = fleet::cli::testing::parse_xml(read_file(path("j.xml")));
+  ASSERT_EQ(x.error, "");
+  EXPECT_EQ(x.named("testsuite")[0]->attributes.at("skipped"), "2");
+  EXPECT_EQ(x.named("testsuite")[0]->attributes.at("failures"), "0");
+  EXPECT_EQ(x.named("skipped").size(), 2u);
+}
+
+TEST_F(run_cli, a_complete_run_judges_each_expectation_in_the_json) {
+  ASSERT_EQ(run({"run", with_expectations, "--seed", "9", "--quiet", "--report", path("r.json")}).exit_code, 1);
+  const json j = report("r.json");
+  EXPECT_EQ(j["expectations"][0]["passed"], true);
+  EXPECT_EQ(j["expectations"][0]["verdict"], "pass");
+  EXPECT_EQ(j["expectations"][1]["passed"], false);
+  EXPECT_EQ(j["expectations"][1]["verdict"], "fail");
+}
 
 }  // namespace
