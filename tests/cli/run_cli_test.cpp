@@ -10,6 +10,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,12 +31,12 @@ const std::string tiny = data + "/tiny_rollout.textproto";
 
 using fleet::cli::testing::read_file;
 
-/// The fleetsim binary started with `args`, stdout and stderr into files.
+/// The fleetsim binary (or `program`) started with `args`, stdout and stderr into files.
 class fleetsim {
  public:
-  fleetsim(const std::vector<std::string>& args, const std::string& dir)
+  fleetsim(const std::vector<std::string>& args, const std::string& dir, const std::string& program = FLEETSIM_BINARY)
       : out_path_(dir + "/stdout"), err_path_(dir + "/stderr") {
-    std::vector<std::string> argv_text{FLEETSIM_BINARY};
+    std::vector<std::string> argv_text{program};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (std::string& a : argv_text) argv.push_back(a.data());
@@ -523,6 +525,101 @@ TEST_F(run_cli, a_complete_run_judges_each_expectation_in_the_json) {
   EXPECT_EQ(j["expectations"][0]["verdict"], "pass");
   EXPECT_EQ(j["expectations"][1]["passed"], false);
   EXPECT_EQ(j["expectations"][1]["verdict"], "fail");
+}
+
+// ---- the program: --version, help, install, and its help and docs ---------
+
+const std::string source_dir = FLEET_SOURCE_DIR;
+
+TEST_F(run_cli, version_is_the_project_version_and_the_commit) {
+  const ran r = run({"--version"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_match(r.out, std::regex("fleetsim [0-9]+\\.[0-9]+\\.[0-9]+( \\(git [^)]+\\))?\n"))) << r.out;
+  const std::string cmake = read_file(source_dir + "/CMakeLists.txt");
+  std::smatch project;
+  ASSERT_TRUE(std::regex_search(cmake, project, std::regex("project\\(fleetsim VERSION ([0-9.]+)")));
+  EXPECT_EQ(r.out.rfind("fleetsim " + project[1].str(), 0), 0u) << r.out;
+}
+
+TEST_F(run_cli, help_command_prints_what_help_flags_print) {
+  struct same {
+    std::vector<std::string> help, flag;
+  };
+  for (const same& s : {same{{"help"}, {"--help"}}, same{{"help", "run"}, {"run", "--help"}},
+                        same{{"help", "validate"}, {"validate", "--help"}},
+                        same{{"help", "cloud", "serve"}, {"cloud", "serve", "--help"}}}) {
+    SCOPED_TRACE(s.help.back());
+    const ran by_command = run(s.help), by_flag = run(s.flag);
+    EXPECT_EQ(by_command.exit_code, 0) << by_command.err;
+    EXPECT_EQ(by_flag.exit_code, 0);
+    EXPECT_EQ(by_command.out, by_flag.out);
+    EXPECT_NE(by_command.out.find("Usage"), std::string::npos) << by_command.out;
+  }
+  const ran unknown = run({"help", "nosuch"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err, "fleetsim help: no command fleetsim nosuch (fleetsim --help lists them)\n");
+}
+
+TEST_F(run_cli, top_help_gives_the_exit_codes_as_they_are) {
+  const ran r = run({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.find("none exist yet"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 an expectation of the scenario failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--version"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("help"), std::string::npos) << r.out;
+}
+
+TEST_F(run_cli, install_puts_a_working_fleetsim_under_the_prefix) {
+  // What `make install PREFIX=...` runs after building.
+  const std::string prefix = path("prefix");
+  fleetsim install({"--install", FLEET_BUILD_DIR, "--prefix", prefix}, dir_, FLEET_CMAKE_COMMAND);
+  ASSERT_EQ(install.finish(120s), 0) << install.out() << install.err();
+  fleetsim installed({"--version"}, dir_, prefix + "/bin/fleetsim");
+  EXPECT_EQ(installed.finish(), 0);
+  EXPECT_EQ(installed.out().rfind("fleetsim ", 0), 0u) << installed.out();
+  EXPECT_NE(read_file(source_dir + "/Makefile").find("cmake --install $(BUILD_DIR) --prefix $(PREFIX)"),
+            std::string::npos);
+}
+
+TEST_F(run_cli, every_run_flag_is_in_docs_cli_md) {
+  const std::string help = run({"run", "--help"}).out;
+  const std::string docs = read_file(source_dir + "/docs/cli.md");
+  const std::regex flag("(--[a-z][a-z-]+)");
+  std::set<std::string> flags;
+  for (auto it = std::sregex_iterator(help.begin(), help.end(), flag); it != std::sregex_iterator(); ++it) {
+    flags.insert((*it)[1]);
+  }
+  EXPECT_GE(flags.size(), 10u);
+  for (const std::string& f : flags) EXPECT_NE(docs.find("`" + f), std::string::npos) << f << " is not in docs/cli.md";
+}
+
+TEST_F(run_cli, readme_links_stay_inside_the_repository) {
+  // A clone has no ../shared: a link there leads nowhere.
+  const std::string readme = read_file(source_dir + "/README.md");
+  EXPECT_EQ(readme.find("../"), std::string::npos);
+  const std::regex link("\\]\\(([^)#:]+)(#[^)]*)?\\)");
+  for (auto it = std::sregex_iterator(readme.begin(), readme.end(), link); it != std::sregex_iterator(); ++it) {
+    EXPECT_TRUE(std::filesystem::exists(source_dir + "/" + (*it)[1].str())) << (*it)[1];
+  }
+  for (const char* text : {"make install", "PREFIX=", "--version", "fleetsim help"}) {
+    EXPECT_NE(readme.find(text), std::string::npos) << text;
+  }
+}
+
+TEST_F(run_cli, docs_scenarios_md_has_every_expectation_and_no_stale_gap) {
+  const std::string docs = read_file(source_dir + "/docs/scenarios.md");
+  const std::string proto = read_file(source_dir + "/proto/scenario.proto");
+  const std::size_t begin = proto.find("message Expectation {");
+  ASSERT_NE(begin, std::string::npos);
+  const std::string block = proto.substr(begin, proto.find("\n}", begin) - begin);
+  const std::regex check("\\n    [A-Za-z]+ ([a-z_]+) = [0-9]+;");
+  int checks = 0;
+  for (auto it = std::sregex_iterator(block.begin(), block.end(), check); it != std::sregex_iterator(); ++it) {
+    ++checks;
+    EXPECT_NE(docs.find("| `" + (*it)[1].str()), std::string::npos) << (*it)[1] << " is not in the checks table";
+  }
+  EXPECT_GE(checks, 13);
+  EXPECT_EQ(docs.find("Still missing from issue 5: telemetry"), std::string::npos);
 }
 
 }  // namespace
