@@ -33,6 +33,7 @@
 #include "fleet/actors/live_snapshot.hpp"
 #include "fleet/actors/metrics_exporter.hpp"
 #include "report_json.hpp"
+#include "scenario_flags.hpp"
 #include "summary.hpp"
 
 namespace fleet::cli {
@@ -58,6 +59,7 @@ struct run_flags {
   std::string metrics_addr;
   double metrics_linger = 15;
   bool quiet = false;
+  scenario_flags scenario;
   const CLI::Option* seed_given = nullptr;
   const CLI::Option* devices_given = nullptr;
 };
@@ -108,7 +110,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 /// The scenario as the flags make it, or exit_bad_input after saying why.
 std::optional<scenario::scenario> scenario_of(const run_flags& flags) {
-  scenario::load_result loaded = scenario::load_file(flags.scenario_file);
+  scenario::load_result loaded = scenario::load_file(flags.scenario_file, overrides_of(flags.scenario));
   if (!loaded.value) {
     for (const scenario::diagnostic& d : loaded.errors) std::fprintf(stderr, "%s\n", scenario::to_string(d).c_str());
     return std::nullopt;
@@ -128,11 +130,11 @@ std::optional<scenario::scenario> scenario_of(const run_flags& flags) {
 }
 
 /// The command line that replays the run: the file, the seed it ran with,
-/// and the fleet size when --devices changed it.
+/// the fleet size when --devices changed it, and the fields set by flags.
 std::string replay_command(const run_flags& flags, const scenario::scenario& s) {
   std::string command = "fleetsim run " + flags.scenario_file + " --seed " + std::to_string(s.seed);
   if (flags.devices_given->count() > 0) command += " --devices " + std::to_string(s.device_count());
-  return command;
+  return command + replay_words(flags.scenario);
 }
 
 /// How the verdict line names where an output went.
@@ -367,6 +369,7 @@ void add_run(CLI::App& app, int& exit_code) {
                   "Seconds the metrics endpoint stays up after the run, so that the last scrape sees the end")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
+  add_scenario_flags(*cmd, flags->scenario);
   cmd->add_flag("--quiet", flags->quiet,
                 "No progress and no summary: only the verdict line, errors, and one line on stderr per failed "
                 "expectation (FAIL NAME: what the run showed)");

@@ -622,4 +622,41 @@ TEST_F(run_cli, docs_scenarios_md_has_every_expectation_and_no_stale_gap) {
   EXPECT_EQ(docs.find("Still missing from issue 5: telemetry"), std::string::npos);
 }
 
+// ---- overrides on the command line (issue 18) -----------------------------
+
+TEST_F(run_cli, duration_and_set_change_the_run_and_the_replay_repeats_them) {
+  const ran r = run({"run", tiny, "--quiet", "--duration", "2d", "--set", "fleet.group[1].devices=30", "--set",
+                     "deployment[0].rollout.in_flight_limit=100", "--report", path("r.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = report("r.json");
+  EXPECT_EQ(j["devices"], 34);  // 4 in Field Test, 30 in Production
+  EXPECT_EQ(j["duration_seconds"], 172800.0);
+  EXPECT_EQ(j["sim_seconds"], 172800.0);
+  EXPECT_EQ(j["deployments"][0]["devices"], 30);
+  EXPECT_EQ(j["replay"], "fleetsim run " + tiny +
+                             " --seed 7 --duration 2d --set 'fleet.group[1].devices=30' --set "
+                             "'deployment[0].rollout.in_flight_limit=100'");
+}
+
+TEST_F(run_cli, set_errors_exit_2_naming_the_flag_and_run_nothing) {
+  struct bad {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const bad& b : {bad{{"--set", "fleet.network.los=0.02"}, "--set fleet.network.los=0.02: no field \"los\""},
+                       bad{{"--set", "fleet.network.loss=x"}, "--set fleet.network.loss=x: not a valid double"},
+                       bad{{"--set", "fleet.network.loss=2"}, tiny + ":28:5: fleet: network.loss: must be in"},
+                       bad{{"--duration", "0s"}, tiny + ":10:1: scenario: duration:"},
+                       bad{{"--set", "loss"}, "must be PATH=VALUE"}}) {
+    SCOPED_TRACE(b.args.back());
+    std::vector<std::string> args{"run", tiny, "--report", path("r.json")};
+    args.insert(args.end(), b.args.begin(), b.args.end());
+    const ran r = run(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find(b.says), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_FALSE(std::filesystem::exists(path("r.json")));
+  }
+}
+
 }  // namespace
