@@ -659,4 +659,29 @@ TEST_F(run_cli, set_errors_exit_2_naming_the_flag_and_run_nothing) {
   }
 }
 
+// ---- paced runs (issue 18) ------------------------------------------------
+
+/// At 0.001x the first device boots days of wall time away: the engine waits
+/// for it from the start. It used to wait in one sleep, without a status
+/// line and deaf to Ctrl-C until the event came; now the status moves and the
+/// signal stops it.
+TEST_F(run_cli, a_paced_run_shows_progress_and_stops_on_sigint_while_it_waits) {
+  fleetsim p({"run", tiny, "--speed", "0.001", "--report", path("r.json")}, dir_);
+  ASSERT_TRUE(p.wait_for_stderr(" simulated (", 30s)) << p.err();  // a status line while nothing happens
+  p.signal(SIGINT);
+  ASSERT_EQ(p.finish(30s), 3) << p.out() << p.err();
+  EXPECT_NE(p.err().find("fleetsim run: interrupted at "), std::string::npos) << p.err();
+  const json j = report("r.json");
+  EXPECT_EQ(j["complete"], false);
+  EXPECT_LT(j["sim_seconds"].get<double>(), 60);  // well before the first boot's wait was over
+}
+
+TEST_F(run_cli, pacing_does_not_change_the_run) {
+  ASSERT_EQ(run({"run", tiny, "--quiet", "--duration", "6h", "--report", path("max.json")}).exit_code, 0);
+  ASSERT_EQ(run({"run", tiny, "--quiet", "--duration", "6h", "--speed", "21600", "--report", path("paced.json")})
+                .exit_code,
+            0);
+  EXPECT_EQ(report("max.json")["trace_hash"], report("paced.json")["trace_hash"]);
+}
+
 }  // namespace
