@@ -3,8 +3,9 @@ BUILD_DIR ?= build
 JOBS ?= 2
 BUILD_TYPE ?= RelWithDebInfo
 CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
 
-.PHONY: setup configure build run test bench clean
+.PHONY: setup configure build run test bench install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -30,6 +31,11 @@ bench: configure
 	$(BUILD_DIR)/bench/grpc_bench
 	$(BUILD_DIR)/bench/state_bench --attestations 20000
 	$(BUILD_DIR)/bench/engine_bench --scenario scenarios/quickstart.textproto
+
+# The fleetsim program into $(PREFIX)/bin (PREFIX=~/.local: no root needed),
+# so that the replay command a run prints works as written.
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -442,12 +442,23 @@
 
   // ---- header, expectations, counters -----------------------------------
 
+  // An interrupted run judges nothing: "passed" is null there, and older
+  // reports have no "verdict" field.
+  function expectation_verdict(report, e) {
+    if (e.verdict) return e.verdict;
+    if (report.complete === false) return 'not_judged';
+    return e.passed ? 'pass' : 'fail';
+  }
+  const verdict_labels = { pass: 'PASS', fail: 'FAIL', not_judged: 'NOT JUDGED' };
+
   function verdict(report) {
     const expectations = report.expectations || [];
-    const failed = expectations.filter((e) => !e.passed).length;
+    const failed = expectations.filter((e) => expectation_verdict(report, e) === 'fail').length;
     if (!report.complete) {
+      const not_judged = expectations.length === 0 ? ''
+        : ` ${expectations.length} expectation${expectations.length === 1 ? '' : 's'} not judged.`;
       return html('p', { class: 'verdict incomplete' },
-        `Interrupted at ${sim_time(report.sim_seconds)} of ${sim_time(report.duration_seconds)} simulated: no verdict.`);
+        `Interrupted at ${sim_time(report.sim_seconds)} of ${sim_time(report.duration_seconds)} simulated: no verdict.${not_judged}`);
     }
     if (expectations.length === 0) return html('p', { class: 'verdict pass' }, 'Complete; the scenario declares no expectations.');
     if (failed > 0) return html('p', { class: 'verdict fail' }, `${failed} of ${expectations.length} expectations FAILED.`);
@@ -476,9 +487,12 @@
     return card('expectations-card', 'Expectations', 'In the scenario\u2019s order, with what the run showed.',
       html('table', { id: 'expectations' },
         html('thead', {}, html('tr', {}, html('th', {}, 'Expectation'), html('th', {}, 'Verdict'), html('th', {}, 'What the run showed'))),
-        html('tbody', {}, ...expectations.map((e) => html('tr', { class: e.passed ? 'pass' : 'fail' },
-          html('td', {}, e.name), html('td', { class: e.passed ? 'pass' : 'fail' }, e.passed ? 'PASS' : 'FAIL'),
-          html('td', {}, e.detail))))));
+        html('tbody', {}, ...expectations.map((e) => {
+          const v = expectation_verdict(report, e);
+          const kind = v.replace('_', '-');
+          return html('tr', { class: kind },
+            html('td', {}, e.name), html('td', { class: kind }, verdict_labels[v] || v), html('td', {}, e.detail));
+        }))));
   }
 
   // Counters that are bad news whatever the scenario (others, such as

@@ -1,12 +1,6 @@
 #include "report_json.hpp"
 
-#include <fcntl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 namespace fleet::cli {
 namespace {
@@ -16,8 +10,6 @@ using json = nlohmann::ordered_json;
 double seconds(actors::sim_time t) { return static_cast<double>(t.count()) / 1e6; }
 
 double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; }
-
-std::string error_text(int error_number) { return std::strerror(error_number); }
 
 json to_json(const crypto::op_counts& o) {
   return {{"signs", o.signs},          {"verifies", o.verifies},     {"key_exchanges", o.key_exchanges},
@@ -54,8 +46,19 @@ json to_json(const actors::run_counters& c) {
           {"key_stores_taken", c.key_stores_taken}};
 }
 
-json to_json(const actors::expectation_result& e) {
-  return {{"name", e.name}, {"passed", e.passed}, {"detail", e.detail}};
+/// An interrupted run judges nothing: `passed` is null there, so that a
+/// script testing `passed == false` does not count it as a failure.
+json to_json(const actors::expectation_result& e, bool judged) {
+  return {{"name", e.name},
+          {"passed", judged ? json(e.passed) : json(nullptr)},
+          {"verdict", expectation_verdict(e, judged)},
+          {"detail", e.detail}};
+}
+
+json expectations_of(const actors::run_result& r) {
+  json a = json::array();
+  for (const actors::expectation_result& e : r.expectations) a.push_back(to_json(e, r.complete));
+  return a;
 }
 
 json to_json(const actors::attack_outcome& a) {
@@ -115,22 +118,12 @@ json array_of(const std::vector<T>& items) {
   return a;
 }
 
-/// Writes all of `text` to `fd`, across short writes.
-bool write_all(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) errno = EIO;  // no progress and no error: do not spin
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-std::string temporary_of(const std::string& path) { return path + ".tmp"; }
-
 }  // namespace
+
+std::string expectation_verdict(const actors::expectation_result& e, bool judged) {
+  if (!judged) return "not_judged";
+  return e.passed ? "pass" : "fail";
+}
 
 process_usage measure_process() {
   rusage usage{};
@@ -158,42 +151,13 @@ nlohmann::ordered_json report_json(const actors::run_result& r, const run_contex
           {"windows", r.windows},
           {"trace_hash", r.trace_hash},
           {"crypto_ops", to_json(r.crypto_ops)},
-          {"expectations", array_of(r.expectations)},
+          {"expectations", expectations_of(r)},
           {"replay", c.replay_command},
           {"counters", to_json(r.counters)},
           {"faults", array_of(r.faults)},
           {"attacks", array_of(r.attacks)},
           {"deployments", array_of(r.deployments)},
           {"timeline", array_of(r.timeline)}};
-}
-
-std::string check_report_path(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return path + " is a directory";
-  const std::string temporary = temporary_of(path);
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return "cannot create " + temporary + ": " + error_text(errno);
-  ::close(fd);
-  ::unlink(temporary.c_str());
-  return {};
-}
-
-std::string write_atomically(const std::string& path, const std::string& text) {
-  const std::string temporary = temporary_of(path);
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return "cannot create " + temporary + ": " + error_text(errno);
-  std::string error;
-  if (!write_all(fd, text)) {
-    error = "cannot write " + temporary + ": " + error_text(errno);
-  } else if (::fsync(fd) != 0) {
-    error = "cannot sync " + temporary + ": " + error_text(errno);
-  }
-  if (::close(fd) != 0 && error.empty()) error = "cannot close " + temporary + ": " + error_text(errno);
-  if (error.empty() && ::rename(temporary.c_str(), path.c_str()) != 0) {
-    error = "cannot rename " + temporary + " to " + path + ": " + error_text(errno);
-  }
-  if (!error.empty()) ::unlink(temporary.c_str());
-  return error;
 }
 
 }  // namespace fleet::cli

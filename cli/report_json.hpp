@@ -32,17 +32,11 @@ struct process_usage {
 };
 process_usage measure_process();
 
+/// "pass", "fail", or "not_judged" when the run stopped before the
+/// scenario's end (`judged` false): the report's `verdict` of an expectation.
+std::string expectation_verdict(const actors::expectation_result& e, bool judged);
+
 /// Keys in the order a reader wants them (identity, cost, outcome, detail).
 nlohmann::ordered_json report_json(const actors::run_result& result, const run_context& context);
-
-/// Empty when a report can be written at `path` (tried by creating and
-/// removing `path`.tmp), else why not: checked before a run, so that a long
-/// run does not end with nowhere to put its report.
-std::string check_report_path(const std::string& path);
-
-/// Writes `text` to `path`.tmp, syncs it and renames it over `path`: a reader
-/// sees the previous file or the whole new one, never a part. Empty when it
-/// worked, else why not (and `path`.tmp is removed).
-std::string write_atomically(const std::string& path, const std::string& text);
 
 }  // namespace fleet::cli

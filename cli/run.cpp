@@ -16,18 +16,24 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "exit_codes.hpp"
 #include "fleet/scenario/expectations.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/scenario/loader.hpp"
 #include "fleet/scenario/rescale.hpp"
+#include "fleet/scenario/units.hpp"
 #include "host_port.hpp"
 #include "html_report.hpp"
+#include "junit_report.hpp"
 #include "live_status.hpp"
+#include "output_file.hpp"
 #include "fleet/actors/live_snapshot.hpp"
 #include "fleet/actors/metrics_exporter.hpp"
 #include "report_json.hpp"
+#include "scenario_flags.hpp"
 #include "summary.hpp"
 
 namespace fleet::cli {
@@ -49,9 +55,11 @@ struct run_flags {
   std::string speed = "max";
   std::string report;
   std::string html;
+  std::string junit;
   std::string metrics_addr;
   double metrics_linger = 15;
   bool quiet = false;
+  scenario_flags scenario;
   const CLI::Option* seed_given = nullptr;
   const CLI::Option* devices_given = nullptr;
 };
@@ -102,7 +110,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 /// The scenario as the flags make it, or exit_bad_input after saying why.
 std::optional<scenario::scenario> scenario_of(const run_flags& flags) {
-  scenario::load_result loaded = scenario::load_file(flags.scenario_file);
+  scenario::load_result loaded = scenario::load_file(flags.scenario_file, overrides_of(flags.scenario));
   if (!loaded.value) {
     for (const scenario::diagnostic& d : loaded.errors) std::fprintf(stderr, "%s\n", scenario::to_string(d).c_str());
     return std::nullopt;
@@ -122,18 +130,57 @@ std::optional<scenario::scenario> scenario_of(const run_flags& flags) {
 }
 
 /// The command line that replays the run: the file, the seed it ran with,
-/// and the fleet size when --devices changed it.
+/// the fleet size when --devices changed it, and the fields set by flags.
 std::string replay_command(const run_flags& flags, const scenario::scenario& s) {
   std::string command = "fleetsim run " + flags.scenario_file + " --seed " + std::to_string(s.seed);
   if (flags.devices_given->count() > 0) command += " --devices " + std::to_string(s.device_count());
-  return command;
+  return command + replay_words(flags.scenario);
 }
 
-/// What the verdict line adds about the --html page: nothing without the flag.
-std::string html_note(const report_outcome& html) {
-  if (html.path.empty()) return {};
-  if (!html.error.empty()) return "; HTML report not written: " + html.error;
-  return "; HTML report written to " + html.path;
+/// How the verdict line names where an output went.
+std::string shown_path(const output_target& target) { return target.path == "-" ? "stdout" : target.path; }
+
+/// What the verdict line adds about the --html page or the --junit file
+/// (`what`): nothing without the flag.
+std::string output_note(const char* what, const report_outcome& output) {
+  if (output.path.empty()) return {};
+  if (!output.error.empty()) return std::string("; ") + what + " not written: " + output.error;
+  return std::string("; ") + what + " written to " + output.path;
+}
+
+/// The outputs the flags ask for, each checked, and none the scenario or
+/// another: empty after saying why not (exit_bad_input).
+std::optional<std::vector<output_target>> outputs_of(const run_flags& flags) {
+  std::vector<output_target> outputs;
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--report", flags.report},
+                                   std::pair<const char*, const std::string&>{"--html", flags.html},
+                                   std::pair<const char*, const std::string&>{"--junit", flags.junit}}) {
+    if (path.empty()) {
+      outputs.push_back({});  // none: keeps the order report, html, junit
+      continue;
+    }
+    output_check c = check_output(flag, path);
+    if (!c.error.empty()) {
+      std::fprintf(stderr, "fleetsim run: %s: %s\n", flag, c.error.c_str());
+      return std::nullopt;
+    }
+    outputs.push_back(std::move(c.target));
+  }
+  std::vector<output_target> given;
+  for (const output_target& o : outputs) {
+    if (!o.path.empty()) given.push_back(o);
+  }
+  if (const std::string why = check_distinct(flags.scenario_file, given); !why.empty()) {
+    std::fprintf(stderr, "fleetsim run: %s\n", why.c_str());
+    return std::nullopt;
+  }
+  return outputs;
+}
+
+/// Writes `text` to `target` if it was asked for.
+report_outcome write_if_asked(const output_target& target, const std::string& text) {
+  if (target.path.empty()) return {};
+  return {shown_path(target), write_output(target, text)};
 }
 
 /// After the run, the endpoint stays up so that the last scrape sees the end;
@@ -153,18 +200,15 @@ void linger(const actors::metrics_exporter& metrics, const run_flags& flags) {
 int run(const run_flags& flags) {
   std::optional<scenario::scenario> s = scenario_of(flags);
   if (!s) return exit_bad_input;
-  if (!flags.report.empty()) {
-    if (const std::string why = check_report_path(flags.report); !why.empty()) {
-      std::fprintf(stderr, "fleetsim run: --report: %s\n", why.c_str());
-      return exit_bad_input;
-    }
-  }
-  if (!flags.html.empty()) {
-    if (const std::string why = check_report_path(flags.html); !why.empty()) {
-      std::fprintf(stderr, "fleetsim run: --html: %s\n", why.c_str());
-      return exit_bad_input;
-    }
-  }
+  const std::optional<std::vector<output_target>> outputs = outputs_of(flags);
+  if (!outputs) return exit_bad_input;
+  const output_target& report_target = (*outputs)[0];
+  const output_target& html_target = (*outputs)[1];
+  const output_target& junit_target = (*outputs)[2];
+  // A report on stdout is read by a program: the summary and verdict go to stderr.
+  const bool stdout_taken = std::any_of(outputs->begin(), outputs->end(),
+                                        [](const output_target& o) { return o.way == output_way::standard_out; });
+  std::FILE* const text_out = stdout_taken ? stderr : stdout;
 
   const auto start = std::chrono::steady_clock::now();
   actors::run_options options;
@@ -212,18 +256,28 @@ int run(const run_flags& flags) {
   context.peak_rss_bytes = usage.peak_rss_bytes;
   context.replay_command = replay_command(flags, *s);
   result.expectations = scenario::check_expectations(*s, result);
+  if (!result.complete) {
+    // Checked on part of the run, an expectation says nothing: not judged.
+    for (actors::expectation_result& e : result.expectations) {
+      e.passed = false;
+      e.detail = "the run stopped at " + scenario::format_duration(result.simulated) + " of " +
+                 scenario::format_duration(s->length);
+    }
+  }
 
   const nlohmann::ordered_json report_data = report_json(result, context);
-  report_outcome report{flags.report, {}};
-  if (!report.path.empty()) report.error = write_atomically(report.path, report_data.dump(2) + "\n");
-  report_outcome html{flags.html, {}};
-  if (!html.path.empty()) html.error = write_atomically(html.path, html_report(report_data));
-  if (!flags.quiet) std::printf("%s", summary(result, context).c_str());
-  std::fflush(stdout);  // the summary before a verdict on stderr, even into a pipe
-  // A page not written fails the run as a report not written does (exit 3).
-  const int code = exit_code(result, report.error.empty() ? html : report);
-  std::fprintf(code == exit_ok ? stdout : stderr, "%s%s\n", verdict(result, context, report).c_str(),
-               html_note(html).c_str());
+  const report_outcome report = write_if_asked(report_target, report_data.dump(2) + "\n");
+  const report_outcome html = write_if_asked(html_target, html_report(report_data));
+  const report_outcome junit = write_if_asked(junit_target, junit_report(result, context));
+  if (!flags.quiet) std::fprintf(text_out, "%s", summary(result, context).c_str());
+  std::fflush(text_out);  // the summary before a verdict on stderr, even into a pipe
+  // With no summary, the failed checks still need naming: one line each.
+  if (flags.quiet) std::fprintf(stderr, "%s", failure_lines(result).c_str());
+  // A page or a JUnit file not written fails the run as a report not written does (exit 3).
+  const report_outcome& first_error = !report.error.empty() ? report : !html.error.empty() ? html : junit;
+  const int code = exit_code(result, first_error);
+  std::fprintf(code == exit_ok ? text_out : stderr, "%s%s%s\n", verdict(result, context, report).c_str(),
+               output_note("HTML report", html).c_str(), output_note("JUnit report", junit).c_str());
   if (metrics) {
     if (result.complete) metrics->publish_expectations(result.expectations);
     linger(*metrics, flags);
@@ -255,12 +309,16 @@ void add_run(CLI::App& app, int& exit_code) {
       "The run is deterministic: the same scenario\n"
       "and seed give the same trace_hash for any --threads.\n"
       "Ctrl-C or SIGTERM: the run stops at its next window, the report is written with \"complete\": false,\n"
-      "exit 3. A second Ctrl-C ends the process at once, without a report.\n"
+      "its expectations not judged (JSON \"passed\": null; JUnit skipped), exit 3. A second Ctrl-C ends the\n"
+      "process at once, without a report.\n"
+      "--report, --html, --junit: - is stdout (the summary and verdict then go to stderr); a file is replaced\n"
+      "atomically, a symlink's target replaced and the link kept, a FIFO or a terminal written through;\n"
+      "the scenario file, two outputs on one file, a directory are refused before the run.\n"
       "Exit codes: 0 the run completed and every expectation of the scenario held; 1 an expectation\n"
       "failed (the summary says what was seen, the verdict line the command that replays the run);\n"
-      "2 bad input (scenario, flags, --devices refused, --report not writable, --metrics-addr not\n"
+      "2 bad input (scenario, flags, --devices refused, an output refused, --metrics-addr not\n"
       "free): nothing ran; 3 the run\n"
-      "failed, was interrupted, or its report could not be written.\n"
+      "failed, was interrupted, or a report could not be written.\n"
       "With --metrics-addr, Prometheus metrics (docs/metrics.md) are served while the run goes and for\n"
       "--metrics-linger seconds after it. The report's fields, with units: docs/cli.md.\n"
       "Still to come with later issues: --workers (this process is the only worker).");
@@ -289,13 +347,19 @@ void add_run(CLI::App& app, int& exit_code) {
           },
           ""));
   cmd->add_option("--report", flags->report,
-                  "Write the JSON report to FILE (atomically: FILE.tmp, then renamed); its directory is checked "
-                  "before the run")
-      ->type_name("FILE.json");
+                  "Write the JSON report to FILE; - for stdout (the summary and verdict then go to stderr). "
+                  "Checked before the run; a regular file is replaced atomically (a temporary, then renamed), "
+                  "a FIFO or a terminal written through; the scenario file or another output is refused")
+      ->type_name("FILE.json|-");
   cmd->add_option("--html", flags->html,
                   "Write the report as one self-contained HTML page (charts over simulated time, the expectations; "
-                  "works offline) to FILE, atomically as --report; its directory is checked before the run")
-      ->type_name("FILE.html");
+                  "works offline) to FILE, checked and written as --report")
+      ->type_name("FILE.html|-");
+  cmd->add_option("--junit", flags->junit,
+                  "Write JUnit XML for CI to FILE: one test case per expectation (a failure with what the run "
+                  "showed; skipped when the run was interrupted), the seed and replay command as properties; "
+                  "checked and written as --report")
+      ->type_name("FILE.xml|-");
   cmd->add_option("--metrics-addr", flags->metrics_addr,
                   "Serve Prometheus metrics on http://HOST:PORT/metrics while the run goes (port 0: any free "
                   "port, printed at the start)")
@@ -305,7 +369,10 @@ void add_run(CLI::App& app, int& exit_code) {
                   "Seconds the metrics endpoint stays up after the run, so that the last scrape sees the end")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
-  cmd->add_flag("--quiet", flags->quiet, "No progress and no summary: only the verdict line and errors");
+  add_scenario_flags(*cmd, flags->scenario);
+  cmd->add_flag("--quiet", flags->quiet,
+                "No progress and no summary: only the verdict line, errors, and one line on stderr per failed "
+                "expectation (FAIL NAME: what the run showed)");
   cmd->callback([flags, &exit_code] { exit_code = run(*flags); });
 }
 

@@ -93,9 +93,23 @@ std::string summary(const actors::run_result& r, const run_context& c) {
     line("states", tallies(last.states));
   }
   for (const actors::expectation_result& e : r.expectations) {
-    line(e.passed ? "PASS" : "FAIL", e.name + ": " + e.detail);
+    line(expectation_label(e, r.complete), e.name + ": " + e.detail);
   }
   line("trace hash", r.trace_hash);
+  return text;
+}
+
+const char* expectation_label(const actors::expectation_result& e, bool judged) {
+  if (!judged) return "NOT JUDGED";
+  return e.passed ? "PASS" : "FAIL";
+}
+
+std::string failure_lines(const actors::run_result& r) {
+  std::string text;
+  if (!r.complete) return text;
+  for (const actors::expectation_result& e : r.expectations) {
+    if (!e.passed) text += "fleetsim run: FAIL " + e.name + ": " + e.detail + "\n";
+  }
   return text;
 }
 
@@ -117,6 +131,9 @@ std::string verdict(const actors::run_result& r, const run_context& c, const rep
     }
   } else {
     text += "interrupted at " + sim_time_text(r.simulated);
+    if (!r.expectations.empty()) {
+      text += ", " + counted(r.expectations.size(), "expectation", "expectations") + " not judged";
+    }
   }
   if (!report.error.empty()) return text + "; report not written: " + report.error;
   if (report.path.empty()) return text + "; no report (no --report)";

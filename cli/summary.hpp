@@ -15,6 +15,13 @@ namespace fleet::cli {
 /// the trace hash. Ends with a newline.
 std::string summary(const actors::run_result& result, const run_context& context);
 
+/// "PASS", "FAIL", or "NOT JUDGED" when the run stopped before the end (`judged` false).
+const char* expectation_label(const actors::expectation_result& e, bool judged);
+
+/// One line per failed expectation, "fleetsim run: FAIL NAME: DETAIL\n", for
+/// --quiet (which prints no summary); empty when the run was interrupted.
+std::string failure_lines(const actors::run_result& result);
+
 /// Where the report went: `path` empty when none was asked for; `error` set
 /// when it could not be written.
 struct report_outcome {

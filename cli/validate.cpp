@@ -8,6 +8,7 @@
 #include "exit_codes.hpp"
 #include "fleet/scenario/loader.hpp"
 #include "fleet/scenario/units.hpp"
+#include "scenario_flags.hpp"
 
 namespace fleet::cli {
 namespace {
@@ -18,10 +19,11 @@ std::string counted(std::size_t n, const char* one, const char* many) {
 
 /// Every file is checked, whatever the ones before it held: one run shows
 /// every error. Valid files get one line on stdout, errors go to stderr.
-int validate(const std::vector<std::string>& files) {
+int validate(const std::vector<std::string>& files, const scenario_flags& flags) {
   int code = exit_ok;
+  const std::vector<scenario::field_override> overrides = overrides_of(flags);
   for (const std::string& file : files) {
-    const scenario::load_result loaded = scenario::load_file(file);
+    const scenario::load_result loaded = scenario::load_file(file, overrides);
     if (!loaded.value) {
       for (const scenario::diagnostic& d : loaded.errors) std::fprintf(stderr, "%s\n", scenario::to_string(d).c_str());
       code = exit_bad_input;
@@ -45,15 +47,19 @@ int validate(const std::vector<std::string>& files) {
 
 void add_validate(CLI::App& app, int& exit_code) {
   auto files = std::make_shared<std::vector<std::string>>();
+  auto flags = std::make_shared<scenario_flags>();
   CLI::App* cmd = app.add_subcommand("validate", "Check scenario files without running anything");
   cmd->footer(
       "Checks the schema (proto/scenario.proto) and every semantic rule of docs/scenarios.md.\n"
       "A valid file gets one line on stdout: FILE: ok (N devices, N images, N deployments), with its\n"
       "faults, attacks and expectations counted when it has any.\n"
       "Each error goes to stderr as FILE:LINE:COL: what is wrong.\n"
+      "--duration and --set check each file with those fields set, as `fleetsim run` would run it; an unknown\n"
+      "field or a value of the wrong type is an error naming the flag (--set PATH=VALUE: what is wrong).\n"
       "Exit codes: 0 every file is valid; 2 an error in any file, or a file that cannot be read.");
   cmd->add_option("FILE", *files, "Scenario files (protobuf text format, proto/scenario.proto)")->required();
-  cmd->callback([files, &exit_code] { exit_code = validate(*files); });
+  add_scenario_flags(*cmd, *flags);
+  cmd->callback([files, flags, &exit_code] { exit_code = validate(*files, *flags); });
 }
 
 }  // namespace fleet::cli

@@ -10,7 +10,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc
   libcaf-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev
-  libcli11-dev nlohmann-json3-dev libsqlite3-dev
+  libcli11-dev nlohmann-json3-dev libsqlite3-dev libexpat1-dev
   prometheus chromium python3
 )
 

@@ -21,6 +21,9 @@ namespace {
 /// Shards do not depend on the thread count (the result must not): enough to
 /// spread a fleet over many threads, few enough that a window's fixed cost is small.
 constexpr std::uint64_t shards_max = 64;
+/// A paced run waits for its next event at most this long at a time: how
+/// soon a stop acts and the status moves in a quiet stretch, at any speed.
+constexpr std::chrono::milliseconds pacing_slice{100};
 
 const char* state_name(const device::simulated_device& d, sim_time at) { return device_state_names[state_index(d, at)]; }
 
@@ -216,6 +219,17 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   const auto wall_start = std::chrono::steady_clock::now();
   auto next_observation = wall_start + o.observe_every;
   sim_time reached{0};
+  const auto observe_at = [&](sim_time at) {
+    const live_snapshot snapshot = snapshots.take(view, at, false);
+    o.observe(snapshot);
+    // A snapshot is a pass over the fleet (about 70 ms at a million
+    // devices): spaced so that taking them costs at most a share of the run.
+    const double spacing = o.observe_share_max > 0 ? snapshot.taking_seconds / o.observe_share_max : 0;
+    const auto by_cost =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(spacing));
+    next_observation =
+        std::chrono::steady_clock::now() + std::max<std::chrono::steady_clock::duration>(o.observe_every, by_cost);
+  };
   for (;;) {
     if (o.stop != nullptr && o.stop->load()) break;
     const sim_time next = std::min(coord.next_time(), end);
@@ -233,21 +247,25 @@ run_result run(const scenario::scenario& s, const run_options& o) {
       break;
     }
     if (o.speed > 0) {
-      const auto due = wall_start + std::chrono::duration<double, std::micro>(static_cast<double>(next.count()) / o.speed);
-      std::this_thread::sleep_until(std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due));
+      const auto due = std::chrono::time_point_cast<std::chrono::steady_clock::duration>(
+          wall_start + std::chrono::duration<double, std::micro>(static_cast<double>(next.count()) / o.speed));
+      // The wait for the next event can be long (a quiet day at 3600x is 24 s):
+      // in slices, so that a stop acts and the status moves meanwhile. When
+      // the engine waits changes nothing in the run, so the trace is the same.
+      for (auto now = std::chrono::steady_clock::now(); now < due; now = std::chrono::steady_clock::now()) {
+        if (o.stop != nullptr && o.stop->load()) break;
+        std::this_thread::sleep_until(std::min(due, now + pacing_slice));
+        if (o.observe && std::chrono::steady_clock::now() >= next_observation) {
+          // Nothing happens before `next`: the fleet as it stands, at the paced time.
+          const auto paced = std::chrono::duration_cast<sim_time>(
+              std::chrono::duration<double, std::micro>((std::chrono::steady_clock::now() - wall_start) * o.speed));
+          observe_at(std::max(reached, std::min(paced, next)));
+        }
+      }
+      if (o.stop != nullptr && o.stop->load()) break;
     }
     reached = coord.run_window(end);
-    const auto now = std::chrono::steady_clock::now();
-    if (o.observe && now >= next_observation) {
-      const live_snapshot snapshot = snapshots.take(view, reached, false);
-      o.observe(snapshot);
-      // A snapshot is a pass over the fleet (about 70 ms at a million
-      // devices): spaced so that taking them costs at most a share of the run.
-      const double spacing = o.observe_share_max > 0 ? snapshot.taking_seconds / o.observe_share_max : 0;
-      const auto by_cost = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          std::chrono::duration<double>(spacing));
-      next_observation = now + std::max<std::chrono::steady_clock::duration>(o.observe_every, by_cost);
-    }
+    if (o.observe && std::chrono::steady_clock::now() >= next_observation) observe_at(reached);
   }
   r.timeline.push_back(sample(reached, shards));
   // Censuses at the end (or past where a stopped run got to) see the last state.

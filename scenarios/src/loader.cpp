@@ -2,16 +2,23 @@
 
 #include "checks.hpp"
 #include "context.hpp"
+#include "overrides.hpp"
 #include "sections.hpp"
 #include "text_parser.hpp"
 
 namespace fleet::scenario {
 
-load_result load_text(std::string_view text, const std::string& file_name) {
+load_result load_text(std::string_view text, const std::string& file_name) { return load_text(text, file_name, {}); }
+
+load_result load_text(std::string_view text, const std::string& file_name,
+                      const std::vector<field_override>& overrides) {
   context ctx(file_name);
   Scenario parsed;
   source_map::tree fields;
   if (!parse_text(text, parsed, fields, ctx)) return {std::nullopt, ctx.take()};
+  if (std::vector<diagnostic> refused = apply_overrides(overrides, parsed); !refused.empty()) {
+    return {std::nullopt, std::move(refused)};
+  }
 
   const source_map at(&fields, Scenario::descriptor(), location{1, 1});
   scenario out;
@@ -33,11 +40,13 @@ load_result load_text(std::string_view text, const std::string& file_name) {
   return {std::move(out), {}};
 }
 
-load_result load_file(const std::string& path) {
+load_result load_file(const std::string& path) { return load_file(path, {}); }
+
+load_result load_file(const std::string& path, const std::vector<field_override>& overrides) {
   std::string text;
   std::string error;
   if (!read_file(path, text, error)) return {std::nullopt, {diagnostic{path, {}, error}}};
-  return load_text(text, path);
+  return load_text(text, path, overrides);
 }
 
 }  // namespace fleet::scenario

@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "html_report.hpp"
 #include "run_fixture.hpp"
 
 namespace {
@@ -272,6 +273,33 @@ TEST_F(html_report_browser, a_run_without_faults_or_expectations_says_so_instead
   EXPECT_NE(dom.find("The scenario declares no expectations."), std::string::npos);
 }
 
+TEST_F(html_report_browser, an_interrupted_run_shows_its_expectations_as_not_judged) {
+  if (!std::filesystem::exists(chromium_binary)) {
+    GTEST_SKIP() << chromium_binary << " is missing (Debian package chromium; scripts/setup.sh installs it)";
+  }
+  ASSERT_EQ(run_fleetsim(data + "/tiny_expectations.textproto"), 1) << read_file(path("fleetsim.err"));
+  // The report of the same run had it been stopped at 1d, as run.cpp writes it.
+  nlohmann::ordered_json report = nlohmann::ordered_json::parse(read_file(path("r.json")));
+  report["complete"] = false;
+  report["sim_seconds"] = 86400.0;
+  for (auto& e : report["expectations"]) {
+    e["passed"] = nullptr;
+    e["verdict"] = "not_judged";
+    e["detail"] = "the run stopped at 1d of 4d";
+  }
+  { std::ofstream(path("stopped.html")) << fleet::cli::html_report(report); }
+  const std::string dom = dom_of(path("stopped.html"));
+  ASSERT_NE(dom.find("data-rendered=\"yes\""), std::string::npos) << dom.substr(0, 4000);
+  const std::vector<table_row> rows = rows_of(element_by_id(dom, "table", "expectations"));
+  ASSERT_EQ(rows.size(), 2u);
+  for (const table_row& row : rows) {
+    EXPECT_EQ(row.verdict, "NOT JUDGED") << row.name;
+    EXPECT_EQ(row.detail, "the run stopped at 1d of 4d");
+  }
+  EXPECT_EQ(element_by_id(dom, "table", "expectations").find("FAIL"), std::string::npos);
+  EXPECT_NE(dom.find("no verdict. 2 expectations not judged."), std::string::npos) << dom.substr(0, 4000);
+}
+
 TEST_F(html_report_browser, names_are_shown_as_text_never_as_markup) {
   if (!std::filesystem::exists(chromium_binary)) {
     GTEST_SKIP() << chromium_binary << " is missing (Debian package chromium; scripts/setup.sh installs it)";
@@ -295,7 +323,7 @@ TEST_F(html_report_browser, an_unwritable_html_path_is_refused_before_the_run) {
                                 path("missing/r.html")},
                                path("fleetsim.out"), path("fleetsim.err"), 60s);
   EXPECT_EQ(code, 2);
-  EXPECT_NE(read_file(path("fleetsim.err")).find("fleetsim run: --html: cannot create " + path("missing/r.html.tmp")),
+  EXPECT_NE(read_file(path("fleetsim.err")).find("fleetsim run: --html: cannot create " + path("missing/r.html.tmp.XXXXXX")),
             std::string::npos)
       << read_file(path("fleetsim.err"));
 }

@@ -53,8 +53,14 @@ TEST(report_json, expectations_and_faults) {
   r.expectations = {{"no_bricked_devices", false, "1 of 20 devices bricked"}, {"adoption", true, "seen"}};
   const json j = report_json(r, testing::sample_context());
   EXPECT_EQ(j["expectations"], json::parse(R"([
-    {"name": "no_bricked_devices", "passed": false, "detail": "1 of 20 devices bricked"},
-    {"name": "adoption", "passed": true, "detail": "seen"}])"));
+    {"name": "no_bricked_devices", "passed": false, "verdict": "fail", "detail": "1 of 20 devices bricked"},
+    {"name": "adoption", "passed": true, "verdict": "pass", "detail": "seen"}])"));
+  // An interrupted run judges none: passed is null, so that `passed == false` does not count them.
+  r.complete = false;
+  const json interrupted = report_json(r, testing::sample_context());
+  EXPECT_EQ(interrupted["expectations"][0]["passed"], nullptr);
+  EXPECT_EQ(interrupted["expectations"][0]["verdict"], "not_judged");
+  EXPECT_EQ(interrupted["expectations"][1]["passed"], nullptr);
   EXPECT_EQ(j["faults"], json::parse(R"([{"name": "storm", "kind": "power_loss", "at_seconds": 7200.0, "duration_seconds": 0.0,
                                  "devices_hit": 4, "spells": 0},
                                 {"name": "dropouts", "kind": "partition", "at_seconds": 0.0, "duration_seconds": 172800.0,
@@ -155,49 +161,6 @@ TEST(process_usage, measures_this_process) {
   const process_usage p = measure_process();
   EXPECT_GT(p.peak_rss_bytes, 1024u * 1024);  // a test binary holds more than a MiB
   EXPECT_GE(p.cpu_seconds, 0);
-}
-
-using report_file = testing::in_temporary_directory;
-using testing::read_file;
-
-bool exists(const std::string& path) { return std::filesystem::exists(path); }
-
-TEST_F(report_file, written_whole_and_no_temporary_left) {
-  const std::string path = dir_ + "/r.json";
-  EXPECT_EQ(write_atomically(path, "{\"a\": 1}\n"), "");
-  EXPECT_EQ(read_file(path), "{\"a\": 1}\n");
-  EXPECT_FALSE(exists(path + ".tmp"));
-}
-
-TEST_F(report_file, replaces_a_previous_report) {
-  const std::string path = dir_ + "/r.json";
-  ASSERT_EQ(write_atomically(path, std::string(10000, 'x')), "");
-  ASSERT_EQ(write_atomically(path, "short"), "");
-  EXPECT_EQ(read_file(path), "short");
-}
-
-TEST_F(report_file, missing_directory_is_an_error_naming_the_file) {
-  const std::string path = dir_ + "/no/such/dir/r.json";
-  EXPECT_EQ(write_atomically(path, "x"), "cannot create " + path + ".tmp: No such file or directory");
-  EXPECT_FALSE(exists(path));
-}
-
-TEST_F(report_file, rename_failure_leaves_no_temporary) {
-  const std::string path = dir_ + "/taken";
-  ASSERT_EQ(::mkdir(path.c_str(), 0755), 0);
-  ASSERT_EQ(::mkdir((path + "/inside").c_str(), 0755), 0);  // a non-empty directory: rename() refuses
-  const std::string error = write_atomically(path, "x");
-  EXPECT_EQ(error.rfind("cannot rename " + path + ".tmp to " + path + ": ", 0), 0u) << error;
-  EXPECT_FALSE(exists(path + ".tmp"));
-}
-
-TEST_F(report_file, checked_before_the_run) {
-  EXPECT_EQ(check_report_path(path("r.json")), "");
-  EXPECT_FALSE(exists(path("r.json.tmp")));  // the probe is removed
-  EXPECT_FALSE(exists(path("r.json")));
-  EXPECT_EQ(check_report_path(dir_ + "/none/r.json"),
-            "cannot create " + dir_ + "/none/r.json.tmp: No such file or directory");
-  EXPECT_EQ(check_report_path(dir_), dir_ + " is a directory");
 }
 
 }  // namespace

@@ -76,4 +76,19 @@ TEST(validate_cli, no_file_is_bad_input) {
   EXPECT_NE(r.out.find("FILE is required"), std::string::npos) << r.out;
 }
 
+TEST(validate_cli, set_and_duration_check_the_file_as_changed) {
+  const std::string quickstart = library + "/quickstart.textproto";
+  EXPECT_EQ(run("validate " + quickstart + " --set fleet.network.loss=0.02 --duration 2d").exit_code, 0);
+  const run_result unknown = run("validate " + quickstart + " --set fleet.network.los=0.02");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.out.rfind("--set fleet.network.los=0.02: no field \"los\" in fleet.network", 0), 0u) << unknown.out;
+  const run_result out_of_range = run("validate " + quickstart + " --set fleet.network.loss=2");
+  EXPECT_EQ(out_of_range.exit_code, 2);
+  EXPECT_NE(out_of_range.out.find(quickstart + ":"), std::string::npos) << out_of_range.out;
+  EXPECT_NE(out_of_range.out.find("loss: must be in [0, 0.9], is 2"), std::string::npos) << out_of_range.out;
+  const run_result no_equals = run("validate " + quickstart + " --set fleet.network.loss");
+  EXPECT_EQ(no_equals.exit_code, 2);
+  EXPECT_NE(no_equals.out.find("must be PATH=VALUE"), std::string::npos) << no_equals.out;
+}
+
 }  // namespace

@@ -15,6 +15,10 @@ using namespace std::chrono_literals;
 inline constexpr std::size_t file_bytes_max = 1 << 20;               ///< a scenario file, read before parsing
 inline constexpr std::size_t errors_max = 100;                       ///< reported per file; the rest are counted
 inline constexpr std::size_t name_bytes_max = wire::name_bytes_max;  ///< every name in a file
+/// Fields set from the command line (`--set PATH=VALUE`, `--duration`): how many, and how long each path and value.
+inline constexpr std::size_t overrides_max = 64;
+inline constexpr std::size_t override_path_bytes_max = 256;
+inline constexpr std::size_t override_value_bytes_max = 4096;
 
 inline constexpr std::size_t products_max = 64;
 inline constexpr std::size_t hardware_revisions_max = wire::hardware_revisions_max;  ///< per product

@@ -18,6 +18,23 @@ struct load_result {
   std::vector<diagnostic> errors;  ///< in file order (line, column), at most errors_max + 1
 };
 
+/// A field of the scenario set from the command line, over what the file says.
+struct field_override {
+  std::string flag;   ///< as written ("--set fleet.network.loss=0.02", "--duration 2d"): names it in errors
+  std::string path;   ///< fields from the top, by their schema names: "deployment[0].rollout.in_flight_limit"
+  std::string value;  ///< a string field takes it as it is; any other as protobuf text format ("0.02", "true", "APP")
+};
+
+/// Reads the file at `path`, sets `overrides` in order on what it parsed,
+/// then checks the result as it checks a file: a value an override sets
+/// gets the errors it would get in the file, at the place of that field in
+/// the file (or of the message that lacks it). An unknown path or a value
+/// of the wrong type is an error naming the override's flag, with no place.
+/// At most overrides_max.
+load_result load_file(const std::string& path, const std::vector<field_override>& overrides);
+load_result load_text(std::string_view text, const std::string& file_name,
+                      const std::vector<field_override>& overrides);
+
 /// Reads and checks the file at `path`; diagnostics name the file as `path`.
 load_result load_file(const std::string& path);
 /// Checks `text` as if read from a file called `file_name`.
