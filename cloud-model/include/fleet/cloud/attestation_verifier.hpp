@@ -65,8 +65,12 @@ enum class attestation_outcome : std::uint8_t {
   unknown_measurement,   ///< a manifest digest not known-good for the product
   measurement_mismatch,  ///< known digest, but reported as another component or version
   sequence_mismatch,     ///< the envelope's sequence is not the one the evidence signs: altered on the way
+  /// Every check passed but one: a stage's image is known for the product
+  /// and no longer trusted (the operator revoked it). The only refusal a
+  /// restricted session may answer (facts complete, revoked_components set).
+  revoked_measurement,
 };
-inline constexpr std::size_t attestation_outcome_count = 18;
+inline constexpr std::size_t attestation_outcome_count = 19;
 
 const char* name_of(challenge_refusal r);
 const char* name_of(attestation_outcome o);
@@ -88,7 +92,13 @@ struct attested_stage {
   crypto::digest manifest_digest{};
 };
 
-/// What a passed attestation established about the device.
+/// The bit of `c` in a mask of components (attestation_facts::revoked_components).
+inline std::uint8_t component_bit(wire::Component c) {
+  return c > wire::COMPONENT_UNSPECIFIED && c <= wire::LEGACY_FIRMWARE ? static_cast<std::uint8_t>(1u << (c - 1)) : 0;
+}
+
+/// What a passed attestation established about the device (and, for
+/// revoked_measurement, everything it would have established).
 struct attestation_facts {
   device_index device = 0;
   std::vector<attested_stage> boot;  ///< in boot order; the app may be missing
@@ -97,11 +107,14 @@ struct attestation_facts {
   crypto::public_key device_key{};
   crypto::public_key session_public_key{};  ///< the device's X25519 share, for session_table::open
   crypto::digest evidence_digest{};         ///< SHA-256 of the evidence bytes, for the certificate
+  /// revoked_measurement: the components whose measured image is revoked,
+  /// bit (Component - 1) each. One byte, like the session slot keeps it.
+  std::uint8_t revoked_components = 0;
 };
 
 struct attestation_result {
   attestation_outcome outcome = attestation_outcome::malformed;
-  attestation_facts facts;  ///< meaningful when ok
+  attestation_facts facts;  ///< meaningful when ok or revoked_measurement
   bool ok() const { return outcome == attestation_outcome::ok; }
 };
 
