@@ -167,6 +167,11 @@ grpc::Status operator_api::CreateDeployment(grpc::ServerContext*, const api::Cre
              reply);
 }
 
+grpc::Status operator_api::RevokeImage(grpc::ServerContext*, const api::RevokeImageRequest* request,
+                                       api::RevokeImageReply* reply) {
+  return run(service_, &state::Command::mutable_revoke_image, *request, &state::Outcome::mutable_revoked_image, reply);
+}
+
 grpc::Status operator_api::GetDeploymentStatus(grpc::ServerContext*, const api::DeploymentRef* request,
                                                api::DeploymentStatus* reply) {
   return service_.read([&](const cloud::security_service& s, cloud::sim_time) {
