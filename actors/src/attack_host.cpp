@@ -76,8 +76,12 @@ attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint
       t.next = start;
       if (!e.sends_at_a_rate()) start += attempt_spacing;
       e.by_victim[t.victim_id] = attempts_.size();
-      // A burner keeps the victim's last evidence too: its junk must look like the real thing.
-      if (e.kind == entity::clone || e.kind == entity::replay || e.kind == entity::nonce_burning) {
+      // A burner keeps the victim's last evidence too: its junk must look
+      // like the real thing. A spoofer copies what the victim last
+      // reported booting when it has it (after a revocation: the revoked
+      // image, asking for a restricted session), but does not wait for it.
+      if (e.kind == entity::clone || e.kind == entity::replay || e.kind == entity::nonce_burning ||
+          e.kind == entity::spoof) {
         watched_[device_entity(v)].evidence = true;
       }
       if (e.presents_certificate()) watched_[device_entity(v)].certificate = true;
@@ -420,6 +424,11 @@ void attack_host::on_reply(fw::sim_time now, attempt& a, const std::string& byte
   if (e.kind == entity::nonce_burning) return on_junk_reply(now, a, reply);
   if (e.presents_certificate()) return on_certificate_reply(a, reply);
   if (reply.has_certificate_issued()) return finish(a, false, true);
+  if (reply.has_restricted_session()) {
+    ++entities_[a.entity].tally.restricted_sessions;
+    ++entities_[a.entity].tally.got_through;
+    return finish(a, false, false);
+  }
   if (reply.has_error()) return finish(a, true, false);
   if (reply.has_challenge() && a.at_stage == stage::challenge_sent) {
     auto evidence = evidence_for(now, a, reply.challenge().nonce());

@@ -82,6 +82,56 @@ std::optional<check> read_attested(const DevicesAttested& in, checker& c, const 
   return a;
 }
 
+std::optional<check> read_healed(const Healed& in, checker& c, const names& known, const scenario& s) {
+  healed h;
+  const auto found = resolve_image(c, "image", -1, in.image(), known.images);
+  bool ok = found.has_value();
+  if (in.has_percent()) {
+    ok = c.in_range("percent", in.percent(), 0, 100, /*min_open=*/true) && ok;
+    h.percent = in.percent();
+  }
+  const auto by = time_or_end(c, "by", in.by(), s);
+  if (!ok || !by) return std::nullopt;
+  const image& img = s.images[*found];
+  bool heals = false;
+  for (const auto& r : s.cloud.revocations) {
+    const image& revoked = s.images[r.image];
+    if (r.image == *found) {
+      c.fail("image", quote(img.ref()) + " is revoked itself (cloud.revoke): it repairs nothing");
+      return std::nullopt;
+    }
+    heals = heals || (revoked.product == img.product && revoked.component == img.component);
+  }
+  if (!heals) {
+    c.fail("image", "cloud.revoke revokes no " + std::string(schema_name(img.component)) + " image of product " +
+                        quote(s.fleet.products[img.product].name) + ": " + quote(img.ref()) + " heals nothing");
+    return std::nullopt;
+  }
+  h.image = *found;
+  h.by = *by;
+  if (!in.group().empty()) {
+    const std::string& product_name = s.fleet.products[img.product].name;
+    const auto it = known.groups.find(group_key(product_name, in.group()));
+    if (it == known.groups.end()) {
+      c.fail("group", "product " + quote(product_name) + " has no group " + quote(in.group()) + " in the fleet");
+      return std::nullopt;
+    }
+    h.group = it->second.index;
+  }
+  return h;
+}
+
+std::optional<check> read_never_trusted(const NeverTrustedAfterRevocation& in, checker& c, const names& known,
+                                        const scenario& s) {
+  const auto found = resolve_image(c, "image", -1, in.image(), known.images);
+  if (!found) return std::nullopt;
+  for (const auto& r : s.cloud.revocations) {
+    if (r.image == *found) return never_trusted_after_revocation{*found};
+  }
+  c.fail("image", quote(in.image()) + " is not revoked (cloud.revoke): there is no revocation to judge after");
+  return std::nullopt;
+}
+
 std::optional<check> read_halted(const RolloutHalted& in, checker& c, const scenario& s) {
   const auto d = find_deployment(c, in.deployment(), s);
   rollout_halted h;
@@ -197,12 +247,22 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
       }
       return v;
     }
+    case Expectation::kHealed: {
+      checker n = c.nested("healed");
+      return read_healed(in.healed(), n, known, s);
+    }
+    case Expectation::kNeverTrustedAfterRevocation: {
+      checker n = c.nested("never_trusted_after_revocation");
+      return read_never_trusted(in.never_trusted_after_revocation(), n, known, s);
+    }
+    case Expectation::kNoRestrictedSessionToAttackers: return no_restricted_session_to_attackers{};
     case Expectation::CHECK_NOT_SET: break;
   }
   c.fail("check",
          "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
          "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested, image_never_ran, "
-         "attestation_latency, telemetry_accounted, victims_attested");
+         "attestation_latency, telemetry_accounted, victims_attested, healed, never_trusted_after_revocation, "
+         "no_restricted_session_to_attackers");
   return std::nullopt;
 }
 

@@ -80,7 +80,12 @@ const char* check_name(const check& c) {
                                [](const image_never_ran&) { return "image_never_ran"; },
                                [](const attestation_latency&) { return "attestation_latency"; },
                                [](const telemetry_accounted&) { return "telemetry_accounted"; },
-                               [](const victims_attested&) { return "victims_attested"; }},
+                               [](const victims_attested&) { return "victims_attested"; },
+                               [](const healed&) { return "healed"; },
+                               [](const never_trusted_after_revocation&) { return "never_trusted_after_revocation"; },
+                               [](const no_restricted_session_to_attackers&) {
+                                 return "no_restricted_session_to_attackers";
+                               }},
                     c);
 }
 
