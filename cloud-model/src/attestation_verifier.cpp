@@ -134,7 +134,7 @@ attestation_result attestation_verifier::verify(sim_time now, const wire::Envelo
   if (quarantines(result.outcome)) {
     // It signed for software it must not run: the session it holds was
     // opened for other software, so it ends too.
-    set_quarantine(result.facts.device, true);
+    set_quarantine(result.facts.device, true, result.facts.revoked_components);
     sessions_.end(result.facts.device);
   } else if (result.ok()) {
     set_quarantine(result.facts.device, false);
@@ -235,14 +235,14 @@ attestation_outcome attestation_verifier::check_software(const wire::Evidence& e
   return facts.revoked_components != 0 ? attestation_outcome::revoked_measurement : attestation_outcome::ok;
 }
 
-void attestation_verifier::set_quarantine(device_index device, bool on) {
+void attestation_verifier::set_quarantine(device_index device, bool on, std::uint8_t revoked) {
   if (quarantined_.size() <= device) {
     if (!on) return;
     quarantined_.resize(std::size_t{device} + 1, 0);
   }
   const bool was = quarantined_[device] != 0;
+  quarantined_[device] = on ? static_cast<std::uint8_t>(1u | (static_cast<unsigned>(revoked) << 1)) : 0;
   if (was == on) return;
-  quarantined_[device] = on ? 1 : 0;
   if (on) {
     ++counters_.quarantined_now;
   } else {
@@ -252,6 +252,10 @@ void attestation_verifier::set_quarantine(device_index device, bool on) {
 
 bool attestation_verifier::quarantined(device_index device) const {
   return device < quarantined_.size() && quarantined_[device] != 0;
+}
+
+std::uint8_t attestation_verifier::revoked_components(device_index device) const {
+  return device < quarantined_.size() ? static_cast<std::uint8_t>(quarantined_[device] >> 1) : 0;
 }
 
 }  // namespace fleet::cloud

@@ -118,6 +118,9 @@ bool security_service::restricted_allows(context& c) {
   if (!crypto::to_array(c.request->chunk_request().image_digest(), id) || (image = images_.find(id)) == nullptr) {
     return true;  // on_chunk_request answers it as for anyone (INVALID, NOT_FOUND): nothing is served
   }
+  if ((c.shard->verifier().revoked_components(*c.device) & component_bit(image->manifest.component())) == 0) {
+    return refuse(restricted_refusal::not_a_repair);
+  }
   const device_record* rec = registry_.device(*c.device);
   for (const deployment& d : deployments_) {
     if (rec == nullptr || d.group != rec->group || final_state(d.controller->state())) continue;
@@ -154,18 +157,9 @@ void security_service::on_update_check(context& c) {
   const group_info* group = rec == nullptr ? nullptr : registry_.group(rec->group);
   wire::UpdateOffer* offer = c.reply->mutable_update_offer();
   if (group == nullptr) return;  // claimed, in no group: nothing targets it
-  // In a restricted session: the components the device says it runs a
-  // revoked image of. Said by the key holder; believing it gains nothing
-  // but a trusted repair of its own group, which is all it is offered.
-  std::uint8_t broken = 0;
-  if (c.restricted) {
-    for (const auto& installed : check.installed()) {
-      crypto::digest id{};
-      if (crypto::to_array(installed.image_digest(), id) && image_revoked(id)) {
-        broken |= component_bit(installed.component());
-      }
-    }
-  }
+  // In a restricted session: the components its evidence showed running a
+  // revoked image, what a repair may replace.
+  const std::uint8_t broken = c.restricted ? c.shard->verifier().revoked_components(*c.device) : 0;
   std::vector<wire::Component> offered;
   for (deployment& d : deployments_) {
     if (d.group != rec->group || final_state(d.controller->state())) continue;

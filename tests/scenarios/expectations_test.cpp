@@ -25,7 +25,7 @@ actors::run_result good_run() {
   r.complete = true;
   r.counters.boots = 200;
   r.deployments = {{"d", "completed", 100, 2, 100, 100, 0, 0, 0, {}}};
-  r.censuses = {{7 * 24h, {{{"1.0.0", 3}, {"1.1.0", 97}}}, {100}}, {24h, {{{"1.0.0", 90}, {"1.1.0", 10}}}, {100}}};
+  r.censuses = {{7 * 24h, {{{"1.0.0", 3}, {"1.1.0", 97}}}, {100}, {}}, {24h, {{{"1.0.0", 90}, {"1.1.0", 10}}}, {100}, {}}};
   r.requests_per_minute.assign(7 * 24 * 60 + 1, 60);  // one request a second
   return r;
 }

@@ -176,7 +176,6 @@ struct attack_outcome {
   std::uint64_t stopped = 0;       ///< refused by a defence
   std::uint64_t got_through = 0;   ///< got what it was after
   std::uint64_t certificates = 0;  ///< issued by the cloud to the attacker
-  std::uint64_t restricted_sessions = 0;  ///< restricted sessions granted to the attacker
   sim_time at{0};
   duration length{0};  ///< 0 for an attack that is one burst
   /// Attempts a device refused, by the firmware's reject reason
@@ -186,6 +185,7 @@ struct attack_outcome {
   /// the victims, and those holding a valid certificate at the end.
   std::uint64_t victims = 0;
   std::uint64_t victims_attested = 0;
+  std::uint64_t restricted_sessions = 0;  ///< restricted sessions granted to the attacker
 };
 
 /// One expectation's verdict, with what was seen.

@@ -10,7 +10,8 @@
 // Ed25519 verify so that a flood of junk evidence costs little.
 //
 // Memory: the nonce table (bounded, see nonce_table.hpp), the known-good
-// sets, and one byte per device (quarantine).
+// sets, and one byte per device (quarantine, and for revoked_measurement the
+// components whose image was revoked).
 
 #include <array>
 #include <cstdint>
@@ -145,6 +146,9 @@ class attestation_verifier {
   /// Failed attestation with a valid signature: may talk only to the
   /// security service until an attestation passes.
   bool quarantined(device_index device) const;
+  /// For a device quarantined on revoked_measurement: the components whose
+  /// image was revoked (component_bit each), what a repair may replace; 0 otherwise.
+  std::uint8_t revoked_components(device_index device) const;
 
   known_good_set& known_good() { return known_good_; }
   const known_good_set& known_good() const { return known_good_; }
@@ -160,14 +164,16 @@ class attestation_verifier {
                             attestation_facts& facts);
   attestation_outcome check_software(const wire::Evidence& evidence, std::string_view product,
                                      attestation_facts& facts) const;
-  void set_quarantine(device_index device, bool on);
+  /// `revoked`: facts.revoked_components, kept in the same byte.
+  void set_quarantine(device_index device, bool on, std::uint8_t revoked = 0);
 
   attestation_limits limits_;
   device_lookup lookup_;
   session_table& sessions_;
   nonce_table nonces_;
   known_good_set known_good_;
-  std::vector<std::uint8_t> quarantined_;  ///< by device index; 1 = quarantined
+  /// By device index: bit 0 quarantined, bits 1-5 the revoked components (component_bit << 1).
+  std::vector<std::uint8_t> quarantined_;
   attestation_counters counters_;
 };
 

@@ -153,7 +153,7 @@ struct service_counters {
 enum class restricted_refusal : std::uint8_t {
   none,
   not_repair_traffic,  ///< telemetry, or anything but the three
-  not_a_repair,        ///< a chunk of an image that repairs nothing it runs (or is itself revoked)
+  not_a_repair,        ///< a chunk of an image that repairs nothing it runs revoked (or is itself revoked)
 };
 const char* name_of(restricted_refusal r);
 
