@@ -83,6 +83,7 @@ json to_json(const actors::revocation_outcome& r) {
           {"offline_healed_100_after_seconds", seconds_or_null(r.offline_healed_100)},
           {"certificates_on_revoked", r.certificates_on_revoked},
           {"requests_per_minute_day_before", r.requests_per_minute_before},
+          {"requests_per_minute_peak_day_before", r.requests_per_minute_peak_before},
           {"requests_per_minute_peak_day_after", r.requests_per_minute_peak},
           {"peak_minute_at_seconds", seconds(r.peak_minute_at)}};
 }

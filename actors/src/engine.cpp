@@ -104,7 +104,10 @@ std::vector<revocation_outcome> revocation_outcomes(const scenario::scenario& s,
     const auto at_minute = static_cast<std::size_t>(r.at.count() / minute_us);
     const std::size_t from = at_minute > day_minutes ? at_minute - day_minutes : 0;
     std::uint64_t before = 0;
-    for (std::size_t m = from; m < std::min(at_minute, per_minute.size()); ++m) before += per_minute[m];
+    for (std::size_t m = from; m < std::min(at_minute, per_minute.size()); ++m) {
+      before += per_minute[m];
+      o.requests_per_minute_peak_before = std::max(o.requests_per_minute_peak_before, per_minute[m]);
+    }
     o.requests_per_minute_before = at_minute > from ? static_cast<double>(before) / static_cast<double>(at_minute - from) : 0;
     for (std::size_t m = at_minute; m < std::min(at_minute + day_minutes, per_minute.size()); ++m) {
       if (per_minute[m] > o.requests_per_minute_peak) {

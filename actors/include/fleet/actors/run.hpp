@@ -149,9 +149,10 @@ struct revocation_outcome {
   /// Certificates devices accepted after the revocation while running the
   /// image: never_trusted_after_revocation wants none.
   std::uint64_t certificates_on_revoked = 0;
-  /// Requests reaching the cloud per minute: the mean over the day before
-  /// the revocation, and the peak of the day from it (the minute it began).
+  /// Requests reaching the cloud per minute: the mean and the peak over the
+  /// day before the revocation, and the peak of the day from it (the minute it began).
   double requests_per_minute_before = 0;
+  std::uint32_t requests_per_minute_peak_before = 0;
   std::uint32_t requests_per_minute_peak = 0;
   sim_time peak_minute_at{0};
 };
