@@ -64,30 +64,33 @@ const certificate_authority::tenant_ca* certificate_authority::current_for(sim_t
   return &cas_[it->second - 1];
 }
 
+const certificate_authority::tenant_ca* certificate_authority::signer_for(sim_time now, std::string_view tenant,
+                                                                        std::string_view evidence_digest,
+                                                                        std::string_view session_binding,
+                                                                        issue_refusal& refusal) {
+  advance(now);
+  refusal = issue_refusal::none;
+  if (tenant.empty() || tenant.size() > ca_tenant_bytes_max) {
+    refusal = issue_refusal::bad_tenant;
+  } else if (evidence_digest.size() != std::tuple_size<crypto::digest>::value) {
+    refusal = issue_refusal::bad_evidence_digest;
+  } else if (session_binding.size() != std::tuple_size<crypto::digest>::value) {
+    refusal = issue_refusal::bad_session_binding;
+  }
+  if (refusal != issue_refusal::none) return nullptr;
+  const tenant_ca* ca = current_for(now, tenant);
+  if (ca == nullptr) refusal = issue_refusal::too_many_tenants;
+  return ca;
+}
+
 issued_certificate certificate_authority::issue(sim_time now, std::string_view tenant,
                                                 const crypto::device_id& device,
                                                 const crypto::public_key& device_key,
                                                 std::string_view evidence_digest,
                                                 std::string_view session_binding) {
-  advance(now);
   issued_certificate out;
-  if (tenant.empty() || tenant.size() > ca_tenant_bytes_max) {
-    out.refusal = issue_refusal::bad_tenant;
-    return out;
-  }
-  if (evidence_digest.size() != std::tuple_size<crypto::digest>::value) {
-    out.refusal = issue_refusal::bad_evidence_digest;
-    return out;
-  }
-  if (session_binding.size() != std::tuple_size<crypto::digest>::value) {
-    out.refusal = issue_refusal::bad_session_binding;
-    return out;
-  }
-  const tenant_ca* ca = current_for(now, tenant);
-  if (ca == nullptr) {
-    out.refusal = issue_refusal::too_many_tenants;
-    return out;
-  }
+  const tenant_ca* ca = signer_for(now, tenant, evidence_digest, session_binding, out.refusal);
+  if (ca == nullptr) return out;
   wire::Certificate cert;
   cert.set_serial(next_serial_++);
   cert.set_device_id(crypto::to_string(device));
@@ -111,25 +114,9 @@ issued_grant certificate_authority::grant_restricted(sim_time now, std::string_v
                                                     const crypto::device_id& device, std::string_view evidence_digest,
                                                     std::string_view session_binding, sim_time not_after,
                                                     const std::vector<wire::Component>& revoked) {
-  advance(now);
   issued_grant out;
-  if (tenant.empty() || tenant.size() > ca_tenant_bytes_max) {
-    out.refusal = issue_refusal::bad_tenant;
-    return out;
-  }
-  if (evidence_digest.size() != std::tuple_size<crypto::digest>::value) {
-    out.refusal = issue_refusal::bad_evidence_digest;
-    return out;
-  }
-  if (session_binding.size() != std::tuple_size<crypto::digest>::value) {
-    out.refusal = issue_refusal::bad_session_binding;
-    return out;
-  }
-  const tenant_ca* ca = current_for(now, tenant);
-  if (ca == nullptr) {
-    out.refusal = issue_refusal::too_many_tenants;
-    return out;
-  }
+  const tenant_ca* ca = signer_for(now, tenant, evidence_digest, session_binding, out.refusal);
+  if (ca == nullptr) return out;
   FLEET_CHECK(not_after > now && not_after <= now + settings_.certificate_lifetime && not_after <= ca->not_after,
               "a restricted grant outlives a certificate or its CA");
   wire::RestrictedGrant grant;

@@ -187,6 +187,12 @@ class core_state {
   reject_reason check_issuer(sim_time now, const wire::SignedCaCertificate& issuer, wire::CaCertificate& ca,
                              crypto::public_key& ca_key) const;
   reject_reason check_grant(sim_time now, const wire::RestrictedSession& granted, std::int64_t& not_after_us) const;
+  /// After a certificate or grant checked out as `why`: the session key for
+  /// the service's share, the key store it carries. Null when anything is
+  /// wrong (refused, counted, the request failed).
+  std::unique_ptr<session_state> open_session(sim_time now, reject_reason why, const std::string& service_share,
+                                              std::uint64_t session_id, std::int64_t not_after_us,
+                                              const wire::SignedKeyStore* key_store);
   /// Takes the session the service answered the evidence with (a certificate's or a grant's).
   void start_session(sim_time now, std::unique_ptr<session_state> session);
   /// The session key for the service's half and session ID, from the boot's share.

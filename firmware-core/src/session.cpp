@@ -324,24 +324,34 @@ reject_reason core_state::take_key_store(const wire::SignedKeyStore& signed_stor
   return reject_reason::none;
 }
 
-void core_state::on_certificate(sim_time now, const wire::CertificateIssued& issued) {
-  std::int64_t not_after_us = 0;
-  reject_reason why = attestation_ ? check_certificate(now, issued, not_after_us)
-                                   : reject_reason::unexpected;
+std::unique_ptr<session_state> core_state::open_session(sim_time now, reject_reason why,
+                                                        const std::string& service_share, std::uint64_t session_id,
+                                                        std::int64_t not_after_us,
+                                                        const wire::SignedKeyStore* key_store) {
   auto session = std::make_unique<session_state>();
-  crypto::public_key service_public{};
   if (why == reject_reason::none) {
-    crypto::to_array(issued.session_public_key(), service_public);
-    why = session_key_for(service_public, issued.session_id(), session->key);
+    crypto::public_key service_public{};
+    crypto::to_array(service_share, service_public);  // 32 bytes: checked with the certificate or grant
+    why = session_key_for(service_public, session_id, session->key);
   }
-  if (why == reject_reason::none && issued.has_key_store()) why = take_key_store(issued.key_store());
+  if (why == reject_reason::none && key_store != nullptr) why = take_key_store(*key_store);
   attestation_.reset();
   if (why != reject_reason::none) {
     reject(why);
-    return request_failed(now);
+    request_failed(now);
+    return nullptr;
   }
-  session->id = issued.session_id();
+  session->id = session_id;
   session->not_after_us = not_after_us;
+  return session;
+}
+
+void core_state::on_certificate(sim_time now, const wire::CertificateIssued& issued) {
+  std::int64_t not_after_us = 0;
+  const reject_reason why = attestation_ ? check_certificate(now, issued, not_after_us) : reject_reason::unexpected;
+  auto session = open_session(now, why, issued.session_public_key(), issued.session_id(), not_after_us,
+                              issued.has_key_store() ? &issued.key_store() : nullptr);
+  if (!session) return;
   ++stats_.attestations;
   start_session(now, std::move(session));
 }
@@ -379,21 +389,10 @@ reject_reason core_state::check_grant(sim_time now, const wire::RestrictedSessio
 // checks for one at once; once installed, the reboot attests again.
 void core_state::on_restricted_session(sim_time now, const wire::RestrictedSession& granted) {
   std::int64_t not_after_us = 0;
-  reject_reason why = attestation_ ? check_grant(now, granted, not_after_us) : reject_reason::unexpected;
-  auto session = std::make_unique<session_state>();
-  if (why == reject_reason::none) {
-    crypto::public_key service_public{};
-    crypto::to_array(granted.session_public_key(), service_public);
-    why = session_key_for(service_public, granted.session_id(), session->key);
-  }
-  if (why == reject_reason::none && granted.has_key_store()) why = take_key_store(granted.key_store());
-  attestation_.reset();
-  if (why != reject_reason::none) {
-    reject(why);
-    return request_failed(now);
-  }
-  session->id = granted.session_id();
-  session->not_after_us = not_after_us;
+  const reject_reason why = attestation_ ? check_grant(now, granted, not_after_us) : reject_reason::unexpected;
+  auto session = open_session(now, why, granted.session_public_key(), granted.session_id(), not_after_us,
+                              granted.has_key_store() ? &granted.key_store() : nullptr);
+  if (!session) return;
   session->restricted = true;
   // A download of something else than a repair cannot go on in this
   // session (its chunks are refused): given up, so the repair can start.

@@ -33,6 +33,22 @@ std::optional<duration> time_or_end(checker& c, std::string_view field, const st
   return t;
 }
 
+/// The group `name` of the image's product: empty is none (`ok`); unknown
+/// fails at `group` and clears `ok`.
+std::optional<std::size_t> product_group(checker& c, const std::string& name, const image& img, const names& known,
+                                         const scenario& s, bool& ok) {
+  ok = true;
+  if (name.empty()) return std::nullopt;
+  const std::string& product_name = s.fleet.products[img.product].name;
+  const auto it = known.groups.find(group_key(product_name, name));
+  if (it == known.groups.end()) {
+    c.fail("group", "product " + quote(product_name) + " has no group " + quote(name) + " in the fleet");
+    ok = false;
+    return std::nullopt;
+  }
+  return it->second.index;
+}
+
 std::optional<check> read_adoption(const Adoption& in, checker& c, const names& known, const scenario& s) {
   adoption a;
   const auto found = resolve_image(c, "image", -1, in.image(), known.images);
@@ -47,15 +63,9 @@ std::optional<check> read_adoption(const Adoption& in, checker& c, const names& 
   a.image = *found;
   a.percent = in.percent();
   a.by = *by;
-  if (!in.group().empty()) {
-    const std::string& product_name = s.fleet.products[img.product].name;
-    const auto it = known.groups.find(group_key(product_name, in.group()));
-    if (it == known.groups.end()) {
-      c.fail("group", "product " + quote(product_name) + " has no group " + quote(in.group()) + " in the fleet");
-      return std::nullopt;
-    }
-    a.group = it->second.index;
-  }
+  bool group_ok = true;
+  a.group = product_group(c, in.group(), img, known, s, group_ok);
+  if (!group_ok) return std::nullopt;
   return a;
 }
 
@@ -109,15 +119,9 @@ std::optional<check> read_healed(const Healed& in, checker& c, const names& know
   }
   h.image = *found;
   h.by = *by;
-  if (!in.group().empty()) {
-    const std::string& product_name = s.fleet.products[img.product].name;
-    const auto it = known.groups.find(group_key(product_name, in.group()));
-    if (it == known.groups.end()) {
-      c.fail("group", "product " + quote(product_name) + " has no group " + quote(in.group()) + " in the fleet");
-      return std::nullopt;
-    }
-    h.group = it->second.index;
-  }
+  bool group_ok = true;
+  h.group = product_group(c, in.group(), img, known, s, group_ok);
+  if (!group_ok) return std::nullopt;
   return h;
 }
 

@@ -170,6 +170,10 @@ class certificate_authority {
   /// fit. Call advance(now) first (it does the rollovers).
   const tenant_ca* current_for(sim_time now, std::string_view tenant);
   const tenant_ca& make_ca(sim_time now, std::string tenant);
+  /// What issue() and grant_restricted() check before signing: the CA to
+  /// sign with, or null and why not in `refusal`. Calls advance(now).
+  const tenant_ca* signer_for(sim_time now, std::string_view tenant, std::string_view evidence_digest,
+                              std::string_view session_binding, issue_refusal& refusal);
   bool rollover_due(sim_time now, const tenant_ca& ca) const;
   bool trusted(sim_time now, const tenant_ca& ca) const;
   void forget_expired(sim_time now);
