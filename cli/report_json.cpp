@@ -43,7 +43,8 @@ json to_json(const actors::run_counters& c) {
           {"telemetry_buffered", c.telemetry_buffered},
           {"telemetry_received", c.telemetry_received},
           {"legacy_flashed", c.legacy_flashed},
-          {"key_stores_taken", c.key_stores_taken}};
+          {"key_stores_taken", c.key_stores_taken},
+          {"restricted_sessions", c.restricted_sessions}};
 }
 
 /// An interrupted run judges nothing: `passed` is null there, so that a
@@ -66,8 +67,29 @@ json to_json(const actors::attack_outcome& a) {
           {"at_seconds", seconds(a.at)}, {"duration_seconds", seconds(a.length)},
           {"tried", a.tried},     {"stopped", a.stopped},
           {"got_through", a.got_through}, {"certificates", a.certificates},
-          {"stopped_by", a.stopped_by}, {"victims", a.victims},
-          {"victims_attested", a.victims_attested}};
+          {"restricted_sessions", a.restricted_sessions}, {"stopped_by", a.stopped_by},
+          {"victims", a.victims}, {"victims_attested", a.victims_attested}};
+}
+
+/// Seconds, or null when never reached.
+json seconds_or_null(actors::duration d) { return d.count() < 0 ? json(nullptr) : json(seconds(d)); }
+
+json to_json(const actors::revocation_outcome& r) {
+  return {{"image", r.image},
+          {"at_seconds", seconds(r.at)},
+          {"affected_online", r.affected_online},
+          {"affected_offline", r.affected_offline},
+          {"healed_online", r.healed_online},
+          {"healed_offline", r.healed_offline},
+          {"online_healed_50_after_seconds", seconds_or_null(r.online_healed_50)},
+          {"online_healed_99_after_seconds", seconds_or_null(r.online_healed_99)},
+          {"online_healed_100_after_seconds", seconds_or_null(r.online_healed_100)},
+          {"offline_healed_100_after_seconds", seconds_or_null(r.offline_healed_100)},
+          {"certificates_on_revoked", r.certificates_on_revoked},
+          {"requests_per_minute_day_before", r.requests_per_minute_before},
+          {"requests_per_minute_peak_day_before", r.requests_per_minute_peak_before},
+          {"requests_per_minute_peak_day_after", r.requests_per_minute_peak},
+          {"peak_minute_at_seconds", seconds(r.peak_minute_at)}};
 }
 
 json to_json(const actors::fault_outcome& f) {
@@ -156,6 +178,7 @@ nlohmann::ordered_json report_json(const actors::run_result& r, const run_contex
           {"counters", to_json(r.counters)},
           {"faults", array_of(r.faults)},
           {"attacks", array_of(r.attacks)},
+          {"revocations", array_of(r.revocations)},
           {"deployments", array_of(r.deployments)},
           {"timeline", array_of(r.timeline)}};
 }

@@ -76,8 +76,11 @@ attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint
       t.next = start;
       if (!e.sends_at_a_rate()) start += attempt_spacing;
       e.by_victim[t.victim_id] = attempts_.size();
-      // Spoofers and burners keep the victim's last evidence too: what they send must look like
-      // the real thing, or a check before the one under test (its shape) refuses it.
+      // Spoofers, burners, clones and replays wait for the victim's last
+      // evidence: what they send must look like the real thing, or a check
+      // before the one under test (its shape) refuses it. After a revocation
+      // a spoofer copies the revoked image the victim reported, asking for a
+      // restricted session.
       if (e.kind == entity::clone || e.kind == entity::replay || e.kind == entity::spoof ||
           e.kind == entity::nonce_burning) {
         watched_[device_entity(v)].evidence = true;
@@ -425,6 +428,11 @@ void attack_host::on_reply(fw::sim_time now, attempt& a, const std::string& byte
   if (e.kind == entity::nonce_burning) return on_junk_reply(now, a, reply);
   if (e.presents_certificate()) return on_certificate_reply(now, a, reply);
   if (reply.has_certificate_issued()) return finish(a, false, true);
+  if (reply.has_restricted_session()) {
+    ++entities_[a.entity].tally.restricted_sessions;
+    ++entities_[a.entity].tally.got_through;
+    return finish(a, false, false);
+  }
   if (reply.has_error() && reply.error().code() == wire::ERROR_RATE_LIMITED) return hold_back(now, a, reply.error());
   if (reply.has_error()) {
     // The cloud's answer names the check that refused it.

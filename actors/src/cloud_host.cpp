@@ -30,7 +30,7 @@ bool refused_for_rate(const std::vector<std::string>& replies) {
 cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
                        distribution_mirror& mirror, const std::vector<scenario::attack>& attacks,
                        std::uint64_t run_seed, std::uint64_t devices, fw::sim_time run_length,
-                       std::vector<fw::sim_time> key_rotations)
+                       std::vector<fw::sim_time> key_rotations, std::vector<revocation> revocations)
     : service_(service),
       links_(links),
       tamper_(tamper),
@@ -40,7 +40,8 @@ cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, c
       run_seed_(run_seed),
       downlinks_(devices),
       per_minute_(static_cast<std::size_t>(run_length.count() / minute_us + 1), 0),
-      key_rotations_(std::move(key_rotations)) {}
+      key_rotations_(std::move(key_rotations)),
+      revocations_(std::move(revocations)) {}
 
 void cloud_host::deliver(sim_message m) { inbox_.push(std::move(m)); }
 
@@ -49,6 +50,7 @@ fw::sim_time cloud_host::timers_at() const {
   // once per instant: a deadline the service leaves in place waits a tick.
   fw::sim_time due = service_.next_deadline();
   if (rotations_done_ < key_rotations_.size()) due = std::min(due, key_rotations_[rotations_done_]);
+  if (revocations_done_ < revocations_.size()) due = std::min(due, revocations_[revocations_done_].at);
   return std::max({due, last_, timers_floor_});
 }
 
@@ -89,6 +91,10 @@ window_result cloud_host::run_window(fw::sim_time end) {
       for (; rotations_done_ < key_rotations_.size() && key_rotations_[rotations_done_] <= at; ++rotations_done_) {
         const auto rotated = service_.rotate_image_signing_key(at, cloud::key_rotation::revoke_previous);
         FLEET_CHECK(rotated.ok(), "image-signing key rotation refused (the scenario loader bounds their number)");
+      }
+      for (; revocations_done_ < revocations_.size() && revocations_[revocations_done_].at <= at; ++revocations_done_) {
+        const auto revoked = service_.revoke_image(at, revocations_[revocations_done_].image_id);
+        FLEET_CHECK(revoked.ok(), "image revocation refused (the scenario loader revokes each image once)");
       }
       service_.advance(at);
       timers_floor_ = at + fw::duration{1};

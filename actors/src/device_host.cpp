@@ -32,6 +32,7 @@ void count(const fw::record& r, run_counters& c) {
     case fw::record_kind::app_crashed: ++c.app_crashes; break;
     case fw::record_kind::legacy_flashed: ++c.legacy_flashed; break;
     case fw::record_kind::key_store_taken: ++c.key_stores_taken; break;
+    case fw::record_kind::restricted_session: ++c.restricted_sessions; break;
     default: break;
   }
 }
@@ -173,6 +174,55 @@ void device_host::take(fw::sim_time now, const device_surroundings& around, fw::
         count_start(r->digest, around, tally);
       }
       if (r->kind == fw::record_kind::attested) count_attestation(now, r->took, tally);
+    }
+  }
+  if (!around.revocations.empty()) watch_revocations(now, around, scratch, tally);
+}
+
+bool device_host::offline_at(fw::sim_time t) const {
+  return std::any_of(faults_.begin(), faults_.end(), [&](const device_action& a) {
+    return a.what == device_action::kind::cut_power && a.at <= t && t < a.at + a.power_back_after;
+  });
+}
+
+// Read off the device after each of its events, as a checker reads a
+// history: whether it ran a revoked image when the revocation came (judged
+// at its first event running from then on: nothing changed in between),
+// every certificate it accepted while running one, and the first certificate
+// after it ran one that it accepted running something else (healed).
+void device_host::watch_revocations(fw::sim_time now, const device_surroundings& around, const fw::outputs& scratch,
+                                    device_tally& tally) {
+  const auto& revocations = around.revocations;
+  if (tally.revocations.size() < revocations.size()) tally.revocations.resize(revocations.size());
+  const fw::core& firmware = device_.firmware();
+  const bool running = firmware.state() == fw::device_state::running;
+  for (; running && revocations_seen_ < revocations.size() && revocations[revocations_seen_].at <= now;
+       ++revocations_seen_) {
+    const revocation_watch& r = revocations[revocations_seen_];
+    if (firmware.running_image(r.comp) != r.image) continue;
+    unhealed_ = static_cast<std::uint8_t>(unhealed_ | (1u << revocations_seen_));
+    ++(offline_at(r.at) ? tally.revocations[revocations_seen_].affected_offline
+                        : tally.revocations[revocations_seen_].affected_online);
+  }
+  for (const auto& o : scratch) {
+    const auto* rec = std::get_if<fw::record>(&o);
+    if (rec == nullptr) continue;
+    for (std::size_t k = 0; k < revocations_seen_; ++k) {
+      const revocation_watch& r = revocations[k];
+      const auto bit = static_cast<std::uint8_t>(1u << k);
+      // Back on the revoked image (a rollback to it): to be healed again.
+      if (rec->kind == fw::record_kind::software_started && rec->comp == r.comp && rec->digest == r.image) {
+        unhealed_ = static_cast<std::uint8_t>(unhealed_ | bit);
+      }
+      if (rec->kind != fw::record_kind::attested) continue;
+      revocation_tally& t = tally.revocations[k];
+      if (firmware.running_image(r.comp) == r.image) {
+        ++t.certificates_on_revoked;
+      } else if ((unhealed_ & bit) != 0) {
+        unhealed_ = static_cast<std::uint8_t>(unhealed_ & ~bit);
+        const auto after_s = static_cast<std::uint32_t>((now - r.at) / std::chrono::seconds(1));
+        (offline_at(r.at) ? t.healed_offline_after_s : t.healed_online_after_s).push_back(after_s);
+      }
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <thread>
 #include <variant>
 
@@ -71,16 +72,81 @@ census take_census(sim_time at, const scenario::scenario& s, fleet_setup& setup,
   c.at = at;
   c.app_versions_by_group.resize(s.fleet.groups.size());
   c.attested_by_group.resize(s.fleet.groups.size());
+  c.attested_running_by_group.resize(s.fleet.groups.size());
   for (auto& shard : shards) {
     for (const auto& device : shard->devices()) {
       const fw::core& firmware = device->device().firmware();
       const std::uint32_t group = setup.group_of(device->device().device_index());
       ++c.app_versions_by_group[group][firmware.running_version(fw::component::app).to_string()];
-      if (state_index(device->device(), at) == attested_state) ++c.attested_by_group[group];
+      if (state_index(device->device(), at) != attested_state) continue;
+      ++c.attested_by_group[group];
+      if (s.cloud.revocations.empty()) continue;  // only `healed` reads what they run
+      for (std::size_t k = 0; k < fw::component_count; ++k) {
+        const auto comp = static_cast<fw::component>(k);
+        const wire::version v = firmware.running_version(comp);
+        if (v == wire::version{}) continue;
+        ++c.attested_running_by_group[group][std::string(fw::name_of(comp)) + "@" + v.to_string()];
+      }
     }
   }
   count_rollbacks(c, s, setup, shards);
   return c;
+}
+
+/// What the devices made of each revocation, and the requests around it.
+std::vector<revocation_outcome> revocation_outcomes(const scenario::scenario& s,
+                                                    std::vector<std::unique_ptr<device_shard>>& shards,
+                                                    const std::vector<std::uint32_t>& per_minute) {
+  std::vector<revocation_outcome> out;
+  for (std::size_t k = 0; k < s.cloud.revocations.size(); ++k) {
+    const auto& r = s.cloud.revocations[k];
+    revocation_outcome o;
+    o.image = s.images[r.image].ref();
+    o.at = r.at;
+    std::vector<std::uint32_t> online;
+    std::vector<std::uint32_t> offline;
+    for (auto& shard : shards) {
+      if (k >= shard->tally().revocations.size()) continue;
+      const revocation_tally& t = shard->tally().revocations[k];
+      o.affected_online += t.affected_online;
+      o.affected_offline += t.affected_offline;
+      o.certificates_on_revoked += t.certificates_on_revoked;
+      online.insert(online.end(), t.healed_online_after_s.begin(), t.healed_online_after_s.end());
+      offline.insert(offline.end(), t.healed_offline_after_s.begin(), t.healed_offline_after_s.end());
+    }
+    std::sort(online.begin(), online.end());
+    std::sort(offline.begin(), offline.end());
+    o.healed_online = online.size();
+    o.healed_offline = offline.size();
+    // The time by which `share` of the affected devices had healed.
+    auto reached = [](const std::vector<std::uint32_t>& heals, std::uint64_t of, double share) {
+      const auto needed = static_cast<std::uint64_t>(std::ceil(share * static_cast<double>(of)));
+      if (of == 0 || needed == 0 || heals.size() < needed) return duration{-1};
+      return duration{std::chrono::seconds(heals[needed - 1])};
+    };
+    o.online_healed_50 = reached(online, o.affected_online, 0.50);
+    o.online_healed_99 = reached(online, o.affected_online, 0.99);
+    o.online_healed_100 = reached(online, o.affected_online, 1.0);
+    o.offline_healed_100 = reached(offline, o.affected_offline, 1.0);
+    constexpr std::int64_t minute_us = 60'000'000;
+    constexpr std::size_t day_minutes = 24 * 60;
+    const auto at_minute = static_cast<std::size_t>(r.at.count() / minute_us);
+    const std::size_t from = at_minute > day_minutes ? at_minute - day_minutes : 0;
+    std::uint64_t before = 0;
+    for (std::size_t m = from; m < std::min(at_minute, per_minute.size()); ++m) {
+      before += per_minute[m];
+      o.requests_per_minute_peak_before = std::max(o.requests_per_minute_peak_before, per_minute[m]);
+    }
+    o.requests_per_minute_before = at_minute > from ? static_cast<double>(before) / static_cast<double>(at_minute - from) : 0;
+    for (std::size_t m = at_minute; m < std::min(at_minute + day_minutes, per_minute.size()); ++m) {
+      if (per_minute[m] > o.requests_per_minute_peak) {
+        o.requests_per_minute_peak = per_minute[m];
+        o.peak_minute_at = sim_time{static_cast<std::int64_t>(m) * minute_us};
+      }
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
 /// The times the scenario's expectations look at the fleet, sorted.
@@ -90,6 +156,7 @@ std::vector<sim_time> census_times(const scenario::scenario& s) {
     if (const auto* a = std::get_if<scenario::adoption>(&e.what)) out.push_back(a->by);
     if (const auto* a = std::get_if<scenario::devices_attested>(&e.what)) out.push_back(a->by);
     if (const auto* a = std::get_if<scenario::rolled_back_by_cloud>(&e.what)) out.push_back(a->by);
+    if (const auto* h = std::get_if<scenario::healed>(&e.what)) out.push_back(h->by);
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -183,7 +250,14 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   const link_tamper tamper(s.attacks, s.seed);
   fleet_setup setup(s);
   const fleet_setup::signed_images signed_images = setup.signed_image_digests();
-  const device_surroundings around{links, tamper, signed_images.digests};
+  std::vector<revocation_watch> watched;
+  std::vector<cloud_host::revocation> revocations;
+  for (const auto& revoked : s.cloud.revocations) {
+    const crypto::digest& id = setup.image_id(revoked.image);
+    watched.push_back({revoked.at, s.images[revoked.image].component, id});
+    revocations.push_back({revoked.at, id});
+  }
+  const device_surroundings around{links, tamper, signed_images.digests, watched};
   const std::uint64_t shard_count = std::max<std::uint64_t>(1, std::min(shards_max, r.devices));
   std::vector<std::unique_ptr<device_shard>> shards;
   for (std::uint64_t k = 0; k < shard_count; ++k) {
@@ -199,7 +273,7 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   distribution_mirror mirror(s, setup.signed_manifests(), setup.service().images());
   if (mirror.any()) setup.service().set_distribution_tamper(&mirror);
   cloud_host cloud(setup.service(), links, tamper, mirror, s.attacks, s.seed, r.devices, s.length,
-                   s.cloud.image_key_rotations);
+                   s.cloud.image_key_rotations, std::move(revocations));
 
   caf::actor_system_config cfg;
   cfg.add_message_type<sim_message>("fleet.sim_message");
@@ -289,6 +363,7 @@ run_result run(const scenario::scenario& s, const run_options& o) {
     if (r.attestation_time_by_hour.size() < by_hour.size()) r.attestation_time_by_hour.resize(by_hour.size());
     for (std::size_t h = 0; h < by_hour.size(); ++h) r.attestation_time_by_hour[h] += by_hour[h];
   }
+  r.revocations = revocation_outcomes(s, shards, r.requests_per_minute);
   r.faults = fault_outcomes(s, links, r.devices, snapshots.fault_hits(), reached, r.counters);
   r.crypto_ops = crypto::counted_ops() - crypto_before;
   if (o.observe) o.observe(last);

@@ -113,6 +113,7 @@ void fleet_setup::create_deployments() {
     spec.group = groups_[d.group];
     spec.name = d.name;
     spec.policy = d.rollout;
+    spec.repair = d.repair;
     for (const std::size_t i : d.images) spec.images.push_back(image_ids_[i]);
     if (d.rollback_image) spec.rollback_image = image_ids_[*d.rollback_image];
     accepted(service_->create_deployment(cloud::sim_time{0}, spec), "deployment " + d.name);

@@ -187,7 +187,7 @@ metrics_exporter::metrics_exporter(const std::string& address, const scenario::s
   }
   f_->boots.Add({});
   f_->app_crashes.Add({});
-  for (const char* r : {"accepted", "failed"}) f_->attestations.Add({{"result", r}});
+  for (const char* r : {"accepted", "failed", "restricted"}) f_->attestations.Add({{"result", r}});
   for (const char* o : update_outcomes) f_->updates.Add({{"outcome", o}});
   for (const auto& d : s.deployments) {
     f_->rollout_wave.Add({{"deployment", d.name}});
@@ -249,6 +249,7 @@ void metrics_exporter::publish_fleet(const live_snapshot& s) {
   advance(f_->app_crashes.Add({}), static_cast<double>(c.app_crashes));
   advance(f_->attestations.Add({{"result", "accepted"}}), static_cast<double>(c.attestations));
   advance(f_->attestations.Add({{"result", "failed"}}), static_cast<double>(c.attestation_failures));
+  advance(f_->attestations.Add({{"result", "restricted"}}), static_cast<double>(c.restricted_sessions));
   const std::array<std::uint64_t, update_outcomes.size()> updates{c.updates_downloaded, c.updates_installed,
                                                                    c.updates_committed,  c.updates_rolled_back,
                                                                    c.updates_rejected,   c.updates_failed};

@@ -38,6 +38,7 @@ void add(run_counters& into, const run_counters& c) {
   into.faults_injected += c.faults_injected;
   into.legacy_flashed += c.legacy_flashed;
   into.key_stores_taken += c.key_stores_taken;
+  into.restricted_sessions += c.restricted_sessions;
 }
 
 std::size_t state_index(const device::simulated_device& d, sim_time at) {

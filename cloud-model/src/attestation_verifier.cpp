@@ -83,6 +83,7 @@ const char* name_of(attestation_outcome o) {
     case attestation_outcome::unknown_measurement: return "unknown_measurement";
     case attestation_outcome::measurement_mismatch: return "measurement_mismatch";
     case attestation_outcome::sequence_mismatch: return "sequence_mismatch";
+    case attestation_outcome::revoked_measurement: return "revoked_measurement";
   }
   return "?";
 }
@@ -93,7 +94,8 @@ bool quarantines(attestation_outcome o) {
     case attestation_outcome::boot_chain_invalid:
     case attestation_outcome::wrong_product:
     case attestation_outcome::unknown_measurement:
-    case attestation_outcome::measurement_mismatch: return true;
+    case attestation_outcome::measurement_mismatch:
+    case attestation_outcome::revoked_measurement: return true;
     default: return false;
   }
 }
@@ -132,7 +134,7 @@ attestation_result attestation_verifier::verify(sim_time now, const wire::Envelo
   if (quarantines(result.outcome)) {
     // It signed for software it must not run: the session it holds was
     // opened for other software, so it ends too.
-    set_quarantine(result.facts.device, true);
+    set_quarantine(result.facts.device, true, result.facts.revoked_components);
     sessions_.end(result.facts.device);
   } else if (result.ok()) {
     set_quarantine(result.facts.device, false);
@@ -186,15 +188,17 @@ attestation_outcome attestation_verifier::check(sim_time now, const wire::Envelo
   }
 
   // Did it boot known-good software of its product?
+  // Revoked software is the one fault that still yields complete facts:
+  // the service answers it with a restricted session (repair traffic only).
   const attestation_outcome software = check_software(ev, registered->product, facts);
-  if (software != attestation_outcome::ok) return software;
+  if (software != attestation_outcome::ok && software != attestation_outcome::revoked_measurement) return software;
 
   for (int i = 0; i < ev.rollback_counters_size(); ++i) {
     facts.rollback_counters[static_cast<std::size_t>(i)] = ev.rollback_counters(i);
   }
   facts.hardware_revision = ev.hardware_revision();
   facts.evidence_digest = crypto::sha256(signed_evidence.evidence());
-  return attestation_outcome::ok;
+  return software;
 }
 
 attestation_outcome attestation_verifier::check_software(const wire::Evidence& ev,
@@ -223,19 +227,22 @@ attestation_outcome attestation_verifier::check_software(const wire::Evidence& e
     if (it->second.component != stage.component() || it->second.version != stage.version()) {
       return attestation_outcome::measurement_mismatch;
     }
+    // Judged after every stage: an unknown or mismatched one anywhere is the
+    // worse fault, and gets no restricted session.
+    if (it->second.revoked) facts.revoked_components |= component_bit(stage.component());
     facts.boot.push_back({stage.component(), stage.version(), digests[i]});
   }
-  return attestation_outcome::ok;
+  return facts.revoked_components != 0 ? attestation_outcome::revoked_measurement : attestation_outcome::ok;
 }
 
-void attestation_verifier::set_quarantine(device_index device, bool on) {
+void attestation_verifier::set_quarantine(device_index device, bool on, std::uint8_t revoked) {
   if (quarantined_.size() <= device) {
     if (!on) return;
     quarantined_.resize(std::size_t{device} + 1, 0);
   }
   const bool was = quarantined_[device] != 0;
+  quarantined_[device] = on ? static_cast<std::uint8_t>(1u | (static_cast<unsigned>(revoked) << 1)) : 0;
   if (was == on) return;
-  quarantined_[device] = on ? 1 : 0;
   if (on) {
     ++counters_.quarantined_now;
   } else {
@@ -245,6 +252,10 @@ void attestation_verifier::set_quarantine(device_index device, bool on) {
 
 bool attestation_verifier::quarantined(device_index device) const {
   return device < quarantined_.size() && quarantined_[device] != 0;
+}
+
+std::uint8_t attestation_verifier::revoked_components(device_index device) const {
+  return device < quarantined_.size() ? static_cast<std::uint8_t>(quarantined_[device] >> 1) : 0;
 }
 
 }  // namespace fleet::cloud

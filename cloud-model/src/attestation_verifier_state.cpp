@@ -25,6 +25,8 @@ void known_good_set::save(google::protobuf::RepeatedPtrField<state::KnownGoodPro
       image->set_manifest_digest(codec::bytes(*d));
       image->set_component(static_cast<std::uint32_t>(good.at(*d).component));
       image->set_version(good.at(*d).version);
+      image->set_image(codec::bytes(good.at(*d).image));
+      image->set_revoked(good.at(*d).revoked);
     }
   }
 }
@@ -34,11 +36,14 @@ restore_status known_good_set::restore(const google::protobuf::RepeatedPtrField<
     if (product.images_size() == 0) return refused("a product with no known-good image");
     for (const auto& image : product.images()) {
       crypto::digest d{};
+      crypto::digest image_id{};
       if (!codec::take(image.manifest_digest(), d)) return refused("a manifest digest is not 32 bytes");
+      if (!image.image().empty() && !codec::take(image.image(), image_id)) return refused("an image digest is not 32 bytes");
       if (!wire::Component_IsValid(static_cast<int>(image.component()))) return refused("a component out of range");
       const known_good_change c =
-          add(product.product(), d, static_cast<wire::Component>(image.component()), image.version());
+          add(product.product(), d, static_cast<wire::Component>(image.component()), image.version(), image_id);
       if (c != known_good_change::done) return refused(std::string("a known-good image refused: ") + name_of(c));
+      products_.at(product.product()).at(d).revoked = image.revoked();
     }
   }
   return restored();
@@ -60,8 +65,9 @@ restore_status attestation_verifier::restore(const state::VerifierState& in) {
   quarantined_.assign(in.quarantined().begin(), in.quarantined().end());
   counters_.quarantined_now = 0;
   for (const std::uint8_t q : quarantined_) {
-    if (q > 1) return refused("a quarantine byte other than 0 or 1");
-    counters_.quarantined_now += q;
+    // Bit 0: quarantined; bits 1-5: the components found revoked (only with bit 0).
+    if (q > 0x3f || (q != 0 && (q & 1) == 0)) return refused("a quarantine byte out of range");
+    counters_.quarantined_now += q & 1;
   }
   counters_.challenges_issued = in.challenges_issued();
   if (!codec::take_counts(in.challenges_refused(), counters_.challenges_refused) ||

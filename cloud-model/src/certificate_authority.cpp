@@ -64,30 +64,33 @@ const certificate_authority::tenant_ca* certificate_authority::current_for(sim_t
   return &cas_[it->second - 1];
 }
 
+const certificate_authority::tenant_ca* certificate_authority::signer_for(sim_time now, std::string_view tenant,
+                                                                        std::string_view evidence_digest,
+                                                                        std::string_view session_binding,
+                                                                        issue_refusal& refusal) {
+  advance(now);
+  refusal = issue_refusal::none;
+  if (tenant.empty() || tenant.size() > ca_tenant_bytes_max) {
+    refusal = issue_refusal::bad_tenant;
+  } else if (evidence_digest.size() != std::tuple_size<crypto::digest>::value) {
+    refusal = issue_refusal::bad_evidence_digest;
+  } else if (session_binding.size() != std::tuple_size<crypto::digest>::value) {
+    refusal = issue_refusal::bad_session_binding;
+  }
+  if (refusal != issue_refusal::none) return nullptr;
+  const tenant_ca* ca = current_for(now, tenant);
+  if (ca == nullptr) refusal = issue_refusal::too_many_tenants;
+  return ca;
+}
+
 issued_certificate certificate_authority::issue(sim_time now, std::string_view tenant,
                                                 const crypto::device_id& device,
                                                 const crypto::public_key& device_key,
                                                 std::string_view evidence_digest,
                                                 std::string_view session_binding) {
-  advance(now);
   issued_certificate out;
-  if (tenant.empty() || tenant.size() > ca_tenant_bytes_max) {
-    out.refusal = issue_refusal::bad_tenant;
-    return out;
-  }
-  if (evidence_digest.size() != std::tuple_size<crypto::digest>::value) {
-    out.refusal = issue_refusal::bad_evidence_digest;
-    return out;
-  }
-  if (session_binding.size() != std::tuple_size<crypto::digest>::value) {
-    out.refusal = issue_refusal::bad_session_binding;
-    return out;
-  }
-  const tenant_ca* ca = current_for(now, tenant);
-  if (ca == nullptr) {
-    out.refusal = issue_refusal::too_many_tenants;
-    return out;
-  }
+  const tenant_ca* ca = signer_for(now, tenant, evidence_digest, session_binding, out.refusal);
+  if (ca == nullptr) return out;
   wire::Certificate cert;
   cert.set_serial(next_serial_++);
   cert.set_device_id(crypto::to_string(device));
@@ -104,6 +107,29 @@ issued_certificate certificate_authority::issue(sim_time now, std::string_view t
   out.certificate.set_signature(crypto::to_string(crypto::sign(out.certificate.certificate(), ca->key.secret_key_bytes)));
   out.issuer = ca->signed_ca;
   ++counters_.certificates_issued;
+  return out;
+}
+
+issued_grant certificate_authority::grant_restricted(sim_time now, std::string_view tenant,
+                                                    const crypto::device_id& device, std::string_view evidence_digest,
+                                                    std::string_view session_binding, sim_time not_after,
+                                                    const std::vector<wire::Component>& revoked) {
+  issued_grant out;
+  const tenant_ca* ca = signer_for(now, tenant, evidence_digest, session_binding, out.refusal);
+  if (ca == nullptr) return out;
+  FLEET_CHECK(not_after > now && not_after <= now + settings_.certificate_lifetime && not_after <= ca->not_after,
+              "a restricted grant outlives a certificate or its CA");
+  wire::RestrictedGrant grant;
+  grant.set_device_id(crypto::to_string(device));
+  grant.set_issuer_ca_id(ca->id);
+  grant.set_not_after_us(not_after.count());
+  grant.set_evidence_digest(std::string(evidence_digest));
+  grant.set_session_binding(std::string(session_binding));
+  for (const wire::Component c : revoked) grant.add_revoked(c);
+  out.grant = wire::serialize(grant);
+  out.signature = crypto::to_string(crypto::sign(wire::restricted_grant_input(out.grant), ca->key.secret_key_bytes));
+  out.issuer = ca->signed_ca;
+  ++counters_.restricted_grants;
   return out;
 }
 

@@ -40,6 +40,7 @@ void certificate_authority::save(state::CaState& out) const {
   out.set_last_now(codec::us(last_now_));
   out.set_cas_created(counters_.cas_created);
   out.set_certificates_issued(counters_.certificates_issued);
+  out.set_restricted_grants(counters_.restricted_grants);
   codec::put_counts(out.mutable_checks(), counters_.checks);
   out.set_revocations_refused(counters_.revocations_refused);
   out.set_revocations_forgotten(counters_.revocations_forgotten);
@@ -97,6 +98,7 @@ restore_status certificate_authority::restore(const state::CaState& in) {
   last_now_ = codec::time(in.last_now());
   counters_.cas_created = in.cas_created();
   counters_.certificates_issued = in.certificates_issued();
+  counters_.restricted_grants = in.restricted_grants();
   if (!codec::take_counts(in.checks(), counters_.checks)) return refused("check counters of another size");
   counters_.revocations_refused = in.revocations_refused();
   counters_.revocations_forgotten = in.revocations_forgotten();

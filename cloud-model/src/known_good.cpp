@@ -16,7 +16,8 @@ const char* name_of(known_good_change c) {
 }
 
 known_good_change known_good_set::add(std::string_view product, const crypto::digest& manifest_digest,
-                                      wire::Component component, std::string_view version) {
+                                      wire::Component component, std::string_view version,
+                                      const crypto::digest& image) {
   if (product.empty() || product.size() > wire::name_bytes_max || version.empty() ||
       version.size() > wire::name_bytes_max || component == wire::COMPONENT_UNSPECIFIED) {
     return known_good_change::invalid;
@@ -28,7 +29,7 @@ known_good_change known_good_set::add(std::string_view product, const crypto::di
   }
   if (p->second.count(manifest_digest) != 0) return known_good_change::unchanged;
   if (p->second.size() >= limits_.images_per_product_max) return known_good_change::images_max;
-  p->second.emplace(manifest_digest, known_image{component, std::string(version)});
+  p->second.emplace(manifest_digest, known_image{component, std::string(version), image, false});
   return known_good_change::done;
 }
 
@@ -37,6 +38,22 @@ known_good_change known_good_set::remove(std::string_view product, const crypto:
   if (p == products_.end() || p->second.erase(manifest_digest) == 0) return known_good_change::unchanged;
   if (p->second.empty()) products_.erase(p);
   return known_good_change::done;
+}
+
+known_good_change known_good_set::revoke(std::string_view product, const crypto::digest& image) {
+  auto p = products_.find(std::string(product));
+  if (p == products_.end()) return known_good_change::invalid;
+  bool known = false;
+  bool changed = false;
+  // A scan of the product's images: revocations are rare operator calls.
+  for (auto& entry : p->second) {
+    if (entry.second.image != image) continue;
+    known = true;
+    changed = changed || !entry.second.revoked;
+    entry.second.revoked = true;
+  }
+  if (!known) return known_good_change::invalid;
+  return changed ? known_good_change::done : known_good_change::unchanged;
 }
 
 const known_good_set::images* known_good_set::of(std::string_view product) const {

@@ -126,6 +126,9 @@ void security_service::dispatch(context& c) {
       !admitted(c, rates_.admit_global(c.now, traffic::other))) {
     return;
   }
+  // Charged first: a restricted device asking for what it may not have
+  // spends its own budget doing so.
+  if (c.restricted && !restricted_allows(c)) return;
   switch (body) {
     case wire::Envelope::kUpdateCheck: return on_update_check(c);
     case wire::Envelope::kChunkRequest: return on_chunk_request(c);
@@ -161,6 +164,10 @@ void security_service::on_evidence(context& c) {
   if (!r.ok()) {
     // Only a failure behind a valid signature says something about the device.
     if (quarantines(r.outcome)) registry_.record_attestation(c.now, r.facts.device, false);
+    // Its key signed, its nonce was fresh, it is not live elsewhere, its
+    // boot chain and product are right, and each image it runs is known:
+    // only trust in one of them was withdrawn. An update can repair that.
+    if (r.outcome == attestation_outcome::revoked_measurement) return grant_restricted(c, r.facts);
     return error(c, wire::ERROR_ATTESTATION_FAILED, name_of(r.outcome));
   }
   const device_index device = r.facts.device;
@@ -199,6 +206,52 @@ void security_service::on_evidence(context& c) {
   if (key_store_version_ > 0) *out->mutable_key_store() = key_store_;
 }
 
+// No certificate: a session for repair traffic, and a grant the tenant CA
+// signs so that the device knows the session's key is the service's (the
+// same binding of share and session ID a certificate carries).
+void security_service::grant_restricted(context& c, const attestation_facts& facts) {
+  device_shard& shard = *c.shard;
+  const device_index device = facts.device;
+  if (blocked(device)) return error(c, wire::ERROR_ATTESTATION_FAILED, "identity blocked: flagged as cloned");
+  const device_record* rec = registry_.device(device);
+  const tenant_info* tenant = rec == nullptr ? nullptr : registry_.tenant(rec->tenant);
+  FLEET_CHECK(tenant != nullptr, "attested device without a tenant");
+
+  crypto::random_stream random = device_stream(device);
+  const duration lifetime = std::min(settings_.restricted_session_lifetime, settings_.ca.certificate_lifetime);
+  const sim_time expires = c.now + lifetime;
+  const opened_session session = shard.sessions().open(c.now, device, c.source, facts.session_public_key, expires,
+                                                       c.request->sequence(), random, /*restricted=*/true);
+  if (!session.ok()) {
+    if (session.refusal == open_refusal::sessions_max) {
+      return error(c, wire::ERROR_RATE_LIMITED, name_of(session.refusal), std::chrono::minutes(1));
+    }
+    return error(c, wire::ERROR_ATTESTATION_FAILED, name_of(session.refusal));
+  }
+  std::vector<wire::Component> revoked;
+  for (int k = wire::BOOTLOADER; k <= wire::LEGACY_FIRMWARE; ++k) {
+    const auto component = static_cast<wire::Component>(k);
+    if ((facts.revoked_components & component_bit(component)) != 0) revoked.push_back(component);
+  }
+  const std::string service_share = crypto::to_string(session.service_public_key);
+  issued_grant grant = ca_.grant_restricted(wall(c.now), tenant->name, rec->id,
+                                            crypto::as_view(facts.evidence_digest),
+                                            crypto::as_view(wire::session_binding(service_share, session.id)),
+                                            wall(expires), revoked);
+  if (!grant.ok()) {
+    shard.sessions().end(device);
+    return error(c, wire::ERROR_UNAVAILABLE, name_of(grant.refusal));
+  }
+  ++counters_.restricted_sessions;
+  wire::RestrictedSession* out = c.reply->mutable_restricted_session();
+  out->set_grant(std::move(grant.grant));
+  out->set_signature(std::move(grant.signature));
+  *out->mutable_issuer() = std::move(grant.issuer);
+  out->set_session_public_key(service_share);
+  out->set_session_id(session.id);
+  if (key_store_version_ > 0) *out->mutable_key_store() = key_store_;
+}
+
 void security_service::handle_clones(sim_time now, device_shard& shard) {
   for (const clone_flag& f : shard.sessions().clones().take()) {
     ++counters_.clones_flagged;
@@ -221,6 +274,7 @@ bool security_service::authenticate(context& c) {
   }
   c.device = r.device;
   c.sealed = true;
+  c.restricted = r.restricted;
   return true;
 }
 

@@ -214,10 +214,29 @@ op_result<std::uint32_t> security_service::rotate_image_signing_key(sim_time now
 }
 
 void security_service::mark_known_good(const stored_image& image) {
+  crypto::digest id{};
+  crypto::to_array(image.manifest.image_digest(), id);
+  const bool revoked = image_revoked(id);
   for (auto& shard : shards_) {
-    shard->verifier().known_good().add(image.manifest.product(), image.manifest_digest, image.manifest.component(),
-                                       image.manifest.version());
+    known_good_set& good = shard->verifier().known_good();
+    good.add(image.manifest.product(), image.manifest_digest, image.manifest.component(), image.manifest.version(), id);
+    // Signed again after a key rotation, a revoked image stays revoked.
+    if (revoked) good.revoke(image.manifest.product(), id);
   }
+}
+
+op_result<bool> security_service::revoke_image(sim_time, const crypto::digest& image_id) {
+  const stored_image* image = images_.find(image_id);
+  if (image == nullptr) return refuse<bool>(op_status::not_found, "no such image: " + crypto::to_hex(crypto::as_view(image_id)));
+  image_meta& meta = image_meta_[image_id];
+  if (meta.revoked) {
+    return refuse<bool>(op_status::failed_precondition, "image " + image->manifest.image_name() + "@" +
+                                                            image->manifest.version() + " is already revoked");
+  }
+  meta.revoked = true;
+  for (auto& shard : shards_) shard->verifier().known_good().revoke(image->manifest.product(), image_id);
+  ++counters_.images_revoked;
+  return done(true);
 }
 
 void security_service::publish_key_store() {
@@ -253,6 +272,11 @@ op_result<deployment_created> security_service::create_deployment(sim_time now, 
                                         "image " + image->manifest.image_name() + "@" + image->manifest.version() +
                                             " has expired: every device would refuse it");
     }
+    if (image_revoked(id)) {
+      return refuse<deployment_created>(op_status::failed_precondition,
+                                        "image " + image->manifest.image_name() + "@" + image->manifest.version() +
+                                            " is revoked: no longer trusted");
+    }
     if (image->manifest.product() != product->name) {
       return refuse<deployment_created>(op_status::invalid_argument, "image built for product " +
                                                                          image->manifest.product() + ", group is of " + product->name);
@@ -287,6 +311,7 @@ op_result<deployment_created> security_service::create_deployment(sim_time now, 
   d.group = spec.group;
   d.images = spec.images;
   d.rollback_image = spec.rollback_image;
+  d.repair = spec.repair;
   // Members: the group's devices now, in claim order (the tenant's listing).
   std::vector<device_index> members;
   for (device_index dev : registry_.devices_of(group->tenant)) {
@@ -451,6 +476,7 @@ session_counters security_service::session_totals() const {
   for (const auto& s : shards_) {
     const session_counters& c = s->sessions().counters();
     t.opened += c.opened;
+    t.restricted_opened += c.restricted_opened;
     t.replaced += c.replaced;
     t.expired += c.expired;
     t.ended += c.ended;

@@ -39,10 +39,14 @@ void security_service::save(const std::function<void(const state::ServicePart&)>
     c.set_telemetry_batches(counters_.telemetry_batches);
     c.set_failures_after_commit(counters_.failures_after_commit);
     c.set_rollback_offers(counters_.rollback_offers);
+    c.set_images_revoked(counters_.images_revoked);
+    c.set_restricted_sessions(counters_.restricted_sessions);
+    codec::put_counts(c.mutable_restricted_refused(), counters_.restricted_refused);
     for (const auto& [id, meta] : image_meta_) {
       state::ImageRelease* r = core.add_image_meta();
       r->set_image_id(codec::bytes(id));
       r->set_released_at(codec::us(meta.released_at));
+      r->set_revoked(meta.revoked);
     }
     for (const auto& [id, key] : manufacturer_keys_) core.add_manufacturer_keys(codec::bytes(key));
     core.mutable_draws()->Add(draws_.begin(), draws_.end());
@@ -91,6 +95,7 @@ void security_service::save(const std::function<void(const state::ServicePart&)>
     o.set_group(d.group);
     for (const crypto::digest& image : d.images) o.add_images(codec::bytes(image));
     o.set_took_over(d.took_over);
+    o.set_repair(d.repair);
     if (d.rollback_image) o.set_rollback_image(codec::bytes(*d.rollback_image));
     std::vector<std::pair<device_index, device_index>> members(d.members.begin(), d.members.end());
     std::sort(members.begin(), members.end());
@@ -176,11 +181,15 @@ restore_status security_service::restore_core(const state::ServiceCore& core) {
                c.update_checks(),      c.offers(),
                c.chunks_served(),      c.update_results(),
                c.telemetry_batches(),  c.failures_after_commit(),
-               c.rollback_offers()};
+               c.rollback_offers(),    c.images_revoked(),
+               c.restricted_sessions()};
+  if (!codec::take_counts(c.restricted_refused(), counters_.restricted_refused)) {
+    return refused("restricted refusals of another size");
+  }
   for (const auto& r : core.image_meta()) {
     crypto::digest id{};
     if (!codec::take(r.image_id(), id) || images_.find(id) == nullptr) return refused("a release time of no stored image");
-    image_meta_[id] = {codec::time(r.released_at())};
+    image_meta_[id] = {codec::time(r.released_at()), r.revoked()};
   }
   for (const std::string& k : core.manufacturer_keys()) {
     crypto::public_key key{};
@@ -215,6 +224,7 @@ restore_status security_service::restore_deployment(const state::DeploymentState
     d.images.push_back(id);
   }
   d.took_over = in.took_over();
+  d.repair = in.repair();
   if (!in.rollback_image().empty()) {
     crypto::digest id{};
     if (!codec::take(in.rollback_image(), id) || images_.find(id) == nullptr) {

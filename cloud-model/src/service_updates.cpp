@@ -65,6 +65,70 @@ void security_service::take_over(sim_time now, std::size_t index) {
   }
 }
 
+const char* name_of(restricted_refusal r) {
+  switch (r) {
+    case restricted_refusal::none: return "none";
+    case restricted_refusal::not_repair_traffic: return "not_repair_traffic";
+    case restricted_refusal::not_a_repair: return "not_a_repair";
+  }
+  return "?";
+}
+
+bool security_service::image_revoked(const crypto::digest& image_id) const {
+  const auto meta = image_meta_.find(image_id);
+  return meta != image_meta_.end() && meta->second.revoked;
+}
+
+bool security_service::repairs(const deployment& d, const crypto::digest& image_id, const stored_image& image) const {
+  if (image_revoked(image_id)) return false;
+  if (d.repair) return true;
+  const auto mine = wire::parse_version(image.manifest.version());
+  if (!mine) return false;
+  for (const deployment& other : deployments_) {
+    if (other.group != d.group || final_state(other.controller->state())) continue;
+    for (const crypto::digest& id : other.images) {
+      const stored_image* candidate = images_.find(id);
+      if (candidate == nullptr || candidate->manifest.component() != image.manifest.component() || image_revoked(id)) {
+        continue;
+      }
+      const auto theirs = wire::parse_version(candidate->manifest.version());
+      if (theirs && *theirs > *mine) return false;
+    }
+  }
+  return true;
+}
+
+// A restricted session may check for updates (its offer holds repairs
+// only), report update results, and fetch chunks of an image that repairs
+// it: one of its group's live deployments offers it as a repair.
+bool security_service::restricted_allows(context& c) {
+  auto refuse = [&](restricted_refusal r) {
+    ++counters_.restricted_refused[static_cast<std::size_t>(r)];
+    error(c, wire::ERROR_ATTESTATION_FAILED, std::string("restricted_session: ") + name_of(r));
+    return false;
+  };
+  switch (c.request->body_case()) {
+    case wire::Envelope::kUpdateCheck:
+    case wire::Envelope::kUpdateResult: return true;
+    case wire::Envelope::kChunkRequest: break;
+    default: return refuse(restricted_refusal::not_repair_traffic);
+  }
+  crypto::digest id{};
+  const stored_image* image = nullptr;
+  if (!crypto::to_array(c.request->chunk_request().image_digest(), id) || (image = images_.find(id)) == nullptr) {
+    return true;  // on_chunk_request answers it as for anyone (INVALID, NOT_FOUND): nothing is served
+  }
+  if ((c.shard->verifier().revoked_components(*c.device) & component_bit(image->manifest.component())) == 0) {
+    return refuse(restricted_refusal::not_a_repair);
+  }
+  const device_record* rec = registry_.device(*c.device);
+  for (const deployment& d : deployments_) {
+    if (rec == nullptr || d.group != rec->group || final_state(d.controller->state())) continue;
+    if (std::find(d.images.begin(), d.images.end(), id) != d.images.end() && repairs(d, id, *image)) return true;
+  }
+  return refuse(restricted_refusal::not_a_repair);
+}
+
 std::optional<device_index> security_service::member(deployment& d, sim_time now, device_index device) {
   if (auto it = d.members.find(device); it != d.members.end()) return it->second;
   const device_record* rec = registry_.device(device);
@@ -93,6 +157,9 @@ void security_service::on_update_check(context& c) {
   const group_info* group = rec == nullptr ? nullptr : registry_.group(rec->group);
   wire::UpdateOffer* offer = c.reply->mutable_update_offer();
   if (group == nullptr) return;  // claimed, in no group: nothing targets it
+  // In a restricted session: the components its evidence showed running a
+  // revoked image, what a repair may replace.
+  const std::uint8_t broken = c.restricted ? c.shard->verifier().revoked_components(*c.device) : 0;
   std::vector<wire::Component> offered;
   for (deployment& d : deployments_) {
     if (d.group != rec->group) continue;
@@ -111,6 +178,10 @@ void security_service::on_update_check(context& c) {
       const stored_image* image = images_.find(id);
       if (image == nullptr || !applies(*image, check)) continue;
       if (expired(*image, c.now)) continue;  // every device would refuse it
+      if (image_revoked(id)) continue;        // no longer trusted: offered to nobody
+      if (c.restricted && ((broken & component_bit(image->manifest.component())) == 0 || !repairs(d, id, *image))) {
+        continue;
+      }
       if (std::find(offered.begin(), offered.end(), image->manifest.component()) != offered.end()) continue;
       const auto meta = image_meta_.find(id);
       const sim_time released = meta == image_meta_.end() ? sim_time{0} : meta->second.released_at;

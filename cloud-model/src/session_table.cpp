@@ -69,7 +69,8 @@ void session_table::sweep(sim_time now) {
 
 opened_session session_table::open(sim_time now, device_index device, source_id source,
                                    const crypto::public_key& device_session_key, sim_time expires_at,
-                                   std::uint64_t evidence_sequence, crypto::random_stream& random) {
+                                   std::uint64_t evidence_sequence, crypto::random_stream& random,
+                                   bool restricted) {
   FLEET_CHECK(device < limits_.devices_max, "device index past devices_max");
   FLEET_CHECK(expires_at > now, "session would start expired");
   if (slots_.size() <= device) slots_.resize(std::size_t{device} + 1);
@@ -109,14 +110,15 @@ opened_session session_table::open(sim_time now, device_index device, source_id 
   } while (high == 0 || (high << 32 | device) == s.id);
   const std::uint64_t id = high << 32 | device;
   const crypto::seed key = crypto::session_key_from(exchange.shared, exchange.device_share, exchange.service_share, id);
-  s = slot{id, key, expires_at, evidence_sequence, source};
+  s = slot{id, key, expires_at, std::min(evidence_sequence, session_sequence_max), restricted ? 1u : 0u, source};
   ++counters_.opened;
+  if (restricted) ++counters_.restricted_opened;
   return {open_refusal::none, s.id, exchange.service_share};
 }
 
 auth_result session_table::refuse(auth_failure f) {
   ++counters_.auth_refused[static_cast<std::size_t>(f)];
-  return {f, 0};
+  return {f, 0, false};
 }
 
 auth_result session_table::authenticate(sim_time now, const wire::Envelope& request, source_id source) {
@@ -142,7 +144,9 @@ auth_result session_table::authenticate(sim_time now, const wire::Envelope& requ
   // Replays are refused before the source is compared: a copy of a valid
   // request resent from elsewhere is a replay, not a clone. Only a holder
   // of the session key can make a fresh request, so only it can be flagged.
-  if (request.sequence() <= s.last_sequence) return refuse(auth_failure::replay);
+  if (request.sequence() <= s.last_sequence || request.sequence() > session_sequence_max) {
+    return refuse(auth_failure::replay);
+  }
   if (source != s.source) {
     clones_.flag({now, device, id, s.source, source, clone_signal::session_source_changed});
     free_slot(s);
@@ -151,7 +155,7 @@ auth_result session_table::authenticate(sim_time now, const wire::Envelope& requ
   }
   s.last_sequence = request.sequence();
   ++counters_.authenticated;
-  return {auth_failure::none, device};
+  return {auth_failure::none, device, s.restricted != 0};
 }
 
 void session_table::seal(wire::Envelope& reply, device_index device) const {

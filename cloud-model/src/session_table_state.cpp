@@ -50,6 +50,7 @@ void session_table::save(state::SessionTableState& out) const {
     o->set_expires_at(codec::us(s.expires_at));
     o->set_last_sequence(s.last_sequence);
     o->set_source(s.source);
+    o->set_restricted(s.restricted != 0);
   }
   for (std::size_t d = 0; d < exchanges_.size(); ++d) {
     const exchange_cache& e = exchanges_[d];
@@ -67,6 +68,7 @@ void session_table::save(state::SessionTableState& out) const {
   out.set_expired(counters_.expired);
   out.set_ended(counters_.ended);
   out.set_authenticated(counters_.authenticated);
+  out.set_restricted_opened(counters_.restricted_opened);
   codec::put_counts(out.mutable_open_refused(), counters_.open_refused);
   codec::put_counts(out.mutable_auth_refused(), counters_.auth_refused);
 }
@@ -83,8 +85,10 @@ restore_status session_table::restore(const state::SessionTableState& in) {
     if (!codec::take(o.key(), s.key)) return refused("a session key is not 32 bytes");
     s.id = o.id();
     s.expires_at = codec::time(o.expires_at());
+    if (o.last_sequence() > session_sequence_max) return refused("a session sequence past its bound");
     s.last_sequence = o.last_sequence();
     s.source = o.source();
+    s.restricted = o.restricted() ? 1 : 0;
     ++live_;
   }
   for (const auto& o : in.exchanges()) {
@@ -106,6 +110,7 @@ restore_status session_table::restore(const state::SessionTableState& in) {
   counters_.expired = in.expired();
   counters_.ended = in.ended();
   counters_.authenticated = in.authenticated();
+  counters_.restricted_opened = in.restricted_opened();
   if (!codec::take_counts(in.open_refused(), counters_.open_refused) ||
       !codec::take_counts(in.auth_refused(), counters_.auth_refused)) {
     return refused("refusal counters of another size");

@@ -171,13 +171,15 @@ sim_time core::next_deadline() const { return state_->next_deadline(); }
 device_state core::state() const { return state_->state_; }
 const counters& core::stats() const { return state_->stats_; }
 const crypto::device_id& core::id() const { return state_->id_; }
-bool core::has_certificate() const { return state_->session_ != nullptr; }
+bool core::has_certificate() const { return state_->session_ != nullptr && !state_->session_->restricted; }
+bool core::restricted_session() const { return state_->session_ != nullptr && state_->session_->restricted; }
 std::int64_t core::certificate_not_after_us() const {
   return state_->session_ ? state_->session_->not_after_us : 0;
 }
 wire::version core::running_version(component c) const {
   return state_->stages_[index_of(c)].version;
 }
+const crypto::digest& core::running_image(component c) const { return state_->stages_[index_of(c)].image_digest; }
 slot core::active_slot(component c) const { return state_->metadata_.active(c); }
 bool core::trial_pending() const { return state_->metadata_.trial_pending(); }
 std::size_t core::telemetry_buffered() const { return state_->telemetry_.size(); }

@@ -41,7 +41,10 @@ enum class request_kind : std::uint8_t {
 struct session_state {
   std::uint64_t id = 0;
   crypto::seed key{};
-  std::int64_t not_after_us = 0;  ///< certificate expiry, device wall clock
+  std::int64_t not_after_us = 0;  ///< certificate (or grant) expiry, device wall clock
+  /// Granted on revoked software: update checks, chunks and update results
+  /// only, until an update repairs the device and it attests again.
+  bool restricted = false;
 };
 
 /// What is kept between sending evidence and receiving the certificate.
@@ -179,6 +182,19 @@ class core_state {
   void send_challenge_request(sim_time now);
   void on_challenge(sim_time now, const wire::Challenge& c);
   void on_certificate(sim_time now, const wire::CertificateIssued& issued);
+  void on_restricted_session(sim_time now, const wire::RestrictedSession& granted);
+  /// The tenant CA certificate, vouched for by the ROM root and valid now: its key.
+  reject_reason check_issuer(sim_time now, const wire::SignedCaCertificate& issuer, wire::CaCertificate& ca,
+                             crypto::public_key& ca_key) const;
+  reject_reason check_grant(sim_time now, const wire::RestrictedSession& granted, std::int64_t& not_after_us) const;
+  /// After a certificate or grant checked out as `why`: the session key for
+  /// the service's share, the key store it carries. Null when anything is
+  /// wrong (refused, counted, the request failed).
+  std::unique_ptr<session_state> open_session(sim_time now, reject_reason why, const std::string& service_share,
+                                              std::uint64_t session_id, std::int64_t not_after_us,
+                                              const wire::SignedKeyStore* key_store);
+  /// Takes the session the service answered the evidence with (a certificate's or a grant's).
+  void start_session(sim_time now, std::unique_ptr<session_state> session);
   /// The session key for the service's half and session ID, from the boot's share.
   reject_reason session_key_for(const crypto::public_key& service_share, std::uint64_t session_id,
                                 crypto::seed& key);
@@ -203,7 +219,8 @@ class core_state {
   void maybe_install(sim_time now);
   void install(sim_time now);
   void flash_legacy();
-  void abandon_download(wire::UpdateOutcome outcome, reject_reason why);
+  /// Gives up the download in progress; `detail` (static text) overrides the reason's name in the report.
+  void abandon_download(wire::UpdateOutcome outcome, reject_reason why, const char* detail = nullptr);
   void queue_report(const pending_report& r);
   void report_delivered();
   void send_update_result(sim_time now);

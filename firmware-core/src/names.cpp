@@ -93,6 +93,7 @@ const char* name_of(record_kind k) {
     case record_kind::legacy_flashed: return "legacy_flashed";
     case record_kind::powered_off: return "powered_off";
     case record_kind::key_store_taken: return "key_store_taken";
+    case record_kind::restricted_session: return "restricted_session";
     case record_kind::count_: break;
   }
   return "?";

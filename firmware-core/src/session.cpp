@@ -50,7 +50,9 @@ void core_state::pump(sim_time now) {
     send_chunk_request(now);
   } else if (need_update_check_ && !download_ && !metadata_.trial_pending()) {
     send_update_check(now);
-  } else if (need_telemetry_upload_) {
+  } else if (need_telemetry_upload_ && !session_->restricted) {
+    // A restricted session carries repair traffic only: the events wait,
+    // buffered, for the full session after the repair.
     send_telemetry(now);
   }
 }
@@ -122,6 +124,9 @@ void core_state::on_message(sim_time now, const std::string& bytes) {
     return body::BODY_NOT_SET;
   }();
   if (env.body_case() == body::kError) return on_error_reply(now, env.error());
+  if (outstanding_ == request_kind::evidence && env.body_case() == body::kRestrictedSession) {
+    return on_restricted_session(now, env.restricted_session());
+  }
   if (env.body_case() != expected) return reject(reject_reason::unexpected);
   switch (env.body_case()) {
     case body::kChallenge: return on_challenge(now, env.challenge());
@@ -150,6 +155,11 @@ void core_state::on_error_reply(sim_time now, const wire::Error& error) {
       note(record_kind::attestation_failed);
       add_event({wall(now), wire::EVENT_ATTESTATION_FAILED, {}, 0, 0, {}, {}});
       attestation_.reset();
+      // A restricted session refusing a chunk: not a repair, so retrying
+      // cannot help; counted towards giving the download up.
+      if (failed == request_kind::chunk && session_ && session_->restricted) {
+        return download_failed(now, reject_reason::none);
+      }
       break;
     case wire::ERROR_NOT_FOUND:
       if (failed == request_kind::chunk) return download_failed(now, reject_reason::none);
@@ -218,31 +228,38 @@ void core_state::on_challenge(sim_time now, const wire::Challenge& c) {
 // The chain: ROM root key -> tenant CA certificate -> device certificate.
 // Any tenant CA the root vouches for is accepted, so old and new CAs both
 // work during a rotation.
+reject_reason core_state::check_issuer(sim_time now, const wire::SignedCaCertificate& issuer, wire::CaCertificate& ca,
+                                      crypto::public_key& ca_key) const {
+  const std::int64_t now_us = wall(now);
+  const std::int64_t tolerance = cfg_.timers.clock_tolerance.count();
+  if (!ca.ParseFromString(issuer.ca_certificate())) return reject_reason::malformed;
+  // The same CA certificate, signature included, as one the ROM root already
+  // vouched for: the verify would give the same answer (the root is in ROM).
+  // Only a 64-byte (Ed25519) signature is cached, so that certificate and
+  // signature cannot be split differently and hash the same.
+  const bool cacheable = issuer.signature().size() == std::tuple_size<crypto::signature>::value;
+  const crypto::digest ca_digest =
+      cacheable ? crypto::sha256(issuer.ca_certificate() + issuer.signature()) : crypto::digest{};
+  if (!cacheable || !verified_ca_ || *verified_ca_ != ca_digest) {
+    if (!crypto::verify(issuer.ca_certificate(), issuer.signature(), cfg_.rom_keys.service_root_key)) {
+      return reject_reason::untrusted_ca;
+    }
+    if (cacheable) verified_ca_ = ca_digest;
+  }
+  if (!crypto::to_array(ca.public_key(), ca_key)) return reject_reason::malformed;
+  if (now_us + tolerance < ca.not_before_us() || now_us - tolerance > ca.not_after_us()) {
+    return reject_reason::certificate_expired;
+  }
+  return reject_reason::none;
+}
+
 reject_reason core_state::check_certificate(sim_time now, const wire::CertificateIssued& issued,
                                             std::int64_t& not_after_us) const {
   const std::int64_t now_us = wall(now);
   const std::int64_t tolerance = cfg_.timers.clock_tolerance.count();
   wire::CaCertificate ca;
-  if (!ca.ParseFromString(issued.issuer().ca_certificate())) return reject_reason::malformed;
-  // The same CA certificate, signature included, as one the ROM root already
-  // vouched for: the verify would give the same answer (the root is in ROM).
-  // Only a 64-byte (Ed25519) signature is cached, so that certificate and
-  // signature cannot be split differently and hash the same.
-  const bool cacheable = issued.issuer().signature().size() == std::tuple_size<crypto::signature>::value;
-  const crypto::digest ca_digest =
-      cacheable ? crypto::sha256(issued.issuer().ca_certificate() + issued.issuer().signature()) : crypto::digest{};
-  if (!cacheable || !verified_ca_ || *verified_ca_ != ca_digest) {
-    if (!crypto::verify(issued.issuer().ca_certificate(), issued.issuer().signature(),
-                        cfg_.rom_keys.service_root_key)) {
-      return reject_reason::untrusted_ca;
-    }
-    if (cacheable) verified_ca_ = ca_digest;
-  }
   crypto::public_key ca_key{};
-  if (!crypto::to_array(ca.public_key(), ca_key)) return reject_reason::malformed;
-  if (now_us + tolerance < ca.not_before_us() || now_us - tolerance > ca.not_after_us()) {
-    return reject_reason::certificate_expired;
-  }
+  if (const reject_reason why = check_issuer(now, issued.issuer(), ca, ca_key); why != reject_reason::none) return why;
   wire::Certificate cert;
   if (!cert.ParseFromString(issued.certificate().certificate())) return reject_reason::malformed;
   if (cert.issuer_ca_id() != ca.ca_id()) return reject_reason::untrusted_ca;
@@ -307,35 +324,105 @@ reject_reason core_state::take_key_store(const wire::SignedKeyStore& signed_stor
   return reject_reason::none;
 }
 
-void core_state::on_certificate(sim_time now, const wire::CertificateIssued& issued) {
-  std::int64_t not_after_us = 0;
-  reject_reason why = attestation_ ? check_certificate(now, issued, not_after_us)
-                                   : reject_reason::unexpected;
+std::unique_ptr<session_state> core_state::open_session(sim_time now, reject_reason why,
+                                                        const std::string& service_share, std::uint64_t session_id,
+                                                        std::int64_t not_after_us,
+                                                        const wire::SignedKeyStore* key_store) {
   auto session = std::make_unique<session_state>();
-  crypto::public_key service_public{};
   if (why == reject_reason::none) {
-    crypto::to_array(issued.session_public_key(), service_public);
-    why = session_key_for(service_public, issued.session_id(), session->key);
+    crypto::public_key service_public{};
+    crypto::to_array(service_share, service_public);  // 32 bytes: checked with the certificate or grant
+    why = session_key_for(service_public, session_id, session->key);
   }
-  if (why == reject_reason::none && issued.has_key_store()) why = take_key_store(issued.key_store());
+  if (why == reject_reason::none && key_store != nullptr) why = take_key_store(*key_store);
   attestation_.reset();
   if (why != reject_reason::none) {
     reject(why);
-    return request_failed(now);
+    request_failed(now);
+    return nullptr;
   }
-  request_succeeded();
-  session->id = issued.session_id();
+  session->id = session_id;
   session->not_after_us = not_after_us;
+  return session;
+}
+
+void core_state::on_certificate(sim_time now, const wire::CertificateIssued& issued) {
+  std::int64_t not_after_us = 0;
+  const reject_reason why = attestation_ ? check_certificate(now, issued, not_after_us) : reject_reason::unexpected;
+  auto session = open_session(now, why, issued.session_public_key(), issued.session_id(), not_after_us,
+                              issued.has_key_store() ? &issued.key_store() : nullptr);
+  if (!session) return;
+  ++stats_.attestations;
+  start_session(now, std::move(session));
+}
+
+// The grant: signed by a tenant CA the ROM root vouches for, over a label
+// (so no certificate can pass for one), naming this device, this very
+// evidence and the session share sent with it, and still valid.
+reject_reason core_state::check_grant(sim_time now, const wire::RestrictedSession& granted,
+                                      std::int64_t& not_after_us) const {
+  wire::CaCertificate ca;
+  crypto::public_key ca_key{};
+  if (const reject_reason why = check_issuer(now, granted.issuer(), ca, ca_key); why != reject_reason::none) return why;
+  wire::RestrictedGrant grant;
+  if (!grant.ParseFromString(granted.grant())) return reject_reason::malformed;
+  if (grant.issuer_ca_id() != ca.ca_id()) return reject_reason::untrusted_ca;
+  if (!crypto::verify(wire::restricted_grant_input(granted.grant()), granted.signature(), ca_key)) {
+    return reject_reason::bad_signature;
+  }
+  if (grant.device_id() != crypto::as_view(id_) ||
+      grant.evidence_digest() != crypto::as_view(attestation_->evidence_digest)) {
+    return reject_reason::certificate_mismatch;
+  }
+  if (wall(now) >= grant.not_after_us()) return reject_reason::certificate_expired;
+  if (granted.session_public_key().size() != 32) return reject_reason::malformed;
+  if (grant.session_binding() != crypto::as_view(wire::session_binding(granted.session_public_key(),
+                                                                       granted.session_id()))) {
+    return reject_reason::session_not_bound;
+  }
+  not_after_us = grant.not_after_us();
+  return reject_reason::none;
+}
+
+// Attestation failed on software no longer trusted: no certificate, but a
+// session in which the device may fetch the update that repairs it. It
+// checks for one at once; once installed, the reboot attests again.
+void core_state::on_restricted_session(sim_time now, const wire::RestrictedSession& granted) {
+  std::int64_t not_after_us = 0;
+  const reject_reason why = attestation_ ? check_grant(now, granted, not_after_us) : reject_reason::unexpected;
+  auto session = open_session(now, why, granted.session_public_key(), granted.session_id(), not_after_us,
+                              granted.has_key_store() ? &granted.key_store() : nullptr);
+  if (!session) return;
+  session->restricted = true;
+  // A download of something else than a repair cannot go on in this
+  // session (its chunks are refused): given up, so the repair can start.
+  if (download_) {
+    bool repairing = false;
+    wire::RestrictedGrant grant;
+    grant.ParseFromString(granted.grant());  // verified by check_grant
+    for (const int c : grant.revoked()) repairing = repairing || to_wire(download_->target.comp) == c;
+    if (!repairing) abandon_download(wire::FAILED, reject_reason::none, "restricted_session");
+  }
+  ++stats_.attestation_failures;
+  ++stats_.restricted_sessions;
+  add_event({wall(now), wire::EVENT_ATTESTATION_FAILED, {}, 0, 0, {}, {}});
+  need_update_check_ = true;
+  start_session(now, std::move(session));
+}
+
+void core_state::start_session(sim_time now, std::unique_ptr<session_state> session) {
+  request_succeeded();
+  const std::int64_t not_after_us = session->not_after_us;
+  const bool restricted = session->restricted;
   session_ = std::move(session);
   need_attestation_ = false;
-  ++stats_.attestations;
-  record attested;
-  attested.kind = record_kind::attested;
-  attested.version = stages_[index_of(component::app)].version;
-  attested.digest = stages_[index_of(component::app)].image_digest;
-  attested.took = now - attestation_began_;
+  record r;
+  r.kind = restricted ? record_kind::restricted_session : record_kind::attested;
+  r.version = stages_[index_of(component::app)].version;
+  r.digest = stages_[index_of(component::app)].image_digest;
+  r.took = now - attestation_began_;
   attestation_began_ = never;
-  note(attested);
+  note(r);
 
   // Renew at a random point of the renewal window, and well before expiry.
   const auto& t = cfg_.timers;

@@ -283,14 +283,15 @@ void core_state::flash_legacy() {
   download_.reset();
 }
 
-void core_state::abandon_download(wire::UpdateOutcome outcome, reject_reason why) {
+void core_state::abandon_download(wire::UpdateOutcome outcome, reject_reason why, const char* detail) {
   const auto target = download_->target;
   download_.reset();
   download_failures_ = 0;
   metadata_.clear_download();
   if (!persist_metadata()) return;
   ++stats_.updates_failed;
-  const pending_report failed = report_of(target, outcome, why);
+  pending_report failed = report_of(target, outcome, why);
+  failed.detail = detail;
   note_update(record_kind::update_failed, failed);
   queue_report(failed);
 }

@@ -25,6 +25,12 @@ crypto::digest session_binding(std::string_view service_share, std::uint64_t ses
   return crypto::sha256(input);
 }
 
+std::string restricted_grant_input(std::string_view grant_bytes) {
+  std::string input = "fleetsim restricted session grant v1";
+  input.append(grant_bytes);
+  return input;
+}
+
 bool is_session_request(Envelope::BodyCase body) {
   switch (body) {
     case Envelope::kUpdateCheck:

@@ -138,6 +138,15 @@ void read_deployments(const Scenario& in, const source_map& at, context& ctx, co
     const auto product = read_images_of(d, c, known, out, item);
     read_group(d, c, product, known, out, item);
     read_start(d, c, out, item);
+    item.repair = d.repair();
+    for (const std::size_t image : item.images) {
+      for (const auto& r : out.cloud.revocations) {
+        // Deployed before the revocation it is fine; a repair of it must not be it.
+        if (r.image == image && d.repair()) {
+          c.fail("repair", "deploys " + quote(out.images[image].ref()) + ", which cloud.revoke revokes");
+        }
+      }
+    }
     checker rollout = c.nested("rollout");
     read_rollout(d.rollout(), rollout, item.rollout);
     check_policy(item.rollout, d.rollout(), c, rollout);

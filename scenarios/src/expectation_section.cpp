@@ -33,6 +33,22 @@ std::optional<duration> time_or_end(checker& c, std::string_view field, const st
   return t;
 }
 
+/// The group `name` of the image's product: empty is none (`ok`); unknown
+/// fails at `group` and clears `ok`.
+std::optional<std::size_t> product_group(checker& c, const std::string& name, const image& img, const names& known,
+                                         const scenario& s, bool& ok) {
+  ok = true;
+  if (name.empty()) return std::nullopt;
+  const std::string& product_name = s.fleet.products[img.product].name;
+  const auto it = known.groups.find(group_key(product_name, name));
+  if (it == known.groups.end()) {
+    c.fail("group", "product " + quote(product_name) + " has no group " + quote(name) + " in the fleet");
+    ok = false;
+    return std::nullopt;
+  }
+  return it->second.index;
+}
+
 std::optional<check> read_adoption(const Adoption& in, checker& c, const names& known, const scenario& s) {
   adoption a;
   const auto found = resolve_image(c, "image", -1, in.image(), known.images);
@@ -47,15 +63,9 @@ std::optional<check> read_adoption(const Adoption& in, checker& c, const names& 
   a.image = *found;
   a.percent = in.percent();
   a.by = *by;
-  if (!in.group().empty()) {
-    const std::string& product_name = s.fleet.products[img.product].name;
-    const auto it = known.groups.find(group_key(product_name, in.group()));
-    if (it == known.groups.end()) {
-      c.fail("group", "product " + quote(product_name) + " has no group " + quote(in.group()) + " in the fleet");
-      return std::nullopt;
-    }
-    a.group = it->second.index;
-  }
+  bool group_ok = true;
+  a.group = product_group(c, in.group(), img, known, s, group_ok);
+  if (!group_ok) return std::nullopt;
   return a;
 }
 
@@ -80,6 +90,50 @@ std::optional<check> read_attested(const DevicesAttested& in, checker& c, const 
     }
   }
   return a;
+}
+
+std::optional<check> read_healed(const Healed& in, checker& c, const names& known, const scenario& s) {
+  healed h;
+  const auto found = resolve_image(c, "image", -1, in.image(), known.images);
+  bool ok = found.has_value();
+  if (in.has_percent()) {
+    ok = c.in_range("percent", in.percent(), 0, 100, /*min_open=*/true) && ok;
+    h.percent = in.percent();
+  }
+  const auto by = time_or_end(c, "by", in.by(), s);
+  if (!ok || !by) return std::nullopt;
+  const image& img = s.images[*found];
+  bool heals = false;
+  for (const auto& r : s.cloud.revocations) {
+    const image& revoked = s.images[r.image];
+    if (r.image == *found) {
+      c.fail("image", quote(img.ref()) + " is revoked itself (cloud.revoke): it repairs nothing");
+      return std::nullopt;
+    }
+    heals = heals || (revoked.product == img.product && revoked.component == img.component);
+  }
+  if (!heals) {
+    c.fail("image", "cloud.revoke revokes no " + std::string(schema_name(img.component)) + " image of product " +
+                        quote(s.fleet.products[img.product].name) + ": " + quote(img.ref()) + " heals nothing");
+    return std::nullopt;
+  }
+  h.image = *found;
+  h.by = *by;
+  bool group_ok = true;
+  h.group = product_group(c, in.group(), img, known, s, group_ok);
+  if (!group_ok) return std::nullopt;
+  return h;
+}
+
+std::optional<check> read_never_trusted(const NeverTrustedAfterRevocation& in, checker& c, const names& known,
+                                        const scenario& s) {
+  const auto found = resolve_image(c, "image", -1, in.image(), known.images);
+  if (!found) return std::nullopt;
+  for (const auto& r : s.cloud.revocations) {
+    if (r.image == *found) return never_trusted_after_revocation{*found};
+  }
+  c.fail("image", quote(in.image()) + " is not revoked (cloud.revoke): there is no revocation to judge after");
+  return std::nullopt;
 }
 
 std::optional<check> read_halted(const RolloutHalted& in, checker& c, const scenario& s) {
@@ -234,12 +288,22 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
       checker n = c.nested("rolled_back_by_cloud");
       return read_rolled_back(in.rolled_back_by_cloud(), n, s);
     }
+    case Expectation::kHealed: {
+      checker n = c.nested("healed");
+      return read_healed(in.healed(), n, known, s);
+    }
+    case Expectation::kNeverTrustedAfterRevocation: {
+      checker n = c.nested("never_trusted_after_revocation");
+      return read_never_trusted(in.never_trusted_after_revocation(), n, known, s);
+    }
+    case Expectation::kNoRestrictedSessionToAttackers: return no_restricted_session_to_attackers{};
     case Expectation::CHECK_NOT_SET: break;
   }
   c.fail("check",
          "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
          "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested, image_never_ran, "
-         "attestation_latency, telemetry_accounted, victims_attested, rolled_back_by_cloud");
+         "attestation_latency, telemetry_accounted, victims_attested, rolled_back_by_cloud, healed, "
+         "never_trusted_after_revocation, no_restricted_session_to_attackers");
   return std::nullopt;
 }
 

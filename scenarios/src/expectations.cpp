@@ -255,6 +255,54 @@ expectation_result judge(const scenario&, const run_result& run, const no_certif
               std::to_string(run.counters.certificates_issued) + " issued"};
 }
 
+// Devices that run the repair and hold a valid certificate at `by`, of every
+// device in scope: a device off at `by` (offline, or without power) is not healed.
+expectation_result judge(const scenario& s, const run_result& run, const healed& h) {
+  const image& img = s.images[h.image];
+  const actors::census* c = census_at(run, h.by);
+  if (c == nullptr) return {{}, false, "the run stopped before " + format_duration(h.by) + ": no census to judge"};
+  const std::string running = std::string(fw::name_of(img.component)) + "@" + img.version.to_string();
+  std::uint64_t on_repair = 0;
+  std::uint64_t in_scope = 0;
+  for (std::size_t g = 0; g < s.fleet.groups.size() && g < c->attested_running_by_group.size(); ++g) {
+    const bool counted = h.group ? g == *h.group : s.fleet.groups[g].product == img.product;
+    if (!counted) continue;
+    for (const auto& entry : c->app_versions_by_group[g]) in_scope += entry.second;
+    const auto it = c->attested_running_by_group[g].find(running);
+    if (it != c->attested_running_by_group[g].end()) on_repair += it->second;
+  }
+  const double share = share_percent(on_repair, in_scope);
+  const std::string scope =
+      h.group ? "group " + s.fleet.groups[*h.group].name : "product " + s.fleet.products[img.product].name;
+  return {{}, in_scope > 0 && share >= h.percent,
+          percent_text(share) + " of " + std::to_string(in_scope) + " devices (" + scope + ") held a valid certificate running " +
+              img.ref() + " at " + format_duration(h.by) + ", at least " + percent_text(h.percent) + " expected"};
+}
+
+expectation_result judge(const scenario& s, const run_result& run, const never_trusted_after_revocation& n) {
+  const std::string ref = s.images[n.image].ref();
+  for (const actors::revocation_outcome& r : run.revocations) {
+    if (r.image != ref) continue;
+    return {{}, r.certificates_on_revoked == 0,
+            std::to_string(r.certificates_on_revoked) + " certificates accepted by devices running " + ref +
+                " after its revocation at " + format_duration(r.at) + " (" + std::to_string(r.affected_online + r.affected_offline) +
+                " devices ran it then)"};
+  }
+  return {{}, false, "the run has no record of a revocation of " + ref + ": nothing to judge"};
+}
+
+expectation_result judge(const scenario&, const run_result& run, const no_restricted_session_to_attackers&) {
+  std::uint64_t granted = 0;
+  std::uint64_t tried = 0;
+  for (const actors::attack_outcome& a : run.attacks) {
+    granted += a.restricted_sessions;
+    tried += a.tried;
+  }
+  return {{}, granted == 0,
+          std::to_string(granted) + " restricted sessions granted to attackers, in " + std::to_string(tried) +
+              " attempts; the devices accepted " + std::to_string(run.counters.restricted_sessions)};
+}
+
 }  // namespace
 
 std::vector<expectation_result> check_expectations(const scenario& s, const run_result& run) {

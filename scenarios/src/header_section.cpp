@@ -48,6 +48,34 @@ void read_key_rotations(checker& c, const Cloud& in, duration run_length, cloud_
 
 }  // namespace
 
+void read_revocations(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out) {
+  if (!in.has_cloud()) return;
+  checker c(ctx, at.nested("cloud"), "cloud");
+  if (!c.at_most("revoke", in.cloud().revoke_size(), revocations_max)) return;
+  for (int i = 0; i < in.cloud().revoke_size(); ++i) {
+    const Revocation& r = in.cloud().revoke(i);
+    checker n = c.nested("revoke", i);
+    const auto image = resolve_image(n, "image", -1, r.image(), known.images);
+    std::optional<duration> when;
+    if (r.at().empty()) {
+      n.fail("at", "missing: when trust in the image is revoked, since the start of the run");
+    } else {
+      when = n.duration("at", r.at(), {});
+      if (when && !n.before_end("at", *when, out.length)) when.reset();
+    }
+    if (!image || !when) continue;
+    const bool again = std::any_of(out.cloud.revocations.begin(), out.cloud.revocations.end(),
+                                   [&](const cloud_settings::revocation& earlier) { return earlier.image == *image; });
+    if (again) {
+      n.fail("image", quote(r.image()) + " is revoked twice");
+      continue;
+    }
+    out.cloud.revocations.push_back({*image, *when});
+  }
+  std::stable_sort(out.cloud.revocations.begin(), out.cloud.revocations.end(),
+                   [](const auto& a, const auto& b) { return a.at < b.at; });
+}
+
 void read_cloud(const Scenario& in, const source_map& at, context& ctx, scenario& out) {
   if (!in.has_cloud()) return;
   checker c(ctx, at.nested("cloud"), "cloud");

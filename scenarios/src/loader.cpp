@@ -31,6 +31,7 @@ load_result load_text(std::string_view text, const std::string& file_name,
     checker(ctx, at, "scenario").fail("fleet", "missing");
   }
   read_images(parsed, at, ctx, known, out);
+  read_revocations(parsed, at, ctx, known, out);
   if (parsed.has_fleet()) read_firmware(parsed.fleet(), at.nested("fleet"), ctx, known, out);
   read_deployments(parsed, at, ctx, known, out);
   read_faults(parsed, at, ctx, out);

@@ -81,7 +81,12 @@ const char* check_name(const check& c) {
                                [](const attestation_latency&) { return "attestation_latency"; },
                                [](const telemetry_accounted&) { return "telemetry_accounted"; },
                                [](const victims_attested&) { return "victims_attested"; },
-                               [](const rolled_back_by_cloud&) { return "rolled_back_by_cloud"; }},
+                               [](const rolled_back_by_cloud&) { return "rolled_back_by_cloud"; },
+                               [](const healed&) { return "healed"; },
+                               [](const never_trusted_after_revocation&) { return "never_trusted_after_revocation"; },
+                               [](const no_restricted_session_to_attackers&) {
+                                 return "no_restricted_session_to_attackers";
+                               }},
                     c);
 }
 

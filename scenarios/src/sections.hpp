@@ -21,6 +21,8 @@ void read_fleet(const Fleet& in, const source_map& at, context& ctx, names& know
 void read_images(const Scenario& in, const source_map& at, context& ctx, names& known, scenario& out);
 /// The images devices start with; needs the images.
 void read_firmware(const Fleet& in, const source_map& at, context& ctx, const names& known, scenario& out);
+/// The operator's revocations of trust in images (Cloud.revoke); needs the images and the duration.
+void read_revocations(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out);
 /// Deployments and their rollout policies; needs groups, images and the duration.
 void read_deployments(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out);
 /// The nemesis; needs the duration.

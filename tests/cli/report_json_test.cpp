@@ -110,7 +110,8 @@ TEST(report_json, every_counter) {
                                        "telemetry_buffered",
                                        "telemetry_received",
                                        "legacy_flashed",
-                                       "key_stores_taken"};
+                                       "key_stores_taken",
+                                       "restricted_sessions"};
   ASSERT_EQ(keys_of(j), names);
   // sample_result() numbers the counters 1, 2, ... in declaration order.
   for (std::size_t i = 0; i < names.size(); ++i) EXPECT_EQ(j[names[i]], i + 1) << names[i];
@@ -138,6 +139,32 @@ TEST(report_json, a_cloud_rollback_counts_the_devices_it_rolled_back) {
   EXPECT_EQ(j["failed_after_commit"], 6);
   EXPECT_EQ(j["rollback"], json::parse(R"({"took": 15, "offered": 15, "committed": 14, "failed": 1, "rejected": 0,
                                            "requested_at_seconds": 72000.0, "last_committed_at_seconds": 158400.0})"));
+}
+
+TEST(report_json, revocations) {
+  using namespace std::chrono_literals;
+  actors::run_result r = testing::sample_result();
+  actors::revocation_outcome o;
+  o.image = "os@1.0.0";
+  o.at = 24h;
+  o.affected_online = 90;
+  o.affected_offline = 10;
+  o.healed_online = 90;
+  o.online_healed_50 = 30min;
+  o.online_healed_99 = 1h;
+  o.online_healed_100 = 2h;  // the offline ones never healed: null
+  o.requests_per_minute_peak = 400;
+  r.revocations = {o};
+  const json j = report_json(r, testing::sample_context())["revocations"].at(0);
+  EXPECT_EQ(j["image"], "os@1.0.0");
+  EXPECT_EQ(j["at_seconds"], 86400.0);
+  EXPECT_EQ(j["affected_online"], 90u);
+  EXPECT_EQ(j["affected_offline"], 10u);
+  EXPECT_EQ(j["online_healed_50_after_seconds"], 1800.0);
+  EXPECT_EQ(j["online_healed_100_after_seconds"], 7200.0);
+  EXPECT_TRUE(j["offline_healed_100_after_seconds"].is_null());
+  EXPECT_EQ(j["certificates_on_revoked"], 0u);
+  EXPECT_EQ(j["requests_per_minute_peak_day_after"], 400u);
 }
 
 TEST(report_json, timeline) {

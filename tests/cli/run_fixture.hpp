@@ -23,7 +23,7 @@ inline std::vector<std::string> report_fields() {
   return {"scenario",    "scenario_file", "seed",           "devices",     "threads",    "workers",  "complete",
           "sim_seconds", "duration_seconds", "wall_seconds", "cpu_seconds", "peak_rss_bytes", "events", "windows",
           "trace_hash",  "crypto_ops",    "expectations",   "replay",      "counters",    "faults",
-          "attacks",     "deployments", "timeline"};
+          "attacks",     "revocations", "deployments", "timeline"};
 }
 
 inline actors::run_result sample_result() {
@@ -38,7 +38,7 @@ inline actors::run_result sample_result() {
   r.crypto_ops = {101, 102, 103, 104, 105, 3 * 1024 * 1024};
   r.events = 12345;
   r.windows = 678;
-  r.counters = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27};
+  r.counters = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
   r.deployments = {{"app-1.1.0", "completed", 16, 3, 16, 15, 1, 0, 0,
                     {{1h, "running", 1, "started"}, {7h, "running", 2, "wave_opened"},
                      {13h, "running", 3, "wave_opened"}, {20h, "completed", 3, "all_done"}}}};

@@ -14,6 +14,7 @@
 #include "fleet/testing/device_world.hpp"
 #include "fleet/testing/service_endpoint.hpp"
 #include "fleet/wire/envelope.hpp"
+#include "service_state.pb.h"
 
 namespace fleet::cloud {
 
@@ -165,6 +166,21 @@ inline wire::Envelope certificate_request(device_world& w, const wire::Envelope&
     e.set_certificate_proof(crypto::to_string(w.device().secure_element().sign(wire::certificate_proof_input(e))));
   }
   return e;
+}
+
+/// A service's snapshot, part by part, serialized.
+using parts = std::vector<std::string>;
+
+inline parts saved(const security_service& s) {
+  parts out;
+  s.save([&](const state::ServicePart& p) { out.push_back(p.SerializeAsString()); });
+  return out;
+}
+
+/// Restores `snapshot` into a service fresh from construction.
+inline restore_status restore_into(security_service& fresh, const parts& snapshot) {
+  std::size_t next = 0;
+  return fresh.restore([&](state::ServicePart& p) { return next < snapshot.size() && p.ParseFromString(snapshot[next++]); });
 }
 
 }  // namespace fleet::cloud

@@ -29,18 +29,6 @@ namespace fleet::cloud {
 namespace {
 
 using namespace std::chrono_literals;
-using parts = std::vector<std::string>;
-
-parts saved(const security_service& s) {
-  parts out;
-  s.save([&](const state::ServicePart& p) { out.push_back(p.SerializeAsString()); });
-  return out;
-}
-
-restore_status restore_into(security_service& fresh, const parts& snapshot) {
-  std::size_t next = 0;
-  return fresh.restore([&](state::ServicePart& p) { return next < snapshot.size() && p.ParseFromString(snapshot[next++]); });
-}
 
 std::string render(const device_view& v) {
   std::ostringstream o;

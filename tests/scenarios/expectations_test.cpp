@@ -25,7 +25,7 @@ actors::run_result good_run() {
   r.complete = true;
   r.counters.boots = 200;
   r.deployments = {{"d", "completed", 100, 2, 100, 100, 0, 0, 0, {}}};
-  r.censuses = {{7 * 24h, {{{"1.0.0", 3}, {"1.1.0", 97}}}, {100}}, {24h, {{{"1.0.0", 90}, {"1.1.0", 10}}}, {100}}};
+  r.censuses = {{7 * 24h, {{{"1.0.0", 3}, {"1.1.0", 97}}}, {100}, {}}, {24h, {{{"1.0.0", 90}, {"1.1.0", 10}}}, {100}, {}}};
   r.requests_per_minute.assign(7 * 24 * 60 + 1, 60);  // one request a second
   return r;
 }
@@ -131,6 +131,59 @@ TEST(checkers, no_certificate_to_attackers) {
   EXPECT_TRUE(judged(s, r).passed);
   r.attacks[0].certificates = 1;
   EXPECT_FALSE(judged(s, r).passed);
+}
+
+// The revocation checkers read the run's record: the census for healed, the
+// devices' count of certificates on a revoked image, the attackers' tallies.
+const char* const revoked_os =
+    "image { name: \"os\" version: \"1.0.1\" component: OS product: \"p\" size: \"1MiB\" }\n"
+    "cloud { revoke { image: \"os@1.0.0\" at: \"1d\" } }\n";
+
+TEST(checkers, healed_counts_devices_attested_on_the_repair) {
+  const scenario s = with_expectation(std::string(revoked_os) + "expect { healed { image: \"os@1.0.1\" by: \"1d\" } }");
+  actors::run_result r = good_run();
+  r.censuses[1].attested_running_by_group = {{{"os@1.0.1", 100}, {"app@1.1.0", 10}}};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "100.00 % of 100 devices (product p) held a valid certificate running os@1.0.1 at 1d, at least "
+                      "100.00 % expected");
+  // A device still on the revoked OS, or off: not healed.
+  r.censuses[1].attested_running_by_group = {{{"os@1.0.1", 99}, {"os@1.0.0", 1}}};
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "99.00 % of 100 devices (product p) held a valid certificate running os@1.0.1 at 1d, at least "
+                      "100.00 % expected");
+}
+
+TEST(checkers, never_trusted_after_revocation_fails_on_a_certificate_on_the_revoked_image) {
+  const scenario s =
+      with_expectation(std::string(revoked_os) + "expect { never_trusted_after_revocation { image: \"os@1.0.0\" } }");
+  actors::run_result r = good_run();
+  actors::revocation_outcome o;
+  o.image = "os@1.0.0";
+  o.at = 24h;
+  o.affected_online = 100;
+  r.revocations = {o};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "0 certificates accepted by devices running os@1.0.0 after its revocation at 1d (100 devices ran it then)");
+  r.revocations[0].certificates_on_revoked = 2;  // the invariant broken
+  EXPECT_FALSE(judged(s, r).passed);
+  r.revocations.clear();  // no record of the revocation: nothing to judge is no pass
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
+TEST(checkers, no_restricted_session_to_attackers_fails_on_one) {
+  const scenario s = with_expectation(
+      "attack { at: \"1d\" count: 3 spoofed_identity {} }\n"
+      "expect { no_restricted_session_to_attackers {} }");
+  actors::run_result r = good_run();
+  r.attacks = {{"s", "spoofed_identity", 3, 3, 0, 0, 0us, 0us}};
+  EXPECT_TRUE(judged(s, r).passed);
+  r.attacks[0].restricted_sessions = 1;
+  const auto v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "1 restricted sessions granted to attackers, in 3 attempts; the devices accepted 0");
 }
 
 TEST(checkers, devices_attested_reads_the_census) {

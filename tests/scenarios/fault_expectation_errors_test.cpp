@@ -322,7 +322,8 @@ TEST(expectation_errors, bounds_and_times) {
                         "expect[3]: check: missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, "
                         "rollout_halted, rollout_completed, peak_request_rate, every_attack_stopped, "
                         "no_certificate_to_attackers, devices_attested, image_never_ran, attestation_latency, "
-                        "telemetry_accounted, victims_attested, rolled_back_by_cloud",
+                        "telemetry_accounted, victims_attested, rolled_back_by_cloud, healed, "
+                        "never_trusted_after_revocation, no_restricted_session_to_attackers",
                     place(text, "attestation_latency { quantile") +
                         "expect[4]: attestation_latency.max: must be in (0s, 365d], is 0s",
                     place(text, "quantile: 1.5") + "expect[4]: attestation_latency.quantile: must be in (0, 1], is 1.5",

@@ -85,6 +85,7 @@ grpc::Status create_deployment(cloud::security_service& s, sim_time now, const a
   spec.group = r.group();
   spec.name = r.name();
   spec.policy = from_api(r.policy());
+  spec.repair = r.repair();
   for (int i = 0; i < r.image_ids_size(); ++i) {
     const auto id = parse_image_id(r.image_ids(i));
     if (!id) return invalid("image_ids[" + std::to_string(i) + "]: not 64 hex characters");
@@ -145,6 +146,14 @@ grpc::Status execute(cloud::security_service& s, const state::Command& c, state:
       return to_grpc(rotated);  // the caller answers with the trust anchors
     }
     case state::Command::kCreateDeployment: return create_deployment(s, now, c.create_deployment(), out);
+    case state::Command::kRevokeImage: {
+      const auto id = parse_image_id(c.revoke_image().image_id());
+      if (!id) return invalid("image_id: not 64 hex characters");
+      const auto revoked = s.revoke_image(now, *id);
+      if (!revoked.ok()) return to_grpc(revoked);
+      out.mutable_revoked_image()->set_image_id(hex(*id));
+      return grpc::Status::OK;
+    }
     case state::Command::kPauseDeployment:
       return deployment_command(s, now, c.pause_deployment().deployment(), &cloud::security_service::pause, out);
     case state::Command::kResumeDeployment:

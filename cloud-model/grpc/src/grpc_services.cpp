@@ -223,6 +223,13 @@ grpc::Status operator_api::CreateDeployment(grpc::ServerContext* context, const 
              &state::Outcome::mutable_deployment, reply);
 }
 
+grpc::Status operator_api::RevokeImage(grpc::ServerContext* context, const api::RevokeImageRequest* request,
+                                       api::RevokeImageReply* reply) {
+  if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;
+  return run(service_, *context, &state::Command::mutable_revoke_image, *request, &state::Outcome::mutable_revoked_image,
+             reply);
+}
+
 grpc::Status operator_api::GetDeploymentStatus(grpc::ServerContext* context, const api::DeploymentRef* request,
                                                api::DeploymentStatus* reply) {
   if (grpc::Status denied = authorize(*context); !denied.ok()) return denied;

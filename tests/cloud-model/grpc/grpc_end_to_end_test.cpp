@@ -407,6 +407,60 @@ TEST(grpc_end_to_end, server_reflection_lists_the_operator_and_device_services) 
   EXPECT_NE(listed.find("grpc.health.v1.Health"), std::string::npos);
 }
 
+// --------------------------------------------------------------- revocation
+
+grpc::Status revoke(grpc_fixture& f, const std::string& image_id) {
+  grpc::ClientContext c;
+  api::RevokeImageRequest r;
+  r.set_image_id(image_id);
+  api::RevokeImageReply reply;
+  return f.operators->RevokeImage(&c, r, &reply);
+}
+
+// The operator revokes trust in the OS the device runs and deploys its fix
+// as a repair; the server restarts from its journal in between. The real
+// firmware core, refused a certificate, repairs itself in the restricted
+// session and attests in full again.
+TEST(grpc_end_to_end, a_revoked_os_is_repaired_through_a_restricted_session) {
+  fleet::testing::temp_dir dir;
+  grpc_fixture f(dir.file("state.db"));
+  operator_setup op(f);
+  grpc_endpoint link(f);
+  auto world = op.make_world(link);
+  world->power_on();
+  ASSERT_TRUE(world->run_until([&] { return attested(*world); }, 10min));
+
+  const auto fix = fleet::testing::make_image(op.keys, wire::OS, "1.0.1", 2);
+  const std::string fix_id = op.upload(fix);
+  world->publish(f.stored(fix_id));
+  api::CreateDeploymentRequest repair = staged_deployment(op.production, fix_id);
+  repair.set_name("os-1.0.1");
+  repair.set_repair(true);
+  grpc::ClientContext c;
+  api::Deployment deployment;
+  ASSERT_TRUE(f.operators->CreateDeployment(&c, repair, &deployment).ok());
+  ASSERT_EQ(op.factory[2].manifest.component(), wire::OS);
+  const std::string revoked_id = crypto::to_hex(crypto::as_view(op.factory[2].image_digest));
+  const grpc::Status revoked = revoke(f, revoked_id);
+  ASSERT_TRUE(revoked.ok()) << revoked.error_message();
+  EXPECT_EQ(revoke(f, revoked_id).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(revoke(f, "12").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(revoke(f, std::string(64, '0')).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  f.restart();  // the revocation is in the journal
+  EXPECT_EQ(revoke(f, revoked_id).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  world->cut_power();  // a reboot: the device attests at once
+  ASSERT_TRUE(world->run_until([&] { return world->firmware().restricted_session(); }, 10min));
+  EXPECT_FALSE(world->firmware().has_certificate());
+  ASSERT_TRUE(world->run_until([&] { return world->count(fw::record_kind::update_committed) > 0; }, 4h));
+  world->run_for(10min);  // the COMMITTED report
+  EXPECT_EQ(world->firmware().running_version(fw::component::os), (wire::version{1, 0, 1}));
+  EXPECT_TRUE(world->firmware().has_certificate());
+  EXPECT_EQ(op.show(op.device_ids[0]).last_attestation(), api::PASSED);
+  EXPECT_EQ(op.status(deployment.id()).succeeded(), 1u);
+}
+
 // ------------------------------------------------------------------ restart
 
 TEST(grpc_end_to_end, a_restart_from_the_state_file_keeps_devices_sessions_and_deployments) {

@@ -25,10 +25,17 @@ class cloud_host {
   /// is the service's distribution tamper when the scenario has mirror
   /// attacks: replies it altered are marked as such on their way. At each
   /// of `key_rotations` (in time order) the operator revokes the
-  /// image-signing keys and makes a new one, among the service's timers.
+  /// image-signing keys and makes a new one, among the service's timers;
+  /// at each of `revocations` (in time order) the operator revokes trust in
+  /// the image.
+  struct revocation {
+    fw::sim_time at{0};
+    crypto::digest image_id{};
+  };
   cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
              distribution_mirror& mirror, const std::vector<scenario::attack>& attacks, std::uint64_t run_seed,
-             std::uint64_t devices, fw::sim_time run_length, std::vector<fw::sim_time> key_rotations = {});
+             std::uint64_t devices, fw::sim_time run_length, std::vector<fw::sim_time> key_rotations = {},
+             std::vector<revocation> revocations = {});
 
   void deliver(sim_message m);
   fw::sim_time next_time() const;
@@ -71,6 +78,8 @@ class cloud_host {
   std::vector<std::uint32_t> per_minute_;
   std::vector<fw::sim_time> key_rotations_;
   std::size_t rotations_done_ = 0;
+  std::vector<revocation> revocations_;
+  std::size_t revocations_done_ = 0;
   fw::sim_time last_{0};
   fw::sim_time timers_floor_{0};
 };

@@ -29,6 +29,24 @@ struct attempt_tally {
   std::array<std::uint64_t, fw::reject_reason_count> stopped_by{};
 };
 
+/// Trust in an image revoked at `at` (scenario cloud.revoke): devices
+/// running it are watched until they heal.
+struct revocation_watch {
+  fw::sim_time at{0};
+  fw::component comp = fw::component::os;
+  crypto::digest image{};
+};
+
+/// What the devices of a shard made of one revocation (run.hpp revocation_outcome).
+struct revocation_tally {
+  std::uint64_t affected_online = 0;
+  std::uint64_t affected_offline = 0;
+  std::uint64_t certificates_on_revoked = 0;
+  /// Seconds from the revocation to each heal: 4 bytes a healed device.
+  std::vector<std::uint32_t> healed_online_after_s;
+  std::vector<std::uint32_t> healed_offline_after_s;
+};
+
 /// What devices did, summed by their shard.
 struct device_tally {
   run_counters counters;
@@ -38,6 +56,7 @@ struct device_tally {
   sim_histogram message_latency;       ///< of the messages sent towards the cloud
   sim_histogram attestation_time;      ///< from the first challenge request to the certificate accepted
   std::vector<sim_histogram> attestation_time_by_hour;  ///< the same by the simulated hour it ended in, grown on use
+  std::vector<revocation_tally> revocations;  ///< by revocation (device_surroundings order), grown on use
 };
 
 /// What every device of the run shares, read-only: the links with their
@@ -47,6 +66,7 @@ struct device_surroundings {
   const nemesis& links;
   const link_tamper& tamper;
   const std::vector<crypto::digest>& signed_images;
+  const std::vector<revocation_watch>& revocations;  ///< in time order, at most 8
 };
 
 class device_host {
@@ -82,6 +102,11 @@ class device_host {
   static void judge_altered(std::uint32_t attack, const fw::outputs& scratch, device_tally& tally);
   static void count_attestation(fw::sim_time now, fw::duration took, device_tally& tally);
   static void count_start(const crypto::digest& digest, const device_surroundings& around, device_tally& tally);
+  /// The revocations due by `now`, and what this event's records mean for them.
+  void watch_revocations(fw::sim_time now, const device_surroundings& around, const fw::outputs& scratch,
+                         device_tally& tally);
+  /// Whether an offline fault had switched this device off at `t`.
+  bool offline_at(fw::sim_time t) const;
   fw::sim_time next_fault_at() const {
     return next_fault_ < faults_.size() ? faults_[next_fault_].at : fw::never;
   }
@@ -94,6 +119,8 @@ class device_host {
   std::uint64_t sent_ = 0;
   std::vector<device_action> faults_;
   std::size_t next_fault_ = 0;
+  std::uint8_t revocations_seen_ = 0;  ///< revocations judged for this device (it ran, or not, the image)
+  std::uint8_t unhealed_ = 0;          ///< bit r: runs (or ran) revocation r's image and has not attested since
 };
 
 }  // namespace fleet::actors

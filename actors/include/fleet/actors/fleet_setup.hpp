@@ -47,6 +47,8 @@ class fleet_setup {
   signed_images signed_image_digests() const;
   /// The signed manifest of each scenario image, in scenario order.
   std::vector<wire::SignedManifest> signed_manifests() const;
+  /// The image ID (its digest) of scenario image `index`, as the service stores it.
+  const crypto::digest& image_id(std::size_t index) const { return image_ids_[index]; }
   /// The scenario group of device `index`.
   std::uint32_t group_of(std::uint64_t index) const { return group_of_[index]; }
 

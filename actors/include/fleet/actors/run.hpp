@@ -86,6 +86,9 @@ struct run_counters {
   std::uint64_t legacy_flashed = 0;
   /// Trusted key stores the devices verified and took (after an image-signing key was revoked).
   std::uint64_t key_stores_taken = 0;
+  /// Restricted sessions the devices accepted: attestation refused on
+  /// revoked software (revoked_measurement), repair traffic only.
+  std::uint64_t restricted_sessions = 0;
 };
 
 /// Devices per running app version and per state at one simulated time.
@@ -143,6 +146,39 @@ struct census {
   std::vector<std::uint64_t> attested_by_group;  ///< devices holding a valid certificate, by scenario group
   /// By scenario deployment (zero for one without a rollback image): its cloud-initiated rollback.
   std::vector<rollback_census> rollback_by_deployment{};
+  /// Devices holding a valid certificate, by scenario group and what they
+  /// run: "<component>@<version>" (fw::name_of) -> devices, every component.
+  std::vector<std::map<std::string, std::uint64_t>> attested_running_by_group{};
+};
+
+/// What became of one revocation of trust in an image (scenario cloud.revoke),
+/// as the devices lived it.
+struct revocation_outcome {
+  std::string image;  ///< "name@version"
+  sim_time at{0};
+  /// Devices running the image when it was revoked (a device off then: at
+  /// its next boot), those an offline fault had switched off at that moment
+  /// apart.
+  std::uint64_t affected_online = 0;
+  std::uint64_t affected_offline = 0;
+  /// Healed: attested (a certificate accepted) running another image of the
+  /// component, for the first time since they ran the revoked one.
+  std::uint64_t healed_online = 0;
+  std::uint64_t healed_offline = 0;
+  /// Time from the revocation until 50 %, 99 % and 100 % of affected_online
+  /// were healed; -1 when never reached.
+  duration online_healed_50{-1}, online_healed_99{-1}, online_healed_100{-1};
+  /// The same for the offline ones, from the revocation.
+  duration offline_healed_100{-1};
+  /// Certificates devices accepted after the revocation while running the
+  /// image: never_trusted_after_revocation wants none.
+  std::uint64_t certificates_on_revoked = 0;
+  /// Requests reaching the cloud per minute: the mean and the peak over the
+  /// day before the revocation, and the peak of the day from it (the minute it began).
+  double requests_per_minute_before = 0;
+  std::uint32_t requests_per_minute_peak_before = 0;
+  std::uint32_t requests_per_minute_peak = 0;
+  sim_time peak_minute_at{0};
 };
 
 /// What one fault did.
@@ -174,6 +210,7 @@ struct attack_outcome {
   /// the victims, and those holding a valid certificate at the end.
   std::uint64_t victims = 0;
   std::uint64_t victims_attested = 0;
+  std::uint64_t restricted_sessions = 0;  ///< restricted sessions granted to the attacker
 };
 
 /// One expectation's verdict, with what was seen.
@@ -206,6 +243,7 @@ struct run_result {
   std::vector<fault_outcome> faults;               ///< in scenario order
   std::vector<attack_outcome> attacks;             ///< in scenario order
   std::vector<std::uint64_t> image_starts;         ///< software starts of each scenario image, in scenario order
+  std::vector<revocation_outcome> revocations;     ///< in scenario order (cloud.revoke, by time)
   /// How long the devices' attestations took, by the simulated hour they completed in.
   std::vector<sim_histogram> attestation_time_by_hour;
   /// Filled by the caller from the scenario's checkers (scenario/expectations.hpp).

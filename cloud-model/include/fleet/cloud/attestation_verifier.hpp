@@ -10,7 +10,8 @@
 // Ed25519 verify so that a flood of junk evidence costs little.
 //
 // Memory: the nonce table (bounded, see nonce_table.hpp), the known-good
-// sets, and one byte per device (quarantine).
+// sets, and one byte per device (quarantine, and for revoked_measurement the
+// components whose image was revoked).
 
 #include <array>
 #include <cstdint>
@@ -65,8 +66,12 @@ enum class attestation_outcome : std::uint8_t {
   unknown_measurement,   ///< a manifest digest not known-good for the product
   measurement_mismatch,  ///< known digest, but reported as another component or version
   sequence_mismatch,     ///< the envelope's sequence is not the one the evidence signs: altered on the way
+  /// Every check passed but one: a stage's image is known for the product
+  /// and no longer trusted (the operator revoked it). The only refusal a
+  /// restricted session may answer (facts complete, revoked_components set).
+  revoked_measurement,
 };
-inline constexpr std::size_t attestation_outcome_count = 18;
+inline constexpr std::size_t attestation_outcome_count = 19;
 
 const char* name_of(challenge_refusal r);
 const char* name_of(attestation_outcome o);
@@ -88,7 +93,13 @@ struct attested_stage {
   crypto::digest manifest_digest{};
 };
 
-/// What a passed attestation established about the device.
+/// The bit of `c` in a mask of components (attestation_facts::revoked_components).
+inline std::uint8_t component_bit(wire::Component c) {
+  return c > wire::COMPONENT_UNSPECIFIED && c <= wire::LEGACY_FIRMWARE ? static_cast<std::uint8_t>(1u << (c - 1)) : 0;
+}
+
+/// What a passed attestation established about the device (and, for
+/// revoked_measurement, everything it would have established).
 struct attestation_facts {
   device_index device = 0;
   std::vector<attested_stage> boot;  ///< in boot order; the app may be missing
@@ -97,11 +108,14 @@ struct attestation_facts {
   crypto::public_key device_key{};
   crypto::public_key session_public_key{};  ///< the device's X25519 share, for session_table::open
   crypto::digest evidence_digest{};         ///< SHA-256 of the evidence bytes, for the certificate
+  /// revoked_measurement: the components whose measured image is revoked,
+  /// bit (Component - 1) each. One byte, like the session slot keeps it.
+  std::uint8_t revoked_components = 0;
 };
 
 struct attestation_result {
   attestation_outcome outcome = attestation_outcome::malformed;
-  attestation_facts facts;  ///< meaningful when ok
+  attestation_facts facts;  ///< meaningful when ok or revoked_measurement
   bool ok() const { return outcome == attestation_outcome::ok; }
 };
 
@@ -132,6 +146,9 @@ class attestation_verifier {
   /// Failed attestation with a valid signature: may talk only to the
   /// security service until an attestation passes.
   bool quarantined(device_index device) const;
+  /// For a device quarantined on revoked_measurement: the components whose
+  /// image was revoked (component_bit each), what a repair may replace; 0 otherwise.
+  std::uint8_t revoked_components(device_index device) const;
 
   known_good_set& known_good() { return known_good_; }
   const known_good_set& known_good() const { return known_good_; }
@@ -153,14 +170,16 @@ class attestation_verifier {
                             attestation_facts& facts);
   attestation_outcome check_software(const wire::Evidence& evidence, std::string_view product,
                                      attestation_facts& facts) const;
-  void set_quarantine(device_index device, bool on);
+  /// `revoked`: facts.revoked_components, kept in the same byte.
+  void set_quarantine(device_index device, bool on, std::uint8_t revoked = 0);
 
   attestation_limits limits_;
   device_lookup lookup_;
   session_table& sessions_;
   nonce_table nonces_;
   known_good_set known_good_;
-  std::vector<std::uint8_t> quarantined_;  ///< by device index; 1 = quarantined
+  /// By device index: bit 0 quarantined, bits 1-5 the revoked components (component_bit << 1).
+  std::vector<std::uint8_t> quarantined_;
   attestation_counters counters_;
 };
 

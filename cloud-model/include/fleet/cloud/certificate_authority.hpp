@@ -69,6 +69,16 @@ struct issued_certificate {
   bool ok() const { return refusal == issue_refusal::none; }
 };
 
+/// A restricted-session grant (device.proto RestrictedGrant), signed by the
+/// tenant's current CA over wire::restricted_grant_input: no certificate.
+struct issued_grant {
+  issue_refusal refusal = issue_refusal::none;
+  std::string grant;      ///< serialized RestrictedGrant
+  std::string signature;  ///< Ed25519 by the CA over wire::restricted_grant_input(grant)
+  wire::SignedCaCertificate issuer;
+  bool ok() const { return refusal == issue_refusal::none; }
+};
+
 /// What check() says about a certificate a client presented.
 enum class certificate_status : std::uint8_t {
   ok,
@@ -97,6 +107,7 @@ enum class revoke_result : std::uint8_t {
 struct ca_counters {
   std::uint64_t cas_created = 0;
   std::uint64_t certificates_issued = 0;
+  std::uint64_t restricted_grants = 0;  ///< restricted-session grants signed
   std::array<std::uint64_t, certificate_status_count> checks{};
   std::uint64_t revocations_refused = 0;     ///< list_full
   std::uint64_t revocations_forgotten = 0;   ///< dropped after the certificates expired
@@ -115,6 +126,12 @@ class certificate_authority {
   issued_certificate issue(sim_time now, std::string_view tenant, const crypto::device_id& device,
                            const crypto::public_key& device_key, std::string_view evidence_digest,
                            std::string_view session_binding);
+  /// Grants a restricted session to a device whose only attestation fault is
+  /// software no longer trusted (`revoked`: those components), until
+  /// `not_after` (at most a certificate's lifetime from now).
+  issued_grant grant_restricted(sim_time now, std::string_view tenant, const crypto::device_id& device,
+                                std::string_view evidence_digest, std::string_view session_binding,
+                                sim_time not_after, const std::vector<wire::Component>& revoked);
   /// Checks a certificate presented by a client at `now`.
   certificate_check check(sim_time now, const wire::SignedCertificate& presented);
 
@@ -159,6 +176,10 @@ class certificate_authority {
   /// fit. Call advance(now) first (it does the rollovers).
   const tenant_ca* current_for(sim_time now, std::string_view tenant);
   const tenant_ca& make_ca(sim_time now, std::string tenant);
+  /// What issue() and grant_restricted() check before signing: the CA to
+  /// sign with, or null and why not in `refusal`. Calls advance(now).
+  const tenant_ca* signer_for(sim_time now, std::string_view tenant, std::string_view evidence_digest,
+                              std::string_view session_binding, issue_refusal& refusal);
   bool rollover_due(sim_time now, const tenant_ca& ca) const;
   bool trusted(sim_time now, const tenant_ca& ca) const;
   void forget_expired(sim_time now);

@@ -2,7 +2,10 @@
 // Known-good boot measurements per product: the manifest digests of the
 // images a device of that product may run, with the component and version
 // each one is. The image service adds an image here when it is published and
-// removes it when it is withdrawn.
+// removes it when it is withdrawn. The operator may revoke trust in one (a
+// vulnerability was found): it stays listed, marked revoked, so attestation
+// can tell software no longer trusted (repairable by an update) from
+// software never known.
 
 #include <cstdint>
 #include <cstring>
@@ -24,6 +27,8 @@ struct known_good_limits {
 struct known_image {
   wire::Component component = wire::COMPONENT_UNSPECIFIED;
   std::string version;
+  crypto::digest image{};  ///< the image digest (one image has a manifest per signing key)
+  bool revoked = false;    ///< no longer trusted: a device running it gets only a restricted session
 };
 
 enum class known_good_change : std::uint8_t {
@@ -50,8 +55,12 @@ class known_good_set {
   explicit known_good_set(const known_good_limits& limits = {}) : limits_(limits) {}
 
   known_good_change add(std::string_view product, const crypto::digest& manifest_digest,
-                        wire::Component component, std::string_view version);
+                        wire::Component component, std::string_view version, const crypto::digest& image = {});
   known_good_change remove(std::string_view product, const crypto::digest& manifest_digest);
+  /// Marks every manifest of image `image` (each signing key's) as no longer
+  /// trusted; `unchanged` when all were revoked already, `invalid` when the
+  /// product knows no manifest of it.
+  known_good_change revoke(std::string_view product, const crypto::digest& image);
 
   /// The product's known-good images; nullptr when it has none.
   const images* of(std::string_view product) const;

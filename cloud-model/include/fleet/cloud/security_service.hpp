@@ -57,6 +57,9 @@ struct service_settings {
   /// UTC microseconds at simulated time zero (certificates carry wall time).
   std::chrono::microseconds wall_clock_at_zero{0};
   ca_settings ca;
+  /// How long a restricted session (repair traffic only) lasts; at most the
+  /// certificate lifetime. The device attests again at its end.
+  duration restricted_session_lifetime = std::chrono::hours(24);
   registry_limits registry;
   image_service_limits images;
   rate_limits rates;
@@ -103,6 +106,10 @@ struct deployment_spec {
   /// version, a security version at least the failed one's), and the policy
   /// must have a rollback trigger. None: the rollback only stops the rollout.
   std::optional<crypto::digest> rollback_image;
+  /// A repair of revoked software: devices in a restricted session (their
+  /// only fault is an image no longer trusted) are offered its images even
+  /// when it is not the group's newest of the component.
+  bool repair = false;
 };
 
 struct deployment_created {
@@ -145,7 +152,21 @@ struct service_counters {
   /// App crashes in telemetry that turned a device's commit of a deployed image into a failure after commit.
   std::uint64_t failures_after_commit = 0;
   std::uint64_t rollback_offers = 0;  ///< update offers carrying a rollback image (repeats included)
+  std::uint64_t images_revoked = 0;       ///< operator revocations of trust in an image
+  std::uint64_t restricted_sessions = 0;  ///< restricted sessions granted (evidence whose only fault is revoked software)
+  /// Requests a restricted session may not make, by restricted_refusal.
+  std::array<std::uint64_t, 3> restricted_refused{};
 };
+
+/// Why a request in a restricted session was refused (ERROR_ATTESTATION_FAILED
+/// "restricted_session: <name>"): it may check for updates, fetch chunks of
+/// a repair and report update results, nothing else.
+enum class restricted_refusal : std::uint8_t {
+  none,
+  not_repair_traffic,  ///< telemetry, or anything but the three
+  not_a_repair,        ///< a chunk of an image that repairs nothing it runs revoked (or is itself revoked)
+};
+const char* name_of(restricted_refusal r);
 
 class device_shard;
 
@@ -206,6 +227,14 @@ class security_service {
   /// and update offer from now on carries a new trusted key store saying so.
   op_result<std::uint32_t> rotate_image_signing_key(sim_time now,
                                                     key_rotation how = key_rotation::keep_previous);
+  /// Revokes trust in an image (a vulnerability was found): from now on a
+  /// device running it fails attestation (revoked_measurement) and gets only
+  /// a restricted session, in which it is offered the images that repair it.
+  /// The image is no longer offered nor deployable. Its measurements under
+  /// every signing key are revoked, including those of later rotations.
+  op_result<bool> revoke_image(sim_time now, const crypto::digest& image_id);
+  /// Whether the operator revoked trust in the image.
+  bool image_revoked(const crypto::digest& image_id) const;
 
   // ---- simulation
   /// Every update offer and chunk the service sends passes through `tamper`
@@ -260,9 +289,11 @@ class security_service {
     std::unique_ptr<rollout_controller> controller;
     std::unordered_map<device_index, device_index> members;  ///< registry index -> rollout index
     bool took_over = false;  ///< it started, and halted the older deployments it replaces
+    bool repair = false;     ///< deployment_spec::repair
   };
   struct image_meta {
     sim_time released_at{0};
+    bool revoked = false;  ///< revoke_image
   };
   /// The request being answered: the reply is sealed when `sealed`.
   struct context {
@@ -274,12 +305,17 @@ class security_service {
     crypto::device_id id{};
     std::optional<device_index> device;
     bool sealed = false;
+    bool restricted = false;  ///< authenticated in a restricted session
   };
 
   // service_device_api.cpp
   void dispatch(context& c);
   void on_challenge(context& c);
   void on_evidence(context& c);
+  /// Evidence whose only fault is revoked software: a restricted session and its signed grant.
+  void grant_restricted(context& c, const attestation_facts& facts);
+  /// The request a restricted session makes, if it may.
+  bool restricted_allows(context& c);
   bool authenticate(context& c);
   bool authenticate_certificate(context& c);
   /// Answers RATE_LIMITED when `d` refused.
@@ -308,6 +344,10 @@ class security_service {
   void note_app_crashes(sim_time now, device_index device, const wire::TelemetryBatch& batch);
   /// Why spec.rollback_image cannot serve as the rollback; empty when it can.
   std::string rollback_image_problem(const deployment_spec& spec) const;
+  /// Whether `image` of deployment `d` repairs a device of d's group: it is
+  /// trusted, and `d` is a repair or the image is the group's newest trusted
+  /// one of its component among the live deployments.
+  bool repairs(const deployment& d, const crypto::digest& image_id, const stored_image& image) const;
 
   /// The image's manifest as attestation measures it is good, in every shard.
   void mark_known_good(const stored_image& image);

@@ -12,6 +12,12 @@
 // finding the slot of a request is an array access; the high 32 bits are
 // random so an old session's ID does not match its successor.
 //
+// A restricted session (a device whose only attestation fault is software
+// no longer trusted) is the same slot with its `restricted` bit set: the
+// service lets it make repair traffic only. The bit is the top one of the
+// slot's last sequence, so it costs no memory; sequences of 2^63 and more
+// are refused as replays.
+//
 // Sessions end at expiry (the certificate's), when replaced by a new
 // attestation, or when ended by the caller; at most sessions_max are live.
 //
@@ -34,6 +40,9 @@
 #include "fleet/crypto/random_stream.hpp"
 
 namespace fleet::cloud {
+
+/// Session request sequences stay below this (the slot keeps 63 bits of one).
+inline constexpr std::uint64_t session_sequence_max = (std::uint64_t{1} << 63) - 1;
 
 struct session_limits {
   std::uint32_t sessions_max = 1'200'000;  ///< live sessions, all devices
@@ -73,11 +82,13 @@ struct opened_session {
 struct auth_result {
   auth_failure failure = auth_failure::none;
   device_index device = 0;  ///< the authenticated device when ok
+  bool restricted = false;  ///< when ok: a restricted session (repair traffic only)
   bool ok() const { return failure == auth_failure::none; }
 };
 
 struct session_counters {
   std::uint64_t opened = 0;
+  std::uint64_t restricted_opened = 0;  ///< of them, restricted sessions
   std::uint64_t replaced = 0;  ///< a new attestation ended a live session
   std::uint64_t expired = 0;
   std::uint64_t ended = 0;     ///< by the caller (revocation, quarantine)
@@ -96,9 +107,11 @@ class session_table {
   /// before with the same half as then; a new share gets a new half drawn
   /// from `random`.
   /// `evidence_sequence` is the evidence request's: later requests go above it.
+  /// `restricted`: a session for repair traffic only (auth_result::restricted).
   opened_session open(sim_time now, device_index device, source_id source,
                       const crypto::public_key& device_session_key, sim_time expires_at,
-                      std::uint64_t evidence_sequence, crypto::random_stream& random);
+                      std::uint64_t evidence_sequence, crypto::random_stream& random,
+                      bool restricted = false);
 
   /// Authenticates a device request made in a session: live session of the
   /// envelope's device, valid MAC, sequence above the last, same source.
@@ -134,7 +147,8 @@ class session_table {
     std::uint64_t id = 0;  ///< 0: no session
     crypto::seed key{};    ///< session MAC key
     sim_time expires_at{0};
-    std::uint64_t last_sequence = 0;
+    std::uint64_t last_sequence : 63;
+    std::uint64_t restricted : 1;  ///< repair traffic only
     source_id source = 0;
   };
   static_assert(sizeof(slot) == 64, "session slot grew: check the memory figure");

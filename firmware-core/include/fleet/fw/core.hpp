@@ -34,6 +34,7 @@ struct counters {
   std::uint32_t app_crashes = 0;
   std::uint32_t legacy_flashes = 0;
   std::uint32_t key_store_updates = 0;  ///< newer trusted key stores taken
+  std::uint32_t restricted_sessions = 0;  ///< restricted-session grants accepted (revoked software)
   std::uint64_t chunks_downloaded = 0;
   std::uint64_t telemetry_generated = 0;  ///< events put in the buffer
   std::uint64_t telemetry_dropped = 0;    ///< the oldest, when the buffer was full
@@ -65,10 +66,16 @@ class core {
 
   // Read-only views for hosts, checkers and tests.
   const crypto::device_id& id() const;
+  /// A full session: a certificate accepted and not expired or dropped since.
   bool has_certificate() const;
+  /// A restricted session: attestation failed on revoked software, and the
+  /// service's signed grant allows repair traffic only.
+  bool restricted_session() const;
   std::int64_t certificate_not_after_us() const;
   /// Version booted for a component (zero when not running).
   wire::version running_version(component c) const;
+  /// Digest of the image booted for a component (zero when not running).
+  const crypto::digest& running_image(component c) const;
   /// Slot the metadata marks active for a component.
   slot active_slot(component c) const;
   bool trial_pending() const;

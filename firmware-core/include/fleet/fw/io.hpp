@@ -86,6 +86,10 @@ enum class record_kind : std::uint8_t {
   legacy_flashed,       ///< guardian flashed its legacy device with a verified image
   powered_off,          ///< a flash write or the host cut the power
   key_store_taken,      ///< a newer trusted key store verified and kept
+  /// The service refused a certificate because software the device runs is
+  /// no longer trusted, and granted a restricted session instead (update
+  /// checks, repair downloads and update results only); `took` as for attested.
+  restricted_session,
   count_
 };
 const char* name_of(record_kind k);

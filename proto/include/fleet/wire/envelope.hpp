@@ -33,6 +33,11 @@ bool is_session_request(Envelope::BodyCase body);
 /// so the share in CertificateIssued cannot be swapped on the way.
 crypto::digest session_binding(std::string_view service_share, std::uint64_t session_id);
 
+/// The bytes the tenant CA signs for a RestrictedGrant: a label, then the
+/// grant. The label keeps a grant from ever verifying as a certificate (whose
+/// bytes the CA signs as they are), and a certificate as a grant.
+std::string restricted_grant_input(std::string_view grant_bytes);
+
 /// Deterministic serialization (stable map order), used for anything hashed.
 std::string serialize(const google::protobuf::MessageLite& message);
 

@@ -36,6 +36,8 @@ inline constexpr std::size_t expectations_max = 256;
 inline constexpr std::size_t attacks_max = 64;
 /// The service holds 16 image-signing keys: the first and 15 made by rotations.
 inline constexpr std::size_t image_key_rotations_max = 15;
+/// Image revocations in a run: each device keeps one bit per revocation (healed or not).
+inline constexpr std::size_t revocations_max = 8;
 /// Faults at random: events per device per day.
 inline constexpr double fault_rate_per_day_max = 100;
 /// A lasting fault at random: each spell lasts this long at least.

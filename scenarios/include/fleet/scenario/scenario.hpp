@@ -89,6 +89,8 @@ struct deployment {
   /// The file names a rollback image, whether or not it was taken: checks
   /// referring to it say nothing more about one that was refused.
   bool rollback_image_named = false;
+  /// A repair of revoked software (cloud::deployment_spec::repair).
+  bool repair = false;
 };
 
 // ------------------------------------------------------------------ faults
@@ -249,10 +251,21 @@ struct no_certificate_to_attackers {};
 struct victims_attested {
   double percent = 100;
 };
+struct healed {
+  std::size_t image = 0;  ///< index into scenario::images: the repair
+  double percent = 100;
+  duration by{0};                    ///< the run's length when absent in the file
+  std::optional<std::size_t> group;  ///< none: every group of the image's product
+};
+struct never_trusted_after_revocation {
+  std::size_t image = 0;  ///< index into scenario::images, one cloud_settings::revocations names
+};
+struct no_restricted_session_to_attackers {};
 using check = std::variant<no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed,
                            peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested,
                            image_never_ran, attestation_latency, telemetry_accounted, victims_attested,
-                           rolled_back_by_cloud>;
+                           rolled_back_by_cloud, healed, never_trusted_after_revocation,
+                           no_restricted_session_to_attackers>;
 
 /// The check's schema name: "no_bricked_devices", "adoption", ...
 const char* check_name(const check& c);
@@ -268,6 +281,12 @@ struct cloud_settings {
   duration ca_rollover_lead = 90 * 24h;
   /// When a new image-signing key revokes every earlier one, in time order.
   std::vector<duration> image_key_rotations;
+  /// Trust in an image withdrawn by the operator, in time order.
+  struct revocation {
+    std::size_t image = 0;  ///< index into scenario::images
+    duration at{0};
+  };
+  std::vector<revocation> revocations;
 };
 
 struct scenario {

@@ -46,6 +46,7 @@ class operator_api final : public api::Operator::Service {
                                      api::TrustAnchors*) override;
   grpc::Status GetTrustAnchors(grpc::ServerContext*, const api::GetTrustAnchorsRequest*, api::TrustAnchors*) override;
   grpc::Status CreateDeployment(grpc::ServerContext*, const api::CreateDeploymentRequest*, api::Deployment*) override;
+  grpc::Status RevokeImage(grpc::ServerContext*, const api::RevokeImageRequest*, api::RevokeImageReply*) override;
   grpc::Status GetDeploymentStatus(grpc::ServerContext*, const api::DeploymentRef*, api::DeploymentStatus*) override;
   grpc::Status PauseDeployment(grpc::ServerContext*, const api::DeploymentRef*, api::DeploymentStatus*) override;
   grpc::Status ResumeDeployment(grpc::ServerContext*, const api::DeploymentRef*, api::DeploymentStatus*) override;
