@@ -192,6 +192,14 @@ expectation_result judge(const scenario& s, const run_result& run, const rolled_
               format_count(back.committed) + " rollback commits), " + expected};
 }
 
+/// A rate for people: one decimal from 1 up, two significant digits below
+/// (a bound of 0.001 must not read as 0.0).
+std::string rate_text(double per_second) {
+  char text[64];
+  std::snprintf(text, sizeof text, per_second >= 1 ? "%.1f" : "%.2g", per_second);
+  return text;
+}
+
 expectation_result judge(const scenario&, const run_result& run, const peak_request_rate& p) {
   constexpr std::int64_t minute_us = 60'000'000;
   const auto first = static_cast<std::size_t>(p.from.count() / minute_us);
@@ -205,14 +213,11 @@ expectation_result judge(const scenario&, const run_result& run, const peak_requ
     }
   }
   const double per_second = static_cast<double>(peak) / 60.0;
-  char rate[64];
-  std::snprintf(rate, sizeof rate, "%.1f", per_second);
-  char bound[64];
-  std::snprintf(bound, sizeof bound, "%.1f", p.max_per_second);
   return {{}, per_second <= p.max_per_second,
-          std::string("peak ") + rate + " requests/s (the minute from " +
+          "peak " + rate_text(per_second) + " requests/s (the minute from " +
               format_duration(duration{static_cast<std::int64_t>(peak_minute) * minute_us}) + ") between " +
-              format_duration(p.from) + " and " + format_duration(p.to) + ", at most " + bound + " expected"};
+              format_duration(p.from) + " and " + format_duration(p.to) + ", at most " +
+              rate_text(p.max_per_second) + " expected"};
 }
 
 expectation_result judge(const scenario& s, const run_result& run, const every_attack_stopped&) {

@@ -105,6 +105,18 @@ TEST(checkers, peak_request_rate_over_its_range_only) {
   EXPECT_EQ(v.detail, "peak 10.0 requests/s (the minute from 1d30m) between 1d and 2d, at most 2.0 expected");
 }
 
+// Rates below one a second keep their digits: 0.001 once printed as 0.0.
+TEST(checkers, peak_request_rate_prints_small_rates_as_they_are) {
+  const scenario s =
+      with_expectation("expect { peak_request_rate { max_per_second: 0.001 from: \"1d\" to: \"2d\" } }");
+  actors::run_result r = good_run();
+  r.requests_per_minute.assign(r.requests_per_minute.size(), 0);
+  r.requests_per_minute[24 * 60 + 30] = 1;  // one request in a minute: 0.017 a second
+  const auto v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "peak 0.017 requests/s (the minute from 1d30m) between 1d and 2d, at most 0.001 expected");
+}
+
 TEST(checkers, every_attack_stopped) {
   const scenario s = with_expectation(
       "attack { name: \"spoofers\" at: \"1d\" count: 3 spoofed_identity {} }\n"
