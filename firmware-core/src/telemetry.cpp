@@ -9,7 +9,7 @@ namespace fleet::fw {
 
 void core_state::add_event(buffered_event e) {
   ++stats_.telemetry_generated;
-  if (telemetry_.push(std::move(e))) {
+  if (telemetry_.push(std::move(e), telemetry_batch_end_)) {
     ++stats_.telemetry_dropped;
     note(record_kind::telemetry_dropped);
   }

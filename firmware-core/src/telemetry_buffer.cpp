@@ -4,7 +4,7 @@
 
 namespace fleet::fw {
 
-bool telemetry_buffer::push(buffered_event event) {
+bool telemetry_buffer::push(buffered_event event, std::uint64_t sent_end) {
   bool dropped = false;
   if (capacity_ == 0) {
     ++first_number_;
@@ -12,6 +12,10 @@ bool telemetry_buffer::push(buffered_event event) {
     return true;
   }
   if (events_.size() >= capacity_) {
+    if (first_number_ < sent_end) {
+      ++dropped_unreported_;  // the new one never gets a number
+      return true;
+    }
     events_.erase(events_.begin());
     ++first_number_;
     ++dropped_unreported_;

@@ -27,8 +27,12 @@ class telemetry_buffer {
  public:
   explicit telemetry_buffer(std::uint32_t capacity) : capacity_(capacity) {}
 
-  /// Adds an event; returns true when the oldest one had to be dropped.
-  bool push(buffered_event event);
+  /// Adds an event; returns true when one had to be dropped: the oldest,
+  /// unless it was sent and not yet acknowledged (numbered below
+  /// `sent_end`), in which case the new one. An event on its way may be
+  /// stored already: dropping it here would count it dropped on the device
+  /// and taken by the cloud.
+  bool push(buffered_event event, std::uint64_t sent_end = 0);
   /// Fills `batch` with at most `max_events` of the oldest events.
   void fill_batch(wire::TelemetryBatch& batch, std::uint32_t max_events) const;
   /// The service stored every event numbered below `acked_through`.

@@ -5,9 +5,12 @@
 // never reach the legacy device.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "fleet/actors/run.hpp"
+#include "fleet/scenario/rescale.hpp"
 #include "attack_checks.hpp"
 #include "fleet_text.hpp"
 
@@ -90,6 +93,25 @@ TEST(guardian_fleet, one_trace_hash_for_1_and_4_threads) {
   EXPECT_EQ(one.counters.legacy_flashed, 60u);
   EXPECT_EQ(one.counters.legacy_flashed, four.counters.legacy_flashed);
   EXPECT_EQ(one.counters.telemetry_generated, four.counters.telemetry_generated);
+}
+
+// A new user's run (issue 18): the library's guardian fleet with a reading
+// every 30 minutes at 2,000 devices filled the guardians' buffers while a
+// batch was on its way; the oldest event, sent and about to be stored, was
+// dropped and counted dropped, and the cloud took one event more than the
+// devices saw delivered. Full buffers now drop the new event instead.
+TEST(guardians, the_cloud_takes_exactly_what_the_devices_saw_delivered_when_buffers_fill) {
+  std::ifstream file(std::string(FLEET_SCENARIOS_DIR) + "/guardian-legacy-fleet.textproto");
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::string hourly = "reading_interval: \"1h\"";
+  const auto at = text.find(hourly);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, hourly.size(), "reading_interval: \"30m\"");
+  const auto small = scenario::rescale(testing::load(text), 2000);
+  ASSERT_TRUE(small.ok()) << small.error;
+  const run_result r = run(small.value, {});
+  EXPECT_GT(r.counters.telemetry_dropped, 0u);  // the buffers did fill
+  EXPECT_EQ(r.counters.telemetry_received, r.counters.telemetry_delivered);
 }
 
 }  // namespace
