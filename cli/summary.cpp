@@ -73,12 +73,23 @@ std::string summary(const actors::run_result& r, const run_context& c) {
   line("engine", counted(r.events, "event", "events") + " in " + counted(r.windows, "window", "windows"));
   line("attestation", format_count(n.attestations) + " accepted, " + format_count(n.attestation_failures) +
                           " failed; " + counted(n.certificates_issued, "certificate", "certificates") + " issued");
-  line("updates", format_count(n.updates_downloaded) + " downloaded, " + format_count(n.updates_installed) +
-                      " installed, " + format_count(n.updates_committed) + " committed, " +
-                      format_count(n.updates_rolled_back) + " rolled back, " + format_count(n.updates_rejected) +
-                      " rejected, " + format_count(n.updates_failed) + " failed");
+  // A guardian's own components and the legacy devices it flashes are
+  // counted apart: a legacy rollout installs and commits nothing of the guardian's.
+  std::string updates = format_count(n.updates_downloaded) + " downloaded, " + format_count(n.updates_installed) +
+                        " installed, " + format_count(n.updates_committed) + " committed, " +
+                        format_count(n.updates_rolled_back) + " rolled back, " + format_count(n.updates_rejected) +
+                        " rejected, " + format_count(n.updates_failed) + " failed";
+  if (n.legacy_flashed > 0) updates += "; " + counted(n.legacy_flashed, "legacy device", "legacy devices") + " flashed";
+  line("updates", updates);
   line("devices", counted(n.boots, "boot", "boots") + ", " + format_count(n.bricked) + " bricked, " +
                       counted(n.app_crashes, "app crash", "app crashes"));
+  if (n.telemetry_generated > 0) {
+    line("telemetry", format_count(n.telemetry_generated) + " events: " + format_count(n.telemetry_delivered) +
+                          " delivered, " + format_count(n.telemetry_dropped) + " dropped (buffer full), " +
+                          format_count(n.telemetry_lost_to_power) + " lost to power, " +
+                          format_count(n.telemetry_buffered) + " still buffered; the cloud took " +
+                          format_count(n.telemetry_received));
+  }
   line("network", counted(n.messages_sent, "message", "messages") + ", " + format_count(n.messages_lost) +
                       " lost, " + format_count(n.messages_lost_to_faults) + " lost to faults");
   line("faults", counted(n.faults_injected, "fault", "faults") + " injected, " +

@@ -19,8 +19,11 @@ TEST(summary, one_line_per_subject) {
             "memory       peak RSS 48.0 MiB\n"
             "engine       12,345 events in 678 windows\n"
             "attestation  2 accepted, 3 failed; 4 certificates issued\n"
-            "updates      5 downloaded, 6 installed, 7 committed, 8 rolled back, 9 rejected, 10 failed\n"
+            "updates      5 downloaded, 6 installed, 7 committed, 8 rolled back, 9 rejected, 10 failed; 26 legacy "
+            "devices flashed\n"
             "devices      1 boot, 11 bricked, 12 app crashes\n"
+            "telemetry    20 events: 21 delivered, 22 dropped (buffer full), 23 lost to power, 24 still buffered; the "
+            "cloud took 25\n"
             "network      13 messages, 14 lost, 15 lost to faults\n"
             "faults       19 faults injected, 16 requests dropped by outages\n"
             "security     18 attacks stopped, 17 unsigned software starts\n"
@@ -29,6 +32,29 @@ TEST(summary, one_line_per_subject) {
             "app versions 1.0.0 5, 1.1.0 15\n"
             "states       attested 19, bricked 1\n"
             "trace hash   0123456789abcdef\n");
+}
+
+// A new user's guardian run (issue 18) read "0 installed, 0 committed" next
+// to 1,900 controllers flashed: the legacy devices and the telemetry the
+// guardians relay have lines of their own.
+TEST(summary, a_guardian_run_says_what_it_flashed_and_relayed) {
+  actors::run_result r = testing::sample_result();
+  r.counters.legacy_flashed = 1900;
+  r.counters.telemetry_generated = 384000;
+  r.counters.telemetry_delivered = 194000;
+  r.counters.telemetry_dropped = 126000;
+  r.counters.telemetry_lost_to_power = 0;
+  r.counters.telemetry_buffered = 64000;
+  r.counters.telemetry_received = 194000;
+  const std::string text = summary(r, testing::sample_context());
+  EXPECT_NE(text.find("updates      5 downloaded, 6 installed, 7 committed, 8 rolled back, 9 rejected, 10 failed; "
+                      "1,900 legacy devices flashed\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("telemetry    384,000 events: 194,000 delivered, 126,000 dropped (buffer full), 0 lost to "
+                      "power, 64,000 still buffered; the cloud took 194,000\n"),
+            std::string::npos)
+      << text;
 }
 
 TEST(summary, a_cloud_rollback_says_how_many_devices_went_back) {
