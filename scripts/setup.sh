@@ -11,7 +11,7 @@ packages=(
   libcaf-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libsqlite3-dev libexpat1-dev
-  prometheus chromium python3
+  prometheus chromium python3 openssl
 )
 
 missing=()
