@@ -171,27 +171,12 @@ void security_service::on_evidence(context& c) {
     return error(c, wire::ERROR_ATTESTATION_FAILED, name_of(r.outcome));
   }
   const device_index device = r.facts.device;
-  if (blocked(device)) {
-    return error(c, wire::ERROR_ATTESTATION_FAILED, "identity blocked: flagged as cloned");
-  }
-  const device_record* rec = registry_.device(device);
-  const tenant_info* tenant = rec == nullptr ? nullptr : registry_.tenant(rec->tenant);
-  FLEET_CHECK(tenant != nullptr, "attested device without a tenant");
-
-  crypto::random_stream random = device_stream(device);
-  const sim_time expires = c.now + settings_.ca.certificate_lifetime;
-  const opened_session session = shard.sessions().open(c.now, device, c.source, r.facts.session_public_key,
-                                                       expires, c.request->sequence(), random);
-  if (!session.ok()) {
-    if (session.refusal == open_refusal::sessions_max) {
-      return error(c, wire::ERROR_RATE_LIMITED, name_of(session.refusal), std::chrono::minutes(1));
-    }
-    return error(c, wire::ERROR_ATTESTATION_FAILED, name_of(session.refusal));
-  }
-  const std::string service_share = crypto::to_string(session.service_public_key);
-  issued_certificate issued =
-      ca_.issue(wall(c.now), tenant->name, rec->id, r.facts.device_key, crypto::as_view(r.facts.evidence_digest),
-                crypto::as_view(wire::session_binding(service_share, session.id)));
+  const auto opened = open_attested_session(c, r.facts, c.now + settings_.ca.certificate_lifetime, false);
+  if (!opened) return;
+  const opened_session& session = opened->session;
+  issued_certificate issued = ca_.issue(wall(c.now), opened->tenant->name, opened->record->id, r.facts.device_key,
+                                        crypto::as_view(r.facts.evidence_digest),
+                                        crypto::as_view(wire::session_binding(opened->service_share, session.id)));
   if (!issued.ok()) {
     shard.sessions().end(device);
     return error(c, wire::ERROR_UNAVAILABLE, name_of(issued.refusal));
@@ -201,45 +186,58 @@ void security_service::on_evidence(context& c) {
   wire::CertificateIssued* out = c.reply->mutable_certificate_issued();
   *out->mutable_certificate() = std::move(issued.certificate);
   *out->mutable_issuer() = std::move(issued.issuer);
-  out->set_session_public_key(service_share);
+  out->set_session_public_key(opened->service_share);
   out->set_session_id(session.id);
   if (key_store_version_ > 0) *out->mutable_key_store() = key_store_;
+}
+
+std::optional<security_service::attested_session> security_service::open_attested_session(
+    context& c, const attestation_facts& facts, sim_time expires, bool restricted) {
+  const device_index device = facts.device;
+  if (blocked(device)) {
+    error(c, wire::ERROR_ATTESTATION_FAILED, "identity blocked: flagged as cloned");
+    return std::nullopt;
+  }
+  attested_session out;
+  out.record = registry_.device(device);
+  out.tenant = out.record == nullptr ? nullptr : registry_.tenant(out.record->tenant);
+  FLEET_CHECK(out.tenant != nullptr, "attested device without a tenant");
+  crypto::random_stream random = device_stream(device);
+  out.session = c.shard->sessions().open(c.now, device, c.source, facts.session_public_key, expires,
+                                         c.request->sequence(), random, restricted);
+  if (!out.session.ok()) {
+    if (out.session.refusal == open_refusal::sessions_max) {
+      error(c, wire::ERROR_RATE_LIMITED, name_of(out.session.refusal), std::chrono::minutes(1));
+    } else {
+      error(c, wire::ERROR_ATTESTATION_FAILED, name_of(out.session.refusal));
+    }
+    return std::nullopt;
+  }
+  out.service_share = crypto::to_string(out.session.service_public_key);
+  return out;
 }
 
 // No certificate: a session for repair traffic, and a grant the tenant CA
 // signs so that the device knows the session's key is the service's (the
 // same binding of share and session ID a certificate carries).
 void security_service::grant_restricted(context& c, const attestation_facts& facts) {
-  device_shard& shard = *c.shard;
   const device_index device = facts.device;
-  if (blocked(device)) return error(c, wire::ERROR_ATTESTATION_FAILED, "identity blocked: flagged as cloned");
-  const device_record* rec = registry_.device(device);
-  const tenant_info* tenant = rec == nullptr ? nullptr : registry_.tenant(rec->tenant);
-  FLEET_CHECK(tenant != nullptr, "attested device without a tenant");
-
-  crypto::random_stream random = device_stream(device);
   const duration lifetime = std::min(settings_.restricted_session_lifetime, settings_.ca.certificate_lifetime);
   const sim_time expires = c.now + lifetime;
-  const opened_session session = shard.sessions().open(c.now, device, c.source, facts.session_public_key, expires,
-                                                       c.request->sequence(), random, /*restricted=*/true);
-  if (!session.ok()) {
-    if (session.refusal == open_refusal::sessions_max) {
-      return error(c, wire::ERROR_RATE_LIMITED, name_of(session.refusal), std::chrono::minutes(1));
-    }
-    return error(c, wire::ERROR_ATTESTATION_FAILED, name_of(session.refusal));
-  }
+  const auto opened = open_attested_session(c, facts, expires, true);
+  if (!opened) return;
+  const opened_session& session = opened->session;
   std::vector<wire::Component> revoked;
   for (int k = wire::BOOTLOADER; k <= wire::LEGACY_FIRMWARE; ++k) {
     const auto component = static_cast<wire::Component>(k);
     if ((facts.revoked_components & component_bit(component)) != 0) revoked.push_back(component);
   }
-  const std::string service_share = crypto::to_string(session.service_public_key);
-  issued_grant grant = ca_.grant_restricted(wall(c.now), tenant->name, rec->id,
+  issued_grant grant = ca_.grant_restricted(wall(c.now), opened->tenant->name, opened->record->id,
                                             crypto::as_view(facts.evidence_digest),
-                                            crypto::as_view(wire::session_binding(service_share, session.id)),
+                                            crypto::as_view(wire::session_binding(opened->service_share, session.id)),
                                             wall(expires), revoked);
   if (!grant.ok()) {
-    shard.sessions().end(device);
+    c.shard->sessions().end(device);
     return error(c, wire::ERROR_UNAVAILABLE, name_of(grant.refusal));
   }
   ++counters_.restricted_sessions;
@@ -247,7 +245,7 @@ void security_service::grant_restricted(context& c, const attestation_facts& fac
   out->set_grant(std::move(grant.grant));
   out->set_signature(std::move(grant.signature));
   *out->mutable_issuer() = std::move(grant.issuer);
-  out->set_session_public_key(service_share);
+  out->set_session_public_key(opened->service_share);
   out->set_session_id(session.id);
   if (key_store_version_ > 0) *out->mutable_key_store() = key_store_;
 }

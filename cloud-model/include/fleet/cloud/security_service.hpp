@@ -314,6 +314,17 @@ class security_service {
   void on_evidence(context& c);
   /// Evidence whose only fault is revoked software: a restricted session and its signed grant.
   void grant_restricted(context& c, const attestation_facts& facts);
+  /// What opening an attested device's session found: its record and tenant, the session.
+  struct attested_session {
+    const device_record* record = nullptr;
+    const tenant_info* tenant = nullptr;
+    opened_session session;
+    std::string service_share;  ///< the service's X25519 share, as sent
+  };
+  /// The session an attestation opens, full or restricted, until `expires`;
+  /// none, after answering why, for a blocked identity or a session refused.
+  std::optional<attested_session> open_attested_session(context& c, const attestation_facts& facts, sim_time expires,
+                                                        bool restricted);
   /// The request a restricted session makes, if it may.
   bool restricted_allows(context& c);
   bool authenticate(context& c);
