@@ -40,10 +40,10 @@ int main(int argc, char** argv) {
   app.add_option("--devices", devices, "rescale the fleet to N devices (0: as the scenario says)");
   app.add_option("--threads", threads, "scheduler threads")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--json", json_file, "also write the figures to this file");
+  std::uint32_t partitions = 0;
+  app.add_option("--partitions", partitions, "cut the fleet into P partitions (0: as the scenario says)")
+      ->check(CLI::Range(0u, 256u));
   actors::run_options o;
-  app.add_option("--parallel-events-min", o.parallel_events_min,
-                 "a window goes to the actors when the one before had at least this many events")
-      ->capture_default_str();
   if (const auto code = bench::parse(app, argc, argv)) return *code;
 
   scenario::load_result loaded = scenario::load_file(scenario_file);
@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     }
     s = rescaled.value;
   }
+  if (partitions != 0) s.cloud.partitions = partitions;
   o.threads = threads;
   const double cpu_start = bench::cpu_seconds();
   const auto wall_start = std::chrono::steady_clock::now();
@@ -76,14 +77,13 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(r.devices), sim_s, threads);
   std::printf("  wall, CPU              %.1f s wall, %.1f s CPU (set-up included)\n", wall, cpu);
   std::printf("  faster than real time  %.0fx\n", sim_s / wall);
-  std::printf("  events                 %llu in %llu windows (%llu on the actors), %.0f events/s of wall time\n",
-              static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.windows),
-              static_cast<unsigned long long>(r.parallel_windows), static_cast<double>(r.events) / wall);
-  const double inline_hosts = r.inline_overlap.hosts_seconds();
-  const double inline_two_threads = r.inline_overlap.two_threads_seconds();
-  std::printf("  windows run inline     hosts %.1f s; side by side on two threads, at best %.1f s (%.1f %% less)\n",
-              inline_hosts, inline_two_threads,
-              inline_hosts > 0 ? 100.0 * (1.0 - inline_two_threads / inline_hosts) : 0.0);
+  std::printf("  events                 %llu in %llu steps of %u partitions, %.0f events/s of wall time\n",
+              static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.windows), r.partitions,
+              static_cast<double>(r.events) / wall);
+  const double days = sim_s / 86400.0;
+  std::printf("  barriers               %llu (%.0f a simulated day), %llu control ticks\n",
+              static_cast<unsigned long long>(r.barriers), days > 0 ? static_cast<double>(r.barriers) / days : 0.0,
+              static_cast<unsigned long long>(r.control_ticks));
   std::printf("  peak RSS               %.1f MiB, %.0f B per device\n", static_cast<double>(rss) / (1 << 20),
               static_cast<double>(rss) / n);
   std::printf("  crypto floor           %.1f s (sign %.1f us, verify %.1f us, X25519 %.1f us, SHA-256 %.3f ns/B)\n",
@@ -102,9 +102,9 @@ int main(int argc, char** argv) {
                         {"cpu_seconds", cpu},
                         {"events", r.events},
                         {"windows", r.windows},
-                        {"parallel_windows", r.parallel_windows},
-                        {"inline_hosts_seconds", inline_hosts},
-                        {"inline_two_threads_seconds", inline_two_threads},
+                        {"partitions", r.partitions},
+                        {"barriers", r.barriers},
+                        {"control_ticks", r.control_ticks},
                         {"peak_rss_bytes", rss},
                         {"floor_seconds", floor_s},
                         {"cpu_over_floor", cpu / floor_s},

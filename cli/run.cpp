@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "exit_codes.hpp"
-#include "fleet/scenario/expectations.hpp"
+#include "fleet/checkers/expectations.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/scenario/loader.hpp"
 #include "fleet/scenario/rescale.hpp"
@@ -74,7 +74,7 @@ std::optional<double> parse_speed(const std::string& text) {
   return x;
 }
 
-// SIGINT and SIGTERM only store here; the engine reads it between windows.
+// SIGINT and SIGTERM only store here; the engine reads it between stretches.
 std::atomic<bool> stop_requested{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "a signal handler may only touch a lock-free atomic");
 
@@ -255,7 +255,7 @@ int run(const run_flags& flags) {
   context.cpu_seconds = usage.cpu_seconds;
   context.peak_rss_bytes = usage.peak_rss_bytes;
   context.replay_command = replay_command(flags, *s);
-  result.expectations = scenario::check_expectations(*s, result);
+  result.expectations = checkers::check_expectations(*s, result);
   if (!result.complete) {
     // Checked on part of the run, an expectation says nothing: not judged.
     for (actors::expectation_result& e : result.expectations) {

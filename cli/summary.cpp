@@ -70,7 +70,8 @@ std::string summary(const actors::run_result& r, const run_context& c) {
           counted(c.workers, "worker", "workers") + "\n";
   line("time", time_line(r, c));
   line("memory", "peak RSS " + bytes_text(c.peak_rss_bytes));
-  line("engine", counted(r.events, "event", "events") + " in " + counted(r.windows, "window", "windows"));
+  line("engine", counted(r.events, "event", "events") + " in " + counted(r.partitions, "partition", "partitions") +
+                     ", " + counted(r.barriers, "barrier", "barriers"));
   line("attestation", format_count(n.attestations) + " accepted, " + format_count(n.attestation_failures) +
                           " failed; " + counted(n.certificates_issued, "certificate", "certificates") + " issued");
   // A guardian's own components and the legacy devices it flashes are

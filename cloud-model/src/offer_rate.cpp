@@ -51,6 +51,29 @@ void offer_rate::count_towards_step(sim_time now) {
   }
 }
 
+void offer_rate::on_counted(sim_time now, std::uint64_t n) {
+  if (!ramp_ || n == 0) return;
+  refill(now);
+  // Each step crossed multiplies the rate once, as n calls of count_towards_step would.
+  const std::uint64_t steps = (counted_ + n) / ramp_->step_devices - counted_ / ramp_->step_devices;
+  counted_ += n;
+  for (std::uint64_t i = 0; i < steps && rate_ < ramp_->max_per_minute; ++i) {
+    rate_ = std::min(ramp_->max_per_minute, rate_ * ramp_->increment_factor);
+  }
+}
+
+std::uint64_t offer_rate::take_whole(sim_time now, std::uint64_t most) {
+  if (!ramp_) return 0;
+  refill(now);
+  const auto whole = std::min(most, static_cast<std::uint64_t>(tokens_));
+  tokens_ -= static_cast<double>(whole);
+  return whole;
+}
+
+void offer_rate::give_back(std::uint64_t offers) {
+  if (ramp_) tokens_ = std::min(capacity(), tokens_ + static_cast<double>(offers));
+}
+
 std::optional<double> offer_rate::per_minute() const {
   if (!ramp_) return std::nullopt;
   return rate_;

@@ -26,6 +26,14 @@ class offer_rate {
   void on_notified(sim_time now);
   void on_succeeded(sim_time now);
 
+  /// The governor's side (rollout_governor): `n` more devices counted
+  /// toward the steps at `now`, whatever the basis (the shares counted by it).
+  void on_counted(sim_time now, std::uint64_t n);
+  /// Takes the whole offers the bucket holds at `now`, at most `most`. With no ramp: none (no limit to hand out).
+  std::uint64_t take_whole(sim_time now, std::uint64_t most);
+  /// Offers taken but not spent come back (the bucket still holds at most its capacity).
+  void give_back(std::uint64_t offers);
+
   /// Current rate; none without a ramp.
   std::optional<double> per_minute() const;
 

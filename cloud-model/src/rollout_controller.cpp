@@ -5,6 +5,7 @@
 
 #include "fleet/check.hpp"
 #include "offer_rate.hpp"
+#include "rollout_phase.hpp"
 #include "wave_membership.hpp"
 
 namespace fleet::cloud {
@@ -49,13 +50,6 @@ screened screen(std::size_t devices, device_index device, wire::UpdateOutcome ou
   return {std::nullopt, kind};
 }
 
-std::uint64_t ppm(double share) { return static_cast<std::uint64_t>(std::llround(share * 1e6)); }
-
-/// count / of >= share, in integers.
-bool reached(std::uint64_t count, std::uint64_t of, std::uint64_t share_ppm) {
-  return count * 1'000'000 >= share_ppm * of;
-}
-
 bool is_failure(device_outcome o) {
   return o == device_outcome::failed || o == device_outcome::rejected || o == device_outcome::timed_out;
 }
@@ -92,21 +86,21 @@ rollout_controller::rollout_controller(const rollout_policy& policy, const deplo
       params_(params),
       membership_(std::make_unique<wave_membership>(policy.waves, params.seed, params.devices)),
       rate_(std::make_unique<offer_rate>(policy.ramp)),
-      gate_ppm_(ppm(policy.gate.success_threshold)),
+      phase_(std::make_unique<rollout_phase>(policy, membership_->wave_count())),
       last_now_(now) {
   FLEET_CHECK(validate(policy).empty(), "the caller validates the policy");
   FLEET_CHECK(params.devices <= devices_max, "the caller bounds the target group");
   static_assert(sizeof(device_slot) == 3, "three bytes per device");
   static_assert(waves_max <= 256 && retries_max + 1 < 256, "wave and offers fit a byte");
 
-  waves_.resize(membership_->wave_count());
-  last_wave_ = membership_->wave_count() - 1;
+  tally_.waves.resize(membership_->wave_count());
   devices_.resize(params.devices);
+  tally_.devices = params.devices;
   for (device_index d = 0; d < params.devices; ++d) {
     const std::uint32_t w = membership_->wave_of(d);
     devices_[d] = {static_cast<std::uint8_t>(device_outcome::pending), static_cast<std::uint8_t>(w), 0};
-    ++waves_[w].devices;
-    bump(waves_[w].outcomes.by_outcome, device_outcome::pending);
+    ++tally_.waves[w].devices;
+    bump(tally_.waves[w].outcomes.by_outcome, device_outcome::pending);
   }
   advance(now);
 }
@@ -124,7 +118,7 @@ offer_decision rollout_controller::decide(sim_time now, device_index device) {
     return offer_decision{false, false, why};
   };
   if (device >= devices_.size()) return refuse(offer_refusal::unknown_device);
-  switch (state_) {
+  switch (phase_->state()) {
     case rollout_state::scheduled: return refuse(offer_refusal::not_started);
     case rollout_state::paused: return refuse(offer_refusal::paused);
     case rollout_state::halted:
@@ -140,20 +134,20 @@ offer_decision rollout_controller::decide(sim_time now, device_index device) {
   if (outcome == device_outcome::in_flight) return {true, true, offer_refusal::none};
   if (took(outcome)) return refuse(offer_refusal::already_updated);
   if (is_failure(outcome) && !may_retry(slot)) return refuse(offer_refusal::retries_exhausted);
-  if (slot.wave > current_wave_) return refuse(offer_refusal::wave_not_open);
+  if (slot.wave > phase_->current_wave()) return refuse(offer_refusal::wave_not_open);
   if (!in_window(policy_.windows, params_.wall_clock_at_zero + now)) return refuse(offer_refusal::outside_window);
-  if (in_flight_ >= policy_.in_flight_limit) return refuse(offer_refusal::in_flight_full);
+  if (in_flight_ >= in_flight_limit()) return refuse(offer_refusal::in_flight_full);
   // Last: taking a token spends it.
-  if (!rate_->try_take(now)) return refuse(offer_refusal::rate_limited);
+  if (!take_offer(now)) return refuse(offer_refusal::rate_limited);
 
   const bool first = slot.offers == 0;
   set_outcome(device, device_outcome::in_flight);  // before offers changes: done-ness reads it
   ++slot.offers;
   ++in_flight_;
-  ++attempts_.offers;
+  ++tally_.attempts.offers;
   if (first) {
-    ++attempts_.notified;
-    rate_->on_notified(now);
+    ++tally_.attempts.notified;
+    count_for_ramp(now, ramp_basis::notified);
   }
   timeouts_.push_back({now + policy_.device_timeout, device, slot.offers});
   return {true, false, offer_refusal::none};
@@ -184,7 +178,7 @@ report_result rollout_controller::report(sim_time now, device_index device, wire
       // late success is not offered again.
       if (kind != report_kind::progress) {
         set_outcome(device, outcome_of_report(kind));
-        if (kind == report_kind::success) rate_->on_succeeded(now);
+        if (kind == report_kind::success) count_for_ramp(now, ramp_basis::succeeded);
         evaluate(now);
       }
       return answer(report_result::late);
@@ -212,7 +206,7 @@ rollback_decision rollout_controller::decide_rollback(sim_time now, device_index
     return rollback_decision{false, false, why};
   };
   if (device >= devices_.size()) return refuse(rollback_refusal::unknown_device);
-  if (!rollback_) return refuse(rollback_refusal::not_requested);
+  if (!phase_->rollback()) return refuse(rollback_refusal::not_requested);
   if (!took(static_cast<device_outcome>(devices_[device].outcome))) return refuse(rollback_refusal::did_not_take);
   if (rollback_slots_.size() < devices_.size()) rollback_slots_.resize(devices_.size(), 0);
   std::uint8_t& slot = rollback_slots_[device];
@@ -284,9 +278,11 @@ std::optional<device_index> rollout_controller::add_device(sim_time now) {
   const auto device = static_cast<device_index>(devices_.size());
   const std::uint32_t w = membership_->wave_of(device);
   devices_.push_back({static_cast<std::uint8_t>(device_outcome::pending), static_cast<std::uint8_t>(w), 0});
-  ++waves_[w].devices;
-  bump(waves_[w].outcomes.by_outcome, device_outcome::pending);
-  if (state_ == rollout_state::completed) change(now, rollout_state::running, transition_reason::late_joiner);
+  ++tally_.devices;
+  ++tally_.waves[w].devices;
+  bump(tally_.waves[w].outcomes.by_outcome, device_outcome::pending);
+  // Governed: the governor sees the group grow in the next report and reopens it fleet-wide.
+  if (!params_.governed) phase_->reopen(now);
   evaluate(now);
   return device;
 }
@@ -295,41 +291,56 @@ std::optional<device_index> rollout_controller::add_device(sim_time now) {
 
 command_result rollout_controller::pause(sim_time now) {
   advance(now);
-  if (state_ != rollout_state::scheduled && state_ != rollout_state::running && state_ != rollout_state::completed) {
-    return command_result::not_allowed;
-  }
-  paused_by_ = pause_cause::operator_request;
-  change(now, rollout_state::paused, transition_reason::operator_pause);
-  return command_result::done;
+  if (params_.governed) return command_result::not_allowed;
+  return phase_->pause(now);
 }
 
 command_result rollout_controller::resume(sim_time now) {
   advance(now);
-  if (state_ != rollout_state::paused) return command_result::not_allowed;
-  const pause_cause cause = paused_by_;
-  paused_by_ = pause_cause::none;
-  if (!started_) {
-    // Paused before it started: back to waiting for the start time.
-    change(now, rollout_state::scheduled, transition_reason::operator_resume);
-    if (now >= policy_.start_at) start(now);
-    return command_result::done;
-  }
-  change(now, rollout_state::running, transition_reason::operator_resume);
-  if (cause == pause_cause::gate_hold || cause == pause_cause::gate_failed) {
-    // The operator's resume is the gate's decision: on to the next wave.
-    FLEET_CHECK(current_wave_ < last_wave_, "the last wave has no gate");
-    open_wave(now, current_wave_ + 1, transition_reason::wave_opened);
-  }
-  evaluate(now);
-  return command_result::done;
+  if (params_.governed) return command_result::not_allowed;
+  const bool started = phase_->started();
+  const command_result r = phase_->resume(now, tally_);
+  if (!started && phase_->started()) rate_->start(now);
+  return r;
 }
 
 command_result rollout_controller::halt(sim_time now) {
   advance(now);
-  if (!active() && state_ != rollout_state::scheduled) return command_result::not_allowed;
-  paused_by_ = pause_cause::none;
-  change(now, rollout_state::halted, transition_reason::operator_halt);
-  return command_result::done;
+  const command_result r = phase_->halt(now);
+  if (r == command_result::done && params_.governed) halt_requested_ = true;
+  return r;
+}
+
+// ------------------------------------------------------------ governed
+
+void rollout_controller::follow(const rollout_orders& orders) {
+  FLEET_CHECK(params_.governed, "only a governed controller takes orders");
+  // A share halted here stays halted until the control's own decision is final.
+  if (phase_->state() != rollout_state::halted || final_state(orders.state)) phase_->follow(orders);
+  orders_in_flight_limit_ = orders.in_flight_limit;
+  orders_offers_ = orders.offers;
+}
+
+rollout_share_report rollout_controller::share_report() {
+  FLEET_CHECK(params_.governed, "only a governed controller reports to a governor");
+  rollout_share_report r;
+  r.tally = tally_;
+  r.in_flight = in_flight_;
+  for (std::uint32_t w = 0; w <= phase_->current_wave(); ++w) {
+    const wave_status& wave = tally_.waves[w];
+    r.eligible += wave.devices - wave.done - wave.outcomes.of(device_outcome::in_flight);
+  }
+  r.rolled_back = rollback_progress_now();
+  r.refused = refused_;
+  r.reports = reports_;
+  r.ramp_counted = ramp_counted_;
+  r.offers_unused = orders_offers_.value_or(0);
+  r.halt_requested = halt_requested_;
+  // Closes the orders until the next ones: what is not spent now goes back to the governor.
+  orders_in_flight_limit_ = in_flight_;
+  if (orders_offers_) orders_offers_ = 0;
+  halt_requested_ = false;
+  return r;
 }
 
 // ------------------------------------------------------------------ time
@@ -337,7 +348,7 @@ command_result rollout_controller::halt(sim_time now) {
 void rollout_controller::advance(sim_time now) {
   FLEET_CHECK(now >= last_now_, "simulated time never goes back");
   last_now_ = now;
-  if (!started_ && state_ == rollout_state::scheduled && now >= policy_.start_at) start(now);
+  if (!params_.governed && phase_->due_to_start(now)) start(now);
   // Deadlines are pushed in offer order with one timeout, so the queue is
   // sorted. An entry is stale once its attempt ended or a retry replaced it.
   while (!timeouts_.empty()) {
@@ -352,14 +363,9 @@ void rollout_controller::advance(sim_time now) {
 }
 
 sim_time rollout_controller::next_deadline() const {
-  sim_time next = never;
-  if (!started_ && state_ == rollout_state::scheduled) next = policy_.start_at;
+  // Governed: the phase's deadlines are the governor's.
+  sim_time next = params_.governed ? never : phase_->next_deadline(last_now_);
   if (!timeouts_.empty()) next = std::min(next, timeouts_.front().deadline);
-  if (state_ == rollout_state::running && current_wave_ < last_wave_) {
-    // The gate may pass on time alone once the threshold is met.
-    const sim_time gate_at = waves_[current_wave_].opened_at + policy_.gate.min_wave_duration;
-    if (gate_at > last_now_) next = std::min(next, gate_at);
-  }
   return next;
 }
 
@@ -382,20 +388,20 @@ bool rollout_controller::is_done(const device_slot& s) const {
 
 void rollout_controller::set_outcome(device_index d, device_outcome to) {
   device_slot& slot = devices_[d];
-  wave_tally& wave = waves_[slot.wave];
+  wave_status& wave = tally_.waves[slot.wave];
   const auto from = static_cast<device_outcome>(slot.outcome);
   if (is_done(slot)) {
     --wave.done;
-    --done_;
+    --tally_.done;
   }
-  if (counts_as_failed(from)) --failed_now_;
+  if (counts_as_failed(from)) --tally_.failed_now;
   --wave.outcomes.by_outcome[static_cast<std::size_t>(from)];
   slot.outcome = static_cast<std::uint8_t>(to);
   bump(wave.outcomes.by_outcome, to);
-  if (counts_as_failed(to)) ++failed_now_;
+  if (counts_as_failed(to)) ++tally_.failed_now;
   if (is_done(slot)) {
     ++wave.done;
-    ++done_;
+    ++tally_.done;
   }
 }
 
@@ -405,150 +411,76 @@ void rollout_controller::finish_attempt(sim_time now, device_index d, device_out
   --in_flight_;
   switch (o) {
     case device_outcome::succeeded:
-      ++attempts_.succeeded;
-      rate_->on_succeeded(now);
+      ++tally_.attempts.succeeded;
+      count_for_ramp(now, ramp_basis::succeeded);
       break;
-    case device_outcome::failed: ++attempts_.failed; break;
-    case device_outcome::rejected: ++attempts_.rejected; break;
-    case device_outcome::timed_out: ++attempts_.timed_out; break;
+    case device_outcome::failed: ++tally_.attempts.failed; break;
+    case device_outcome::rejected: ++tally_.attempts.rejected; break;
+    case device_outcome::timed_out: ++tally_.attempts.timed_out; break;
     default: FLEET_CHECK(false, "an attempt finishes with a final outcome");
   }
   set_outcome(d, o);
 }
 
 void rollout_controller::start(sim_time now) {
-  started_ = true;
+  phase_->start(now);
   rate_->start(now);
-  change(now, rollout_state::running, transition_reason::started);
-  waves_[0].opened_at = now;
-}
-
-void rollout_controller::open_wave(sim_time now, std::uint32_t wave, transition_reason why) {
-  current_wave_ = wave;
-  waves_[wave].opened_at = now;
-  change(now, state_, why);
-}
-
-bool rollout_controller::active() const {
-  return state_ == rollout_state::running || state_ == rollout_state::paused || state_ == rollout_state::completed;
 }
 
 void rollout_controller::evaluate(sim_time now) {
-  // Failures are checked in every active state: a paused rollout still has
-  // devices in flight whose reports may call for an abort or a rollback.
-  if (!active()) return;
-  if (check_rollback(now)) return;
-  if (check_abort(now)) return;
-  check_gate(now);
-  check_completion(now);
+  if (!params_.governed) phase_->evaluate(now, tally_);
 }
 
-bool rollout_controller::check_rollback(sim_time now) {
-  const rollback_policy& policy = policy_.rollback;
-  const auto targeted = static_cast<std::uint32_t>(devices_.size());
-  std::optional<transition_reason> why;
-  if (policy.failed_devices && failed_now_ >= *policy.failed_devices) {
-    why = transition_reason::rollback_failed_devices;
-  } else if (policy.failed_share && reached(failed_now_, targeted, ppm(*policy.failed_share))) {
-    why = transition_reason::rollback_failed_share;
+void rollout_controller::count_for_ramp(sim_time now, ramp_basis basis) {
+  if (!params_.governed) {
+    if (basis == ramp_basis::notified) rate_->on_notified(now);
+    if (basis == ramp_basis::succeeded) rate_->on_succeeded(now);
+  } else if (policy_.ramp && policy_.ramp->basis == basis) {
+    ++ramp_counted_;
   }
-  if (!why) return false;
-  rollback_ = rollback_request{now, *why, failed_now_, targeted};
-  paused_by_ = pause_cause::none;
-  change(now, rollout_state::rollback_requested, *why);
+}
+
+bool rollout_controller::take_offer(sim_time now) {
+  if (!params_.governed) return rate_->try_take(now);
+  if (!orders_offers_) return true;  // no ramp
+  if (*orders_offers_ == 0) return false;
+  --*orders_offers_;
   return true;
 }
 
-bool rollout_controller::check_abort(sim_time now) {
-  const std::uint64_t sample = attempts_.finished();
-  const struct {
-    const std::optional<abort_rule>& rule;
-    std::uint64_t count;
-    transition_reason why;
-  } rules[] = {
-      {policy_.abort.failed, attempts_.failed, transition_reason::abort_failed},
-      {policy_.abort.rejected, attempts_.rejected, transition_reason::abort_rejected},
-      {policy_.abort.timed_out, attempts_.timed_out, transition_reason::abort_timed_out},
-      {policy_.abort.any, attempts_.failed + attempts_.rejected + attempts_.timed_out, transition_reason::abort_any},
-  };
-  for (const auto& r : rules) {
-    if (r.rule && sample >= r.rule->min_sample && reached(r.count, sample, ppm(r.rule->threshold))) {
-      paused_by_ = pause_cause::none;
-      change(now, rollout_state::aborted, r.why);
-      return true;
-    }
-  }
-  return false;
-}
-
-void rollout_controller::check_gate(sim_time now) {
-  while (state_ == rollout_state::running && current_wave_ < last_wave_) {
-    const wave_tally& wave = waves_[current_wave_];
-    if (wave.devices == 0) {
-      // Nobody to wait for (a small group, or count waves larger than it).
-      open_wave(now, current_wave_ + 1, transition_reason::wave_empty);
-      continue;
-    }
-    const bool all_done = wave.done == wave.devices;
-    const bool enough = reached(wave.outcomes.of(device_outcome::succeeded), wave.devices, gate_ppm_);
-    const bool long_enough = now - wave.opened_at >= policy_.gate.min_wave_duration;
-    if (enough && (all_done || long_enough)) {
-      if (policy_.gate.on_pass == gate_action::pause) {
-        paused_by_ = pause_cause::gate_hold;
-        change(now, rollout_state::paused, transition_reason::gate_hold);
-        return;
-      }
-      open_wave(now, current_wave_ + 1, transition_reason::wave_opened);
-      continue;
-    }
-    if (all_done) {
-      paused_by_ = pause_cause::gate_failed;
-      change(now, rollout_state::paused, transition_reason::gate_failed);
-    }
-    return;
-  }
-}
-
-void rollout_controller::check_completion(sim_time now) {
-  if (state_ == rollout_state::running && current_wave_ == last_wave_ && done_ == devices_.size()) {
-    change(now, rollout_state::completed, transition_reason::all_done);
-  }
-}
-
-void rollout_controller::change(sim_time now, rollout_state to, transition_reason why) {
-  history_.push_back({now, state_, to, current_wave_, why});
-  if (history_.size() > history_max) {
-    history_.pop_front();
-    ++transitions_dropped_;
-  }
-  ++transitions_;
-  state_ = to;
+std::uint32_t rollout_controller::in_flight_limit() const {
+  return params_.governed ? orders_in_flight_limit_ : policy_.in_flight_limit;
 }
 
 // ------------------------------------------------------------------ views
 
 rollout_status rollout_controller::status() const {
   rollout_status s;
-  s.state = state_;
-  s.paused_by = paused_by_;
-  s.current_wave = current_wave_;
-  s.waves.reserve(waves_.size());
-  for (const wave_tally& w : waves_) s.waves.push_back({w.devices, w.done, w.outcomes, w.opened_at});
+  s.waves = tally_.waves;
+  phase_->describe(s);
   s.devices = devices();
   s.in_flight = in_flight_;
-  s.attempts = attempts_;
-  s.offers_per_minute = rate_->per_minute();
-  s.rollback = rollback_;
-  s.rolled_back = rolled_back_;
-  for (const wave_tally& w : waves_) {
-    s.rolled_back.took += w.outcomes.of(device_outcome::succeeded) + w.outcomes.of(device_outcome::failed_after_commit);
-  }
+  s.attempts = tally_.attempts;
+  // Governed: the governor holds the ramp.
+  if (!params_.governed) s.offers_per_minute = rate_->per_minute();
+  s.rolled_back = rollback_progress_now();
   s.refused = refused_;
   s.reports = reports_;
-  s.transitions = transitions_;
-  s.transitions_dropped = transitions_dropped_;
   return s;
 }
+
+rollback_progress rollout_controller::rollback_progress_now() const {
+  rollback_progress r = rolled_back_;
+  for (const wave_status& w : tally_.waves) {
+    r.took += w.outcomes.of(device_outcome::succeeded) + w.outcomes.of(device_outcome::failed_after_commit);
+  }
+  return r;
+}
+
+rollout_state rollout_controller::state() const { return phase_->state(); }
+std::uint32_t rollout_controller::current_wave() const { return phase_->current_wave(); }
+std::uint32_t rollout_controller::wave_count() const { return phase_->wave_count(); }
+const std::deque<transition>& rollout_controller::history() const { return phase_->history(); }
 
 std::uint32_t rollout_controller::wave_of(device_index device) const {
   FLEET_CHECK(device < devices_.size(), "device in the target group");

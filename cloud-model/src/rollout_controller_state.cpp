@@ -9,6 +9,7 @@
 #include "fleet/check.hpp"
 #include "fleet/cloud/rollout_controller.hpp"
 #include "offer_rate.hpp"
+#include "rollout_phase.hpp"
 #include "state_codec.hpp"
 #include "wave_membership.hpp"
 
@@ -136,44 +137,24 @@ void rollout_controller::save(state::RolloutState& out) const {
     slots.push_back(static_cast<char>(s.offers));
   }
   out.set_slots(std::move(slots));
-  for (const wave_tally& w : waves_) out.add_wave_opened_at(codec::us(w.opened_at));
+  phase_->save(out);
   for (const pending_timeout& t : timeouts_) {
     state::PendingTimeout* o = out.add_timeouts();
     o->set_deadline(codec::us(t.deadline));
     o->set_device(t.device);
     o->set_offers(t.offers);
   }
-  for (const transition& t : history_) {
-    state::TransitionState* o = out.add_history();
-    o->set_at(codec::us(t.at));
-    o->set_from(static_cast<std::uint32_t>(t.from));
-    o->set_to(static_cast<std::uint32_t>(t.to));
-    o->set_wave(t.wave);
-    o->set_why(static_cast<std::uint32_t>(t.why));
-  }
   rate_->save(*out.mutable_rate());
-  out.set_current_wave(current_wave_);
-  out.set_state(static_cast<std::uint32_t>(state_));
-  out.set_paused_by(static_cast<std::uint32_t>(paused_by_));
-  out.set_started(started_);
   out.set_last_now(codec::us(last_now_));
-  out.set_offers(attempts_.offers);
-  out.set_notified(attempts_.notified);
-  out.set_succeeded(attempts_.succeeded);
-  out.set_failed(attempts_.failed);
-  out.set_rejected(attempts_.rejected);
-  out.set_timed_out(attempts_.timed_out);
-  if (rollback_) {
-    state::RollbackRequestState* r = out.mutable_rollback();
-    r->set_at(codec::us(rollback_->at));
-    r->set_why(static_cast<std::uint32_t>(rollback_->why));
-    r->set_failed_devices(rollback_->failed_devices);
-    r->set_targeted_devices(rollback_->targeted_devices);
-  }
+  const attempt_counts& a = tally_.attempts;
+  out.set_offers(a.offers);
+  out.set_notified(a.notified);
+  out.set_succeeded(a.succeeded);
+  out.set_failed(a.failed);
+  out.set_rejected(a.rejected);
+  out.set_timed_out(a.timed_out);
   codec::put_counts(out.mutable_refused(), refused_);
   codec::put_counts(out.mutable_reports(), reports_);
-  out.set_transitions(transitions_);
-  out.set_transitions_dropped(transitions_dropped_);
   out.set_rollback_slots(std::string(rollback_slots_.begin(), rollback_slots_.end()));
   state::RollbackProgressState& r = *out.mutable_rolled_back();
   r.set_took(rolled_back_.took);
@@ -206,34 +187,33 @@ restore_status rollout_controller::restore(const state::RolloutState& in, std::u
 }
 
 restore_status rollout_controller::take(const state::RolloutState& in) {
-  constexpr auto transition_reason_last = static_cast<std::uint32_t>(transition_reason::late_joiner);
-  constexpr auto rollout_state_last = static_cast<std::uint32_t>(rollout_state::rollback_requested);
   if (in.slots().size() % 3 != 0 || in.slots().size() / 3 < params_.devices || in.slots().size() / 3 > devices_max) {
     return refused("device slots: not 3 bytes a device, fewer than targeted, or past devices_max");
   }
-  if (static_cast<std::size_t>(in.wave_opened_at_size()) != waves_.size()) return refused("wave times of another count");
+  const std::size_t wave_count = tally_.waves.size();
   devices_.resize(in.slots().size() / 3);
-  for (wave_tally& w : waves_) w = wave_tally{};
-  in_flight_ = failed_now_ = done_ = 0;
+  tally_ = rollout_tally{};
+  tally_.waves.resize(wave_count);
+  tally_.devices = static_cast<std::uint32_t>(devices_.size());
+  in_flight_ = 0;
   for (std::size_t d = 0; d < devices_.size(); ++d) {
     device_slot& s = devices_[d];
     s = {static_cast<std::uint8_t>(in.slots()[3 * d]), static_cast<std::uint8_t>(in.slots()[3 * d + 1]),
          static_cast<std::uint8_t>(in.slots()[3 * d + 2])};
-    if (s.outcome >= device_outcome_count || s.wave >= waves_.size() || s.offers > retries_max + 1 ||
+    if (s.outcome >= device_outcome_count || s.wave >= wave_count || s.offers > retries_max + 1 ||
         s.wave != membership_->wave_of(static_cast<device_index>(d))) {
       return refused("a device slot out of range, or in another wave than its membership");
     }
-    wave_tally& w = waves_[s.wave];
+    wave_status& w = tally_.waves[s.wave];
     ++w.devices;
     ++w.outcomes.by_outcome[s.outcome];
     if (s.outcome == static_cast<std::uint8_t>(device_outcome::in_flight)) ++in_flight_;
-    if (s.outcome == static_cast<std::uint8_t>(device_outcome::failed)) ++failed_now_;
+    if (s.outcome == static_cast<std::uint8_t>(device_outcome::failed)) ++tally_.failed_now;
     if (is_done(s)) {
       ++w.done;
-      ++done_;
+      ++tally_.done;
     }
   }
-  for (std::size_t w = 0; w < waves_.size(); ++w) waves_[w].opened_at = codec::time(in.wave_opened_at(static_cast<int>(w)));
   timeouts_.clear();
   for (const auto& t : in.timeouts()) {
     if (t.device() >= devices_.size() || t.offers() > retries_max + 1) return refused("a timeout of an unknown device");
@@ -243,38 +223,13 @@ restore_status rollout_controller::take(const state::RolloutState& in) {
     timeouts_.push_back({codec::time(t.deadline()), t.device(), static_cast<std::uint8_t>(t.offers())});
   }
   if (timeouts_.size() > devices_.size() * (retries_max + 1)) return refused("more timeouts than attempts");
-  if (static_cast<std::size_t>(in.history_size()) > history_max) return refused("a history past history_max");
-  history_.clear();
-  for (const auto& t : in.history()) {
-    if (t.from() > rollout_state_last || t.to() > rollout_state_last || t.why() > transition_reason_last ||
-        t.wave() >= waves_.size()) {
-      return refused("a transition out of range");
-    }
-    history_.push_back({codec::time(t.at()), static_cast<rollout_state>(t.from()), static_cast<rollout_state>(t.to()),
-                        t.wave(), static_cast<transition_reason>(t.why())});
-  }
+  if (auto r = phase_->take(in); !r.ok()) return r;
   if (auto r = codec::within("ramp", rate_->restore(in.rate())); !r.ok()) return r;
-  if (in.current_wave() > last_wave_ || in.state() > rollout_state_last ||
-      in.paused_by() > static_cast<std::uint32_t>(pause_cause::gate_failed)) {
-    return refused("the current wave, state or pause cause out of range");
-  }
-  current_wave_ = in.current_wave();
-  state_ = static_cast<rollout_state>(in.state());
-  paused_by_ = static_cast<pause_cause>(in.paused_by());
-  started_ = in.started();
   last_now_ = codec::time(in.last_now());
-  attempts_ = {in.offers(), in.notified(), in.succeeded(), in.failed(), in.rejected(), in.timed_out()};
-  rollback_.reset();
-  if (in.has_rollback()) {
-    if (in.rollback().why() > transition_reason_last) return refused("a rollback reason out of range");
-    rollback_ = rollback_request{codec::time(in.rollback().at()), static_cast<transition_reason>(in.rollback().why()),
-                                 in.rollback().failed_devices(), in.rollback().targeted_devices()};
-  }
+  tally_.attempts = {in.offers(), in.notified(), in.succeeded(), in.failed(), in.rejected(), in.timed_out()};
   if (!codec::take_counts(in.refused(), refused_) || !codec::take_counts(in.reports(), reports_)) {
     return refused("counters of another size");
   }
-  transitions_ = in.transitions();
-  transitions_dropped_ = in.transitions_dropped();
   if (in.rollback_slots().size() > devices_.size()) return refused("rollback slots past the targeted devices");
   for (const char c : in.rollback_slots()) {
     const auto b = static_cast<std::uint8_t>(c);
@@ -291,6 +246,65 @@ restore_status rollout_controller::take(const state::RolloutState& in) {
   rolled_back_.offers = r.offers();
   rolled_back_.last_committed_at = codec::time(r.last_committed_at());
   if (!codec::take_counts(r.refused(), rolled_back_.refused)) return refused("rollback refusals of another size");
+  return restored();
+}
+
+void rollout_phase::save(state::RolloutState& out) const {
+  for (const sim_time at : opened_at_) out.add_wave_opened_at(codec::us(at));
+  for (const transition& t : history_) {
+    state::TransitionState* o = out.add_history();
+    o->set_at(codec::us(t.at));
+    o->set_from(static_cast<std::uint32_t>(t.from));
+    o->set_to(static_cast<std::uint32_t>(t.to));
+    o->set_wave(t.wave);
+    o->set_why(static_cast<std::uint32_t>(t.why));
+  }
+  out.set_current_wave(current_wave_);
+  out.set_state(static_cast<std::uint32_t>(state_));
+  out.set_paused_by(static_cast<std::uint32_t>(paused_by_));
+  out.set_started(started_);
+  if (rollback_) {
+    state::RollbackRequestState* r = out.mutable_rollback();
+    r->set_at(codec::us(rollback_->at));
+    r->set_why(static_cast<std::uint32_t>(rollback_->why));
+    r->set_failed_devices(rollback_->failed_devices);
+    r->set_targeted_devices(rollback_->targeted_devices);
+  }
+  out.set_transitions(transitions_);
+  out.set_transitions_dropped(transitions_dropped_);
+}
+
+restore_status rollout_phase::take(const state::RolloutState& in) {
+  constexpr auto transition_reason_last = static_cast<std::uint32_t>(transition_reason::late_joiner);
+  constexpr auto rollout_state_last = static_cast<std::uint32_t>(rollout_state::rollback_requested);
+  if (static_cast<std::size_t>(in.wave_opened_at_size()) != opened_at_.size()) return refused("wave times of another count");
+  for (std::size_t w = 0; w < opened_at_.size(); ++w) opened_at_[w] = codec::time(in.wave_opened_at(static_cast<int>(w)));
+  if (static_cast<std::size_t>(in.history_size()) > history_max) return refused("a history past history_max");
+  history_.clear();
+  for (const auto& t : in.history()) {
+    if (t.from() > rollout_state_last || t.to() > rollout_state_last || t.why() > transition_reason_last ||
+        t.wave() > last_wave_) {
+      return refused("a transition out of range");
+    }
+    history_.push_back({codec::time(t.at()), static_cast<rollout_state>(t.from()), static_cast<rollout_state>(t.to()),
+                        t.wave(), static_cast<transition_reason>(t.why())});
+  }
+  if (in.current_wave() > last_wave_ || in.state() > rollout_state_last ||
+      in.paused_by() > static_cast<std::uint32_t>(pause_cause::gate_failed)) {
+    return refused("the current wave, state or pause cause out of range");
+  }
+  current_wave_ = in.current_wave();
+  state_ = static_cast<rollout_state>(in.state());
+  paused_by_ = static_cast<pause_cause>(in.paused_by());
+  started_ = in.started();
+  rollback_.reset();
+  if (in.has_rollback()) {
+    if (in.rollback().why() > transition_reason_last) return refused("a rollback reason out of range");
+    rollback_ = rollback_request{codec::time(in.rollback().at()), static_cast<transition_reason>(in.rollback().why()),
+                                 in.rollback().failed_devices(), in.rollback().targeted_devices()};
+  }
+  transitions_ = in.transitions();
+  transitions_dropped_ = in.transitions_dropped();
   return restored();
 }
 

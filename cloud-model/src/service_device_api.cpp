@@ -37,7 +37,8 @@ std::optional<registered_device> security_service::lookup(const crypto::device_i
 
 crypto::random_stream security_service::device_stream(device_index device) {
   if (device >= draws_.size()) draws_.resize(static_cast<std::size_t>(device) + 1, 0);
-  const std::uint64_t entity = (static_cast<std::uint64_t>(device) << 32) | (draws_[device]++ & 0xffff'ffffu);
+  const std::uint64_t in_fleet = std::uint64_t{device} * settings_.partitions + settings_.partition;
+  const std::uint64_t entity = (in_fleet << 32) | (draws_[device]++ & 0xffff'ffffu);
   return crypto::random_stream(settings_.seed, entity, "service-device");
 }
 
@@ -56,13 +57,13 @@ void security_service::error(context& c, wire::ErrorCode code, std::string detai
   e->set_retry_after_us(retry_after.count());
 }
 
-std::vector<std::string> security_service::handle(sim_time now, std::string_view request_bytes, source_id source) {
+std::optional<served_reply> security_service::serve(sim_time now, std::string_view request_bytes, source_id source) {
   ++counters_.requests;
   wire::Envelope request;
   if (request_bytes.size() > wire::envelope_bytes_max ||
       !request.ParseFromArray(request_bytes.data(), static_cast<int>(request_bytes.size()))) {
     ++counters_.ignored;
-    return {};
+    return std::nullopt;
   }
   wire::Envelope reply;
   reply.set_device_id(request.device_id());
@@ -85,17 +86,29 @@ std::vector<std::string> security_service::handle(sim_time now, std::string_view
     c.shard = &shard_for(id);
     dispatch(c);
   }
+  served_reply out;
   if (tamper_ != nullptr && c.device) {
     // Inside the delivery, before the seal: what it changes carries a valid MAC.
     if (c.sealed && reply.has_error() && request.has_chunk_request()) {
       wire::Chunk own;
       if (tamper_->serve_unknown_chunk(now, *c.device, request.chunk_request(), own)) *reply.mutable_chunk() = std::move(own);
     }
-    if (reply.has_update_offer()) tamper_->on_offer(now, *c.device, request.update_check(), *reply.mutable_update_offer());
-    if (reply.has_chunk()) tamper_->on_chunk(now, *c.device, *reply.mutable_chunk());
+    if (reply.has_update_offer()) {
+      out.tampered_by = tamper_->on_offer(now, *c.device, request.update_check(), *reply.mutable_update_offer());
+    }
+    if (reply.has_chunk()) out.tampered_by = tamper_->on_chunk(now, *c.device, *reply.mutable_chunk());
   }
   if (c.sealed) c.shard->sessions().seal(reply, *c.device);
-  return {wire::serialize(reply)};
+  out.body = reply.body_case();
+  if (reply.has_error()) out.error = reply.error().code();
+  out.bytes = wire::serialize(reply);
+  return out;
+}
+
+std::vector<std::string> security_service::handle(sim_time now, std::string_view request_bytes, source_id source) {
+  std::optional<served_reply> reply = serve(now, request_bytes, source);
+  if (!reply) return {};
+  return {std::move(reply->bytes)};
 }
 
 bool security_service::admitted(context& c, const rate_decision& d) {

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "device_shard.hpp"
+#include "fleet/check.hpp"
 #include "fleet/cloud/security_service.hpp"
 #include "fleet/wire/envelope.hpp"
 #include "fleet/wire/version.hpp"
@@ -61,6 +62,7 @@ security_service::security_service(const crypto::signing_key_pair& service_root,
       rates_(settings_.rates) {
   if (settings_.shard_count < 1) settings_.shard_count = 1;
   if (settings_.shard_count > shards_max) settings_.shard_count = shards_max;
+  FLEET_CHECK(settings_.partitions >= 1 && settings_.partition < settings_.partitions, "a partition of the fleet");
   const device_lookup lookup = [this](const crypto::device_id& id) { return this->lookup(id); };
   for (std::uint32_t i = 0; i < settings_.shard_count; ++i) {
     shards_.push_back(std::make_unique<device_shard>(settings_.sessions, settings_.attestation,
@@ -321,6 +323,7 @@ op_result<deployment_created> security_service::create_deployment(sim_time now, 
   params.seed = settings_.seed ^ (0x9e37'79b9'7f4a'7c15ull * (deployments_.size() + 1));
   params.devices = static_cast<std::uint32_t>(members.size());
   params.wall_clock_at_zero = settings_.wall_clock_at_zero;
+  params.governed = settings_.governed_rollouts;
   d.controller = std::make_unique<rollout_controller>(spec.policy, params, now);
   for (std::size_t i = 0; i < members.size(); ++i) d.members.emplace(members[i], static_cast<device_index>(i));
   deployments_.push_back(std::move(d));
@@ -376,6 +379,30 @@ op_result<std::optional<device_outcome>> security_service::deployment_outcome_of
 op_result<rollout_status> security_service::deployment_status(deployment_id id) const {
   if (id == 0 || id > deployments_.size()) return refuse<rollout_status>(op_status::not_found, "no such deployment");
   return done(deployments_[id - 1].controller->status());
+}
+
+op_result<rollout_share_report> security_service::deployment_share_report(deployment_id id) {
+  if (id == 0 || id > deployments_.size()) {
+    return refuse<rollout_share_report>(op_status::not_found, "no such deployment");
+  }
+  rollout_controller& c = *deployments_[id - 1].controller;
+  if (!c.governed()) return refuse<rollout_share_report>(op_status::failed_precondition, "not a governed deployment");
+  return done(c.share_report());
+}
+
+op_result<bool> security_service::follow_deployment(sim_time now, deployment_id id, const rollout_orders& orders) {
+  if (id == 0 || id > deployments_.size()) return refuse<bool>(op_status::not_found, "no such deployment");
+  rollout_controller& c = *deployments_[id - 1].controller;
+  if (!c.governed()) return refuse<bool>(op_status::failed_precondition, "not a governed deployment");
+  // Orders may come from another process: their shape is checked before the controller takes them.
+  if (orders.opened_at.size() != c.wave_count() || orders.current_wave >= c.wave_count() ||
+      orders.state > rollout_state::rollback_requested || orders.paused_by > pause_cause::gate_failed ||
+      orders.changes.size() > history_max) {
+    return refuse<bool>(op_status::invalid_argument, "orders of another deployment's shape, or out of range");
+  }
+  c.follow(orders);
+  take_over(now, id - 1);
+  return done(true);
 }
 
 telemetry_counters security_service::telemetry_totals() const {

@@ -211,6 +211,8 @@ restore_status security_service::restore_core(const state::ServiceCore& core) {
 }
 
 restore_status security_service::restore_deployment(const state::DeploymentState& in) {
+  // A share's state means nothing without its governor's, which no snapshot holds yet.
+  if (settings_.governed_rollouts) return refused("a governed service restores no deployment");
   deployment d;
   d.name = in.name();
   if (registry_.group(in.group()) == nullptr) return refused("a deployment of an unknown group");

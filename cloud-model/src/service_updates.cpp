@@ -6,13 +6,10 @@
 #include "fleet/cloud/security_service.hpp"
 #include "fleet/wire/limits.hpp"
 #include "fleet/wire/version.hpp"
+#include "rollout_phase.hpp"
 
 namespace fleet::cloud {
 namespace {
-
-bool final_state(rollout_state s) {
-  return s == rollout_state::halted || s == rollout_state::aborted || s == rollout_state::rollback_requested;
-}
 
 image_kind kind_of(wire::Component c) { return c == wire::APP ? image_kind::application : image_kind::system; }
 

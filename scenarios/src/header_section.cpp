@@ -46,6 +46,19 @@ void read_key_rotations(checker& c, const Cloud& in, duration run_length, cloud_
   std::sort(out.image_key_rotations.begin(), out.image_key_rotations.end());
 }
 
+void read_engine(checker& c, const Cloud& in, cloud_settings& out) {
+  if (const auto every = c.duration("control_interval", in.control_interval(), out.control_interval)) {
+    if (c.duration_in("control_interval", *every, control_interval_min, control_interval_max)) {
+      out.control_interval = *every;
+    }
+  }
+  // More than the devices is allowed: a rescaled fleet (--devices) has at
+  // most one partition a device (engine_input.cpp).
+  if (in.has_partitions() && c.count_in("partitions", in.partitions(), 1, partitions_max)) {
+    out.partitions = in.partitions();
+  }
+}
+
 }  // namespace
 
 void read_revocations(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out) {
@@ -81,6 +94,7 @@ void read_cloud(const Scenario& in, const source_map& at, context& ctx, scenario
   checker c(ctx, at.nested("cloud"), "cloud");
   read_ca(c, in.cloud(), out.cloud);
   read_key_rotations(c, in.cloud(), out.length, out.cloud);
+  read_engine(c, in.cloud(), out.cloud);
 }
 
 }  // namespace fleet::scenario

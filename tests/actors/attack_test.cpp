@@ -8,8 +8,8 @@
 #include <map>
 #include <string>
 
-#include "fleet/actors/run.hpp"
 #include "attack_checks.hpp"
+#include "fleet/actors/run.hpp"
 
 namespace fleet::actors {
 namespace {

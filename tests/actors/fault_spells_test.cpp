@@ -1,7 +1,7 @@
 // The spells of a lasting fault at random: at the rate on average, never
 // overlapping, within the window, the same answer however asked, and a
 // function of the seed, the fault and the entity only.
-#include "fleet/actors/fault_spells.hpp"
+#include "network/fault_spells.hpp"
 
 #include <gtest/gtest.h>
 

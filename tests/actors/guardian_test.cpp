@@ -9,9 +9,9 @@
 #include <iterator>
 #include <string>
 
+#include "attack_checks.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/scenario/rescale.hpp"
-#include "attack_checks.hpp"
 #include "fleet_text.hpp"
 
 namespace fleet::actors {
@@ -82,13 +82,12 @@ TEST(guardian_fleet, a_tampered_legacy_image_is_never_flashed) {
 TEST(guardian_fleet, one_trace_hash_for_1_and_4_threads) {
   auto s = testing::load(testing::guardian_fleet(60) +
                          "attack { at: \"1h\" duration: \"1d\" fraction: 0.3 tampered_image {} }\n");
+  s.cloud.partitions = 4;
   run_options o;
-  o.parallel_events_min = 0;
   o.threads = 1;
   const run_result one = run(s, o);
   o.threads = 4;
   const run_result four = run(s, o);
-  EXPECT_EQ(four.parallel_windows, four.windows);
   EXPECT_EQ(one.trace_hash, four.trace_hash);
   EXPECT_EQ(one.counters.legacy_flashed, 60u);
   EXPECT_EQ(one.counters.legacy_flashed, four.counters.legacy_flashed);

@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "fleet/actors/run.hpp"
 #include "attack_checks.hpp"
+#include "fleet/actors/run.hpp"
 #include "fleet_text.hpp"
 
 namespace fleet::actors {

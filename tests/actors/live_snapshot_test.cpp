@@ -1,4 +1,4 @@
-// Snapshots of a run taken between its windows: they follow the run, the
+// Snapshots of a run taken between its stretches: they follow the run, the
 // last one agrees with the result, and taking them changes nothing.
 #include <gtest/gtest.h>
 
@@ -37,7 +37,7 @@ std::uint64_t devices_in(const live_snapshot& s) {
 }
 
 TEST(live_snapshot, follows_the_run_and_ends_with_it) {
-  const observed_run r = run_observed(std::chrono::milliseconds(0));  // between every two windows
+  const observed_run r = run_observed(std::chrono::milliseconds(0));  // between every two stretches
   ASSERT_GT(r.snapshots.size(), 100u);
   for (std::size_t i = 1; i < r.snapshots.size(); ++i) {
     const live_snapshot& before = r.snapshots[i - 1];

@@ -11,8 +11,8 @@
 #include <set>
 #include <string>
 
-#include "fleet/actors/run.hpp"
 #include "attack_checks.hpp"
+#include "fleet/actors/run.hpp"
 #include "fleet_text.hpp"
 
 namespace fleet::actors {

@@ -1,17 +1,17 @@
 // The nemesis: which devices a fault hits, the link and cloud seams, the
 // device actions; then each fault kind in a small fleet's run, shown doing
 // what it says (and only while it lasts).
-#include "fleet/actors/nemesis.hpp"
+#include "network/nemesis.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "fleet/actors/run.hpp"
-#include "fleet/actors/seed_hash.hpp"
 #include "fleet/actors/sim_histogram.hpp"
 #include "fleet/wire/envelope.hpp"
 #include "fleet_text.hpp"
+#include "network/seed_hash.hpp"
 
 namespace fleet::actors {
 namespace {

@@ -43,6 +43,9 @@ TEST(report_json, run_identity_and_cost) {
   EXPECT_EQ(j["peak_rss_bytes"], 48u * 1024 * 1024);
   EXPECT_EQ(j["events"], 12345u);
   EXPECT_EQ(j["windows"], 678u);
+  EXPECT_EQ(j["partitions"], 2u);
+  EXPECT_EQ(j["barriers"], 90u);
+  EXPECT_EQ(j["control_ticks"], 40u);
   EXPECT_EQ(j["trace_hash"], "0123456789abcdef");
   EXPECT_EQ(j["expectations"], json::array());
   EXPECT_EQ(j["replay"], "fleetsim run tests/cli/data/tiny_rollout.textproto --seed 7");

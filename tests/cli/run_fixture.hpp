@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 /// The report's top-level fields, in the order report_json() writes them.
 inline std::vector<std::string> report_fields() {
   return {"scenario",    "scenario_file", "seed",           "devices",     "threads",    "workers",  "complete",
-          "sim_seconds", "duration_seconds", "wall_seconds", "cpu_seconds", "peak_rss_bytes", "events", "windows",
+          "sim_seconds", "duration_seconds", "wall_seconds", "cpu_seconds", "peak_rss_bytes", "events", "windows", "partitions", "barriers", "control_ticks",
           "trace_hash",  "crypto_ops",    "expectations",   "replay",      "counters",    "faults",
           "attacks",     "revocations", "deployments", "timeline"};
 }
@@ -38,6 +38,9 @@ inline actors::run_result sample_result() {
   r.crypto_ops = {101, 102, 103, 104, 105, 3 * 1024 * 1024};
   r.events = 12345;
   r.windows = 678;
+  r.partitions = 2;
+  r.barriers = 90;
+  r.control_ticks = 40;
   r.counters = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
   r.deployments = {{"app-1.1.0", "completed", 16, 3, 16, 15, 1, 0, 0,
                     {{1h, "running", 1, "started"}, {7h, "running", 2, "wave_opened"},

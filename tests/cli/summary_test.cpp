@@ -17,7 +17,7 @@ TEST(summary, one_line_per_subject) {
             "tiny-rollout (tests/cli/data/tiny_rollout.textproto): seed 7, 20 devices, 2 threads, 1 worker\n"
             "time         1d of 1d simulated in 2.5 s wall, 4.4 s CPU, 34,560x real time\n"
             "memory       peak RSS 48.0 MiB\n"
-            "engine       12,345 events in 678 windows\n"
+            "engine       12,345 events in 2 partitions, 90 barriers\n"
             "attestation  2 accepted, 3 failed; 4 certificates issued\n"
             "updates      5 downloaded, 6 installed, 7 committed, 8 rolled back, 9 rejected, 10 failed; 26 legacy "
             "devices flashed\n"

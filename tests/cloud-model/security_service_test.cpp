@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "fleet/cloud/rollout_governor.hpp"
 #include "service_fixture.hpp"
 
 namespace fleet::cloud {
@@ -283,6 +284,51 @@ TEST(security_service, a_scheduled_deployment_supersedes_the_live_one_only_when_
   f.service.advance(sim_time{std::chrono::hours(24)});
   EXPECT_NE(f.service.deployment_status(new_dep).value.state, rollout_state::scheduled);
   EXPECT_EQ(f.service.deployment_status(old_dep).value.state, rollout_state::halted);
+}
+
+// A partition of the partitioned engine: its deployments wait for the
+// control's orders, and taking over an older one asks the control to halt
+// that one fleet-wide.
+TEST(security_service, a_governed_deployment_follows_orders_and_its_take_over_asks_for_a_fleet_wide_halt) {
+  service_settings settings = default_settings();
+  settings.governed_rollouts = true;
+  service_fixture f(settings);
+  const auto v11 = f.upload_app(sim_time{0}, "1.1.0");
+  const auto v12 = f.upload_app(sim_time{0}, "1.2.0");
+  const deployment_id old_dep = f.deploy(sim_time{0}, v11, staged_policy(sim_time{0}));
+  EXPECT_EQ(f.service.deployment_status(old_dep).value.state, rollout_state::scheduled);  // no orders yet
+  rollout_governor old_control(staged_policy(sim_time{0}), 1, sim_time{0});
+  const auto first = old_control.tick(sim_time{0}, {f.service.deployment_share_report(old_dep).value});
+  EXPECT_TRUE(f.service.follow_deployment(sim_time{0}, old_dep, first[0]).ok());
+  EXPECT_NE(f.service.deployment_status(old_dep).value.state, rollout_state::scheduled);
+
+  const deployment_id new_dep = f.deploy(sim_time{1s}, v12, staged_policy(sim_time{0}));
+  EXPECT_NE(f.service.deployment_status(old_dep).value.state, rollout_state::halted);  // the new one has not started
+  rollout_governor new_control(staged_policy(sim_time{0}), 1, sim_time{1s});
+  const auto orders = new_control.tick(sim_time{1s}, {f.service.deployment_share_report(new_dep).value});
+  EXPECT_TRUE(f.service.follow_deployment(sim_time{1s}, new_dep, orders[0]).ok());
+  EXPECT_EQ(f.service.deployment_status(old_dep).value.state, rollout_state::halted);  // here, at once
+  const auto report = f.service.deployment_share_report(old_dep);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report.value.halt_requested);
+  old_control.tick(sim_time{2s}, {report.value});
+  EXPECT_EQ(old_control.state(), rollout_state::halted);  // and fleet-wide at the next tick
+
+  rollout_orders wrong = orders[0];
+  wrong.opened_at.push_back(never);
+  EXPECT_EQ(f.service.follow_deployment(sim_time{2s}, new_dep, wrong).status, op_status::invalid_argument);
+  EXPECT_EQ(f.service.pause(sim_time{2s}, new_dep).status, op_status::failed_precondition);  // the control's call
+}
+
+TEST(security_service, an_ungoverned_deployment_takes_no_orders) {
+  service_fixture f;
+  const auto v11 = f.upload_app(sim_time{0}, "1.1.0");
+  const deployment_id dep = f.deploy(sim_time{0}, v11, staged_policy(sim_time{0}));
+  EXPECT_EQ(f.service.deployment_share_report(dep).status, op_status::failed_precondition);
+  rollout_orders orders;
+  orders.opened_at.assign(2, never);
+  EXPECT_EQ(f.service.follow_deployment(sim_time{0}, dep, orders).status, op_status::failed_precondition);
+  EXPECT_EQ(f.service.deployment_status(dep).value.state, rollout_state::completed);  // no device: done on its own
 }
 
 TEST(security_service, an_expired_image_cannot_be_deployed) {

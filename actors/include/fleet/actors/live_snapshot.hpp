@@ -1,7 +1,7 @@
 #pragma once
-// The run as it stands between two windows: what the terminal's status block
-// and the Prometheus exporter show while it goes. Taken on the coordinator's
-// thread while no window runs, so it reads the shards without locks; taking
+// The run as it stands between two stretches: what the terminal's status block
+// and the Prometheus exporter show while it goes. Taken on the control's
+// thread while no partition runs, so it reads them without locks; taking
 // it changes nothing in the run (the trace does not see it).
 
 #include <array>
@@ -74,10 +74,10 @@ struct live_snapshot {
   sim_histogram attestation_time;        ///< challenge request to certificate, as the devices saw it
   // The engine.
   std::uint64_t events = 0;
-  std::uint64_t windows = 0;
-  std::uint64_t parallel_windows = 0;
-  duration window_length{0};
-  std::uint32_t shards = 0;
+  std::uint64_t windows = 0;        ///< steps of the partitions' loops, summed
+  std::uint64_t barriers = 0;       ///< stretches: each waits for every partition
+  std::uint64_t control_ticks = 0;  ///< ticks at which the control decided
+  std::uint32_t partitions = 0;
   double taking_seconds = 0;  ///< wall time this snapshot took to take: its cost to the run
 };
 

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "fleet/actors/sim_histogram.hpp"
-#include "fleet/actors/window_overlap.hpp"
 #include "fleet/crypto/crypto.hpp"
 #include "fleet/scenario/scenario.hpp"
 
@@ -31,14 +30,11 @@ struct run_options {
   double speed = 0;
   /// Devices are powered on at a random point of this span (each its own draw).
   duration power_on_spread = std::chrono::minutes(10);
-  /// A window goes to the actors (in parallel) when the window before it had
-  /// at least this many events and threads > 1; otherwise it runs inline.
-  std::uint64_t parallel_events_min = 256;
   /// Timeline samples over the run (at least 2: start and end).
   /// 97: hourly over four days, enough for the HTML report's charts to show
   /// a fleet booting and each wave; a sample is a pass over the fleet.
   std::uint32_t timeline_points = 97;
-  /// Called between windows about every `observe_every` of wall time, and
+  /// Called between stretches about every `observe_every` of wall time, and
   /// once at the end, with the run as it stands (live_snapshot.hpp): what the
   /// status block and the metrics show. Taking it costs a pass over the fleet,
   /// so they are spaced further apart when they cost more than
@@ -46,7 +42,7 @@ struct run_options {
   std::function<void(const live_snapshot&)> observe;
   std::chrono::milliseconds observe_every{1000};
   double observe_share_max = 0.05;  ///< 0: no limit (every `observe_every`, whatever it costs)
-  /// Set by another thread (Ctrl-C): the run stops at the next window.
+  /// Set by another thread (Ctrl-C): the run stops at the end of the stretch under way (well under a second of wall time).
   const std::atomic<bool>* stop = nullptr;
 };
 
@@ -230,11 +226,12 @@ struct run_result {
   std::string trace_hash;  ///< hex BLAKE2b-256 over every entity's event log, in entity order
   crypto::op_counts crypto_ops;
   std::uint64_t events = 0;   ///< handled by devices and the cloud
-  std::uint64_t windows = 0;  ///< time windows the engine ran
-  std::uint64_t parallel_windows = 0;  ///< of which ran on the actors
-  /// The other windows' hosts, timed (wall clock, so not in the report:
-  /// bench/engine_bench prints what a second thread could have given them).
-  window_overlap inline_overlap;
+  std::uint32_t partitions = 0;  ///< the fleet's (scenario::partition_count)
+  std::uint64_t windows = 0;  ///< steps of the partitions' loops, summed
+  /// Stretches of simulated time the partitions ran between two waits for
+  /// all of them: control ticks, timeline points and censuses, progress.
+  std::uint64_t barriers = 0;
+  std::uint64_t control_ticks = 0;  ///< ticks at which the fleet-wide control decided
   run_counters counters;
   std::vector<deployment_outcome> deployments;
   std::vector<timeline_point> timeline;
@@ -246,7 +243,7 @@ struct run_result {
   std::vector<revocation_outcome> revocations;     ///< in scenario order (cloud.revoke, by time)
   /// How long the devices' attestations took, by the simulated hour they completed in.
   std::vector<sim_histogram> attestation_time_by_hour;
-  /// Filled by the caller from the scenario's checkers (scenario/expectations.hpp).
+  /// Filled by the caller from the scenario's checkers (checkers/expectations.hpp).
   std::vector<expectation_result> expectations;
 };
 

@@ -16,6 +16,14 @@ namespace fleet::actors {
 /// counters.certificates_issued and out.deployments. Deployment d (from 0)
 /// is named `deployment_names[d]`, or by its ID ("1", "2", ...) past the
 /// names given. `dropped_by_outage`: requests that never reached the service.
+/// Adds how the service answered requests and its certificate figures to
+/// `out` (summed, for a service that is one partition's share).
+void add_requests(const cloud::security_service& service, std::uint64_t dropped_by_outage, live_snapshot& out);
+
+/// A deployment as a snapshot shows it, from its rollout status and history.
+deployment_snapshot deployment_snapshot_of(const cloud::rollout_status& status,
+                                           const std::vector<cloud::transition>& history, std::string name);
+
 void add_service(const cloud::security_service& service, const std::vector<std::string>& deployment_names,
                  std::uint64_t dropped_by_outage, live_snapshot& out);
 

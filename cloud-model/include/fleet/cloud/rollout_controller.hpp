@@ -6,6 +6,14 @@
 // the start time, a wave's minimum duration). No clock, no OS randomness, no
 // IO, no threads: the same inputs give the same decisions.
 //
+// Governed (deployment_params::governed): the controller runs one
+// partition's share of a deployment whose fleet-wide decisions (start,
+// gates, abort, rollback, completion, the ramp and the in-flight cap) a
+// rollout_governor takes at control ticks. It then never changes its own
+// phase: share_report() tells the control what its devices did, follow()
+// takes the control's orders. Per-device work (offers, timeouts, retries,
+// windows, the rollback image's offers) stays here.
+//
 // Memory: 3 bytes per targeted device plus one 16-byte timeout entry per
 // attempt started within the last device timeout; once a rollback image is
 // offered, 1 byte more per targeted device.
@@ -18,6 +26,7 @@
 
 #include "device.pb.h"
 #include "fleet/cloud/rollout_policy.hpp"
+#include "fleet/cloud/rollout_share.hpp"
 #include "fleet/cloud/rollout_status.hpp"
 #include "fleet/cloud/snapshot.hpp"
 #include "fleet/cloud/types.hpp"
@@ -30,10 +39,13 @@ struct deployment_params {
   /// UTC microseconds since the Unix epoch at simulated time zero: maps `now`
   /// onto the wall clock that maintenance windows are written in.
   std::chrono::microseconds wall_clock_at_zero{0};
+  /// A partition's share of a deployment, run by a rollout_governor's orders (see above).
+  bool governed = false;
 };
 
 class wave_membership;
 class offer_rate;
+class rollout_phase;
 
 class rollout_controller {
  public:
@@ -71,10 +83,28 @@ class rollout_controller {
   /// hash rule. Returns its index, or none past devices_max.
   std::optional<device_index> add_device(sim_time now);
 
+  /// Governed: not_allowed (the governor pauses and resumes fleet-wide).
   command_result pause(sim_time now);
-  /// Resumes an operator pause, or passes a held or failed gate to the next wave.
+  /// Resumes an operator pause, or passes a held or failed gate to the next
+  /// wave. Governed: not_allowed.
   command_result resume(sim_time now);
+  /// Governed: halts this share at once (a newer deployment took over, or
+  /// an operator) and asks the governor, through the next share_report(), to
+  /// halt the deployment fleet-wide. The share stays halted until orders
+  /// bring a final state.
   command_result halt(sim_time now);
+
+  /// Governed only: takes the control's orders (state, wave, opening times,
+  /// rollback request, the in-flight limit and offer allowance); nothing
+  /// else changes. Before its first orders a share is scheduled and offers nothing.
+  void follow(const rollout_orders& orders);
+  /// Governed only: what this share did, for the control's tick. It closes
+  /// the current orders: no new offer until the next follow() (the in-flight
+  /// limit drops to the share's in-flight, the allowance left is reported as
+  /// offers_unused and given back), so the fleet-wide cap and ramp hold while
+  /// the reports and orders are on their way. Clears halt_requested.
+  rollout_share_report share_report();
+  bool governed() const { return params_.governed; }
 
   /// Handles what is due at `now`: start, device timeouts, wave gates.
   /// Every other entry point does this first.
@@ -83,11 +113,14 @@ class rollout_controller {
   /// be early (a device reported since): advancing then is harmless.
   sim_time next_deadline() const;
 
-  rollout_state state() const { return state_; }
-  std::uint32_t current_wave() const { return current_wave_; }
+  rollout_state state() const;
+  std::uint32_t current_wave() const;
+  std::uint32_t wave_count() const;
+  /// Governed: this share's devices, with the phase of the last orders.
   rollout_status status() const;
   /// The most recent transitions, oldest first, at most history_max.
-  const std::deque<transition>& history() const { return history_; }
+  /// Governed: the fleet-wide ones the orders brought, and a local halt.
+  const std::deque<transition>& history() const;
 
   std::uint32_t devices() const { return static_cast<std::uint32_t>(devices_.size()); }
   std::uint32_t wave_of(device_index device) const;
@@ -114,12 +147,6 @@ class rollout_controller {
     device_index device;
     std::uint8_t offers;  ///< the attempt it times
   };
-  struct wave_tally {
-    std::uint32_t devices = 0;
-    std::uint32_t done = 0;
-    outcome_counts outcomes;
-    sim_time opened_at = never;
-  };
 
   /// Counts the result of an outcome report and returns it.
   report_result answer(report_result r);
@@ -128,46 +155,39 @@ class rollout_controller {
   bool may_retry(const device_slot& s) const;
   void finish_attempt(sim_time now, device_index d, device_outcome o);
   void start(sim_time now);
-  void open_wave(sim_time now, std::uint32_t wave, transition_reason why);
+  /// Runs the phase's rules on this controller's devices; governed: nothing (the governor decides).
   void evaluate(sim_time now);
-  bool check_rollback(sim_time now);
-  bool check_abort(sim_time now);
-  void check_gate(sim_time now);
-  void check_completion(sim_time now);
-  void change(sim_time now, rollout_state to, transition_reason why);
-  bool active() const;
+  /// A device counted toward the ramp's steps on `basis` (notified or succeeded).
+  void count_for_ramp(sim_time now, ramp_basis basis);
+  /// Spends one offer of the ramp: the local bucket, or governed, the orders' allowance.
+  bool take_offer(sim_time now);
+  std::uint32_t in_flight_limit() const;
+  /// The rollback's progress, `took` counted from the outcomes.
+  rollback_progress rollback_progress_now() const;
   /// Takes the saved fields into a controller built from the saved policy and parameters.
   restore_status take(const state::RolloutState& in);
 
   rollout_policy policy_;
   deployment_params params_;
   std::vector<device_slot> devices_;
-  std::vector<wave_tally> waves_;
+  rollout_tally tally_;  ///< what the phase reads of the devices, kept up to date in place
   std::deque<pending_timeout> timeouts_;
-  std::deque<transition> history_;
   std::unique_ptr<wave_membership> membership_;
   std::unique_ptr<offer_rate> rate_;
-  // Thresholds in parts per million: integer comparisons, no rounding surprises.
-  std::uint64_t gate_ppm_ = 0;
-  std::uint32_t last_wave_ = 0;
-  std::uint32_t current_wave_ = 0;
+  std::unique_ptr<rollout_phase> phase_;
   std::uint32_t in_flight_ = 0;
-  std::uint32_t failed_now_ = 0;  ///< devices whose current outcome is failed or failed_after_commit
-  std::uint32_t done_ = 0;
-  rollout_state state_ = rollout_state::scheduled;
-  pause_cause paused_by_ = pause_cause::none;
-  bool started_ = false;
   sim_time last_now_{0};
-  attempt_counts attempts_;
-  std::optional<rollback_request> rollback_;
   /// Per device once a rollback image was first offered (empty before): the
   /// rollback attempt's state in the low nibble, attempts in the high one.
   std::vector<std::uint8_t> rollback_slots_;
   rollback_progress rolled_back_;
   std::array<std::uint64_t, offer_refusal_count> refused_{};
   std::array<std::uint64_t, report_result_count> reports_{};
-  std::uint64_t transitions_ = 0;
-  std::uint64_t transitions_dropped_ = 0;
+  // Governed only: the last orders' limits, and what the next report says.
+  std::uint32_t orders_in_flight_limit_ = 0;
+  std::optional<std::uint32_t> orders_offers_ = 0;  ///< allowance left; none: no ramp
+  std::uint64_t ramp_counted_ = 0;
+  bool halt_requested_ = false;
 };
 
 }  // namespace fleet::cloud

@@ -66,6 +66,16 @@ struct service_settings {
   session_limits sessions;
   attestation_limits attestation;
   telemetry_limits telemetry;
+  /// The service may hold one partition of a larger fleet (the engine's,
+  /// docs/engine.md): its registry index i is then the fleet's device
+  /// i * partitions + partition. A device's randomness is drawn by its
+  /// fleet index, so devices of different partitions never share a stream.
+  std::uint32_t partition = 0;
+  std::uint32_t partitions = 1;  ///< >= 1; partition < partitions
+  /// The service is one partition of a partitioned engine: deployments
+  /// created from now on get governed controllers (rollout_controller.hpp),
+  /// run by a rollout_governor's orders through follow_deployment().
+  bool governed_rollouts = false;
 };
 
 /// The service root key a service run with `seed` holds (device ROMs hold
@@ -168,6 +178,16 @@ enum class restricted_refusal : std::uint8_t {
 };
 const char* name_of(restricted_refusal r);
 
+/// A reply as the service made it: its bytes, and what it is, so that a
+/// host routing it need not parse what the service just serialized.
+struct served_reply {
+  std::string bytes;
+  wire::Envelope::BodyCase body = wire::Envelope::BODY_NOT_SET;
+  wire::ErrorCode error = wire::ERROR_CODE_UNSPECIFIED;  ///< when `body` is an error
+  /// The distribution tamper's tag when it altered the reply; 0: untouched.
+  std::uint32_t tampered_by = 0;
+};
+
 class device_shard;
 
 class security_service {
@@ -180,7 +200,9 @@ class security_service {
 
   // ---- device API
   /// One serialized request Envelope from `source` (a network location);
-  /// returns the serialized replies: one, or none for unreadable input.
+  /// returns the reply with what it is, or none for unreadable input.
+  std::optional<served_reply> serve(sim_time now, std::string_view request_bytes, source_id source);
+  /// serve(), as bytes only: one reply, or none.
   std::vector<std::string> handle(sim_time now, std::string_view request_bytes, source_id source);
 
   // ---- operator API
@@ -208,7 +230,16 @@ class security_service {
   /// or at its policy's start time), an older live one of the same group and
   /// a component of this one is halted: the new one supersedes it.
   op_result<deployment_created> create_deployment(sim_time now, const deployment_spec& spec);
+  /// Governed service (governed_rollouts): the local share's status, with the phase of the last orders.
   op_result<rollout_status> deployment_status(deployment_id id) const;
+  /// A governed deployment's report for the control's tick (rollout_controller::share_report()).
+  /// failed_precondition for an ungoverned one.
+  op_result<rollout_share_report> deployment_share_report(deployment_id id);
+  /// Takes the control's orders for a governed deployment; invalid_argument
+  /// for orders of another wave count, failed_precondition for an ungoverned
+  /// deployment. A deployment that starts by them takes over the older ones
+  /// it replaces at `now`, as an ungoverned one does at its start.
+  op_result<bool> follow_deployment(sim_time now, deployment_id id, const rollout_orders& orders);
   /// The outcome of a device (registry index) in a deployment; not_found when
   /// the deployment or the device is not known, none when it is not targeted.
   op_result<std::optional<device_outcome>> deployment_outcome_of(deployment_id id, device_index device) const;

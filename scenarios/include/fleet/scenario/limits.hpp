@@ -38,6 +38,11 @@ inline constexpr std::size_t attacks_max = 64;
 inline constexpr std::size_t image_key_rotations_max = 15;
 /// Image revocations in a run: each device keeps one bit per revocation (healed or not).
 inline constexpr std::size_t revocations_max = 8;
+/// The fleet-wide control's tick: short enough for a rollout's gates, long
+/// enough that a tick's barrier stays a small cost.
+inline constexpr std::chrono::microseconds control_interval_min = std::chrono::milliseconds(100);
+inline constexpr std::chrono::microseconds control_interval_max = std::chrono::hours(1);
+inline constexpr std::uint32_t partitions_max = 256;
 /// Faults at random: events per device per day.
 inline constexpr double fault_rate_per_day_max = 100;
 /// A lasting fault at random: each spell lasts this long at least.

@@ -287,7 +287,15 @@ struct cloud_settings {
     duration at{0};
   };
   std::vector<revocation> revocations;
+  /// How often the fleet-wide control decides (docs/engine.md).
+  duration control_interval = std::chrono::seconds(2);
+  /// Partitions of the fleet; none: partitions_for(device_count()).
+  std::optional<std::uint32_t> partitions;
 };
+
+/// The partitions a fleet of `devices` is cut into when the scenario does
+/// not say: one per 1,000 devices, rounded down to a power of two, in [1, 16].
+std::uint32_t partitions_for(std::uint64_t devices);
 
 struct scenario {
   std::string name;
@@ -303,6 +311,9 @@ struct scenario {
 
   /// Devices of the whole fleet.
   std::uint64_t device_count() const;
+  /// The partitions the engine cuts the fleet into: cloud.partitions, or
+  /// partitions_for() the fleet, and never more than the devices.
+  std::uint32_t partition_count() const;
 };
 
 }  // namespace fleet::scenario

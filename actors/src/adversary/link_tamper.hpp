@@ -1,0 +1,37 @@
+#pragma once
+// The men in the middle of a scenario's attacks: which device links each
+// sits on (a share drawn per device from the run's seed) and when, and what
+// it does to a message on them: one byte of an authenticated message (one
+// with a MAC or a signature) flipped. Messages nobody signs (challenge
+// requests, harmless errors) are left alone: altering them gains an
+// attacker nothing it could not get by dropping them. Read-only once built.
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/sim_message.hpp"
+#include "fleet/fw/types.hpp"
+#include "fleet/scenario/scenario.hpp"
+
+namespace fleet::actors {
+
+class link_tamper {
+ public:
+  link_tamper(const std::vector<scenario::attack>& attacks, std::uint64_t run_seed);
+
+  /// Alters `m` when a man in the middle sits on `device`'s link at `now`
+  /// and `m` is authenticated; sets m.altered_by to 1 + that attack's index.
+  void on_the_wire(std::uint64_t device, fw::sim_time now, sim_message& m) const;
+  /// Whether the attack at `index` sits on `device`'s link.
+  bool sits_on(std::size_t index, std::uint64_t device) const;
+
+ private:
+  struct wire_attack {
+    std::size_t index = 0;  ///< into scenario::attacks
+    scenario::attack what;
+  };
+  std::vector<wire_attack> attacks_;
+  std::uint64_t run_seed_;
+};
+
+}  // namespace fleet::actors

@@ -1,0 +1,223 @@
+#include "engine/device_host.hpp"
+
+#include <algorithm>
+#include <variant>
+
+namespace fleet::actors {
+namespace {
+
+// Trace tags: what kind of event was folded in.
+enum trace_tag : std::uint64_t {
+  power_on_tag = 1,
+  message_in_tag,
+  timer_tag,
+  sent_tag,
+  lost_tag,
+  record_tag,
+  fault_tag,
+  fault_lost_tag
+};
+
+void count(const fw::record& r, run_counters& c) {
+  switch (r.kind) {
+    case fw::record_kind::booted: ++c.boots; break;
+    case fw::record_kind::attested: ++c.attestations; break;
+    case fw::record_kind::attestation_failed: ++c.attestation_failures; break;
+    case fw::record_kind::update_downloaded: ++c.updates_downloaded; break;
+    case fw::record_kind::update_installed: ++c.updates_installed; break;
+    case fw::record_kind::update_committed: ++c.updates_committed; break;
+    case fw::record_kind::update_rolled_back: ++c.updates_rolled_back; break;
+    case fw::record_kind::update_rejected: ++c.updates_rejected; break;
+    case fw::record_kind::update_failed: ++c.updates_failed; break;
+    case fw::record_kind::app_crashed: ++c.app_crashes; break;
+    case fw::record_kind::legacy_flashed: ++c.legacy_flashed; break;
+    case fw::record_kind::key_store_taken: ++c.key_stores_taken; break;
+    case fw::record_kind::restricted_session: ++c.restricted_sessions; break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+device_host::device_host(const device::device_spec& spec, device::chunk_store& store, fw::sim_time power_on_at,
+                         std::vector<device_action> faults)
+    : device_(spec, store),
+      uplink_(spec.run_seed, device_entity(spec.device_index), "uplink"),
+      power_on_at_(power_on_at),
+      faults_(std::move(faults)) {}
+
+void device_host::deliver(sim_message m) { inbox_.push(std::move(m)); }
+
+fw::sim_time device_host::next_time() const {
+  fw::sim_time next = std::min({power_on_at_, next_fault_at(), device_.next_deadline()});
+  if (!inbox_.empty()) next = std::min(next, fw::sim_time{inbox_.top().arrival_us});
+  return next;
+}
+
+void device_host::run_until(fw::sim_time end, const device_surroundings& around, std::vector<sim_message>& out,
+                            device_tally& tally, fw::outputs& scratch) {
+  for (;;) {
+    const fw::sim_time message_at = inbox_.empty() ? fw::never : fw::sim_time{inbox_.top().arrival_us};
+    const fw::sim_time timer_at = device_.next_deadline();
+    const fw::sim_time fault_at = next_fault_at();
+    const fw::sim_time at = std::min({power_on_at_, fault_at, message_at, timer_at});
+    if (at >= end) return;
+    scratch.clear();
+    // At equal times: power first, then faults, messages (in delivery order), timers.
+    if (at == power_on_at_) {
+      power_on_at_ = fw::never;
+      trace_.fold(at.count(), power_on_tag, 0);
+      device_.handle(at, fw::power_on{}, scratch);
+    } else if (at == fault_at) {
+      apply(at, faults_[next_fault_++], scratch, tally);
+    } else if (message_at <= timer_at) {
+      sim_message m = inbox_.top();
+      inbox_.pop();
+      trace_.fold(at.count(), message_in_tag, m.bytes.size());
+      device_.handle(at, fw::message{std::move(m.bytes)}, scratch);
+      if (m.altered_by != 0) judge_altered(m.altered_by - 1, scratch, around.attacks);
+    } else {
+      trace_.fold(at.count(), timer_tag, 0);
+      device_.advance(at, scratch);
+    }
+    ++tally.events;
+    take(at, around, scratch, out, tally);
+  }
+}
+
+// Which signed image started, or that none did: what the checkers on code
+// that ran read.
+void device_host::count_start(const crypto::digest& digest, const device_surroundings& around, device_tally& tally) {
+  const auto& signed_images = around.signed_images;
+  const auto it = std::lower_bound(signed_images.begin(), signed_images.end(), digest);
+  if (it == signed_images.end() || *it != digest) {
+    ++tally.counters.unsigned_code_started;
+    return;
+  }
+  const auto index = static_cast<std::size_t>(it - signed_images.begin());
+  if (tally.starts.size() <= index) tally.starts.resize(signed_images.size());
+  ++tally.starts[index];
+}
+
+void device_host::count_attestation(fw::sim_time now, fw::duration took, device_tally& tally) {
+  tally.attestation_time.observe(took);
+  const auto hour = static_cast<std::size_t>(now / std::chrono::hours(1));
+  if (tally.attestation_time_by_hour.size() <= hour) tally.attestation_time_by_hour.resize(hour + 1);
+  tally.attestation_time_by_hour[hour].observe(took);
+}
+
+// An altered message is stopped when the firmware rejected it; the first
+// rejection's reason names the check that did.
+void device_host::judge_altered(std::uint32_t attack, const fw::outputs& scratch, attack_ledger& attacks) {
+  const auto rejection = std::find_if(scratch.begin(), scratch.end(), [](const fw::output& o) {
+    const auto* r = std::get_if<fw::record>(&o);
+    return r != nullptr && r->kind == fw::record_kind::message_rejected;
+  });
+  const fw::reject_reason* check = rejection == scratch.end() ? nullptr : &std::get<fw::record>(*rejection).reason;
+  attacks.judge_on_device(attack, check);
+}
+
+void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally) {
+  trace_.fold(now.count(), fault_tag, (std::uint64_t{a.fault} << 8) | static_cast<std::uint64_t>(a.what));
+  if (a.what != device_action::kind::clock_set_right) ++tally.counters.faults_injected;
+  switch (a.what) {
+    case device_action::kind::cut_power: {
+      // The spell's own restore time; the device's usual one afterwards.
+      const fw::duration usual = device_.power_restore_after();
+      device_.set_power_restore_after(a.power_back_after);
+      device_.cut_power(now, scratch);
+      device_.set_power_restore_after(usual);
+      break;
+    }
+    case device_action::kind::tear_next_flash_write:
+      device_.set_power_restore_after(a.power_back_after);
+      device_.arm_power_cut(1);
+      break;
+    case device_action::kind::clock_jump:
+    case device_action::kind::clock_set_right: device_.clock().jump(a.clock_delta); break;
+    case device_action::kind::rot_bit: device_.flash().rot_random_bit(); break;
+  }
+}
+
+void device_host::take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,
+                       std::vector<sim_message>& out, device_tally& tally) {
+  for (auto& o : scratch) {
+    if (auto* s = std::get_if<fw::send>(&o)) {
+      ++tally.counters.messages_sent;
+      const link_result link =
+          around.links.delay(uplink_, device_.device_index(), now, s->bytes.size(), /*transfer=*/false);
+      if (!link.delay) {
+        ++(link.lost_to_fault ? tally.counters.messages_lost_to_faults : tally.counters.messages_lost);
+        trace_.fold(now.count(), link.lost_to_fault ? fault_lost_tag : lost_tag, s->bytes.size());
+        continue;
+      }
+      trace_.fold(now.count(), sent_tag, s->bytes.size());
+      tally.message_latency.observe(*link.delay);
+      sim_message m{(now + *link.delay).count(), entity(), ++sent_, cloud_entity, std::move(s->bytes), 0};
+      around.tamper.on_the_wire(device_.device_index(), now, m);
+      out.push_back(std::move(m));
+    } else if (const auto* r = std::get_if<fw::record>(&o)) {
+      trace_.fold(now.count(), record_tag,
+                  (static_cast<std::uint64_t>(r->kind) << 32) | (static_cast<std::uint64_t>(r->reason) << 16) |
+                      static_cast<std::uint64_t>(r->comp));
+      count(*r, tally.counters);
+      // A flashed legacy device restarts on what it was given: code that ran,
+      // so it is held to the same rule as the guardian's own (signed, counted).
+      if (r->kind == fw::record_kind::software_started || r->kind == fw::record_kind::legacy_flashed) {
+        count_start(r->digest, around, tally);
+      }
+      if (r->kind == fw::record_kind::attested) count_attestation(now, r->took, tally);
+    }
+  }
+  if (!around.revocations.empty()) watch_revocations(now, around, scratch, tally);
+}
+
+bool device_host::offline_at(fw::sim_time t) const {
+  return std::any_of(faults_.begin(), faults_.end(), [&](const device_action& a) {
+    return a.what == device_action::kind::cut_power && a.at <= t && t < a.at + a.power_back_after;
+  });
+}
+
+// Read off the device after each of its events, as a checker reads a
+// history: whether it ran a revoked image when the revocation came (judged
+// at its first event running from then on: nothing changed in between),
+// every certificate it accepted while running one, and the first certificate
+// after it ran one that it accepted running something else (healed).
+void device_host::watch_revocations(fw::sim_time now, const device_surroundings& around, const fw::outputs& scratch,
+                                    device_tally& tally) {
+  const auto& revocations = around.revocations;
+  if (tally.revocations.size() < revocations.size()) tally.revocations.resize(revocations.size());
+  const fw::core& firmware = device_.firmware();
+  const bool running = firmware.state() == fw::device_state::running;
+  for (; running && revocations_seen_ < revocations.size() && revocations[revocations_seen_].at <= now;
+       ++revocations_seen_) {
+    const revocation_watch& r = revocations[revocations_seen_];
+    if (firmware.running_image(r.comp) != r.image) continue;
+    unhealed_ = static_cast<std::uint8_t>(unhealed_ | (1u << revocations_seen_));
+    ++(offline_at(r.at) ? tally.revocations[revocations_seen_].affected_offline
+                        : tally.revocations[revocations_seen_].affected_online);
+  }
+  for (const auto& o : scratch) {
+    const auto* rec = std::get_if<fw::record>(&o);
+    if (rec == nullptr) continue;
+    for (std::size_t k = 0; k < revocations_seen_; ++k) {
+      const revocation_watch& r = revocations[k];
+      const auto bit = static_cast<std::uint8_t>(1u << k);
+      // Back on the revoked image (a rollback to it): to be healed again.
+      if (rec->kind == fw::record_kind::software_started && rec->comp == r.comp && rec->digest == r.image) {
+        unhealed_ = static_cast<std::uint8_t>(unhealed_ | bit);
+      }
+      if (rec->kind != fw::record_kind::attested) continue;
+      revocation_tally& t = tally.revocations[k];
+      if (firmware.running_image(r.comp) == r.image) {
+        ++t.certificates_on_revoked;
+      } else if ((unhealed_ & bit) != 0) {
+        unhealed_ = static_cast<std::uint8_t>(unhealed_ & ~bit);
+        const auto after_s = static_cast<std::uint32_t>((now - r.at) / std::chrono::seconds(1));
+        (offline_at(r.at) ? t.healed_offline_after_s : t.healed_online_after_s).push_back(after_s);
+      }
+    }
+  }
+}
+
+}  // namespace fleet::actors

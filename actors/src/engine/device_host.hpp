@@ -1,0 +1,119 @@
+#pragma once
+// One device in the fleet: the real firmware core on its simulated hardware
+// (device::simulated_device), the messages on their way to it, its uplink's
+// random stream and its trace. A shard owns many; nothing here is shared
+// between devices except read-only setup (config, behaviour, chunk store).
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <queue>
+#include <vector>
+
+#include "adversary/attack_ledger.hpp"
+#include "adversary/link_tamper.hpp"
+#include "engine/entity_trace.hpp"
+#include "engine/sim_message.hpp"
+#include "fleet/actors/run.hpp"
+#include "fleet/actors/sim_histogram.hpp"
+#include "fleet/device/simulated_device.hpp"
+#include "network/nemesis.hpp"
+
+namespace fleet::actors {
+
+/// Trust in an image revoked at `at` (scenario cloud.revoke): devices
+/// running it are watched until they heal.
+struct revocation_watch {
+  fw::sim_time at{0};
+  fw::component comp = fw::component::os;
+  crypto::digest image{};
+};
+
+/// What the devices of a shard made of one revocation (run.hpp revocation_outcome).
+struct revocation_tally {
+  std::uint64_t affected_online = 0;
+  std::uint64_t affected_offline = 0;
+  std::uint64_t certificates_on_revoked = 0;
+  /// Seconds from the revocation to each heal: 4 bytes a healed device.
+  std::vector<std::uint32_t> healed_online_after_s;
+  std::vector<std::uint32_t> healed_offline_after_s;
+};
+
+/// What devices did, summed by their shard.
+struct device_tally {
+  run_counters counters;
+  std::uint64_t events = 0;
+  std::vector<std::uint64_t> starts;   ///< software starts by signed image (device_surroundings order), grown on use
+  sim_histogram message_latency;       ///< of the messages sent towards the cloud
+  sim_histogram attestation_time;      ///< from the first challenge request to the certificate accepted
+  std::vector<sim_histogram> attestation_time_by_hour;  ///< the same by the simulated hour it ended in, grown on use
+  std::vector<revocation_tally> revocations;  ///< by revocation (device_surroundings order), grown on use
+};
+
+/// What every device of the run shares, read-only: the links with their
+/// faults, and the digests of every image the scenario's keys signed
+/// (sorted), against which the software a device starts is checked.
+struct device_surroundings {
+  const nemesis& links;
+  const link_tamper& tamper;
+  const std::vector<crypto::digest>& signed_images;
+  const std::vector<revocation_watch>& revocations;  ///< in time order, at most 8
+  /// Where the verdicts on messages an attack altered on their way go.
+  attack_ledger& attacks;
+};
+
+class device_host {
+ public:
+  /// `faults`: what the nemesis does to this device, in time order.
+  device_host(const device::device_spec& spec, device::chunk_store& store, fw::sim_time power_on_at,
+              std::vector<device_action> faults = {});
+
+  device::simulated_device& device() { return device_; }
+  const device::simulated_device& device() const { return device_; }
+  entity_id entity() const { return device_entity(device_.device_index()); }
+
+  /// A message for this device; it is handled at its arrival.
+  void deliver(sim_message m);
+  /// When this device next has something to do; fw::never when nothing.
+  fw::sim_time next_time() const;
+  /// Handles everything due before `end`, in time order; what it sends goes
+  /// to `out` (towards the cloud, through the uplink). `scratch` takes the
+  /// firmware's outputs of one event: the shard's, shared by its devices,
+  /// because a buffer per device kept ~450 bytes of capacity each.
+  void run_until(fw::sim_time end, const device_surroundings& around, std::vector<sim_message>& out,
+                 device_tally& tally, fw::outputs& scratch);
+
+  std::uint64_t trace_digest() const { return trace_.digest(); }
+
+ private:
+  struct later {
+    bool operator()(const sim_message& a, const sim_message& b) const { return delivered_before(b, a); }
+  };
+  void take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,
+            std::vector<sim_message>& out, device_tally& tally);
+  void apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally);
+  static void judge_altered(std::uint32_t attack, const fw::outputs& scratch, attack_ledger& attacks);
+  static void count_attestation(fw::sim_time now, fw::duration took, device_tally& tally);
+  static void count_start(const crypto::digest& digest, const device_surroundings& around, device_tally& tally);
+  /// The revocations due by `now`, and what this event's records mean for them.
+  void watch_revocations(fw::sim_time now, const device_surroundings& around, const fw::outputs& scratch,
+                         device_tally& tally);
+  /// Whether an offline fault had switched this device off at `t`.
+  bool offline_at(fw::sim_time t) const;
+  fw::sim_time next_fault_at() const {
+    return next_fault_ < faults_.size() ? faults_[next_fault_].at : fw::never;
+  }
+
+  device::simulated_device device_;
+  std::priority_queue<sim_message, std::vector<sim_message>, later> inbox_;
+  crypto::random_stream uplink_;
+  entity_trace trace_;
+  fw::sim_time power_on_at_;
+  std::uint64_t sent_ = 0;
+  std::vector<device_action> faults_;
+  std::size_t next_fault_ = 0;
+  std::uint8_t revocations_seen_ = 0;  ///< revocations judged for this device (it ran, or not, the image)
+  std::uint8_t unhealed_ = 0;          ///< bit r: runs (or ran) revocation r's image and has not attested since
+};
+
+}  // namespace fleet::actors

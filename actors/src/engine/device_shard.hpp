@@ -1,0 +1,61 @@
+#pragma once
+// A shard: many devices run by one actor. The devices of a shard never talk
+// to each other, so within a window the shard may handle them in any order;
+// what comes out does not depend on it (messages are ordered by their own
+// (arrival, source, sequence) keys). A heap of wake-up times finds the
+// devices with work in a window without looking at the idle ones, so a
+// window costs what its events cost, not what the fleet's size costs.
+
+#include <cstdint>
+#include <memory>
+#include <queue>
+#include <utility>
+#include <vector>
+
+#include "engine/device_host.hpp"
+
+namespace fleet::actors {
+
+/// What a shard (or the cloud) did in one window.
+struct window_result {
+  std::vector<sim_message> sent;
+  std::int64_t next_us = 0;  ///< its next event after the window; fw::never when none
+  std::uint64_t events = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, window_result& r) {
+  return f(caf::meta::type_name("fleet.window_result"), r.sent, r.next_us, r.events);
+}
+
+class device_shard {
+ public:
+  /// Device i of the fleet belongs to shard i % shard_count, at slot i / shard_count.
+  device_shard(const device_surroundings& around, std::uint32_t shard_count) : around_(around), stride_(shard_count) {}
+
+  /// Takes the shard's next device, in device index order.
+  void add(std::unique_ptr<device_host> device);
+  /// Hands a message to the device it is for (one of this shard's).
+  void deliver(sim_message m);
+  /// The earliest time any device of the shard has work; fw::never when none.
+  fw::sim_time next_time();
+  /// Runs every device with work before `end` up to `end`.
+  window_result run_window(fw::sim_time end);
+
+  std::vector<std::unique_ptr<device_host>>& devices() { return devices_; }
+  const device_tally& tally() const { return tally_; }
+
+ private:
+  using wake = std::pair<fw::sim_time, std::uint32_t>;  ///< (time, local slot)
+  void schedule(std::uint32_t slot);
+
+  const device_surroundings& around_;
+  std::vector<std::unique_ptr<device_host>> devices_;
+  std::uint32_t stride_;
+  std::priority_queue<wake, std::vector<wake>, std::greater<>> wakes_;
+  std::vector<std::uint32_t> due_;
+  fw::outputs scratch_;  ///< the firmware's outputs of the event at hand
+  device_tally tally_;
+};
+
+}  // namespace fleet::actors

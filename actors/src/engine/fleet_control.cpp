@@ -1,0 +1,124 @@
+#include "engine/fleet_control.hpp"
+
+#include <algorithm>
+
+#include "fleet/actors/service_snapshot.hpp"
+#include "fleet/check.hpp"
+
+namespace fleet::actors {
+namespace {
+
+/// The first multiple of `every` at or after `t`.
+fw::sim_time tick_at_or_after(fw::sim_time t, duration every) {
+  const std::int64_t n = (t.count() + every.count() - 1) / every.count();
+  return fw::sim_time{n * every.count()};
+}
+
+}  // namespace
+
+fleet_control::fleet_control(const scenario::scenario& s, std::uint32_t partitions)
+    : s_(s), partitions_(partitions), interval_(s.cloud.control_interval) {
+  FLEET_CHECK(interval_.count() > 0, "the scenario loader bounds the control interval");
+  for (const scenario::deployment& d : s.deployments) governors_.emplace_back(d.rollout, partitions, fw::sim_time{0});
+}
+
+bool fleet_control::settled(std::size_t d) const {
+  switch (governors_[d].state()) {
+    case cloud::rollout_state::halted:
+    case cloud::rollout_state::aborted:
+    case cloud::rollout_state::rollback_requested: return true;  // final: its counts are read where they stand
+    case cloud::rollout_state::completed: {
+      // Only a failure after commit (the rollback trigger) or a device
+      // joining the group could move it again, and no device changes group
+      // during a run.
+      const cloud::rollback_policy& back = s_.deployments[d].rollout.rollback;
+      return !back.failed_devices && !back.failed_share;
+    }
+    default: return false;
+  }
+}
+
+fw::sim_time fleet_control::next_tick(fw::sim_time after, fw::sim_time next_event) const {
+  const fw::sim_time following = tick_at_or_after(after + duration{1}, interval_);
+  fw::sim_time next = fw::never;
+  for (std::size_t d = 0; d < governors_.size(); ++d) {
+    const cloud::rollout_governor& g = governors_[d];
+    if (g.needs_ticks() && !settled(d) && next_event != fw::never) {
+      const fw::sim_time before_event{next_event.count() / interval_.count() * interval_.count()};
+      next = std::min(next, std::max(following, before_event));
+    }
+    const fw::sim_time due = g.next_deadline();
+    if (due != fw::never) next = std::min(next, std::max(following, tick_at_or_after(due, interval_)));
+  }
+  return next;
+}
+
+std::vector<std::vector<cloud::rollout_orders>> fleet_control::decide(fw::sim_time now,
+                                                                      const std::vector<partition_report>& reports) {
+  FLEET_CHECK(reports.size() == partitions_, "a report from every partition");
+  ++ticks_;
+  std::vector<std::vector<cloud::rollout_orders>> out(partitions_);
+  std::vector<cloud::rollout_share_report> shares(partitions_);
+  for (std::size_t d = 0; d < governors_.size(); ++d) {
+    for (std::size_t p = 0; p < partitions_; ++p) {
+      FLEET_CHECK(reports[p].deployments.size() == governors_.size(), "a share of every deployment");
+      shares[p] = reports[p].deployments[d];
+    }
+    std::vector<cloud::rollout_orders> orders = governors_[d].tick(now, shares);
+    for (std::size_t p = 0; p < partitions_; ++p) out[p].push_back(std::move(orders[p]));
+  }
+  return out;
+}
+
+deployment_snapshot fleet_control::snapshot_of(std::size_t deployment,
+                                               const std::vector<std::unique_ptr<partition>>& parts) const {
+  const cloud::rollout_governor& g = governors_[deployment];
+  cloud::rollout_status st = g.status();
+  // The governor's phase (state, waves' opening times, history); the counts
+  // from the shares as they stand.
+  for (cloud::wave_status& w : st.waves) w = cloud::wave_status{0, 0, {}, w.opened_at};
+  st.devices = 0;
+  st.in_flight = 0;
+  st.attempts = {};
+  st.rolled_back = {};
+  st.refused = {};
+  st.reports = {};
+  const auto id = static_cast<cloud::deployment_id>(deployment + 1);
+  for (const auto& part : parts) {
+    const cloud::rollout_status share = part->service().deployment_status(id).value;
+    for (std::size_t w = 0; w < share.waves.size() && w < st.waves.size(); ++w) {
+      st.waves[w].devices += share.waves[w].devices;
+      st.waves[w].done += share.waves[w].done;
+      for (std::size_t o = 0; o < cloud::device_outcome_count; ++o) {
+        st.waves[w].outcomes.by_outcome[o] += share.waves[w].outcomes.by_outcome[o];
+      }
+    }
+    st.devices += share.devices;
+    st.in_flight += share.in_flight;
+    st.attempts.offers += share.attempts.offers;
+    st.attempts.notified += share.attempts.notified;
+    st.attempts.succeeded += share.attempts.succeeded;
+    st.attempts.failed += share.attempts.failed;
+    st.attempts.rejected += share.attempts.rejected;
+    st.attempts.timed_out += share.attempts.timed_out;
+    const cloud::rollback_progress& back = share.rolled_back;
+    st.rolled_back.took += back.took;
+    st.rolled_back.offered += back.offered;
+    st.rolled_back.in_flight += back.in_flight;
+    st.rolled_back.committed += back.committed;
+    st.rolled_back.failed += back.failed;
+    st.rolled_back.rejected += back.rejected;
+    st.rolled_back.offers += back.offers;
+    for (std::size_t k = 0; k < back.refused.size(); ++k) st.rolled_back.refused[k] += back.refused[k];
+    if (back.last_committed_at != cloud::never &&
+        (st.rolled_back.last_committed_at == cloud::never || back.last_committed_at > st.rolled_back.last_committed_at)) {
+      st.rolled_back.last_committed_at = back.last_committed_at;
+    }
+    for (std::size_t k = 0; k < st.refused.size(); ++k) st.refused[k] += share.refused[k];
+    for (std::size_t k = 0; k < st.reports.size(); ++k) st.reports[k] += share.reports[k];
+  }
+  const std::vector<cloud::transition> history(g.history().begin(), g.history().end());
+  return deployment_snapshot_of(st, history, s_.deployments[deployment].name);
+}
+
+}  // namespace fleet::actors

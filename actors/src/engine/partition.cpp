@@ -1,0 +1,103 @@
+#include "engine/partition.hpp"
+
+#include <algorithm>
+
+#include "fleet/check.hpp"
+#include "fleet/crypto/random_stream.hpp"
+
+namespace fleet::actors {
+namespace {
+
+std::vector<revocation_watch> revocations_watched(const scenario::scenario& s, const fleet_setup& setup) {
+  std::vector<revocation_watch> out;
+  for (const auto& revoked : s.cloud.revocations) {
+    out.push_back({revoked.at, s.images[revoked.image].component, setup.image_id(revoked.image)});
+  }
+  return out;
+}
+
+}  // namespace
+
+partition::partition(const scenario::scenario& s, const partition_plan& plan, const nemesis& links,
+                     const link_tamper& tamper, duration power_on_spread)
+    : plan_(plan),
+      lookahead_(links.network().lookahead()),
+      setup_(s, plan),
+      signed_images_(setup_.signed_image_digests()),
+      watched_(revocations_watched(s, setup_)),
+      attacks_(s.attacks),
+      around_{links, tamper, signed_images_.digests, watched_, attacks_},
+      devices_(std::make_unique<device_shard>(around_, plan.count)) {
+  const auto spread = static_cast<std::uint64_t>(std::max<std::int64_t>(1, power_on_spread.count()));
+  for (std::uint64_t slot = 0; slot < plan.devices(); ++slot) {
+    const std::uint64_t i = plan.device_at(slot);
+    crypto::random_stream power(s.seed, device_entity(i), "power-on");
+    devices_->add(setup_.make_device(i, sim_time{static_cast<std::int64_t>(power.below(spread))}, links.actions_for(i)));
+  }
+  setup_.create_deployments();
+  mirror_ = std::make_unique<distribution_mirror>(s, setup_.signed_manifests(), setup_.service().images(), plan);
+  if (mirror_->any()) setup_.service().set_distribution_tamper(mirror_.get());
+  std::vector<cloud_host::revocation> revocations;
+  for (const revocation_watch& w : watched_) revocations.push_back({w.at, w.image});
+  cloud_ = std::make_unique<cloud_host>(setup_.service(), links, tamper, s.attacks, s.seed, plan, attacks_, s.length,
+                                        s.cloud.image_key_rotations, std::move(revocations));
+  cloud_next_ = cloud_->next_time();
+  devices_next_ = devices_->next_time();
+}
+
+partition_report partition::run(const partition_orders& orders) {
+  cloud::security_service& service = setup_.service();
+  for (std::size_t d = 0; d < orders.deployments.size(); ++d) {
+    const auto followed = service.follow_deployment(reached_, static_cast<cloud::deployment_id>(d + 1), orders.deployments[d]);
+    FLEET_CHECK(followed.ok(), "the control's orders fit the partition's deployments");
+  }
+  // New orders can make an offer or a deadline due at once.
+  if (!orders.deployments.empty()) cloud_next_ = cloud_->next_time();
+  const std::uint64_t before = events_;
+  run_until(fw::sim_time{orders.until_us});
+  reached_ = std::max(reached_, fw::sim_time{orders.until_us});
+  partition_report r;
+  r.next_us = next_time().count();
+  r.events = events_ - before;
+  if (orders.report) {
+    for (std::size_t d = 0; d < service.deployments(); ++d) {
+      r.deployments.push_back(service.deployment_share_report(static_cast<cloud::deployment_id>(d + 1)).value);
+    }
+  }
+  return r;
+}
+
+// A step runs the cloud share, then the devices, up to one lookahead past the
+// earliest event: what either sends arrives after the step (no message is
+// faster than the lookahead), so each handles its events in their total
+// order whatever the steps' bounds, and the trace does not depend on where
+// the control's stretches cut the loop.
+void partition::run_until(fw::sim_time end) {
+  for (;;) {
+    const fw::sim_time start = next_time();
+    if (start >= end) return;
+    const fw::sim_time step_end = std::min(start + lookahead_, end);
+    window_result from_cloud;
+    window_result from_devices;
+    if (cloud_next_ < step_end) {
+      from_cloud = cloud_->run_window(step_end);
+      cloud_next_ = fw::sim_time{from_cloud.next_us};
+    }
+    if (devices_next_ < step_end) {
+      from_devices = devices_->run_window(step_end);
+      devices_next_ = fw::sim_time{from_devices.next_us};
+    }
+    events_ += from_cloud.events + from_devices.events;
+    ++steps_;
+    for (sim_message& m : from_cloud.sent) {
+      devices_next_ = std::min(devices_next_, fw::sim_time{m.arrival_us});
+      devices_->deliver(std::move(m));
+    }
+    for (sim_message& m : from_devices.sent) {
+      cloud_next_ = std::min(cloud_next_, fw::sim_time{m.arrival_us});
+      cloud_->deliver(std::move(m));
+    }
+  }
+}
+
+}  // namespace fleet::actors

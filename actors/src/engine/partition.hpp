@@ -1,0 +1,91 @@
+#pragma once
+// One partition of the fleet (docs/engine.md): its devices and the cloud's
+// share for them (a security service holding only them, with their
+// sessions, nonces, certificates, records, telemetry and each deployment's
+// per-device execution), the attackers on their identities, its share of
+// the nemesis. It runs its own discrete-event loop: devices and cloud share
+// talk through the simulated network inside it, and nothing in it reads or
+// writes another partition or the control. What crosses to the control is
+// plain data: partition_orders in, partition_report out.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "adversary/attack_ledger.hpp"
+#include "adversary/distribution_mirror.hpp"
+#include "adversary/link_tamper.hpp"
+#include "engine/cloud_host.hpp"
+#include "engine/device_shard.hpp"
+#include "engine/fleet_setup.hpp"
+#include "engine/partition_plan.hpp"
+#include "fleet/cloud/rollout_share.hpp"
+#include "network/nemesis.hpp"
+
+namespace fleet::actors {
+
+/// What the control asks of a partition for one stretch of simulated time.
+struct partition_orders {
+  std::int64_t until_us = 0;  ///< run every event before this time
+  /// The stretch ends at a control tick: report the deployments' shares.
+  bool report = false;
+  /// Per scenario deployment, the control's orders from this stretch on;
+  /// empty: the last ones still hold.
+  std::vector<cloud::rollout_orders> deployments;
+};
+
+/// What a partition tells the control at the end of a stretch.
+struct partition_report {
+  std::int64_t next_us = 0;  ///< its next event; fw::never when none
+  std::uint64_t events = 0;  ///< handled in the stretch
+  /// Per scenario deployment, its share (only when the orders asked).
+  std::vector<cloud::rollout_share_report> deployments;
+};
+
+class partition {
+ public:
+  /// Builds the partition's cloud share and devices. `links` and `tamper`
+  /// are the scenario's (read only, the same in every partition). Throws
+  /// std::runtime_error when the service refuses the scenario's data.
+  partition(const scenario::scenario& s, const partition_plan& plan, const nemesis& links, const link_tamper& tamper,
+            duration power_on_spread);
+
+  /// Follows the orders, runs every event before `until`, and reports.
+  partition_report run(const partition_orders& orders);
+  fw::sim_time next_time() const { return std::min(cloud_next_, devices_next_); }
+
+  const partition_plan& plan() const { return plan_; }
+  fleet_setup& setup() { return setup_; }
+  const fleet_setup& setup() const { return setup_; }
+  device_shard& devices() { return *devices_; }
+  const cloud_host& cloud() const { return *cloud_; }
+  /// What the attacks did in this partition.
+  const attack_ledger& attacks() const { return attacks_; }
+  const cloud::security_service& service() const { return setup_.service(); }
+  /// Scenario image index of each signed image digest (fleet_setup::signed_images).
+  const fleet_setup::signed_images& signed_images() const { return signed_images_; }
+  std::uint64_t events() const { return events_; }
+  /// Steps of its loop: a step runs the cloud share and the devices up to one lookahead.
+  std::uint64_t steps() const { return steps_; }
+
+ private:
+  void run_until(fw::sim_time end);
+
+  partition_plan plan_;
+  duration lookahead_;
+  fleet_setup setup_;
+  fleet_setup::signed_images signed_images_;
+  std::vector<revocation_watch> watched_;
+  attack_ledger attacks_;
+  device_surroundings around_;
+  std::unique_ptr<device_shard> devices_;
+  std::unique_ptr<distribution_mirror> mirror_;
+  std::unique_ptr<cloud_host> cloud_;
+  fw::sim_time cloud_next_{0};
+  fw::sim_time devices_next_{0};
+  fw::sim_time reached_{0};  ///< every event before it is handled: the control's orders take effect here
+  std::uint64_t events_ = 0;
+  std::uint64_t steps_ = 0;
+};
+
+}  // namespace fleet::actors

@@ -1,0 +1,137 @@
+#include "observe/snapshot_taker.hpp"
+
+#include "adversary/attack_ledger.hpp"
+#include "fleet/actors/service_snapshot.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <variant>
+
+namespace fleet::actors {
+
+void add(run_counters& into, const run_counters& c) {
+  into.boots += c.boots;
+  into.attestations += c.attestations;
+  into.attestation_failures += c.attestation_failures;
+  into.updates_downloaded += c.updates_downloaded;
+  into.updates_installed += c.updates_installed;
+  into.updates_committed += c.updates_committed;
+  into.updates_rolled_back += c.updates_rolled_back;
+  into.updates_rejected += c.updates_rejected;
+  into.updates_failed += c.updates_failed;
+  into.app_crashes += c.app_crashes;
+  into.messages_sent += c.messages_sent;
+  into.messages_lost += c.messages_lost;
+  into.messages_lost_to_faults += c.messages_lost_to_faults;
+  into.unsigned_code_started += c.unsigned_code_started;
+  into.faults_injected += c.faults_injected;
+  into.legacy_flashed += c.legacy_flashed;
+  into.key_stores_taken += c.key_stores_taken;
+  into.restricted_sessions += c.restricted_sessions;
+}
+
+std::size_t state_index(const device::simulated_device& d, sim_time at) {
+  const fw::core& firmware = d.firmware();
+  switch (firmware.state()) {
+    case fw::device_state::powered_off: return 0;
+    case fw::device_state::bricked: return 4;
+    case fw::device_state::running: break;
+  }
+  if (firmware.trial_pending()) return 3;
+  const bool valid = firmware.has_certificate() && firmware.certificate_not_after_us() > d.clock().wall_time_us(at);
+  return valid ? attested_state : 1;
+}
+
+snapshot_taker::snapshot_taker(const scenario::scenario& s, const nemesis& links)
+    : scenario_(s), links_(links), fault_hits_(s.faults.size(), 0) {
+  for (std::size_t f = 0; f < s.faults.size(); ++f) {
+    if (std::holds_alternative<scenario::cloud_outage>(s.faults[f].kind)) continue;
+    for (std::uint64_t i = 0; i < s.device_count(); ++i) fault_hits_[f] += links.hits(f, i) ? 1 : 0;
+  }
+}
+
+live_snapshot snapshot_taker::take(const engine_view& e, sim_time reached, bool complete) const {
+  const auto started = std::chrono::steady_clock::now();
+  live_snapshot out;
+  out.reached = reached;
+  out.end = scenario_.length;
+  out.complete = complete;
+  out.devices = scenario_.device_count();
+  count_devices(e, out);
+  add_cloud(e, out);
+  add_faults(reached, out);
+  for (const auto& p : e.partitions) {
+    out.events += p->events();
+    out.windows += p->steps();
+  }
+  out.barriers = e.barriers;
+  out.control_ticks = e.control.ticks();
+  out.partitions = static_cast<std::uint32_t>(e.partitions.size());
+  out.taking_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return out;
+}
+
+// One pass over the fleet. Versions are counted as numbers and named once at
+// the end: a string per device would cost more than the pass itself.
+void snapshot_taker::count_devices(const engine_view& e, live_snapshot& out) const {
+  const std::size_t groups = scenario_.fleet.groups.size();
+  for (const auto& g : scenario_.fleet.groups) out.groups.push_back(g.name);
+  out.states_by_group.assign(groups, {});
+  std::vector<std::vector<std::pair<wire::version, std::uint64_t>>> versions(groups);
+  for (auto& p : e.partitions) {
+    device_shard& shard = p->devices();
+    add(out.counters, shard.tally().counters);
+    out.message_latency += shard.tally().message_latency;
+    out.attestation_time += shard.tally().attestation_time;
+    for (const auto& device : shard.devices()) {
+      const fw::core& firmware = device->device().firmware();
+      const std::uint32_t group = p->setup().group_of(device->device().device_index());
+      ++out.states_by_group[group][state_index(device->device(), out.reached)];
+      const wire::version v = firmware.running_version(fw::component::app);
+      if (v == wire::version{}) continue;  // no app running: off, bricked, or still booting
+      auto& counts = versions[group];
+      const auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == v; });
+      if (it != counts.end()) {
+        ++it->second;
+      } else {
+        counts.emplace_back(v, 1);
+      }
+    }
+  }
+  out.versions_by_group.resize(groups);
+  for (std::size_t g = 0; g < groups; ++g) {
+    std::sort(versions[g].begin(), versions[g].end());
+    for (const auto& [v, n] : versions[g]) out.versions_by_group[g].emplace_back(v.to_string(), n);
+  }
+}
+
+void snapshot_taker::add_cloud(const engine_view& e, live_snapshot& out) const {
+  for (std::size_t d = 0; d < scenario_.deployments.size(); ++d) out.deployments.push_back(e.control.snapshot_of(d, e.partitions));
+  attack_ledger attacks(scenario_.attacks);
+  for (const auto& p : e.partitions) {
+    const cloud_host& cloud = p->cloud();
+    add_requests(p->service(), cloud.requests_dropped(), out);
+    out.counters.messages_sent += cloud.messages_sent();
+    out.counters.messages_lost += cloud.messages_lost();
+    out.counters.messages_lost_to_faults += cloud.messages_lost_to_faults();
+    out.counters.requests_dropped_by_outages += cloud.requests_dropped();
+    attacks.add(p->attacks());
+  }
+  out.attacks = attacks.outcomes();
+  for (const attack_outcome& a : out.attacks) out.counters.attacks_stopped += a.stopped;
+}
+
+void snapshot_taker::add_faults(sim_time reached, live_snapshot& out) const {
+  for (std::size_t f = 0; f < scenario_.faults.size(); ++f) {
+    const scenario::fault& fault = scenario_.faults[f];
+    fault_snapshot fs;
+    fs.kind = scenario::kind_name(fault.kind);
+    fs.started = fault.at <= reached;
+    fs.active = links_.in_effect(f, reached);
+    const bool outage = std::holds_alternative<scenario::cloud_outage>(fault.kind);
+    if (fs.started) fs.injected = outage ? links_.outages_begun(f, reached) : fault_hits_[f];
+    out.faults.push_back(std::move(fs));
+  }
+}
+
+}  // namespace fleet::actors

@@ -1,0 +1,304 @@
+// Each checker on a hand-made record: it passes on a run that keeps the
+// invariant and fails, saying what it saw, on one that breaks it.
+#include "fleet/checkers/expectations.hpp"
+
+#include <gtest/gtest.h>
+
+#include "scenario_text.hpp"
+
+namespace fleet::scenario {
+namespace {
+
+using checkers::check_expectations;
+using checkers::all_passed;
+
+using namespace std::chrono_literals;
+
+/// The small scenario with one expectation appended.
+scenario with_expectation(const std::string& line) {
+  load_result r = load_text(std::string(testing::small_scenario) + line + "\n", "t.textproto");
+  EXPECT_TRUE(r.value.has_value()) << (r.errors.empty() ? "" : to_string(r.errors.front()));
+  return r.value ? std::move(*r.value) : scenario{};
+}
+
+/// A record of the small scenario's run: 100 devices, deployment "d".
+actors::run_result good_run() {
+  actors::run_result r;
+  r.devices = 100;
+  r.complete = true;
+  r.counters.boots = 200;
+  r.deployments = {{"d", "completed", 100, 2, 100, 100, 0, 0, 0, {}}};
+  r.censuses = {{7 * 24h, {{{"1.0.0", 3}, {"1.1.0", 97}}}, {100}, {}}, {24h, {{{"1.0.0", 90}, {"1.1.0", 10}}}, {100}, {}}};
+  r.requests_per_minute.assign(7 * 24 * 60 + 1, 60);  // one request a second
+  return r;
+}
+
+actors::expectation_result judged(const scenario& s, const actors::run_result& r) {
+  const auto results = check_expectations(s, r);
+  EXPECT_EQ(results.size(), 1u);
+  return results.empty() ? actors::expectation_result{} : results.front();
+}
+
+TEST(checkers, no_bricked_devices) {
+  const scenario s = with_expectation("expect { no_bricked_devices {} }");
+  actors::run_result r = good_run();
+  EXPECT_TRUE(judged(s, r).passed);
+  r.counters.bricked = 2;
+  const auto v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.name, "no_bricked_devices");
+  EXPECT_EQ(v.detail, "2 of 100 devices bricked (no valid boot chain) at the end");
+}
+
+TEST(checkers, no_unsigned_code_ran) {
+  const scenario s = with_expectation("expect { no_unsigned_code_ran {} }");
+  actors::run_result r = good_run();
+  EXPECT_TRUE(judged(s, r).passed);
+  r.counters.unsigned_code_started = 1;
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
+TEST(checkers, adoption_reads_the_census_at_its_time) {
+  const scenario at_end = with_expectation("expect { adoption { image: \"app@1.1.0\" percent: 95 } }");
+  actors::run_result r = good_run();
+  const auto v = judged(at_end, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "97.00 % of 100 devices (product p) ran app@1.1.0 at 7d, at least 95.00 % expected");
+
+  const scenario early = with_expectation("expect { adoption { image: \"app@1.1.0\" percent: 50 by: \"1d\" } }");
+  EXPECT_FALSE(judged(early, r).passed);
+  // A run that stopped before the census time has nothing to show.
+  r.censuses.pop_back();
+  EXPECT_EQ(judged(early, r).detail, "the run stopped before 1d: no census to judge");
+  EXPECT_FALSE(judged(early, r).passed);
+}
+
+TEST(checkers, rollout_halted_needs_a_stop_early_enough) {
+  const scenario s =
+      with_expectation("expect { rollout_halted { deployment: \"d\" before_wave: 2 max_percent: 15 } }");
+  actors::run_result r = good_run();
+  EXPECT_FALSE(judged(s, r).passed);  // completed: never stopped
+  r.deployments[0] = {"d", "aborted", 100, 1, 12, 9, 3, 0, 0, {}};
+  const auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  r.deployments[0].notified = 20;  // past 15 % of the group
+  EXPECT_FALSE(judged(s, r).passed);
+  r.deployments[0] = {"d", "halted", 100, 2, 12, 9, 3, 0, 0, {}};  // stopped in wave 2: too late
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
+TEST(checkers, rollout_completed) {
+  const scenario s = with_expectation("expect { rollout_completed { deployment: \"d\" } }");
+  actors::run_result r = good_run();
+  EXPECT_TRUE(judged(s, r).passed);
+  r.deployments[0].state = "paused";
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
+TEST(checkers, peak_request_rate_over_its_range_only) {
+  const scenario s =
+      with_expectation("expect { peak_request_rate { max_per_second: 2 from: \"1d\" to: \"2d\" } }");
+  actors::run_result r = good_run();
+  EXPECT_TRUE(judged(s, r).passed);
+  r.requests_per_minute[10] = 6000;  // a herd before the range: not judged
+  EXPECT_TRUE(judged(s, r).passed);
+  r.requests_per_minute[24 * 60 + 30] = 600;  // 10 a second, 30 minutes into the range
+  const auto v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "peak 10.0 requests/s (the minute from 1d30m) between 1d and 2d, at most 2.0 expected");
+}
+
+// Rates below one a second keep their digits: 0.001 once printed as 0.0.
+TEST(checkers, peak_request_rate_prints_small_rates_as_they_are) {
+  const scenario s =
+      with_expectation("expect { peak_request_rate { max_per_second: 0.001 from: \"1d\" to: \"2d\" } }");
+  actors::run_result r = good_run();
+  r.requests_per_minute.assign(r.requests_per_minute.size(), 0);
+  r.requests_per_minute[24 * 60 + 30] = 1;  // one request in a minute: 0.017 a second
+  const auto v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "peak 0.017 requests/s (the minute from 1d30m) between 1d and 2d, at most 0.001 expected");
+}
+
+TEST(checkers, every_attack_stopped) {
+  const scenario s = with_expectation(
+      "attack { name: \"spoofers\" at: \"1d\" count: 3 spoofed_identity {} }\n"
+      "expect { every_attack_stopped {} }");
+  actors::run_result r = good_run();
+  r.attacks = {{"spoofers", "spoofed_identity", 3, 3, 0, 0, 0us, 0us}};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "spoofers: 3 of 3 stopped, 0 got through");
+  r.attacks[0] = {"spoofers", "spoofed_identity", 3, 2, 1, 1};
+  EXPECT_FALSE(judged(s, r).passed);
+  r.attacks[0] = {"spoofers", "spoofed_identity", 0, 0, 0, 0};  // never tried: nothing shown
+  EXPECT_FALSE(judged(s, r).passed);
+  const scenario without = with_expectation("expect { every_attack_stopped {} }");
+  EXPECT_EQ(judged(without, good_run()).detail, "the scenario has no attacks: nothing was tried");
+}
+
+TEST(checkers, no_certificate_to_attackers) {
+  const scenario s = with_expectation(
+      "attack { at: \"1d\" count: 3 cloned_identity {} }\n"
+      "expect { no_certificate_to_attackers {} }");
+  actors::run_result r = good_run();
+  r.attacks = {{"c", "cloned_identity", 3, 3, 0, 0, 0us, 0us}};
+  EXPECT_TRUE(judged(s, r).passed);
+  r.attacks[0].certificates = 1;
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
+// The revocation checkers read the run's record: the census for healed, the
+// devices' count of certificates on a revoked image, the attackers' tallies.
+const char* const revoked_os =
+    "image { name: \"os\" version: \"1.0.1\" component: OS product: \"p\" size: \"1MiB\" }\n"
+    "cloud { revoke { image: \"os@1.0.0\" at: \"1d\" } }\n";
+
+TEST(checkers, healed_counts_devices_attested_on_the_repair) {
+  const scenario s = with_expectation(std::string(revoked_os) + "expect { healed { image: \"os@1.0.1\" by: \"1d\" } }");
+  actors::run_result r = good_run();
+  r.censuses[1].attested_running_by_group = {{{"os@1.0.1", 100}, {"app@1.1.0", 10}}};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "100.00 % of 100 devices (product p) held a valid certificate running os@1.0.1 at 1d, at least "
+                      "100.00 % expected");
+  // A device still on the revoked OS, or off: not healed.
+  r.censuses[1].attested_running_by_group = {{{"os@1.0.1", 99}, {"os@1.0.0", 1}}};
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "99.00 % of 100 devices (product p) held a valid certificate running os@1.0.1 at 1d, at least "
+                      "100.00 % expected");
+}
+
+TEST(checkers, never_trusted_after_revocation_fails_on_a_certificate_on_the_revoked_image) {
+  const scenario s =
+      with_expectation(std::string(revoked_os) + "expect { never_trusted_after_revocation { image: \"os@1.0.0\" } }");
+  actors::run_result r = good_run();
+  actors::revocation_outcome o;
+  o.image = "os@1.0.0";
+  o.at = 24h;
+  o.affected_online = 100;
+  r.revocations = {o};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "0 certificates accepted by devices running os@1.0.0 after its revocation at 1d (100 devices ran it then)");
+  r.revocations[0].certificates_on_revoked = 2;  // the invariant broken
+  EXPECT_FALSE(judged(s, r).passed);
+  r.revocations.clear();  // no record of the revocation: nothing to judge is no pass
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
+TEST(checkers, no_restricted_session_to_attackers_fails_on_one) {
+  const scenario s = with_expectation(
+      "attack { at: \"1d\" count: 3 spoofed_identity {} }\n"
+      "expect { no_restricted_session_to_attackers {} }");
+  actors::run_result r = good_run();
+  r.attacks = {{"s", "spoofed_identity", 3, 3, 0, 0, 0us, 0us}};
+  EXPECT_TRUE(judged(s, r).passed);
+  r.attacks[0].restricted_sessions = 1;
+  const auto v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "1 restricted sessions granted to attackers, in 3 attempts; the devices accepted 0");
+}
+
+TEST(checkers, devices_attested_reads_the_census) {
+  const scenario s = with_expectation("expect { devices_attested { percent: 95 by: \"1d\" } }");
+  actors::run_result r = good_run();
+  r.censuses[1].attested_by_group = {96};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "96.00 % of 100 devices (the fleet) held a valid certificate at 1d, at least 95.00 % expected");
+  r.censuses[1].attested_by_group = {90};
+  EXPECT_FALSE(judged(s, r).passed);
+}
+
+TEST(checkers, all_passed) {
+  EXPECT_TRUE(all_passed({}));
+  EXPECT_TRUE(all_passed({{"a", true, ""}}));
+  EXPECT_FALSE(all_passed({{"a", true, ""}, {"b", false, ""}}));
+}
+
+TEST(checkers, attestation_latency_reads_the_hours_of_its_window) {
+  const scenario s = with_expectation("expect { attestation_latency { max: \"30s\" from: \"1d\" to: \"1d2h\" } }");
+  actors::run_result r = good_run();
+  r.attestation_time_by_hour.resize(30);
+  for (int i = 0; i < 100; ++i) r.attestation_time_by_hour[24].observe(300ms);
+  r.attestation_time_by_hour[23].observe(2h);  // before the window: not counted
+  r.attestation_time_by_hour[26].observe(2h);  // after it
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "p99 of 100 attestations completed from 1d to 1d2h: at most 0.5 s (the bound of its bucket); "
+                      "expected at most 30 s");
+  r.attestation_time_by_hour[25].observe(2h);  // 2 of 101 slow: the 99th is slow
+  r.attestation_time_by_hour[25].observe(2h);
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed) << v.detail;
+  EXPECT_NE(v.detail.find("at most 86400 s"), std::string::npos) << v.detail;
+}
+
+TEST(checkers, attestation_latency_fails_when_no_device_was_served) {
+  const scenario s = with_expectation("expect { attestation_latency { quantile: 0.5 max: \"1m\" from: \"1d\" } }");
+  actors::run_result r = good_run();
+  r.attestation_time_by_hour.resize(10);  // every attestation in the first hours
+  r.attestation_time_by_hour[2].observe(1s);
+  const auto v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "no attestation completed from 1d to 7d; expected at most 60 s");
+}
+
+TEST(checkers, telemetry_accounted) {
+  const scenario s = with_expectation("expect { telemetry_accounted {} }");
+  actors::run_result r = good_run();
+  r.counters.telemetry_generated = 1000;
+  r.counters.telemetry_delivered = 900;
+  r.counters.telemetry_dropped = 50;
+  r.counters.telemetry_lost_to_power = 30;
+  r.counters.telemetry_buffered = 20;
+  r.counters.telemetry_received = 900;
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "1,000 events generated: 900 delivered, 50 dropped (buffer full), 30 lost to power, "
+                      "20 still buffered; the cloud took 900");
+  r.counters.telemetry_buffered = 5;  // 15 events gone without a count
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("15 not accounted for"), std::string::npos) << v.detail;
+  r.counters.telemetry_buffered = 20;
+  r.counters.telemetry_received = 880;  // acknowledged, yet not taken
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("the cloud took a different number"), std::string::npos) << v.detail;
+}
+
+TEST(checkers, rolled_back_by_cloud_reads_the_rollback_census) {
+  const std::string base =
+      testing::small_with("rollout { wave { percent: 10 } wave { percent: 100 } }",
+                          "rollout { rollback { failed_share: 0.05 image: \"app@1.1.1\" } }") +
+      "image { name: \"app\" version: \"1.1.1\" component: APP product: \"p\" size: \"256KiB\" }\n";
+  const scenario by_share = testing::loaded(base + "expect { rolled_back_by_cloud { deployment: \"d\" percent: 95 by: \"6d\" } }\n");
+  const scenario by_count = testing::loaded(base + "expect { rolled_back_by_cloud { deployment: \"d\" at_least: 30 } }\n");
+  actors::run_result r = good_run();
+  r.censuses = {{6 * 24h, {{{"1.0.0", 60}, {"1.1.0", 1}, {"1.1.1", 39}}}, {100}, {{40, 39, 39}}},
+                {7 * 24h, {{{"1.0.0", 60}, {"1.1.1", 40}}}, {100}, {{40, 40, 40}}}};
+  auto v = judged(by_share, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail,
+            "39 of the 40 devices that committed deployment d's image ran app@1.1.1 at 6d (97.50 %; the cloud "
+            "counted 39 rollback commits), at least 95.00 % expected");
+  EXPECT_TRUE(judged(by_count, r).passed);
+  // The devices did not go back, whatever the cloud counted.
+  r.censuses[0].rollback_by_deployment[0] = {40, 30, 39};
+  EXPECT_FALSE(judged(by_share, r).passed);
+  r.censuses[1].rollback_by_deployment[0] = {40, 29, 40};
+  EXPECT_FALSE(judged(by_count, r).passed);
+  // Nobody took the build: nothing was rolled back, which is no pass.
+  r.censuses[1].rollback_by_deployment[0] = {0, 0, 0};
+  r.censuses[1].rollback_by_deployment[0] = {0, 0, 0};
+  const scenario one = testing::loaded(base + "expect { rolled_back_by_cloud { deployment: \"d\" at_least: 1 } }\n");
+  EXPECT_FALSE(judged(one, r).passed);
+  r.censuses.pop_back();
+  EXPECT_EQ(judged(by_count, r).detail, "the run stopped before 7d: no census to judge");
+}
+
+}  // namespace
+}  // namespace fleet::scenario
