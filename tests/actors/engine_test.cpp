@@ -2,6 +2,8 @@
 // device, the real security service, the simulated network, in windows.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fleet/actors/run.hpp"
 #include "fleet_text.hpp"
 
@@ -79,6 +81,25 @@ TEST(engine, a_build_failing_after_commit_is_rolled_back_by_the_cloud) {
   EXPECT_EQ(r.timeline.back().app_versions.at("1.0.0"), 60u - d.rollback.took);
   EXPECT_EQ(r.counters.bricked, 0u);
   EXPECT_EQ(r.counters.updates_rolled_back, 0u);
+}
+
+// A device an offline fault switched off counts in the timeline with the
+// app it last ran: "0.0.0" is for devices that never booted (issue 18).
+TEST(engine, a_device_switched_off_counts_with_the_app_it_last_ran) {
+  const auto s = testing::load(testing::staged_rollout(50) +
+                               "fault { at: \"12h\" duration: \"6h\" fraction: 0.5 offline {} }\n");
+  const run_result r = run(s, {});
+  // Hourly points over 4 days: the one at 14 h is in the middle of the spell.
+  const auto at_14h = std::find_if(r.timeline.begin(), r.timeline.end(),
+                                   [](const timeline_point& p) { return p.at == std::chrono::hours(14); });
+  ASSERT_NE(at_14h, r.timeline.end());
+  ASSERT_GT(at_14h->states.count("off"), 0u);
+  EXPECT_GT(at_14h->states.at("off"), 10u);
+  EXPECT_EQ(at_14h->app_versions.count("0.0.0"), 0u);
+  std::uint64_t counted = 0;
+  for (const auto& [version, devices] : at_14h->app_versions) counted += devices;
+  EXPECT_EQ(counted, 50u);
+  EXPECT_EQ(r.timeline.front().app_versions.at("0.0.0"), 50u);  // before the first boot
 }
 
 }  // namespace

@@ -82,7 +82,15 @@ void device_host::run_until(fw::sim_time end, const device_surroundings& around,
     }
     ++tally.events;
     take(at, around, scratch, out, tally);
+    const wire::version app = device_.firmware().running_version(fw::component::app);
+    if (app != wire::version{}) last_app_ = app;
   }
+}
+
+wire::version device_host::app_version() const {
+  const fw::core& firmware = device_.firmware();
+  if (firmware.state() == fw::device_state::powered_off) return last_app_;
+  return firmware.running_version(fw::component::app);
 }
 
 // Which signed image started, or that none did: what the checkers on code

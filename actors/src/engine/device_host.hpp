@@ -84,6 +84,9 @@ class device_host {
                  device_tally& tally, fw::outputs& scratch);
 
   std::uint64_t trace_digest() const { return trace_.digest(); }
+  /// The app version the device runs, or while it is switched off the one
+  /// it last ran (0.0.0: it never ran an app).
+  wire::version app_version() const;
 
  private:
   struct later {
@@ -114,6 +117,7 @@ class device_host {
   std::size_t next_fault_ = 0;
   std::uint8_t revocations_seen_ = 0;  ///< revocations judged for this device (it ran, or not, the image)
   std::uint8_t unhealed_ = 0;          ///< bit r: runs (or ran) revocation r's image and has not attested since
+  wire::version last_app_{};  ///< the app version it last ran
 };
 
 }  // namespace fleet::actors

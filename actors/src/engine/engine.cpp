@@ -42,8 +42,9 @@ timeline_point sample(sim_time at, partitions_t& parts) {
   p.at = at;
   for (auto& part : parts) {
     for (const auto& device : part->devices().devices()) {
-      const fw::core& firmware = device->device().firmware();
-      ++p.app_versions[firmware.running_version(fw::component::app).to_string()];
+      // A device switched off counts with the version it last ran: "0.0.0"
+      // is only for those that never ran an app.
+      ++p.app_versions[device->app_version().to_string()];
       ++p.states[state_name(device->device(), at)];
     }
   }
