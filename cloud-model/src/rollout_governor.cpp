@@ -11,32 +11,8 @@ namespace fleet::cloud {
 namespace {
 
 template <typename Array>
-void add_counts(Array& sum, const Array& more) {
+void add_each(Array& sum, const Array& more) {
   for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += more[i];
-}
-
-void add(rollback_progress& sum, const rollback_progress& r) {
-  sum.took += r.took;
-  sum.offered += r.offered;
-  sum.in_flight += r.in_flight;
-  sum.committed += r.committed;
-  sum.failed += r.failed;
-  sum.rejected += r.rejected;
-  sum.offers += r.offers;
-  if (r.last_committed_at != never) {
-    sum.last_committed_at =
-        sum.last_committed_at == never ? r.last_committed_at : std::max(sum.last_committed_at, r.last_committed_at);
-  }
-  add_counts(sum.refused, r.refused);
-}
-
-void add(attempt_counts& sum, const attempt_counts& a) {
-  sum.offers += a.offers;
-  sum.notified += a.notified;
-  sum.succeeded += a.succeeded;
-  sum.failed += a.failed;
-  sum.rejected += a.rejected;
-  sum.timed_out += a.timed_out;
 }
 
 /// The sum of the shares' reports, in share order.
@@ -45,12 +21,7 @@ rollout_share_report merge(const std::vector<rollout_share_report>& reports, std
   sum.tally.waves.resize(wave_count);
   for (const rollout_share_report& r : reports) {
     FLEET_CHECK(r.tally.waves.size() == wave_count, "a report of this deployment's waves");
-    for (std::size_t w = 0; w < wave_count; ++w) {
-      wave_status& to = sum.tally.waves[w];
-      to.devices += r.tally.waves[w].devices;
-      to.done += r.tally.waves[w].done;
-      add_counts(to.outcomes.by_outcome, r.tally.waves[w].outcomes.by_outcome);
-    }
+    for (std::size_t w = 0; w < wave_count; ++w) add(sum.tally.waves[w], r.tally.waves[w]);
     add(sum.tally.attempts, r.tally.attempts);
     sum.tally.devices += r.tally.devices;
     sum.tally.done += r.tally.done;
@@ -58,8 +29,8 @@ rollout_share_report merge(const std::vector<rollout_share_report>& reports, std
     sum.in_flight += r.in_flight;
     sum.eligible += r.eligible;
     add(sum.rolled_back, r.rolled_back);
-    add_counts(sum.refused, r.refused);
-    add_counts(sum.reports, r.reports);
+    add_each(sum.refused, r.refused);
+    add_each(sum.reports, r.reports);
     sum.ramp_counted += r.ramp_counted;
     sum.offers_unused += r.offers_unused;
     sum.halt_requested = sum.halt_requested || r.halt_requested;

@@ -84,39 +84,7 @@ deployment_snapshot fleet_control::snapshot_of(std::size_t deployment,
   st.refused = {};
   st.reports = {};
   const auto id = static_cast<cloud::deployment_id>(deployment + 1);
-  for (const auto& part : parts) {
-    const cloud::rollout_status share = part->service().deployment_status(id).value;
-    for (std::size_t w = 0; w < share.waves.size() && w < st.waves.size(); ++w) {
-      st.waves[w].devices += share.waves[w].devices;
-      st.waves[w].done += share.waves[w].done;
-      for (std::size_t o = 0; o < cloud::device_outcome_count; ++o) {
-        st.waves[w].outcomes.by_outcome[o] += share.waves[w].outcomes.by_outcome[o];
-      }
-    }
-    st.devices += share.devices;
-    st.in_flight += share.in_flight;
-    st.attempts.offers += share.attempts.offers;
-    st.attempts.notified += share.attempts.notified;
-    st.attempts.succeeded += share.attempts.succeeded;
-    st.attempts.failed += share.attempts.failed;
-    st.attempts.rejected += share.attempts.rejected;
-    st.attempts.timed_out += share.attempts.timed_out;
-    const cloud::rollback_progress& back = share.rolled_back;
-    st.rolled_back.took += back.took;
-    st.rolled_back.offered += back.offered;
-    st.rolled_back.in_flight += back.in_flight;
-    st.rolled_back.committed += back.committed;
-    st.rolled_back.failed += back.failed;
-    st.rolled_back.rejected += back.rejected;
-    st.rolled_back.offers += back.offers;
-    for (std::size_t k = 0; k < back.refused.size(); ++k) st.rolled_back.refused[k] += back.refused[k];
-    if (back.last_committed_at != cloud::never &&
-        (st.rolled_back.last_committed_at == cloud::never || back.last_committed_at > st.rolled_back.last_committed_at)) {
-      st.rolled_back.last_committed_at = back.last_committed_at;
-    }
-    for (std::size_t k = 0; k < st.refused.size(); ++k) st.refused[k] += share.refused[k];
-    for (std::size_t k = 0; k < st.reports.size(); ++k) st.reports[k] += share.reports[k];
-  }
+  for (const auto& part : parts) add_counts(st, part->service().deployment_status(id).value);
   const std::vector<cloud::transition> history(g.history().begin(), g.history().end());
   return deployment_snapshot_of(st, history, s_.deployments[deployment].name);
 }

@@ -198,6 +198,18 @@ struct rollout_status {
   std::uint64_t transitions_dropped = 0;  ///< fell out of the bounded history
 };
 
+/// Sums of counts, for a rollout cut into shares (rollout_governor, and the
+/// engine's view of its partitions): each adds `more` into `sum`.
+void add(attempt_counts& sum, const attempt_counts& more);
+/// The rollback's counts, and the later of the two last commits.
+void add(rollback_progress& sum, const rollback_progress& more);
+/// Devices, done and outcomes; `sum`'s opened_at stays as it is.
+void add(wave_status& sum, const wave_status& more);
+/// Every count of `more` (waves, devices, in flight, attempts, rollback,
+/// refusals, reports) into `sum`, whose phase (state, waves' opening,
+/// rollback request, transitions) stays as it is. Same wave count.
+void add_counts(rollout_status& sum, const rollout_status& more);
+
 const char* name_of(rollout_state s);
 const char* name_of(pause_cause c);
 const char* name_of(device_outcome o);
