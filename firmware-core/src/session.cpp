@@ -64,7 +64,7 @@ void core_state::send_request(sim_time now, request_kind kind, wire::Envelope& e
     env.set_session_id(session_->id);
     env.set_mac(crypto::to_string(crypto::compute_mac(wire::mac_input(env), session_->key)));
   }
-  out_->push_back(send{wire::serialize(env)});
+  out_->push_back(send{wire::serialize(env), static_cast<std::uint8_t>(env.body_case())});
   outstanding_ = kind;
   ++stats_.requests_sent;
   arm(timer::request_timeout, now + cfg_.timers.request_timeout);

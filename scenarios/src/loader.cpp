@@ -38,6 +38,7 @@ load_result load_text(std::string_view text, const std::string& file_name,
   read_attacks(parsed, at, ctx, known, out);
   read_expectations(parsed, at, ctx, known, out);
   if (ctx.failed()) return {std::nullopt, ctx.take()};
+  out.census_times = census_times_of(out.expectations);
   return {std::move(out), {}};
 }
 

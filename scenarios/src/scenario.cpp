@@ -1,31 +1,7 @@
 #include "fleet/scenario/scenario.hpp"
 
 #include <algorithm>
-
-namespace fleet::scenario {
-
-std::uint64_t scenario::device_count() const {
-  std::uint64_t n = 0;
-  for (const group& g : fleet.groups) n += g.devices;
-  return n;
-}
-
-std::uint32_t scenario::partition_count() const {
-  const std::uint64_t devices = std::max<std::uint64_t>(1, device_count());
-  return static_cast<std::uint32_t>(std::min<std::uint64_t>(cloud.partitions.value_or(partitions_for(devices)), devices));
-}
-
-std::uint32_t partitions_for(std::uint64_t devices) {
-  // Enough to share two to sixteen cores; more costs a message and a
-  // report per partition at every tick (quickstart at 100,000 devices on 2
-  // threads: 128.8 s with 16, 135.5 s with 64, bench/README.md).
-  constexpr std::uint32_t default_max = 16;
-  std::uint32_t p = 1;
-  while (p < default_max && std::uint64_t{p} * 2 * 1000 <= devices) p *= 2;
-  return p;
-}
-
-}  // namespace fleet::scenario
+#include <variant>
 
 namespace fleet::scenario {
 namespace {
@@ -38,51 +14,6 @@ template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
 }  // namespace
-
-const char* kind_name(const fault_kind& k) {
-  return std::visit(overloaded{[](const cloud_outage&) { return "cloud_outage"; },
-                               [](const partition&) { return "partition"; },
-                               [](const degraded_network&) { return "degraded_network"; },
-                               [](const power_loss&) { return "power_loss"; },
-                               [](const offline&) { return "offline"; },
-                               [](const clock_jump&) { return "clock_jump"; },
-                               [](const bit_rot&) { return "bit_rot"; },
-                               [](const slow_link&) { return "slow_link"; }},
-                    k);
-}
-
-const char* kind_name(const attack_kind& k) {
-  return std::visit(overloaded{[](const spoofed_identity&) { return "spoofed_identity"; },
-                               [](const cloned_identity&) { return "cloned_identity"; },
-                               [](const replayed_evidence&) { return "replayed_evidence"; },
-                               [](const man_in_the_middle&) { return "man_in_the_middle"; },
-                               [](const request_flood&) { return "request_flood"; },
-                               [](const rogue_image&) { return "rogue_image"; },
-                               [](const tampered_image&) { return "tampered_image"; },
-                               [](const rollback_image&) { return "rollback_image"; },
-                               [](const mix_and_match&) { return "mix_and_match"; },
-                               [](const freeze&) { return "freeze"; },
-                               [](const endless_data&) { return "endless_data"; },
-                               [](const forged_certificate&) { return "forged_certificate"; },
-                               [](const expired_certificate&) { return "expired_certificate"; },
-                               [](const leaked_signing_key&) { return "leaked_signing_key"; },
-                               [](const stolen_certificate&) { return "stolen_certificate"; },
-                               [](const victim_lockout&) { return "victim_lockout"; },
-                               [](const nonce_burning&) { return "nonce_burning"; }},
-                    k);
-}
-
-bool spares_its_victims(const attack_kind& k) {
-  return !std::holds_alternative<cloned_identity>(k) && !std::holds_alternative<request_flood>(k) &&
-         !std::holds_alternative<man_in_the_middle>(k) && !in_the_mirror(k);
-}
-
-bool in_the_mirror(const attack_kind& k) {
-  return std::holds_alternative<rogue_image>(k) || std::holds_alternative<tampered_image>(k) ||
-         std::holds_alternative<rollback_image>(k) || std::holds_alternative<mix_and_match>(k) ||
-         std::holds_alternative<freeze>(k) || std::holds_alternative<endless_data>(k) ||
-         std::holds_alternative<leaked_signing_key>(k);
-}
 
 const char* check_name(const check& c) {
   return std::visit(overloaded{[](const no_bricked_devices&) { return "no_bricked_devices"; },
@@ -105,6 +36,19 @@ const char* check_name(const check& c) {
                                  return "no_restricted_session_to_attackers";
                                }},
                     c);
+}
+
+std::vector<duration> census_times_of(const std::vector<expectation>& expectations) {
+  std::vector<duration> out;
+  for (const auto& e : expectations) {
+    if (const auto* a = std::get_if<adoption>(&e.what)) out.push_back(a->by);
+    if (const auto* a = std::get_if<devices_attested>(&e.what)) out.push_back(a->by);
+    if (const auto* a = std::get_if<rolled_back_by_cloud>(&e.what)) out.push_back(a->by);
+    if (const auto* h = std::get_if<healed>(&e.what)) out.push_back(h->by);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace fleet::scenario

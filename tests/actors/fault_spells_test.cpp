@@ -13,18 +13,18 @@ namespace {
 using namespace std::chrono_literals;
 using duration = fault_spells::duration;
 
-scenario::fault at_random(duration at, duration window, double rate_per_day, duration spell) {
-  scenario::fault f;
+input::fault at_random(duration at, duration window, double rate_per_day, duration spell) {
+  input::fault f;
   f.at = at;
   f.length = window;
   f.rate_per_day = rate_per_day;
   f.spell = spell;
-  f.kind = scenario::partition{};
+  f.kind = input::partition{};
   return f;
 }
 
 TEST(fault_spells, come_at_the_rate_within_the_window_and_never_overlap) {
-  const scenario::fault f = at_random(24h, 30 * 24h, 2, 1h);
+  const input::fault f = at_random(24h, 30 * 24h, 2, 1h);
   const fault_spells spells(f, 7, 1);
   std::size_t total = 0;
   for (std::uint64_t device = 0; device < 200; ++device) {
@@ -46,7 +46,7 @@ TEST(fault_spells, come_at_the_rate_within_the_window_and_never_overlap) {
 TEST(fault_spells, an_instant_is_covered_exactly_when_a_listed_spell_holds_it) {
   // A rate high enough that blocks hold a few stretches, low enough that
   // many stretches are empty: both paths of the draw.
-  const scenario::fault f = at_random(1h, 20 * 24h, 3, 45min);
+  const input::fault f = at_random(1h, 20 * 24h, 3, 45min);
   const fault_spells spells(f, 11, 2);
   for (std::uint64_t device = 0; device < 5; ++device) {
     const auto starts = spells.starts(device, 100 * 24h);
@@ -66,7 +66,7 @@ TEST(fault_spells, an_instant_is_covered_exactly_when_a_listed_spell_holds_it) {
 }
 
 TEST(fault_spells, a_function_of_the_seed_the_fault_and_the_entity) {
-  const scenario::fault f = at_random(0h, 10 * 24h, 4, 30min);
+  const input::fault f = at_random(0h, 10 * 24h, 4, 30min);
   const auto of = [&](std::uint64_t seed, std::uint64_t salt, std::uint64_t entity) {
     return fault_spells(f, seed, salt).starts(entity, 10 * 24h);
   };
@@ -78,7 +78,7 @@ TEST(fault_spells, a_function_of_the_seed_the_fault_and_the_entity) {
 
 TEST(fault_spells, at_the_highest_rate_every_stretch_holds_one) {
   // 12 a day with 1 h spells: a spell in every 2 h stretch, half the time.
-  const scenario::fault f = at_random(0h, 24h, 12, 1h);
+  const input::fault f = at_random(0h, 24h, 12, 1h);
   const fault_spells spells(f, 3, 1);
   const auto starts = spells.starts(0, 24h);
   ASSERT_EQ(starts.size(), 12u);
@@ -88,7 +88,7 @@ TEST(fault_spells, at_the_highest_rate_every_stretch_holds_one) {
 }
 
 TEST(fault_spells, a_spell_is_cut_at_the_window_end_and_nothing_holds_outside_it) {
-  const scenario::fault f = at_random(10h, 90min, 12, 1h);  // one stretch of 2 h, cut at 90 min
+  const input::fault f = at_random(10h, 90min, 12, 1h);  // one stretch of 2 h, cut at 90 min
   const fault_spells spells(f, 5, 1);
   for (std::uint64_t device = 0; device < 50; ++device) {
     for (const duration s : spells.starts(device, 24h)) EXPECT_LE(s + spells.length_from(s), 11h + 30min);

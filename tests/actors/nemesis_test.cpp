@@ -18,7 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<scenario::fault> faults_of(const std::string& lines) {
+std::vector<input::fault> faults_of(const std::string& lines) {
   return testing::load(testing::staged_rollout(10) + lines).faults;
 }
 
@@ -29,7 +29,7 @@ std::size_t hit_count(const nemesis& n, std::size_t fault, std::uint64_t devices
 }
 
 TEST(nemesis, a_fault_hits_about_its_fraction_and_the_set_follows_the_seed) {
-  const network_model net(scenario::network{});
+  const network_model net(input::network{});
   const auto faults = faults_of("fault { at: \"1h\" duration: \"1h\" fraction: 0.3 partition {} }\n"
                                 "fault { at: \"1h\" duration: \"1h\" fraction: 0.3 partition {} }");
   const nemesis a(net, faults, 1);
@@ -49,7 +49,7 @@ TEST(nemesis, a_fault_hits_about_its_fraction_and_the_set_follows_the_seed) {
 }
 
 TEST(nemesis, a_partition_drops_the_links_it_hits_while_it_lasts) {
-  const network_model net(scenario::network{});
+  const network_model net(input::network{});
   const auto faults = faults_of("fault { at: \"1h\" duration: \"1h\" fraction: 0.5 partition {} }");
   const nemesis n(net, faults, 3);
   std::uint64_t hit = 0, spared = 0;
@@ -63,7 +63,7 @@ TEST(nemesis, a_partition_drops_the_links_it_hits_while_it_lasts) {
 }
 
 TEST(nemesis, a_degraded_link_is_slower) {
-  const network_model net(scenario::network{});
+  const network_model net(input::network{});
   const nemesis n(net, faults_of("fault { at: \"0s\" duration: \"1d\" degraded_network { extra_latency: \"5s\" } }"), 4);
   crypto::random_stream link(1, 1, "test");
   for (int i = 0; i < 100; ++i) {
@@ -74,19 +74,28 @@ TEST(nemesis, a_degraded_link_is_slower) {
 }
 
 TEST(nemesis, an_outage_drops_only_requests_to_its_part) {
-  const network_model net(scenario::network{});
+  const network_model net(input::network{});
   const nemesis n(net, faults_of("fault { at: \"1h\" duration: \"1h\" cloud_outage { part: UPDATES } }"), 5);
-  wire::Envelope check;
-  check.mutable_update_check();
-  wire::Envelope challenge;
-  challenge.mutable_challenge_request();
-  EXPECT_TRUE(n.cloud_drops(90min, wire::serialize(check)));
-  EXPECT_FALSE(n.cloud_drops(90min, wire::serialize(challenge)));
-  EXPECT_FALSE(n.cloud_drops(3h, wire::serialize(check)));
+  const auto check = static_cast<std::uint8_t>(wire::Envelope::kUpdateCheck);
+  const auto challenge = static_cast<std::uint8_t>(wire::Envelope::kChallengeRequest);
+  EXPECT_TRUE(n.cloud_drops(90min, check));
+  EXPECT_FALSE(n.cloud_drops(90min, challenge));
+  EXPECT_FALSE(n.cloud_drops(3h, check));
+}
+
+// A whole-service outage drops every request, whatever it is addressed to.
+TEST(nemesis, an_outage_of_the_whole_service_drops_every_request) {
+  const network_model net(input::network{});
+  const nemesis n(net, faults_of("fault { at: \"1h\" duration: \"1h\" cloud_outage { } }"), 5);
+  for (const auto body : {wire::Envelope::kChallengeRequest, wire::Envelope::kEvidence, wire::Envelope::kUpdateCheck,
+                          wire::Envelope::kChunkRequest, wire::Envelope::kTelemetry}) {
+    EXPECT_TRUE(n.cloud_drops(90min, static_cast<std::uint8_t>(body))) << body;
+    EXPECT_FALSE(n.cloud_drops(30min, static_cast<std::uint8_t>(body))) << body;
+  }
 }
 
 TEST(nemesis, device_actions_in_time_order) {
-  const network_model net(scenario::network{});
+  const network_model net(input::network{});
   const nemesis n(net,
                   faults_of("fault { at: \"2d\" clock_jump { ahead: \"1h\" } }\n"
                             "fault { at: \"1d\" duration: \"3d\" offline {} }\n"
@@ -103,7 +112,7 @@ TEST(nemesis, device_actions_in_time_order) {
 }
 
 TEST(nemesis, a_fault_at_a_rate_comes_as_a_poisson_series_per_device) {
-  const network_model net(scenario::network{});
+  const network_model net(input::network{});
   const nemesis n(net,
                   faults_of("fault { at: \"1d\" duration: \"2d\" rate_per_day: 10 power_loss {} }"), 7);
   std::size_t total = 0;
@@ -135,7 +144,7 @@ struct against_calm {
     return with && without ? *with - *without : duration{0};
   }
 
-  const network_model net{scenario::network{}};
+  const network_model net{input::network{}};
   const nemesis faulty;
   const nemesis calm;
   crypto::random_stream a{1, 1, "test"};
@@ -169,7 +178,7 @@ TEST(nemesis, a_slow_link_takes_every_message_at_its_rate) {
 }
 
 TEST(nemesis, a_partition_at_random_cuts_a_device_in_its_spells_only_both_ways_alike) {
-  const network_model net(scenario::network{});
+  const network_model net(input::network{});
   const auto faults = faults_of("fault { at: \"0s\" rate_per_day: 4 spell: \"1h\" partition {} }");
   const nemesis n(net, faults, 9);
   const fault_spells spells(faults[0], 9, salt_spells + 0);
@@ -191,11 +200,9 @@ TEST(nemesis, a_partition_at_random_cuts_a_device_in_its_spells_only_both_ways_a
 }
 
 TEST(nemesis, an_outage_at_random_drops_requests_only_in_its_spells) {
-  const network_model net(scenario::network{});
+  const network_model net(input::network{});
   const nemesis n(net, faults_of("fault { at: \"1d\" rate_per_day: 3 spell: \"2h\" cloud_outage {} }"), 5);
-  wire::Envelope check;
-  check.mutable_update_check();
-  const std::string request = wire::serialize(check);
+  const auto request = static_cast<std::uint8_t>(wire::Envelope::kUpdateCheck);
   std::size_t dropped_minutes = 0;
   for (fw::sim_time t = 0min; t < 4 * 24h; t += 1min) {
     const bool dropped = n.cloud_drops(t, request);
@@ -216,7 +223,7 @@ TEST(nemesis, an_outage_at_random_drops_requests_only_in_its_spells) {
 }
 
 TEST(nemesis, offline_at_random_switches_a_device_off_for_each_spell) {
-  const network_model net(scenario::network{});
+  const network_model net(input::network{});
   const auto faults = faults_of("fault { at: \"1d\" duration: \"2d\" rate_per_day: 2 spell: \"3h\" offline {} }");
   const nemesis n(net, faults, 6);
   const fault_spells spells(faults[0], 6, salt_spells + 0);
@@ -327,7 +334,7 @@ TEST(faults_in_a_run, partitions_and_outages_at_random_come_and_go_and_the_fleet
   EXPECT_GT(r.counters.requests_dropped_by_outages, 0u);
   // Injected: the devices the partition hits, and each outage begun (the
   // same seed as the run's).
-  const network_model net(scenario::network{});
+  const network_model net(input::network{});
   const nemesis links(net, faults_of(faults), 7);
   EXPECT_GT(links.outages_begun(1, 96h), 3u);
   EXPECT_EQ(r.faults[1].spells, links.outages_begun(1, 96h));
@@ -340,7 +347,7 @@ TEST(faults_in_a_run, partitions_and_outages_at_random_come_and_go_and_the_fleet
 }
 
 TEST(nemesis, a_corrected_clock_jump_is_set_right_later) {
-  const network_model net(scenario::network{});
+  const network_model net(input::network{});
   const nemesis n(net, faults_of("fault { at: \"1d\" clock_jump { behind: \"2h\" corrected_after: \"12h\" } }"), 6);
   const auto actions = n.actions_for(0);
   ASSERT_EQ(actions.size(), 2u);

@@ -128,12 +128,6 @@ TEST(partitioned_engine, the_partitions_come_from_the_scenario) {
   EXPECT_EQ(s.partition_count(), 1u);
   s.cloud.partitions = 8;
   EXPECT_EQ(s.partition_count(), 3u);
-  EXPECT_EQ(scenario::partitions_for(999), 1u);
-  EXPECT_EQ(scenario::partitions_for(2000), 2u);
-  EXPECT_EQ(scenario::partitions_for(10'000), 8u);
-  EXPECT_EQ(scenario::partitions_for(16'000), 16u);
-  EXPECT_EQ(scenario::partitions_for(100'000), 16u);
-  EXPECT_EQ(scenario::partitions_for(1'000'000), 16u);
   const run_result r = run(s, {});
   EXPECT_EQ(r.partitions, 3u);
   EXPECT_EQ(r.counters.updates_committed, 3u);

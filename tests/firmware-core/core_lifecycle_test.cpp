@@ -2,6 +2,8 @@
 // certificate, update, trial boot, commit; and the ways a build goes bad.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "fleet/testing/device_world.hpp"
 #include "fleet/wire/envelope.hpp"
 
@@ -74,6 +76,29 @@ class bad_build : public ::testing::TestWithParam<int> {};
 
 // Each way a new build can fail its trial ends with the old build running,
 // the counter untouched and a ROLLED_BACK report.
+// Each request names what it asks of the service (fw::send::body), so that
+// the network can route it without reading it: the name is its body's.
+TEST(core_lifecycle, each_request_is_addressed_to_what_its_body_asks) {
+  device_world w;
+  w.power_on();
+  ASSERT_TRUE(w.run_until([&] { return w.firmware().has_certificate(); }, 1min));
+  w.publish(make_image(w.keys(), wire::APP, "1.1.0", /*security_version=*/2));
+  ASSERT_TRUE(w.run_until([&] { return w.count(record_kind::update_committed) == 1; }, 26h));
+  ASSERT_EQ(w.addressed_by_device().size(), w.sent_by_device().size());
+  std::set<int> bodies;
+  for (std::size_t i = 0; i < w.sent_by_device().size(); ++i) {
+    wire::Envelope env;
+    ASSERT_TRUE(env.ParseFromString(w.sent_by_device()[i]));
+    EXPECT_EQ(w.addressed_by_device()[i], env.body_case()) << i;
+    bodies.insert(env.body_case());
+  }
+  // Attestation, the update check, chunks and the result: every route was taken.
+  for (const auto body : {wire::Envelope::kChallengeRequest, wire::Envelope::kEvidence, wire::Envelope::kUpdateCheck,
+                          wire::Envelope::kChunkRequest, wire::Envelope::kUpdateResult}) {
+    EXPECT_EQ(bodies.count(body), 1u) << body;
+  }
+}
+
 TEST_P(bad_build, rolls_back_automatically_and_reports) {
   device_world w;
   w.power_on();

@@ -287,6 +287,18 @@ TEST(expectations, each_check_is_read_and_named) {
   EXPECT_EQ(p.to, 7 * 24h);
 }
 
+// The engine counts the fleet by group only when asked (run_input::
+// census_times): the loader asks at each time a check by group looks, once.
+TEST(expectations, the_loader_asks_the_engine_for_a_census_at_each_time_a_check_looks) {
+  const scenario s = loaded(with(
+      "expect { adoption { image: \"app@1.1.0\" percent: 90 by: \"6d\" } }\n"
+      "expect { devices_attested { percent: 90 by: \"2d\" } }\n"
+      "expect { adoption { image: \"app@1.1.0\" percent: 50 by: \"2d\" } }\n"
+      "expect { no_bricked_devices {} }"));
+  EXPECT_EQ(s.census_times, (std::vector<duration>{2 * 24h, 6 * 24h}));
+  EXPECT_TRUE(loaded(with("expect { no_bricked_devices {} }")).census_times.empty());
+}
+
 TEST(expectation_errors, references_that_resolve_to_nothing) {
   const std::string text = with(
       "expect { adoption { image: \"app@9.0.0\" percent: 90 } }\n"

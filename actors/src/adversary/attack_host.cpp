@@ -35,23 +35,23 @@ wire::Envelope parse(const std::string& bytes) {
 
 }  // namespace
 
-attack_host::attack_host(const std::vector<scenario::attack>& attacks, std::uint64_t run_seed,
+attack_host::attack_host(const std::vector<input::attack>& attacks, std::uint64_t run_seed,
                          const partition_plan& plan, const network_model& net, attack_ledger& ledger)
     : run_seed_(run_seed), devices_(plan.fleet_devices), net_(net), ledger_(ledger) {
   for (std::size_t a = 0; a < attacks.size(); ++a) {
-    const scenario::attack& spec = attacks[a];
+    const input::attack& spec = attacks[a];
     // Those on the link and in the mirror are counted where they act (link_tamper, distribution_mirror).
-    if (std::holds_alternative<scenario::man_in_the_middle>(spec.kind) || scenario::in_the_mirror(spec.kind)) continue;
-    const auto* flood = std::get_if<scenario::request_flood>(&spec.kind);
-    const auto* lockout = std::get_if<scenario::victim_lockout>(&spec.kind);
+    if (std::holds_alternative<input::man_in_the_middle>(spec.kind) || input::in_the_mirror(spec.kind)) continue;
+    const auto* flood = std::get_if<input::request_flood>(&spec.kind);
+    const auto* lockout = std::get_if<input::victim_lockout>(&spec.kind);
     const entity_id id = devices_ + 1 + entities_.size();
     entity e{a, entity::spoof, {run_seed, id, "attacker-link"}, {run_seed, id, "attacker"}, {}, {}, 0, {}};
-    if (std::holds_alternative<scenario::cloned_identity>(spec.kind)) e.kind = entity::clone;
-    if (std::holds_alternative<scenario::replayed_evidence>(spec.kind)) e.kind = entity::replay;
-    if (std::holds_alternative<scenario::forged_certificate>(spec.kind)) e.kind = entity::forged_certificate;
-    if (std::holds_alternative<scenario::expired_certificate>(spec.kind)) e.kind = entity::expired_certificate;
-    if (std::holds_alternative<scenario::stolen_certificate>(spec.kind)) e.kind = entity::stolen_certificate;
-    if (std::holds_alternative<scenario::nonce_burning>(spec.kind)) e.kind = entity::nonce_burning;
+    if (std::holds_alternative<input::cloned_identity>(spec.kind)) e.kind = entity::clone;
+    if (std::holds_alternative<input::replayed_evidence>(spec.kind)) e.kind = entity::replay;
+    if (std::holds_alternative<input::forged_certificate>(spec.kind)) e.kind = entity::forged_certificate;
+    if (std::holds_alternative<input::expired_certificate>(spec.kind)) e.kind = entity::expired_certificate;
+    if (std::holds_alternative<input::stolen_certificate>(spec.kind)) e.kind = entity::stolen_certificate;
+    if (std::holds_alternative<input::nonce_burning>(spec.kind)) e.kind = entity::nonce_burning;
     if (flood != nullptr || lockout != nullptr) {
       e.kind = flood != nullptr ? entity::flood : entity::lockout;
       const double rate = flood != nullptr ? flood->requests_per_second : lockout->requests_per_second;
@@ -143,7 +143,8 @@ void attack_host::deliver(fw::sim_time sent_at, entity_id attacker, std::string 
   std::push_heap(inbox_.begin(), inbox_.end(), std::greater<>{});
 }
 
-void attack_host::send(fw::sim_time now, attempt& a, std::string bytes, std::vector<sim_message>& to_cloud) {
+void attack_host::send(fw::sim_time now, attempt& a, wire::Envelope::BodyCase body, std::string bytes,
+                       std::vector<sim_message>& to_cloud) {
   entity& e = entities_[a.entity];
   const entity_id id = devices_ + 1 + a.entity;
   e.trace.fold(now.count(), sent_tag, bytes.size());
@@ -152,7 +153,7 @@ void attack_host::send(fw::sim_time now, attempt& a, std::string bytes, std::vec
   const auto delay = net_.delay(e.link, bytes.size(), false);
   ++e.sent;
   if (!delay) return;  // lost: the timeout retries
-  to_cloud.push_back({(now + *delay).count(), id, e.sent, cloud_entity, std::move(bytes), 0});
+  to_cloud.push_back({(now + *delay).count(), id, e.sent, cloud_entity, std::move(bytes), 0, static_cast<std::uint8_t>(body)});
 }
 
 std::optional<std::size_t> attack_host::flood_at(fw::sim_time now) const {
@@ -193,7 +194,10 @@ void attack_host::flood_tick(fw::sim_time now, attempt& a, std::vector<sim_messa
     e.trace.fold(now.count(), sent_tag, bytes.size());
     const auto delay = net_.delay(e.link, bytes.size(), false);
     ++e.sent;
-    if (delay) to_cloud.push_back({(now + *delay).count(), devices_ + 1 + a.entity, e.sent, cloud_entity, bytes, 0});
+    if (delay) {
+      to_cloud.push_back({(now + *delay).count(), devices_ + 1 + a.entity, e.sent, cloud_entity, bytes, 0,
+                          static_cast<std::uint8_t>(env.body_case())});
+    }
   }
   a.at_stage = stage::challenge_sent;
   a.next = now + flood_tick_every;
@@ -217,7 +221,7 @@ void attack_host::start(fw::sim_time now, attempt& a, std::vector<sim_message>& 
   env.set_sequence(++a.sequence);
   env.mutable_challenge_request();
   a.at_stage = stage::challenge_sent;
-  send(now, a, wire::serialize(env), to_cloud);
+  send(now, a, env.body_case(), wire::serialize(env), to_cloud);
 }
 
 // A certificate in place of a session: forged from the victim's captured
@@ -249,7 +253,8 @@ void attack_host::present_certificate(fw::sim_time now, attempt& a, std::vector<
       e.kind == entity::forged_certificate ? forged_from(genuine.certificate, e.own_key) : genuine.certificate;
   a.at_stage = stage::certificate_sent;
   // The proof of possession is signed with the only key the attacker has.
-  send(now, a, certificate_request(a.victim_id, ++a.sequence, presented, e.own_key.secret_key_bytes), to_cloud);
+  send(now, a, wire::Envelope::kUpdateCheck,
+       certificate_request(a.victim_id, ++a.sequence, presented, e.own_key.secret_key_bytes), to_cloud);
 }
 
 // Refused before it cost the victim anything: charged to the attacker's own
@@ -319,7 +324,7 @@ void attack_host::watch_burn(fw::sim_time now, attempt& a, const wire::Envelope&
     if (!junk) return;
     a.at_stage = stage::junk_sent;
     outbox_at_ = now;
-    send(now, a, std::move(*junk), outbox_);
+    send(now, a, wire::Envelope::kEvidence, std::move(*junk), outbox_);
     return;
   }
   if (a.nonce.empty()) return;
@@ -444,7 +449,7 @@ void attack_host::on_reply(fw::sim_time now, attempt& a, const std::string& byte
     auto evidence = evidence_for(now, a, reply.challenge().nonce());
     if (!evidence) return finish(a, false, false);
     a.at_stage = stage::evidence_sent;
-    send(now, a, std::move(*evidence), to_cloud);
+    send(now, a, wire::Envelope::kEvidence, std::move(*evidence), to_cloud);
   }
 }
 

@@ -45,7 +45,7 @@
 #include "fleet/actors/run.hpp"
 #include "fleet/crypto/crypto.hpp"
 #include "fleet/crypto/random_stream.hpp"
-#include "fleet/scenario/scenario.hpp"
+#include "fleet/actors/run_input.hpp"
 #include "network/network_model.hpp"
 
 namespace fleet::actors {
@@ -57,7 +57,7 @@ class attack_host {
   /// on its own (an attack whose victims span partitions comes from one
   /// place per partition, docs/engine.md). Every attack is an entity here,
   /// with or without attempts, so entity order does not depend on P.
-  attack_host(const std::vector<scenario::attack>& attacks, std::uint64_t run_seed, const partition_plan& plan,
+  attack_host(const std::vector<input::attack>& attacks, std::uint64_t run_seed, const partition_plan& plan,
               const network_model& net, attack_ledger& ledger);
 
   bool is_attacker(entity_id e) const { return e > devices_ && e <= devices_ + entities_.size(); }
@@ -164,7 +164,9 @@ class attack_host {
 
   void start(fw::sim_time now, attempt& a, std::vector<sim_message>& to_cloud);
   void on_reply(fw::sim_time now, attempt& a, const std::string& bytes, std::vector<sim_message>& to_cloud);
-  void send(fw::sim_time now, attempt& a, std::string bytes, std::vector<sim_message>& to_cloud);
+  /// A request to the cloud, addressed (sim_message::request) to what `body` asks of the service.
+  void send(fw::sim_time now, attempt& a, wire::Envelope::BodyCase body, std::string bytes,
+            std::vector<sim_message>& to_cloud);
   std::optional<std::string> evidence_for(fw::sim_time now, attempt& a, const std::string& nonce);
   void finish(attempt& a, bool stopped, bool got_certificate);
   /// Counts the attempt as tried, once.

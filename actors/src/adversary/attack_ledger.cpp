@@ -2,11 +2,11 @@
 
 namespace fleet::actors {
 
-attack_ledger::attack_ledger(const std::vector<scenario::attack>& attacks) {
-  for (const scenario::attack& a : attacks) {
+attack_ledger::attack_ledger(const std::vector<input::attack>& attacks) {
+  for (const input::attack& a : attacks) {
     attack_outcome o;
     o.name = a.name;
-    o.kind = scenario::kind_name(a.kind);
+    o.kind = input::kind_name(a.kind);
     o.at = a.at;
     o.length = a.length;
     outcomes_.push_back(std::move(o));

@@ -16,7 +16,7 @@ namespace fleet::actors {
 class attack_ledger {
  public:
   /// One outcome per attack, named and timed as the scenario has it.
-  explicit attack_ledger(const std::vector<scenario::attack>& attacks);
+  explicit attack_ledger(const std::vector<input::attack>& attacks);
 
   /// The outcome of attack `index` (scenario order), to count into.
   attack_outcome& of(std::size_t index) { return outcomes_[index]; }

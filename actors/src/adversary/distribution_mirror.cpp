@@ -20,10 +20,10 @@ constexpr std::uint32_t rogue_key_offset = 1000;
 /// What endless data adds to a chunk: a chunk's worth more than the manifest says.
 constexpr std::size_t endless_extra_bytes = fleet_chunk_bytes;
 
-bool serves_offers(const scenario::attack_kind& k) {
-  return std::holds_alternative<scenario::rogue_image>(k) || std::holds_alternative<scenario::rollback_image>(k) ||
-         std::holds_alternative<scenario::mix_and_match>(k) || std::holds_alternative<scenario::freeze>(k) ||
-         std::holds_alternative<scenario::leaked_signing_key>(k);
+bool serves_offers(const input::attack_kind& k) {
+  return std::holds_alternative<input::rogue_image>(k) || std::holds_alternative<input::rollback_image>(k) ||
+         std::holds_alternative<input::mix_and_match>(k) || std::holds_alternative<input::freeze>(k) ||
+         std::holds_alternative<input::leaked_signing_key>(k);
 }
 
 /// The attacker's own app for `product`, version 99.0.0, past any
@@ -45,24 +45,24 @@ wire::image_spec own_build_spec(const std::string& product, std::uint32_t key_id
 constexpr std::uint32_t fleet_key_id = 1;
 
 /// The image a rollback, mix-and-match or freeze serves.
-std::size_t served_image(const scenario::attack_kind& k) {
-  if (const auto* r = std::get_if<scenario::rollback_image>(&k)) return r->image;
-  if (const auto* m = std::get_if<scenario::mix_and_match>(&k)) return m->image;
-  return std::get<scenario::freeze>(k).image;
+std::size_t served_image(const input::attack_kind& k) {
+  if (const auto* r = std::get_if<input::rollback_image>(&k)) return r->image;
+  if (const auto* m = std::get_if<input::mix_and_match>(&k)) return m->image;
+  return std::get<input::freeze>(k).image;
 }
 
 }  // namespace
 
-distribution_mirror::distribution_mirror(const scenario::scenario& s, std::vector<wire::SignedManifest> manifests,
+distribution_mirror::distribution_mirror(const input::run_input& s, std::vector<wire::SignedManifest> manifests,
                                          const cloud::image_service& images, const partition_plan& plan)
     : s_(s), plan_(plan), manifests_(std::move(manifests)) {
   bool rogue = false;
   bool leaked = false;
   for (std::size_t a = 0; a < s.attacks.size(); ++a) {
-    if (!scenario::in_the_mirror(s.attacks[a].kind)) continue;
+    if (!input::in_the_mirror(s.attacks[a].kind)) continue;
     attacks_.push_back({a, s.attacks[a]});
-    rogue = rogue || std::holds_alternative<scenario::rogue_image>(s.attacks[a].kind);
-    leaked = leaked || std::holds_alternative<scenario::leaked_signing_key>(s.attacks[a].kind);
+    rogue = rogue || std::holds_alternative<input::rogue_image>(s.attacks[a].kind);
+    leaked = leaked || std::holds_alternative<input::leaked_signing_key>(s.attacks[a].kind);
   }
   if (rogue) build_rogue(s, images.current_key_id());
   if (leaked) build_leaked(s, *images.leaked_key(fleet_key_id));
@@ -70,8 +70,8 @@ distribution_mirror::distribution_mirror(const scenario::scenario& s, std::vecto
 
 // One build per product, signed with the leaked key under its own ID: a
 // manifest as genuine as the service's, for a build the service never made.
-void distribution_mirror::build_leaked(const scenario::scenario& s, const crypto::signing_key_pair& leaked) {
-  for (const scenario::product& p : s.fleet.products) {
+void distribution_mirror::build_leaked(const input::run_input& s, const crypto::signing_key_pair& leaked) {
+  for (const input::product& p : s.fleet.products) {
     leaked_[p.name] =
         wire::build_image(own_build_spec(p.name, fleet_key_id),
                           wire::synthetic_image_content("leaked", rogue_version, rogue_bytes), leaked.secret_key_bytes);
@@ -80,7 +80,7 @@ void distribution_mirror::build_leaked(const scenario::scenario& s, const crypto
 
 // One rogue build per product, its manifest made three ways; each answer
 // picks one, so all three are tried.
-void distribution_mirror::build_rogue(const scenario::scenario& s, std::uint32_t trusted_key_id) {
+void distribution_mirror::build_rogue(const input::run_input& s, std::uint32_t trusted_key_id) {
   crypto::random_stream keys(s.seed, salt_attack, "mirror-key");
   const crypto::signing_key_pair attacker = crypto::signing_key_from_seed(keys.next_seed());
   for (std::size_t p = 0; p < s.fleet.products.size(); ++p) {
@@ -118,14 +118,14 @@ const distribution_mirror::mirror_attack* distribution_mirror::serving(cloud::si
     if (!chosen(s_.seed, salt_attack + m.index, device, m.what.fraction)) continue;
     // Mix-and-match goes to the devices the image was not made for; to the
     // others it would be a genuine update.
-    const auto* mix = std::get_if<scenario::mix_and_match>(&m.what.kind);
+    const auto* mix = std::get_if<input::mix_and_match>(&m.what.kind);
     if (mix != nullptr && fits(s_.images[mix->image], *check)) continue;
     return &m;
   }
   return nullptr;
 }
 
-bool distribution_mirror::fits(const scenario::image& image, const wire::UpdateCheck& check) const {
+bool distribution_mirror::fits(const input::image& image, const wire::UpdateCheck& check) const {
   if (s_.fleet.products[image.product].name != check.product()) return false;
   const auto& revisions = image.hardware_revisions;
   return revisions.empty() || std::find(revisions.begin(), revisions.end(), check.hardware_revision()) != revisions.end();
@@ -137,13 +137,13 @@ std::uint32_t distribution_mirror::on_offer(cloud::sim_time now, cloud::device_i
   const mirror_attack* m = serving(now, device, &check);
   if (m == nullptr) return 0;
   wire::SignedManifest served;
-  if (std::holds_alternative<scenario::rogue_image>(m->what.kind)) {
+  if (std::holds_alternative<input::rogue_image>(m->what.kind)) {
     const auto it = rogue_.find(check.product());
     if (it == rogue_.end()) return 0;  // a product the scenario does not have
     const std::uint64_t pick =
         mix(mix(s_.seed ^ (salt_attack + m->index)) ^ device ^ mix(static_cast<std::uint64_t>(now.count()))) % 3;
     served = pick == 0 ? it->second.own_key : pick == 1 ? it->second.forged : it->second.repointed;
-  } else if (std::holds_alternative<scenario::leaked_signing_key>(m->what.kind)) {
+  } else if (std::holds_alternative<input::leaked_signing_key>(m->what.kind)) {
     const auto it = leaked_.find(check.product());
     if (it == leaked_.end()) return 0;
     served = it->second.signed_manifest;
@@ -162,7 +162,7 @@ std::uint32_t distribution_mirror::on_chunk(cloud::sim_time now, cloud::device_i
   const mirror_attack* m = serving(now, device, nullptr);
   if (m == nullptr || chunk.data().empty()) return 0;
   std::string& data = *chunk.mutable_data();
-  if (std::holds_alternative<scenario::tampered_image>(m->what.kind)) {
+  if (std::holds_alternative<input::tampered_image>(m->what.kind)) {
     const std::uint64_t h = mix(mix(s_.seed ^ (salt_attack + m->index)) ^ device ^ mix(chunk.index()));
     data[h % data.size()] ^= static_cast<char>(1u << (h >> 61));
   } else {

@@ -22,7 +22,7 @@
 #include "engine/partition_plan.hpp"
 #include "fleet/cloud/distribution_tamper.hpp"
 #include "fleet/cloud/image_service.hpp"
-#include "fleet/scenario/scenario.hpp"
+#include "fleet/actors/run_input.hpp"
 #include "fleet/wire/image.hpp"
 
 namespace fleet::actors {
@@ -34,7 +34,7 @@ class distribution_mirror final : public cloud::distribution_tamper {
   /// the one a leak hands over. The service is the partition's (`plan`):
   /// the device indices it passes are slots, which the mirror maps back to
   /// the fleet's devices, so which devices it serves does not depend on P.
-  distribution_mirror(const scenario::scenario& s, std::vector<wire::SignedManifest> manifests,
+  distribution_mirror(const input::run_input& s, std::vector<wire::SignedManifest> manifests,
                       const cloud::image_service& images, const partition_plan& plan);
 
   bool any() const { return !attacks_.empty(); }
@@ -48,8 +48,8 @@ class distribution_mirror final : public cloud::distribution_tamper {
 
  private:
   struct mirror_attack {
-    std::size_t index = 0;  ///< into scenario::attacks
-    scenario::attack what;
+    std::size_t index = 0;  ///< into input::attacks
+    input::attack what;
   };
   /// A rogue build's manifest, three ways (see RogueImage in scenario.proto).
   struct rogue_manifests {
@@ -61,11 +61,11 @@ class distribution_mirror final : public cloud::distribution_tamper {
   /// or with none, one that alters chunks.
   const mirror_attack* serving(cloud::sim_time now, std::uint64_t device, const wire::UpdateCheck* check) const;
   /// Whether the device that sent `check` is one `image` was made for.
-  bool fits(const scenario::image& image, const wire::UpdateCheck& check) const;
-  void build_rogue(const scenario::scenario& s, std::uint32_t trusted_key_id);
-  void build_leaked(const scenario::scenario& s, const crypto::signing_key_pair& leaked);
+  bool fits(const input::image& image, const wire::UpdateCheck& check) const;
+  void build_rogue(const input::run_input& s, std::uint32_t trusted_key_id);
+  void build_leaked(const input::run_input& s, const crypto::signing_key_pair& leaked);
 
-  const scenario::scenario& s_;
+  const input::run_input& s_;
   partition_plan plan_;
   std::vector<mirror_attack> attacks_;
   std::vector<wire::SignedManifest> manifests_;     ///< by scenario image

@@ -14,9 +14,9 @@ bool authenticated(const std::string& bytes) {
 
 }  // namespace
 
-link_tamper::link_tamper(const std::vector<scenario::attack>& attacks, std::uint64_t run_seed) : run_seed_(run_seed) {
+link_tamper::link_tamper(const std::vector<input::attack>& attacks, std::uint64_t run_seed) : run_seed_(run_seed) {
   for (std::size_t a = 0; a < attacks.size(); ++a) {
-    if (std::holds_alternative<scenario::man_in_the_middle>(attacks[a].kind)) attacks_.push_back({a, attacks[a]});
+    if (std::holds_alternative<input::man_in_the_middle>(attacks[a].kind)) attacks_.push_back({a, attacks[a]});
   }
 }
 

@@ -11,13 +11,13 @@
 
 #include "engine/sim_message.hpp"
 #include "fleet/fw/types.hpp"
-#include "fleet/scenario/scenario.hpp"
+#include "fleet/actors/run_input.hpp"
 
 namespace fleet::actors {
 
 class link_tamper {
  public:
-  link_tamper(const std::vector<scenario::attack>& attacks, std::uint64_t run_seed);
+  link_tamper(const std::vector<input::attack>& attacks, std::uint64_t run_seed);
 
   /// Alters `m` when a man in the middle sits on `device`'s link at `now`
   /// and `m` is authenticated; sets m.altered_by to 1 + that attack's index.
@@ -27,8 +27,8 @@ class link_tamper {
 
  private:
   struct wire_attack {
-    std::size_t index = 0;  ///< into scenario::attacks
-    scenario::attack what;
+    std::size_t index = 0;  ///< into input::attacks
+    input::attack what;
   };
   std::vector<wire_attack> attacks_;
   std::uint64_t run_seed_;

@@ -20,7 +20,7 @@ bool carries_image_data(const cloud::served_reply& reply) {
 }  // namespace
 
 cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
-                       const std::vector<scenario::attack>& scenario_attacks,
+                       const std::vector<input::attack>& scenario_attacks,
                        std::uint64_t run_seed, const partition_plan& plan, attack_ledger& attacks,
                        fw::sim_time run_length,
                        std::vector<fw::sim_time> key_rotations, std::vector<revocation> revocations)
@@ -95,7 +95,7 @@ window_result cloud_host::run_window(fw::sim_time end) {
     if (attackers_.watching()) attackers_.observe(at, m.source, m.bytes, true);
     const auto minute = static_cast<std::size_t>(at.count() / minute_us);
     if (minute < per_minute_.size()) ++per_minute_[minute];
-    if (links_.cloud_drops(at, m.bytes)) {
+    if (links_.cloud_drops(at, m.request)) {
       ++dropped_;
       trace_.fold(at.count(), dropped_tag, m.source);
       continue;

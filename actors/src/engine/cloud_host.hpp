@@ -36,7 +36,7 @@ class cloud_host {
   /// The service is the cloud's share for the devices of `plan`; the
   /// attackers here are those whose victims are among them.
   cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
-             const std::vector<scenario::attack>& scenario_attacks, std::uint64_t run_seed,
+             const std::vector<input::attack>& scenario_attacks, std::uint64_t run_seed,
              const partition_plan& plan, attack_ledger& attacks, fw::sim_time run_length,
              std::vector<fw::sim_time> key_rotations = {},
              std::vector<revocation> revocations = {});

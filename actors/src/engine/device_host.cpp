@@ -161,7 +161,7 @@ void device_host::take(fw::sim_time now, const device_surroundings& around, fw::
       }
       trace_.fold(now.count(), sent_tag, s->bytes.size());
       tally.message_latency.observe(*link.delay);
-      sim_message m{(now + *link.delay).count(), entity(), ++sent_, cloud_entity, std::move(s->bytes), 0};
+      sim_message m{(now + *link.delay).count(), entity(), ++sent_, cloud_entity, std::move(s->bytes), 0, s->body};
       around.tamper.on_the_wire(device_.device_index(), now, m);
       out.push_back(std::move(m));
     } else if (const auto* r = std::get_if<fw::record>(&o)) {

@@ -53,11 +53,11 @@ timeline_point sample(sim_time at, partitions_t& parts) {
 
 /// Each deployment's rollback at `at`: who the cloud's record says took the
 /// failed image, and which of those run the rollback image by their own firmware.
-void count_rollbacks(census& c, const scenario::scenario& s, partitions_t& parts) {
+void count_rollbacks(census& c, const input::run_input& s, partitions_t& parts) {
   c.rollback_by_deployment.resize(s.deployments.size());
   for (std::size_t d = 0; d < s.deployments.size(); ++d) {
     if (!s.deployments[d].rollback_image) continue;
-    const scenario::image& back = s.images[*s.deployments[d].rollback_image];
+    const input::image& back = s.images[*s.deployments[d].rollback_image];
     const auto id = static_cast<cloud::deployment_id>(d + 1);
     rollback_census& out = c.rollback_by_deployment[d];
     for (auto& part : parts) {
@@ -76,7 +76,7 @@ void count_rollbacks(census& c, const scenario::scenario& s, partitions_t& parts
   }
 }
 
-census take_census(sim_time at, const scenario::scenario& s, partitions_t& parts) {
+census take_census(sim_time at, const input::run_input& s, partitions_t& parts) {
   census c;
   c.at = at;
   c.app_versions_by_group.resize(s.fleet.groups.size());
@@ -103,7 +103,7 @@ census take_census(sim_time at, const scenario::scenario& s, partitions_t& parts
 }
 
 /// What the devices made of each revocation, and the requests around it.
-std::vector<revocation_outcome> revocation_outcomes(const scenario::scenario& s,
+std::vector<revocation_outcome> revocation_outcomes(const input::run_input& s,
                                                     partitions_t& parts,
                                                     const std::vector<std::uint32_t>& per_minute) {
   std::vector<revocation_outcome> out;
@@ -156,20 +156,6 @@ std::vector<revocation_outcome> revocation_outcomes(const scenario::scenario& s,
     }
     out.push_back(std::move(o));
   }
-  return out;
-}
-
-/// The times the scenario's expectations look at the fleet, sorted.
-std::vector<sim_time> census_times(const scenario::scenario& s) {
-  std::vector<sim_time> out;
-  for (const auto& e : s.expectations) {
-    if (const auto* a = std::get_if<scenario::adoption>(&e.what)) out.push_back(a->by);
-    if (const auto* a = std::get_if<scenario::devices_attested>(&e.what)) out.push_back(a->by);
-    if (const auto* a = std::get_if<scenario::rolled_back_by_cloud>(&e.what)) out.push_back(a->by);
-    if (const auto* h = std::get_if<scenario::healed>(&e.what)) out.push_back(h->by);
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -237,15 +223,15 @@ void gather(run_result& r, const live_snapshot& last, partitions_t& parts) {
 /// Each fault with the devices it acts on. Injected: each outage that began,
 /// the devices a link fault hits once it started (device faults count their
 /// actions as they happen).
-std::vector<fault_outcome> fault_outcomes(const scenario::scenario& s, const nemesis& links, std::uint64_t devices,
+std::vector<fault_outcome> fault_outcomes(const input::run_input& s, const nemesis& links, std::uint64_t devices,
                                           const std::vector<std::uint64_t>& hits, sim_time reached,
                                           run_counters& counters) {
   std::vector<fault_outcome> out;
   for (std::size_t f = 0; f < s.faults.size(); ++f) {
-    const scenario::fault& fault = s.faults[f];
-    fault_outcome o{fault.name, scenario::kind_name(fault.kind), hits[f], fault.at, fault.length,
+    const input::fault& fault = s.faults[f];
+    fault_outcome o{fault.name, input::kind_name(fault.kind), hits[f], fault.at, fault.length,
                     links.spells_begun(f, devices, reached)};
-    if (std::holds_alternative<scenario::cloud_outage>(fault.kind)) {
+    if (std::holds_alternative<input::cloud_outage>(fault.kind)) {
       counters.faults_injected += links.outages_begun(f, reached);
     } else if (nemesis::on_links(fault.kind) && fault.at < reached) {
       counters.faults_injected += o.devices_hit;
@@ -257,7 +243,7 @@ std::vector<fault_outcome> fault_outcomes(const scenario::scenario& s, const nem
 
 }  // namespace
 
-run_result run(const scenario::scenario& s, const run_options& o) {
+run_result run(const input::run_input& s, const run_options& o) {
   const crypto::op_counts crypto_before = crypto::counted_ops();
   run_result r;
   r.scenario = s.name;
@@ -289,7 +275,9 @@ run_result run(const scenario::scenario& s, const run_options& o) {
   snapshot_taker::engine_view view{parts, control, 0};
 
   const sim_time end = s.length;
-  const std::vector<sim_time> census_at = census_times(s);
+  std::vector<sim_time> census_at = s.census_times;  // as asked, made sorted and unique here
+  std::sort(census_at.begin(), census_at.end());
+  census_at.erase(std::unique(census_at.begin(), census_at.end()), census_at.end());
   std::size_t next_census = 0;
   const std::uint32_t points = std::max<std::uint32_t>(2, o.timeline_points);
   std::uint32_t next_point = 0;

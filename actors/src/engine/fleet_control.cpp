@@ -16,10 +16,10 @@ fw::sim_time tick_at_or_after(fw::sim_time t, duration every) {
 
 }  // namespace
 
-fleet_control::fleet_control(const scenario::scenario& s, std::uint32_t partitions)
+fleet_control::fleet_control(const input::run_input& s, std::uint32_t partitions)
     : s_(s), partitions_(partitions), interval_(s.cloud.control_interval) {
   FLEET_CHECK(interval_.count() > 0, "the scenario loader bounds the control interval");
-  for (const scenario::deployment& d : s.deployments) governors_.emplace_back(d.rollout, partitions, fw::sim_time{0});
+  for (const input::deployment& d : s.deployments) governors_.emplace_back(d.rollout, partitions, fw::sim_time{0});
 }
 
 bool fleet_control::settled(std::size_t d) const {

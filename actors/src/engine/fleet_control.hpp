@@ -16,7 +16,7 @@ namespace fleet::actors {
 
 class fleet_control {
  public:
-  fleet_control(const scenario::scenario& s, std::uint32_t partitions);
+  fleet_control(const input::run_input& s, std::uint32_t partitions);
 
   /// The first control tick after `after` at which a decision may be due,
   /// when the partitions' next event is at `next_event`; fw::never when
@@ -41,7 +41,7 @@ class fleet_control {
   /// Deployment `d` can take no more fleet-wide decision: no tick needs it.
   bool settled(std::size_t d) const;
 
-  const scenario::scenario& s_;
+  const input::run_input& s_;
   std::uint32_t partitions_;
   duration interval_;
   std::vector<cloud::rollout_governor> governors_;  ///< by scenario deployment

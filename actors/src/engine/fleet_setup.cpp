@@ -18,7 +18,7 @@ const T& accepted(const cloud::op_result<T>& r, const std::string& what) {
 }
 
 /// The revision a device has, drawn by the product's shares.
-std::size_t revision_of(const scenario::product& p, std::uint64_t seed, std::uint64_t device) {
+std::size_t revision_of(const input::product& p, std::uint64_t seed, std::uint64_t device) {
   crypto::random_stream draw(seed, device_entity(device), "hardware-revision");
   const double u = draw.unit();
   double cumulative = 0;
@@ -31,7 +31,7 @@ std::size_t revision_of(const scenario::product& p, std::uint64_t seed, std::uin
 
 }  // namespace
 
-fleet_setup::fleet_setup(const scenario::scenario& s, const partition_plan& plan) : s_(s), plan_(plan) {
+fleet_setup::fleet_setup(const input::run_input& s, const partition_plan& plan) : s_(s), plan_(plan) {
   const crypto::signing_key_pair root = cloud::service_root_of(s.seed);
   root_public_ = root.public_key_bytes;
   cloud::service_settings settings;
@@ -161,7 +161,7 @@ fleet_setup::signed_images fleet_setup::signed_image_digests() const {
 std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, fw::sim_time power_on_at,
                                                       std::vector<device_action> faults) {
   FLEET_CHECK(plan_.holds(index), "a device of this partition");
-  const scenario::group& g = s_.fleet.groups[group_of(index)];
+  const input::group& g = s_.fleet.groups[group_of(index)];
   product_data& product = product_data_[g.product];
   device::device_spec spec;
   spec.run_seed = s_.seed;
@@ -171,7 +171,7 @@ std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, fw::s
   if (const auto& guards = s_.fleet.products[g.product].guards) {
     // The legacy device runs the image the guardian holds from the factory
     // (provisioned below with the boot chain), so the two agree on what it runs.
-    const scenario::image& firmware = s_.images[product.legacy_firmware];
+    const input::image& firmware = s_.images[product.legacy_firmware];
     spec.guardian = true;
     spec.legacy.firmware_version = firmware.version;
     spec.legacy.firmware_size_bytes = firmware.size_bytes;

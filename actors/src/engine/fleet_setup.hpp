@@ -16,7 +16,7 @@
 #include "fleet/device/behaviour.hpp"
 #include "fleet/device/chunk_store.hpp"
 #include "fleet/fw/config.hpp"
-#include "fleet/scenario/scenario.hpp"
+#include "fleet/actors/run_input.hpp"
 
 namespace fleet::actors {
 
@@ -24,7 +24,7 @@ namespace fleet::actors {
 /// of their own yet; certificates and maintenance windows need one.
 inline constexpr std::int64_t run_epoch_us = 1'767'225'600'000'000;
 /// Images the fleet makes expire ten years after the epoch, unless the
-/// scenario says otherwise (scenario::image::expires, by default the same).
+/// scenario says otherwise (input::image::expires, by default the same).
 inline constexpr std::int64_t image_expiry_us = run_epoch_us + std::int64_t{10} * 365 * 24 * 3600 * 1'000'000;
 /// Chunk size of the images the fleet makes.
 inline constexpr std::uint32_t fleet_chunk_bytes = 16 * 1024;
@@ -35,7 +35,7 @@ class fleet_setup {
   /// its devices; the whole fleet's global rate budget in proportion to
   /// them) and the shared device data. Throws std::runtime_error when the
   /// service refuses the scenario's data.
-  fleet_setup(const scenario::scenario& s, const partition_plan& plan);
+  fleet_setup(const input::run_input& s, const partition_plan& plan);
 
   /// Makes device `index` (0-based, group by group in scenario order), one
   /// of the partition's, provisioned and enrolled (in slot order); powered
@@ -77,7 +77,7 @@ class fleet_setup {
   void upload_images();
   void make_groups();
 
-  const scenario::scenario& s_;
+  const input::run_input& s_;
   partition_plan plan_;
   std::unique_ptr<cloud::security_service> service_;
   crypto::public_key root_public_{};

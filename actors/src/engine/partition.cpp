@@ -8,7 +8,7 @@
 namespace fleet::actors {
 namespace {
 
-std::vector<revocation_watch> revocations_watched(const scenario::scenario& s, const fleet_setup& setup) {
+std::vector<revocation_watch> revocations_watched(const input::run_input& s, const fleet_setup& setup) {
   std::vector<revocation_watch> out;
   for (const auto& revoked : s.cloud.revocations) {
     out.push_back({revoked.at, s.images[revoked.image].component, setup.image_id(revoked.image)});
@@ -18,7 +18,7 @@ std::vector<revocation_watch> revocations_watched(const scenario::scenario& s, c
 
 }  // namespace
 
-partition::partition(const scenario::scenario& s, const partition_plan& plan, const nemesis& links,
+partition::partition(const input::run_input& s, const partition_plan& plan, const nemesis& links,
                      const link_tamper& tamper, duration power_on_spread)
     : plan_(plan),
       lookahead_(links.network().lookahead()),

@@ -10,7 +10,7 @@ namespace fleet::actors {
 
 struct partition_plan {
   std::uint32_t index = 0;  ///< this partition, in [0, count)
-  std::uint32_t count = 1;  ///< P, from the scenario (scenario::partition_count)
+  std::uint32_t count = 1;  ///< P, from the scenario (input::partition_count)
   std::uint64_t fleet_devices = 0;
 
   bool holds(std::uint64_t device) const { return device % count == index; }

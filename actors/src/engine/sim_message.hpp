@@ -26,6 +26,9 @@ struct sim_message {
   entity_id destination = 0;
   std::string bytes;
   std::uint32_t altered_by = 0;  ///< 1 + the index of the attack that altered it on the way; 0: untouched
+  /// A request to the cloud: the field number of its Envelope body, as its
+  /// sender addressed it (fw::send::body); 0 for a reply.
+  std::uint8_t request = 0;
 };
 
 /// The delivery order: earlier first, then by source and its sequence.
@@ -37,7 +40,7 @@ inline bool delivered_before(const sim_message& a, const sim_message& b) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sim_message& m) {
   return f(caf::meta::type_name("fleet.sim_message"), m.arrival_us, m.source, m.sequence, m.destination, m.bytes,
-           m.altered_by);
+           m.altered_by, m.request);
 }
 
 }  // namespace fleet::actors

@@ -19,7 +19,7 @@ double draw(std::uint64_t seed, std::uint64_t i) {
 
 }  // namespace
 
-fault_spells::fault_spells(const scenario::fault& f, std::uint64_t run_seed, std::uint64_t salt)
+fault_spells::fault_spells(const input::fault& f, std::uint64_t run_seed, std::uint64_t salt)
     : window_start_(f.at), window_end_(f.at + f.length), spell_(std::max(f.spell, duration{1})) {
   const double stretch_us = 2.0 * static_cast<double>(spell_.count());
   stretches_ = static_cast<std::uint64_t>(std::ceil(static_cast<double>(f.length.count()) / stretch_us));

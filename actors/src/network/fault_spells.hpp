@@ -20,7 +20,7 @@
 #include <optional>
 #include <vector>
 
-#include "fleet/scenario/scenario.hpp"
+#include "fleet/actors/run_input.hpp"
 
 namespace fleet::actors {
 
@@ -29,7 +29,7 @@ class fault_spells {
   using duration = std::chrono::microseconds;
 
   /// `f` must come at random with a spell; `salt` tells the faults apart.
-  fault_spells(const scenario::fault& f, std::uint64_t run_seed, std::uint64_t salt);
+  fault_spells(const input::fault& f, std::uint64_t run_seed, std::uint64_t salt);
 
   /// The start of `entity`'s spell covering `t`, if one does.
   std::optional<duration> covering(std::uint64_t entity, duration t) const;

@@ -14,13 +14,13 @@
 namespace fleet::actors {
 namespace {
 
-bool outage_covers(scenario::cloud_part part, wire::Envelope::BodyCase body) {
+bool outage_covers(input::cloud_part part, wire::Envelope::BodyCase body) {
   using body_case = wire::Envelope::BodyCase;
   switch (part) {
-    case scenario::cloud_part::whole_service: return true;
-    case scenario::cloud_part::attestation:
+    case input::cloud_part::whole_service: return true;
+    case input::cloud_part::attestation:
       return body == body_case::kChallengeRequest || body == body_case::kEvidence;
-    case scenario::cloud_part::updates:
+    case input::cloud_part::updates:
       return body == body_case::kUpdateCheck || body == body_case::kChunkRequest ||
              body == body_case::kUpdateResult;
   }
@@ -32,18 +32,18 @@ constexpr std::uint64_t outage_entity = ~0ull;
 
 }  // namespace
 
-bool nemesis::on_links(const scenario::fault_kind& k) {
-  return std::holds_alternative<scenario::partition>(k) || std::holds_alternative<scenario::degraded_network>(k) ||
-         std::holds_alternative<scenario::slow_link>(k);
+bool nemesis::on_links(const input::fault_kind& k) {
+  return std::holds_alternative<input::partition>(k) || std::holds_alternative<input::degraded_network>(k) ||
+         std::holds_alternative<input::slow_link>(k);
 }
 
-nemesis::nemesis(const network_model& net, std::vector<scenario::fault> faults, std::uint64_t run_seed)
+nemesis::nemesis(const network_model& net, std::vector<input::fault> faults, std::uint64_t run_seed)
     : net_(net), faults_(std::move(faults)), run_seed_(run_seed), spells_(faults_.size()) {
   for (std::size_t f = 0; f < faults_.size(); ++f) {
-    const scenario::fault& fault = faults_[f];
+    const input::fault& fault = faults_[f];
     if (on_links(fault.kind)) {
       link_faults_.push_back(f);
-    } else if (std::holds_alternative<scenario::cloud_outage>(fault.kind)) {
+    } else if (std::holds_alternative<input::cloud_outage>(fault.kind)) {
       cloud_faults_.push_back(f);
     }
     if (fault.rate_per_day && fault.spell.count() > 0) spells_[f].emplace(fault, run_seed_, salt_spells + f);
@@ -56,19 +56,19 @@ bool nemesis::hits(std::size_t f, std::uint64_t device) const {
 
 bool nemesis::in_effect(std::size_t f, fw::sim_time t) const {
   if (!faults_[f].active_at(t)) return false;
-  const bool outage = std::holds_alternative<scenario::cloud_outage>(faults_[f].kind);
+  const bool outage = std::holds_alternative<input::cloud_outage>(faults_[f].kind);
   return !outage || !spells_[f] || spells_[f]->covering(outage_entity, t).has_value();
 }
 
 std::uint64_t nemesis::outages_begun(std::size_t f, fw::sim_time t) const {
-  if (!std::holds_alternative<scenario::cloud_outage>(faults_[f].kind)) return 0;
+  if (!std::holds_alternative<input::cloud_outage>(faults_[f].kind)) return 0;
   if (spells_[f]) return spells_[f]->starts(outage_entity, t).size();
   return faults_[f].at < t ? 1 : 0;
 }
 
 std::uint64_t nemesis::spells_begun(std::size_t f, std::uint64_t devices, fw::sim_time t) const {
   if (!spells_[f]) return 0;
-  if (std::holds_alternative<scenario::cloud_outage>(faults_[f].kind)) return outages_begun(f, t);
+  if (std::holds_alternative<input::cloud_outage>(faults_[f].kind)) return outages_begun(f, t);
   std::uint64_t begun = 0;
   for (std::uint64_t device = 0; device < devices; ++device) {
     if (hits(f, device)) begun += spells_[f]->starts(device, t).size();
@@ -83,15 +83,15 @@ link_result nemesis::delay(crypto::random_stream& link, std::uint64_t device, fw
   duration jitter{0};
   std::uint64_t bytes_per_second = 0;  // the slowest slow link's, 0: none
   for (const std::size_t f : link_faults_) {
-    const scenario::fault& fault = faults_[f];
+    const input::fault& fault = faults_[f];
     if (!fault.active_at(now) || !hits(f, device)) continue;
     if (spells_[f] && !spells_[f]->covering(device, now)) continue;
-    if (std::holds_alternative<scenario::partition>(fault.kind)) return {std::nullopt, true};
-    if (const auto* slow = std::get_if<scenario::slow_link>(&fault.kind)) {
+    if (std::holds_alternative<input::partition>(fault.kind)) return {std::nullopt, true};
+    if (const auto* slow = std::get_if<input::slow_link>(&fault.kind)) {
       if (bytes_per_second == 0 || slow->bytes_per_second < bytes_per_second) bytes_per_second = slow->bytes_per_second;
       continue;
     }
-    const auto& d = std::get<scenario::degraded_network>(fault.kind);
+    const auto& d = std::get<input::degraded_network>(fault.kind);
     extra_loss += d.loss;
     extra_latency += d.extra_latency;
     jitter += d.jitter;
@@ -107,15 +107,10 @@ link_result nemesis::delay(crypto::random_stream& link, std::uint64_t device, fw
   return {d, false};
 }
 
-bool nemesis::cloud_drops(fw::sim_time now, std::string_view request_bytes) const {
-  bool any_active = false;
-  for (const std::size_t f : cloud_faults_) any_active = any_active || in_effect(f, now);
-  if (!any_active) return false;
-  wire::Envelope env;
-  // What does not parse is not dropped here: the service refuses it itself.
-  if (!env.ParseFromArray(request_bytes.data(), static_cast<int>(request_bytes.size()))) return false;
+bool nemesis::cloud_drops(fw::sim_time now, std::uint8_t request) const {
+  const auto body = static_cast<wire::Envelope::BodyCase>(request);
   for (const std::size_t f : cloud_faults_) {
-    if (in_effect(f, now) && outage_covers(std::get<scenario::cloud_outage>(faults_[f].kind).part, env.body_case())) {
+    if (in_effect(f, now) && outage_covers(std::get<input::cloud_outage>(faults_[f].kind).part, body)) {
       return true;
     }
   }
@@ -125,14 +120,14 @@ bool nemesis::cloud_drops(fw::sim_time now, std::string_view request_bytes) cons
 std::vector<device_action> nemesis::actions_for(std::uint64_t device) const {
   std::vector<device_action> out;
   for (std::size_t f = 0; f < faults_.size(); ++f) {
-    const scenario::fault& fault = faults_[f];
+    const input::fault& fault = faults_[f];
     const auto index = static_cast<std::uint32_t>(f);
     device_action action{fault.at, device_action::kind::cut_power, index, {}, {}};
-    if (const auto* p = std::get_if<scenario::power_loss>(&fault.kind)) {
-      action.what = p->during == scenario::power_loss_moment::flash_write ? device_action::kind::tear_next_flash_write
+    if (const auto* p = std::get_if<input::power_loss>(&fault.kind)) {
+      action.what = p->during == input::power_loss_moment::flash_write ? device_action::kind::tear_next_flash_write
                                                                           : device_action::kind::cut_power;
       action.power_back_after = p->restore_after;
-    } else if (std::holds_alternative<scenario::offline>(fault.kind)) {
+    } else if (std::holds_alternative<input::offline>(fault.kind)) {
       action.power_back_after = fault.length;
       if (spells_[f] && hits(f, device)) {
         // At random: switched off for each spell.
@@ -143,16 +138,16 @@ std::vector<device_action> nemesis::actions_for(std::uint64_t device) const {
         }
         continue;
       }
-    } else if (const auto* j = std::get_if<scenario::clock_jump>(&fault.kind)) {
+    } else if (const auto* j = std::get_if<input::clock_jump>(&fault.kind)) {
       action.what = device_action::kind::clock_jump;
       action.clock_delta = j->by;
-    } else if (std::holds_alternative<scenario::bit_rot>(fault.kind)) {
+    } else if (std::holds_alternative<input::bit_rot>(fault.kind)) {
       action.what = device_action::kind::rot_bit;
     } else {
       continue;  // a link or cloud fault
     }
     if (!hits(f, device)) continue;
-    const auto* jump = std::get_if<scenario::clock_jump>(&fault.kind);
+    const auto* jump = std::get_if<input::clock_jump>(&fault.kind);
     // A jump set right later: the opposite jump, `corrected_after` on.
     const auto push = [&out, jump](device_action a) {
       out.push_back(a);

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "fleet/fw/types.hpp"
-#include "fleet/scenario/scenario.hpp"
+#include "fleet/actors/run_input.hpp"
 #include "network/fault_spells.hpp"
 #include "network/network_model.hpp"
 
@@ -27,7 +27,7 @@ struct device_action {
   enum class kind : std::uint8_t { cut_power, tear_next_flash_write, clock_jump, rot_bit, clock_set_right };
   fw::sim_time at{0};
   kind what = kind::cut_power;
-  std::uint32_t fault = 0;  ///< index into scenario::faults
+  std::uint32_t fault = 0;  ///< index into input::faults
   duration power_back_after{0};  ///< cut_power, tear_next_flash_write
   duration clock_delta{0};       ///< clock_jump
 };
@@ -41,20 +41,22 @@ struct link_result {
 class nemesis {
  public:
   /// `net` must outlive the nemesis; the faults are copied.
-  nemesis(const network_model& net, std::vector<scenario::fault> faults, std::uint64_t run_seed);
+  nemesis(const network_model& net, std::vector<input::fault> faults, std::uint64_t run_seed);
 
   /// The network's delay for a message of `device`'s link sent at `now`,
   /// with the link faults active then.
   link_result delay(crypto::random_stream& link, std::uint64_t device, fw::sim_time now, std::size_t bytes,
                     bool transfer) const;
-  /// Whether the cloud's endpoint drops this request (an outage of its part).
-  bool cloud_drops(fw::sim_time now, std::string_view request_bytes) const;
+  /// Whether the cloud's endpoint drops a request (sim_message::request:
+  /// the Envelope body it is addressed to) during an outage of its part. It
+  /// routes by the address, as a load balancer by path, and reads no bytes.
+  bool cloud_drops(fw::sim_time now, std::uint8_t request) const;
   /// The device's actions, in time order (fault order at equal times). A
   /// fault at a rate gives each device it hits a Poisson series of them,
   /// drawn from the device's own stream for that fault.
   std::vector<device_action> actions_for(std::uint64_t device) const;
   /// Whether a fault of this kind acts on the links (partition, degraded network, slow link).
-  static bool on_links(const scenario::fault_kind& k);
+  static bool on_links(const input::fault_kind& k);
   /// Whether fault `f` hits `device`.
   bool hits(std::size_t f, std::uint64_t device) const;
   /// Whether fault `f` is in effect at `t`: within its window and, for a
@@ -69,12 +71,12 @@ class nemesis {
   std::uint64_t spells_begun(std::size_t f, std::uint64_t devices, fw::sim_time t) const;
 
   const network_model& network() const { return net_; }
-  const std::vector<scenario::fault>& faults() const { return faults_; }
+  const std::vector<input::fault>& faults() const { return faults_; }
   duration lookahead() const { return net_.lookahead(); }
 
  private:
   const network_model& net_;
-  std::vector<scenario::fault> faults_;  ///< a copy: a few per scenario
+  std::vector<input::fault> faults_;  ///< a copy: a few per scenario
   std::uint64_t run_seed_;
   std::vector<std::size_t> link_faults_;   ///< partitions and degraded networks
   std::vector<std::size_t> cloud_faults_;  ///< outages

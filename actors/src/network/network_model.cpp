@@ -15,7 +15,7 @@ constexpr duration lookahead_max{20'000};
 
 }  // namespace
 
-network_model::network_model(const scenario::network& net) {
+network_model::network_model(const input::network& net) {
   const double median = std::max<double>(1.0, static_cast<double>(net.latency_median.count()));
   const double p99 = std::max<double>(median, static_cast<double>(net.latency_p99.count()));
   mu_ = std::log(median);

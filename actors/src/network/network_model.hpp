@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "fleet/crypto/random_stream.hpp"
-#include "fleet/scenario/scenario.hpp"
+#include "fleet/actors/run_input.hpp"
 
 namespace fleet::actors {
 
@@ -19,7 +19,7 @@ using duration = std::chrono::microseconds;
 
 class network_model {
  public:
-  explicit network_model(const scenario::network& net);
+  explicit network_model(const input::network& net);
 
   /// The delay of one message of `bytes`, or none when it is lost.
   /// `transfer`: the bytes count against the download bandwidth (image data).

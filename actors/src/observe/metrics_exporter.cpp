@@ -174,7 +174,7 @@ metrics_exporter::metrics_exporter(const std::string& address)
   f_->clones.Add({});
 }
 
-metrics_exporter::metrics_exporter(const std::string& address, const scenario::scenario& s)
+metrics_exporter::metrics_exporter(const std::string& address, const input::run_input& s)
     : metrics_exporter(address) {
   const prometheus::Histogram::BucketBoundaries bounds(sim_histogram::bounds.begin(), sim_histogram::bounds.end());
   message_latency_.histogram = &f_->message_latency.Add({}, bounds);
@@ -201,12 +201,12 @@ metrics_exporter::metrics_exporter(const std::string& address, const scenario::s
   f_->messages.Add({});
   for (const char* c : {"network", "fault"}) f_->messages_lost.Add({{"cause", c}});
   for (const auto& fault : s.faults) {
-    const labels kind{{"kind", scenario::kind_name(fault.kind)}};
+    const labels kind{{"kind", input::kind_name(fault.kind)}};
     f_->faults_injected.Add(kind);
     f_->faults_active.Add(kind);
   }
   for (const auto& attack : s.attacks) {
-    const labels kind{{"kind", scenario::kind_name(attack.kind)}};
+    const labels kind{{"kind", input::kind_name(attack.kind)}};
     f_->attacks_tried.Add(kind);
     f_->attacks_stopped.Add(kind);
     f_->attacks_through.Add(kind);

@@ -42,10 +42,10 @@ std::size_t state_index(const device::simulated_device& d, sim_time at) {
   return valid ? attested_state : 1;
 }
 
-snapshot_taker::snapshot_taker(const scenario::scenario& s, const nemesis& links)
-    : scenario_(s), links_(links), fault_hits_(s.faults.size(), 0) {
+snapshot_taker::snapshot_taker(const input::run_input& s, const nemesis& links)
+    : input_(s), links_(links), fault_hits_(s.faults.size(), 0) {
   for (std::size_t f = 0; f < s.faults.size(); ++f) {
-    if (std::holds_alternative<scenario::cloud_outage>(s.faults[f].kind)) continue;
+    if (std::holds_alternative<input::cloud_outage>(s.faults[f].kind)) continue;
     for (std::uint64_t i = 0; i < s.device_count(); ++i) fault_hits_[f] += links.hits(f, i) ? 1 : 0;
   }
 }
@@ -54,9 +54,9 @@ live_snapshot snapshot_taker::take(const engine_view& e, sim_time reached, bool 
   const auto started = std::chrono::steady_clock::now();
   live_snapshot out;
   out.reached = reached;
-  out.end = scenario_.length;
+  out.end = input_.length;
   out.complete = complete;
-  out.devices = scenario_.device_count();
+  out.devices = input_.device_count();
   count_devices(e, out);
   add_cloud(e, out);
   add_faults(reached, out);
@@ -74,8 +74,8 @@ live_snapshot snapshot_taker::take(const engine_view& e, sim_time reached, bool 
 // One pass over the fleet. Versions are counted as numbers and named once at
 // the end: a string per device would cost more than the pass itself.
 void snapshot_taker::count_devices(const engine_view& e, live_snapshot& out) const {
-  const std::size_t groups = scenario_.fleet.groups.size();
-  for (const auto& g : scenario_.fleet.groups) out.groups.push_back(g.name);
+  const std::size_t groups = input_.fleet.groups.size();
+  for (const auto& g : input_.fleet.groups) out.groups.push_back(g.name);
   out.states_by_group.assign(groups, {});
   std::vector<std::vector<std::pair<wire::version, std::uint64_t>>> versions(groups);
   for (auto& p : e.partitions) {
@@ -106,8 +106,8 @@ void snapshot_taker::count_devices(const engine_view& e, live_snapshot& out) con
 }
 
 void snapshot_taker::add_cloud(const engine_view& e, live_snapshot& out) const {
-  for (std::size_t d = 0; d < scenario_.deployments.size(); ++d) out.deployments.push_back(e.control.snapshot_of(d, e.partitions));
-  attack_ledger attacks(scenario_.attacks);
+  for (std::size_t d = 0; d < input_.deployments.size(); ++d) out.deployments.push_back(e.control.snapshot_of(d, e.partitions));
+  attack_ledger attacks(input_.attacks);
   for (const auto& p : e.partitions) {
     const cloud_host& cloud = p->cloud();
     add_requests(p->service(), cloud.requests_dropped(), out);
@@ -122,13 +122,13 @@ void snapshot_taker::add_cloud(const engine_view& e, live_snapshot& out) const {
 }
 
 void snapshot_taker::add_faults(sim_time reached, live_snapshot& out) const {
-  for (std::size_t f = 0; f < scenario_.faults.size(); ++f) {
-    const scenario::fault& fault = scenario_.faults[f];
+  for (std::size_t f = 0; f < input_.faults.size(); ++f) {
+    const input::fault& fault = input_.faults[f];
     fault_snapshot fs;
-    fs.kind = scenario::kind_name(fault.kind);
+    fs.kind = input::kind_name(fault.kind);
     fs.started = fault.at <= reached;
     fs.active = links_.in_effect(f, reached);
-    const bool outage = std::holds_alternative<scenario::cloud_outage>(fault.kind);
+    const bool outage = std::holds_alternative<input::cloud_outage>(fault.kind);
     if (fs.started) fs.injected = outage ? links_.outages_begun(f, reached) : fault_hits_[f];
     out.faults.push_back(std::move(fs));
   }

@@ -25,7 +25,7 @@ inline constexpr std::size_t attested_state = 2;
 class snapshot_taker {
  public:
   /// Counts once which devices each fault hits (a scan of the fleet per fault).
-  snapshot_taker(const scenario::scenario& s, const nemesis& links);
+  snapshot_taker(const input::run_input& s, const nemesis& links);
 
   /// Devices each fault acts on (a cloud outage: 0), scenario order.
   const std::vector<std::uint64_t>& fault_hits() const { return fault_hits_; }
@@ -42,7 +42,7 @@ class snapshot_taker {
   void add_cloud(const engine_view& e, live_snapshot& out) const;
   void add_faults(sim_time reached, live_snapshot& out) const;
 
-  const scenario::scenario& scenario_;
+  const input::run_input& input_;
   const nemesis& links_;
   std::vector<std::uint64_t> fault_hits_;
 };

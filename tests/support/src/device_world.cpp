@@ -128,6 +128,7 @@ void device_world::take(const fw::outputs& out) {
   for (const auto& o : out) {
     if (const auto* s = std::get_if<fw::send>(&o)) {
       sent_by_device_.push_back(s->bytes);
+      addressed_by_device_.push_back(s->body);
       if (!link_down) link_.push_back({now_ + options_.latency, false, s->bytes});
     } else if (const auto* r = std::get_if<fw::record>(&o)) {
       records_.push_back(*r);

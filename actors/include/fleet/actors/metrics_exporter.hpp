@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "fleet/actors/live_snapshot.hpp"
-#include "fleet/scenario/scenario.hpp"
+#include "fleet/actors/run_input.hpp"
 
 namespace fleet::actors {
 
@@ -33,7 +33,7 @@ class metrics_exporter {
   /// Listens on `address` ("HOST:PORT"; port 0 picks a free one) and
   /// creates every series the scenario can have, at 0, so that queries find
   /// them before the first event. Throws metrics_error.
-  metrics_exporter(const std::string& address, const scenario::scenario& s);
+  metrics_exporter(const std::string& address, const input::run_input& s);
   /// The security service alone (`fleetsim cloud serve`): the cloud's and
   /// the rollouts' series only.
   explicit metrics_exporter(const std::string& address);

@@ -1,5 +1,5 @@
 #pragma once
-// Running a scenario: what the engine is asked, and what it reports. The
+// Running the engine's input (run_input.hpp): how, and what it reports. The
 // report fields follow architecture.md's contract (the CLI writes them as
 // JSON); the engine fills everything but the wall-clock and process figures.
 
@@ -15,7 +15,7 @@
 
 #include "fleet/actors/sim_histogram.hpp"
 #include "fleet/crypto/crypto.hpp"
-#include "fleet/scenario/scenario.hpp"
+#include "fleet/actors/run_input.hpp"
 
 namespace fleet::actors {
 
@@ -135,7 +135,7 @@ struct rollback_census {
 };
 
 /// Devices per app version in each scenario group, at one simulated time:
-/// taken at the times the scenario's expectations ask about.
+/// taken at the input's census_times (the times the scenario's checks look).
 struct census {
   sim_time at{0};
   std::vector<std::map<std::string, std::uint64_t>> app_versions_by_group;  ///< by scenario group
@@ -202,7 +202,7 @@ struct attack_outcome {
   /// Attempts a device refused, by the firmware's reject reason
   /// ("chunk_digest_mismatch"): the check that stopped them.
   std::map<std::string, std::uint64_t> stopped_by{};
-  /// For kinds that spare their victims (scenario::spares_its_victims):
+  /// For kinds that spare their victims (input::spares_its_victims):
   /// the victims, and those holding a valid certificate at the end.
   std::uint64_t victims = 0;
   std::uint64_t victims_attested = 0;
@@ -226,7 +226,7 @@ struct run_result {
   std::string trace_hash;  ///< hex BLAKE2b-256 over every entity's event log, in entity order
   crypto::op_counts crypto_ops;
   std::uint64_t events = 0;   ///< handled by devices and the cloud
-  std::uint32_t partitions = 0;  ///< the fleet's (scenario::partition_count)
+  std::uint32_t partitions = 0;  ///< the fleet's (input::partition_count)
   std::uint64_t windows = 0;  ///< steps of the partitions' loops, summed
   /// Stretches of simulated time the partitions ran between two waits for
   /// all of them: control ticks, timeline points and censuses, progress.
@@ -247,9 +247,9 @@ struct run_result {
   std::vector<expectation_result> expectations;
 };
 
-/// Runs the scenario to its end (or until `stop`). Deterministic: the same
-/// scenario and seed give the same result, trace_hash included, for any
+/// Runs the input to its end (or until `stop`). Deterministic: the same
+/// input and seed give the same result, trace_hash included, for any
 /// `threads`.
-run_result run(const scenario::scenario& s, const run_options& options);
+run_result run(const input::run_input& s, const run_options& options);
 
 }  // namespace fleet::actors

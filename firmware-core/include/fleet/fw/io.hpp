@@ -59,6 +59,11 @@ using input = std::variant<power_on, power_off, message, timer_fired, software_e
 /// Bytes for the network: one serialized wire::Envelope.
 struct send {
   std::string bytes;
+  /// What the request asks of the service: the field number of its
+  /// Envelope body (device.proto), as a request names its route. The
+  /// network routes by it (an outage of one part of the service) without
+  /// parsing the bytes.
+  std::uint8_t body = 0;
 };
 struct arm_timer {
   timer which;

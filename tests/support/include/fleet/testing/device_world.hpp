@@ -100,6 +100,8 @@ class device_world {
   const std::vector<fw::record>& records() const { return records_; }
   /// Last outputs' sends in both directions, for attack tests that replay them.
   const std::vector<std::string>& sent_by_device() const { return sent_by_device_; }
+  /// The address (fw::send::body) of each of sent_by_device(), in order.
+  const std::vector<std::uint8_t>& addressed_by_device() const { return addressed_by_device_; }
   const std::vector<std::string>& sent_to_device() const { return sent_to_device_; }
   /// The update reports the device sent, in order, each with whether the
   /// cloud answered it with an ack.
@@ -153,6 +155,7 @@ class device_world {
   std::deque<in_flight> link_;  ///< sorted by arrival (fixed latency keeps it so)
   std::vector<fw::record> records_;
   std::vector<std::string> sent_by_device_;
+  std::vector<std::uint8_t> addressed_by_device_;
   std::vector<std::string> sent_to_device_;
   fw::sim_time now_{0};
   bool stuck_ = false;
