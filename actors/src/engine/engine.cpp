@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "adversary/link_tamper.hpp"
+#include "engine/control_messages.hpp"
 #include "engine/fleet_control.hpp"
 #include "engine/partition.hpp"
 #include "engine/partition_crew.hpp"
@@ -269,6 +270,7 @@ run_result run(const input::run_input& s, const run_options& o) {
   // on a condition variable) turned them around faster than work stealing's
   // polling and sleeping here (bench/README.md).
   cfg.set("scheduler.policy", caf::atom("sharing"));
+  add_control_message_types(cfg);
   caf::actor_system system{cfg};
   partition_crew crew(system, parts);
   const snapshot_taker snapshots(s, links);

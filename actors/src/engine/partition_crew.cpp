@@ -2,26 +2,8 @@
 
 #include <caf/all.hpp>
 
+#include "engine/control_messages.hpp"
 #include "fleet/check.hpp"
-
-// Orders and reports are plain values: a partition shares no memory with the
-// control through them. They are not serialized yet; worker nodes (CAF io)
-// will need inspect functions for them and the cloud types they carry.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fleet::actors::partition_orders)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fleet::actors::partition_report)
-
-namespace fleet::actors {
-namespace {
-
-struct indexed_report {
-  std::size_t partition = 0;
-  partition_report report;
-};
-
-}  // namespace
-}  // namespace fleet::actors
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fleet::actors::indexed_report)
 
 namespace fleet::actors {
 namespace {
