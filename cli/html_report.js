@@ -366,7 +366,8 @@
   function events_chart(report) {
     const events = [
       ...(report.faults || []).map((f) => ({ kind_of: 'fault', colour: FAULT_COLOUR, e: f,
-        what: `${f.kind}; ${count(f.devices_hit)} devices hit` + (f.spells ? `, ${count(f.spells)} spells` : '') })),
+        what: `${f.kind}; ` + (f.kind === 'cloud_outage' ? `${count(f.requests_dropped || 0)} requests dropped`
+          : `${count(f.devices_hit)} devices hit`) + (f.spells ? `, ${count(f.spells)} spells` : '') })),
       ...(report.attacks || []).map((a) => ({ kind_of: 'attack', colour: ATTACK_COLOUR, e: a,
         what: `${a.kind}; ${count(a.tried)} tried, ${count(a.stopped)} stopped, ${count(a.got_through)} got through, ` +
               `${count(a.certificates)} certificates` })),
@@ -418,10 +419,16 @@
 
   function faults_table(faults) {
     return simple_table('faults',
-      [['Fault'], ['Kind'], ['At'], ['For'], ['Devices hit', true], ['Spells', true]],
-      faults.map((f) => [[f.name], [f.kind], [sim_time(f.at_seconds)],
-        [f.duration_seconds > 0 ? sim_time(f.duration_seconds) : 'instant'], [count(f.devices_hit), 'number'],
-        [f.spells ? count(f.spells) : '', 'number']]));
+      [['Fault'], ['Kind'], ['At'], ['For'], ['Devices hit', true], ['Requests dropped', true], ['Spells', true]],
+      // An outage hits the cloud, not devices: what it did is the requests it dropped.
+      faults.map((f) => {
+        const outage = f.kind === 'cloud_outage';
+        return [[f.name], [f.kind], [sim_time(f.at_seconds)],
+          [f.duration_seconds > 0 ? sim_time(f.duration_seconds) : 'instant'],
+          [outage ? '\u2014' : count(f.devices_hit), 'number'],
+          [outage ? count(f.requests_dropped || 0) : '', 'number'],
+          [f.spells ? count(f.spells) : '', 'number']];
+      }));
   }
 
   function attacks_table(attacks) {

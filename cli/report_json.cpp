@@ -98,7 +98,8 @@ json to_json(const actors::fault_outcome& f) {
           {"at_seconds", seconds(f.at)},
           {"duration_seconds", seconds(f.length)},
           {"devices_hit", f.devices_hit},
-          {"spells", f.spells}};
+          {"spells", f.spells},
+          {"requests_dropped", f.requests_dropped}};
 }
 
 json to_json(const actors::deployment_transition& t) {

@@ -78,9 +78,9 @@ TEST(nemesis, an_outage_drops_only_requests_to_its_part) {
   const nemesis n(net, faults_of("fault { at: \"1h\" duration: \"1h\" cloud_outage { part: UPDATES } }"), 5);
   const auto check = static_cast<std::uint8_t>(wire::Envelope::kUpdateCheck);
   const auto challenge = static_cast<std::uint8_t>(wire::Envelope::kChallengeRequest);
-  EXPECT_TRUE(n.cloud_drops(90min, check));
-  EXPECT_FALSE(n.cloud_drops(90min, challenge));
-  EXPECT_FALSE(n.cloud_drops(3h, check));
+  EXPECT_EQ(n.cloud_drops(90min, check), std::optional<std::size_t>{0});  // the outage that drops it
+  EXPECT_FALSE(n.cloud_drops(90min, challenge).has_value());
+  EXPECT_FALSE(n.cloud_drops(3h, check).has_value());
 }
 
 // A whole-service outage drops every request, whatever it is addressed to.
@@ -89,8 +89,8 @@ TEST(nemesis, an_outage_of_the_whole_service_drops_every_request) {
   const nemesis n(net, faults_of("fault { at: \"1h\" duration: \"1h\" cloud_outage { } }"), 5);
   for (const auto body : {wire::Envelope::kChallengeRequest, wire::Envelope::kEvidence, wire::Envelope::kUpdateCheck,
                           wire::Envelope::kChunkRequest, wire::Envelope::kTelemetry}) {
-    EXPECT_TRUE(n.cloud_drops(90min, static_cast<std::uint8_t>(body))) << body;
-    EXPECT_FALSE(n.cloud_drops(30min, static_cast<std::uint8_t>(body))) << body;
+    EXPECT_TRUE(n.cloud_drops(90min, static_cast<std::uint8_t>(body)).has_value()) << body;
+    EXPECT_FALSE(n.cloud_drops(30min, static_cast<std::uint8_t>(body)).has_value()) << body;
   }
 }
 
@@ -205,7 +205,7 @@ TEST(nemesis, an_outage_at_random_drops_requests_only_in_its_spells) {
   const auto request = static_cast<std::uint8_t>(wire::Envelope::kUpdateCheck);
   std::size_t dropped_minutes = 0;
   for (fw::sim_time t = 0min; t < 4 * 24h; t += 1min) {
-    const bool dropped = n.cloud_drops(t, request);
+    const bool dropped = n.cloud_drops(t, request).has_value();
     EXPECT_EQ(dropped, n.in_effect(0, t));
     if (t < 24h) {
       EXPECT_FALSE(dropped);
@@ -264,8 +264,26 @@ TEST(faults_in_a_run, an_outage_drops_requests_and_the_fleet_recovers) {
   const run_result r = run_with_faults(40, "fault { at: \"0s\" duration: \"10h\" cloud_outage {} }");
   EXPECT_GT(r.counters.requests_dropped_by_outages, 0u);
   EXPECT_EQ(r.counters.faults_injected, 1u);
+  ASSERT_EQ(r.faults.size(), 1u);
+  EXPECT_EQ(r.faults[0].requests_dropped, r.counters.requests_dropped_by_outages);
   EXPECT_EQ(r.timeline[2].states.count("attested"), 0u);
   EXPECT_EQ(r.counters.updates_committed, 40u);
+}
+
+// Each outage reports the requests it dropped (the report's "Devices hit" is
+// 0 for an outage: it hits the cloud); a request two outages cover counts
+// for the first, so the outages' figures add up to the run's.
+TEST(faults_in_a_run, each_outage_counts_the_requests_it_dropped) {
+  const run_result r = run_with_faults(40,
+                                       "fault { at: \"0s\" duration: \"2h\" cloud_outage { part: ATTESTATION } }\n"
+                                       "fault { at: \"1h\" duration: \"3h\" cloud_outage {} }\n"
+                                       "fault { at: \"3d\" duration: \"1h\" cloud_outage { part: UPDATES } }\n");
+  ASSERT_EQ(r.faults.size(), 3u);
+  EXPECT_GT(r.faults[0].requests_dropped, 0u);
+  EXPECT_GT(r.faults[1].requests_dropped, 0u);
+  EXPECT_EQ(r.faults[0].requests_dropped + r.faults[1].requests_dropped + r.faults[2].requests_dropped,
+            r.counters.requests_dropped_by_outages);
+  for (const fault_outcome& f : r.faults) EXPECT_EQ(f.devices_hit, 0u) << f.name;
 }
 
 TEST(faults_in_a_run, power_lost_at_a_flash_write_during_the_update_bricks_nothing) {

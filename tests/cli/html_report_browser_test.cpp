@@ -145,6 +145,13 @@ void expect_drawn(const std::string& svg, const std::string& kind, std::size_t c
   for (const std::string& tag : found) EXPECT_EQ(empty_geometry(tag), "");
 }
 
+/// A count as the page writes it (toLocaleString('en-US')): 12,345.
+std::string with_commas(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) digits.insert(static_cast<std::size_t>(at), ",");
+  return digits;
+}
+
 std::set<std::string> keys_over_timeline(const json& report, const std::string& field) {
   std::set<std::string> keys;
   for (const json& point : report["timeline"]) {
@@ -238,6 +245,13 @@ TEST_F(html_report_browser, chromium_draws_every_chart_and_the_expectations_of_t
   ASSERT_EQ(report["attacks"].size(), 1u);
   expect_drawn(events, "event", 3);
   EXPECT_EQ(marks(events, "instant").size(), 2u);  // the power cut and the attack's one burst
+  // The outage shows the requests it dropped, not "0 devices hit".
+  ASSERT_EQ(report["faults"][0]["kind"], "cloud_outage");
+  const std::uint64_t dropped = report["faults"][0]["requests_dropped"].get<std::uint64_t>();
+  EXPECT_GT(dropped, 0u);
+  const std::string faults = element_by_id(dom, "table", "faults");
+  EXPECT_NE(faults.find("<td class=\"number\">" + with_commas(dropped) + "</td>"), std::string::npos) << faults;
+  EXPECT_NE(events.find(with_commas(dropped) + " requests dropped"), std::string::npos);
   // Which check stopped the attack, and whether its victims kept their certificates.
   const std::string attacks = element_by_id(dom, "table", "attacks");
   EXPECT_NE(attacks.find("proof_invalid 5"), std::string::npos) << attacks;

@@ -65,9 +65,13 @@ TEST(report_json, expectations_and_faults) {
   EXPECT_EQ(interrupted["expectations"][0]["verdict"], "not_judged");
   EXPECT_EQ(interrupted["expectations"][1]["passed"], nullptr);
   EXPECT_EQ(j["faults"], json::parse(R"([{"name": "storm", "kind": "power_loss", "at_seconds": 7200.0, "duration_seconds": 0.0,
-                                 "devices_hit": 4, "spells": 0},
+                                 "devices_hit": 4, "spells": 0, "requests_dropped": 0},
                                 {"name": "dropouts", "kind": "partition", "at_seconds": 0.0, "duration_seconds": 172800.0,
-                                 "devices_hit": 6, "spells": 17}])"));
+                                 "devices_hit": 6, "spells": 17, "requests_dropped": 0}])"));
+  // An outage says what it dropped.
+  actors::run_result outage = testing::sample_result();
+  outage.faults = {{"down", "cloud_outage", 0, std::chrono::hours(1), std::chrono::hours(3), 0, 31}};
+  EXPECT_EQ(report_json(outage, testing::sample_context())["faults"][0]["requests_dropped"], 31);
 }
 
 TEST(report_json, sim_seconds_keep_microseconds) {

@@ -1,6 +1,7 @@
 #include "engine/cloud_host.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 #include "device.pb.h"
 #include "fleet/check.hpp"
@@ -32,11 +33,16 @@ cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, c
       run_seed_(run_seed),
       plan_(plan),
       downlinks_(plan.devices()),
+      dropped_by_fault_(links.faults().size(), 0),
       per_minute_(static_cast<std::size_t>(run_length.count() / minute_us + 1), 0),
       key_rotations_(std::move(key_rotations)),
       revocations_(std::move(revocations)) {}
 
 void cloud_host::deliver(sim_message m) { inbox_.push(std::move(m)); }
+
+std::uint64_t cloud_host::requests_dropped() const {
+  return std::accumulate(dropped_by_fault_.begin(), dropped_by_fault_.end(), std::uint64_t{0});
+}
 
 fw::sim_time cloud_host::timers_at() const {
   // A timer already due is due now (time never runs back), and timers run
@@ -95,8 +101,8 @@ window_result cloud_host::run_window(fw::sim_time end) {
     if (attackers_.watching()) attackers_.observe(at, m.source, m.bytes, true);
     const auto minute = static_cast<std::size_t>(at.count() / minute_us);
     if (minute < per_minute_.size()) ++per_minute_[minute];
-    if (links_.cloud_drops(at, m.request)) {
-      ++dropped_;
+    if (const std::optional<std::size_t> outage = links_.cloud_drops(at, m.request)) {
+      ++dropped_by_fault_[*outage];
       trace_.fold(at.count(), dropped_tag, m.source);
       continue;
     }

@@ -49,7 +49,9 @@ class cloud_host {
   std::uint64_t messages_sent() const { return sent_; }
   std::uint64_t messages_lost() const { return lost_; }
   std::uint64_t messages_lost_to_faults() const { return lost_to_faults_; }
-  std::uint64_t requests_dropped() const { return dropped_; }
+  /// Requests outages dropped at the endpoint, in all and by scenario fault.
+  std::uint64_t requests_dropped() const;
+  const std::vector<std::uint64_t>& requests_dropped_by_fault() const { return dropped_by_fault_; }
   const attack_host& attackers() const { return attackers_; }
   /// Requests that reached the endpoint (dropped ones included), per simulated minute.
   const std::vector<std::uint32_t>& requests_per_minute() const { return per_minute_; }
@@ -75,7 +77,7 @@ class cloud_host {
   std::uint64_t sent_ = 0;
   std::uint64_t lost_ = 0;
   std::uint64_t lost_to_faults_ = 0;
-  std::uint64_t dropped_ = 0;
+  std::vector<std::uint64_t> dropped_by_fault_;  ///< by scenario fault (outages only)
   std::vector<std::uint32_t> per_minute_;
   std::vector<fw::sim_time> key_rotations_;
   std::size_t rotations_done_ = 0;

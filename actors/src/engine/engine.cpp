@@ -226,7 +226,7 @@ void gather(run_result& r, const live_snapshot& last, partitions_t& parts) {
 /// actions as they happen).
 std::vector<fault_outcome> fault_outcomes(const input::run_input& s, const nemesis& links, std::uint64_t devices,
                                           const std::vector<std::uint64_t>& hits, sim_time reached,
-                                          run_counters& counters) {
+                                          const partitions_t& parts, run_counters& counters) {
   std::vector<fault_outcome> out;
   for (std::size_t f = 0; f < s.faults.size(); ++f) {
     const input::fault& fault = s.faults[f];
@@ -234,6 +234,7 @@ std::vector<fault_outcome> fault_outcomes(const input::run_input& s, const nemes
                     links.spells_begun(f, devices, reached)};
     if (std::holds_alternative<input::cloud_outage>(fault.kind)) {
       counters.faults_injected += links.outages_begun(f, reached);
+      for (const auto& part : parts) o.requests_dropped += part->cloud().requests_dropped_by_fault()[f];
     } else if (nemesis::on_links(fault.kind) && fault.at < reached) {
       counters.faults_injected += o.devices_hit;
     }
@@ -400,7 +401,7 @@ run_result run(const input::run_input& s, const run_options& o) {
     for (std::size_t h = 0; h < by_hour.size(); ++h) r.attestation_time_by_hour[h] += by_hour[h];
   }
   r.revocations = revocation_outcomes(s, parts, r.requests_per_minute);
-  r.faults = fault_outcomes(s, links, r.devices, snapshots.fault_hits(), reached, r.counters);
+  r.faults = fault_outcomes(s, links, r.devices, snapshots.fault_hits(), reached, parts, r.counters);
   r.crypto_ops = crypto::counted_ops() - crypto_before;
   if (o.observe) o.observe(last);
   return r;

@@ -107,14 +107,14 @@ link_result nemesis::delay(crypto::random_stream& link, std::uint64_t device, fw
   return {d, false};
 }
 
-bool nemesis::cloud_drops(fw::sim_time now, std::uint8_t request) const {
+std::optional<std::size_t> nemesis::cloud_drops(fw::sim_time now, std::uint8_t request) const {
   const auto body = static_cast<wire::Envelope::BodyCase>(request);
   for (const std::size_t f : cloud_faults_) {
     if (in_effect(f, now) && outage_covers(std::get<input::cloud_outage>(faults_[f].kind).part, body)) {
-      return true;
+      return f;
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 std::vector<device_action> nemesis::actions_for(std::uint64_t device) const {

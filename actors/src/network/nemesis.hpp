@@ -50,7 +50,8 @@ class nemesis {
   /// Whether the cloud's endpoint drops a request (sim_message::request:
   /// the Envelope body it is addressed to) during an outage of its part. It
   /// routes by the address, as a load balancer by path, and reads no bytes.
-  bool cloud_drops(fw::sim_time now, std::uint8_t request) const;
+  /// The outage dropping it, the first in scenario order; none: it goes through.
+  std::optional<std::size_t> cloud_drops(fw::sim_time now, std::uint8_t request) const;
   /// The device's actions, in time order (fault order at equal times). A
   /// fault at a rate gives each device it hits a Poisson series of them,
   /// drawn from the device's own stream for that fault.

@@ -185,6 +185,9 @@ struct fault_outcome {
   sim_time at{0};
   duration length{0};  ///< 0 for an instant fault
   std::uint64_t spells = 0;  ///< begun, for a lasting fault at random (fault_spells.hpp)
+  /// A cloud outage: the requests it dropped at the cloud's endpoint (a
+  /// request two outages cover counts for the first in scenario order).
+  std::uint64_t requests_dropped = 0;
 };
 
 /// What one attack tried and how it went. An attempt is one identity tried
