@@ -366,7 +366,8 @@
   function events_chart(report) {
     const events = [
       ...(report.faults || []).map((f) => ({ kind_of: 'fault', colour: FAULT_COLOUR, e: f,
-        what: `${f.kind}; ${count(f.devices_hit)} devices hit` + (f.spells ? `, ${count(f.spells)} spells` : '') })),
+        what: `${f.kind}; ${count(f.devices_hit)} devices hit` + (f.spells ? `, ${count(f.spells)} spells` : '') +
+              (f.armed ? `, ${torn_writes(f)}` : '') })),
       ...(report.attacks || []).map((a) => ({ kind_of: 'attack', colour: ATTACK_COLOUR, e: a,
         what: `${a.kind}; ${count(a.tried)} tried, ${count(a.stopped)} stopped, ${count(a.got_through)} got through, ` +
               `${count(a.certificates)} certificates` })),
@@ -416,12 +417,17 @@
       html('tbody', {}, ...rows.map((cells) => html('tr', {}, ...cells.map(([text, cls]) => html('td', cls ? { class: cls } : {}, text))))));
   }
 
+  // A power loss at a flash write only arms a tear: it acted where a write came.
+  function torn_writes(f) {
+    return `${count(f.armed)} armed for a torn write, ${count(f.writes_torn)} tore`;
+  }
+
   function faults_table(faults) {
     return simple_table('faults',
-      [['Fault'], ['Kind'], ['At'], ['For'], ['Devices hit', true], ['Spells', true]],
+      [['Fault'], ['Kind'], ['At'], ['For'], ['Devices hit', true], ['Spells', true], ['Torn writes']],
       faults.map((f) => [[f.name], [f.kind], [sim_time(f.at_seconds)],
         [f.duration_seconds > 0 ? sim_time(f.duration_seconds) : 'instant'], [count(f.devices_hit), 'number'],
-        [f.spells ? count(f.spells) : '', 'number']]));
+        [f.spells ? count(f.spells) : '', 'number'], [f.armed ? torn_writes(f) : '']]));
   }
 
   function attacks_table(attacks) {

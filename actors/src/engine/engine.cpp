@@ -236,15 +236,21 @@ void gather(run_result& r, const live_snapshot& last, partitions_t& parts) {
 
 /// Each fault with the devices it acts on. Injected: each outage that began,
 /// the devices a link fault hits once it started (device faults count their
-/// actions as they happen).
+/// actions as they happen, a torn write when it tears). `seen`: the last
+/// snapshot's faults, with the torn writes armed and fired.
 std::vector<fault_outcome> fault_outcomes(const scenario::scenario& s, const nemesis& links, std::uint64_t devices,
-                                          const std::vector<std::uint64_t>& hits, sim_time reached,
+                                          const std::vector<std::uint64_t>& hits,
+                                          const std::vector<fault_snapshot>& seen, sim_time reached,
                                           run_counters& counters) {
   std::vector<fault_outcome> out;
   for (std::size_t f = 0; f < s.faults.size(); ++f) {
     const scenario::fault& fault = s.faults[f];
     fault_outcome o{fault.name, scenario::kind_name(fault.kind), hits[f], fault.at, fault.length,
                     links.spells_begun(f, devices, reached)};
+    if (nemesis::arms_a_tear(fault.kind)) {
+      o.armed = seen[f].armed;
+      o.writes_torn = seen[f].injected;
+    }
     if (std::holds_alternative<scenario::cloud_outage>(fault.kind)) {
       counters.faults_injected += links.outages_begun(f, reached);
     } else if (nemesis::on_links(fault.kind) && fault.at < reached) {
@@ -410,7 +416,7 @@ run_result run(const scenario::scenario& s, const run_options& o) {
     for (std::size_t h = 0; h < by_hour.size(); ++h) r.attestation_time_by_hour[h] += by_hour[h];
   }
   r.revocations = revocation_outcomes(s, parts, r.requests_per_minute);
-  r.faults = fault_outcomes(s, links, r.devices, snapshots.fault_hits(), reached, r.counters);
+  r.faults = fault_outcomes(s, links, r.devices, snapshots.fault_hits(), last.faults, reached, r.counters);
   r.crypto_ops = crypto::counted_ops() - crypto_before;
   if (o.observe) o.observe(last);
   return r;
