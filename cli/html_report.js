@@ -367,7 +367,8 @@
     const events = [
       ...(report.faults || []).map((f) => ({ kind_of: 'fault', colour: FAULT_COLOUR, e: f,
         what: `${f.kind}; ` + (f.kind === 'cloud_outage' ? `${count(f.requests_dropped || 0)} requests dropped`
-          : `${count(f.devices_hit)} devices hit`) + (f.spells ? `, ${count(f.spells)} spells` : '') })),
+          : `${count(f.devices_hit)} devices hit`) + (f.spells ? `, ${count(f.spells)} spells` : '') +
+          (f.armed ? `, ${torn_writes(f)}` : '') })),
       ...(report.attacks || []).map((a) => ({ kind_of: 'attack', colour: ATTACK_COLOUR, e: a,
         what: `${a.kind}; ${count(a.tried)} tried, ${count(a.stopped)} stopped, ${count(a.got_through)} got through, ` +
               `${count(a.certificates)} certificates` })),
@@ -417,9 +418,15 @@
       html('tbody', {}, ...rows.map((cells) => html('tr', {}, ...cells.map(([text, cls]) => html('td', cls ? { class: cls } : {}, text))))));
   }
 
+  // A power loss at a flash write only arms a tear: it acted where a write came.
+  function torn_writes(f) {
+    return `${count(f.armed)} armed for a torn write, ${count(f.writes_torn)} tore`;
+  }
+
   function faults_table(faults) {
     return simple_table('faults',
-      [['Fault'], ['Kind'], ['At'], ['For'], ['Devices hit', true], ['Requests dropped', true], ['Spells', true]],
+      [['Fault'], ['Kind'], ['At'], ['For'], ['Devices hit', true], ['Requests dropped', true], ['Spells', true],
+        ['Torn writes']],
       // An outage hits the cloud, not devices: what it did is the requests it dropped.
       faults.map((f) => {
         const outage = f.kind === 'cloud_outage';
@@ -427,7 +434,7 @@
           [f.duration_seconds > 0 ? sim_time(f.duration_seconds) : 'instant'],
           [outage ? '\u2014' : count(f.devices_hit), 'number'],
           [outage ? count(f.requests_dropped || 0) : '', 'number'],
-          [f.spells ? count(f.spells) : '', 'number']];
+          [f.spells ? count(f.spells) : '', 'number'], [f.armed ? torn_writes(f) : '']];
       }));
   }
 

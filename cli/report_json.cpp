@@ -44,7 +44,9 @@ json to_json(const actors::run_counters& c) {
           {"telemetry_received", c.telemetry_received},
           {"legacy_flashed", c.legacy_flashed},
           {"key_stores_taken", c.key_stores_taken},
-          {"restricted_sessions", c.restricted_sessions}};
+          {"restricted_sessions", c.restricted_sessions},
+          {"faults_armed", c.faults_armed},
+          {"writes_torn", c.writes_torn}};
 }
 
 /// An interrupted run judges nothing: `passed` is null there, so that a
@@ -99,7 +101,9 @@ json to_json(const actors::fault_outcome& f) {
           {"duration_seconds", seconds(f.length)},
           {"devices_hit", f.devices_hit},
           {"spells", f.spells},
-          {"requests_dropped", f.requests_dropped}};
+          {"requests_dropped", f.requests_dropped},
+          {"armed", f.armed},
+          {"writes_torn", f.writes_torn}};
 }
 
 json to_json(const actors::deployment_transition& t) {

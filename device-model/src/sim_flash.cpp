@@ -74,6 +74,7 @@ sim_flash::gate sim_flash::pass_gate() {
   ++writes_done_;
   if (cut_countdown_ != 0 && --cut_countdown_ == 0) {
     powered_ = false;
+    ++cuts_fired_;
     return gate::torn;
   }
   return gate::proceed;

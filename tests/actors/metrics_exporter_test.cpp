@@ -107,6 +107,30 @@ TEST(metrics_exporter, a_snapshot_is_what_a_scrape_sees) {
   EXPECT_TRUE(has_line(text, "fleetsim_attestation_duration_seconds_count 2"));
 }
 
+// Issue 18: a torn write armed is not a fault injected until a write tears.
+TEST(metrics_exporter, torn_writes_armed_and_torn_are_two_series) {
+  metrics_exporter metrics("127.0.0.1:0",
+                           testing::load(testing::staged_rollout(10) +
+                                         "fault { at: \"2h\" power_loss { during: FLASH_WRITE } }\n"
+                                         "fault { at: \"3h\" duration: \"1h\" cloud_outage {} }\n"));
+  const std::string before = scrape(metrics.port());
+  EXPECT_TRUE(has_line(before, "fleetsim_faults_armed_total{kind=\"power_loss\"} 0")) << before;
+  EXPECT_EQ(before.find("fleetsim_faults_armed_total{kind=\"cloud_outage\"}"), std::string::npos);
+  live_snapshot s = sample_snapshot();
+  fault_snapshot tear;
+  tear.kind = "power_loss";
+  tear.started = true;
+  tear.injected = 12;
+  tear.armed = 310;
+  s.faults.insert(s.faults.begin(), tear);
+  metrics.publish(s);
+  const std::string text = scrape(metrics.port());
+  EXPECT_TRUE(has_line(text, "fleetsim_faults_armed_total{kind=\"power_loss\"} 310")) << text;
+  EXPECT_TRUE(has_line(text, "fleetsim_faults_injected_total{kind=\"power_loss\"} 12"));
+  EXPECT_TRUE(has_line(text, "fleetsim_faults_injected_total{kind=\"cloud_outage\"} 1"));
+  EXPECT_EQ(text.find("fleetsim_faults_armed_total{kind=\"cloud_outage\"}"), std::string::npos);
+}
+
 TEST(metrics_exporter, counters_never_run_back_and_versions_gone_read_zero) {
   metrics_exporter metrics("127.0.0.1:0", observed_scenario());
   metrics.publish(sample_snapshot());

@@ -291,8 +291,48 @@ TEST(faults_in_a_run, power_lost_at_a_flash_write_during_the_update_bricks_nothi
   const run_result r =
       run_with_faults(40, "fault { at: \"50m\" power_loss { during: FLASH_WRITE restore_after: \"1m\" } }");
   EXPECT_EQ(r.counters.faults_injected, 40u);
+  EXPECT_EQ(r.counters.writes_torn, 40u);  // each device downloads after 50m: every armed tear fires
   EXPECT_GT(r.counters.boots, calm.counters.boots);  // the writes were torn: extra boots
   EXPECT_EQ(r.counters.bricked, 0u);
+  EXPECT_EQ(r.counters.updates_committed, 40u);
+}
+
+// Issue 18: "310 faults injected" counted the devices armed for a torn
+// write, though only a few writes tore. Power that never comes back within
+// the run makes each tear visible on its own: a torn device stays off. The
+// first wave's 8 devices tear at their first download; the gate never
+// passes, so the other 32 write nothing and their tears never fire.
+TEST(faults_in_a_run, a_torn_write_counts_as_injected_only_when_a_write_tears) {
+  const run_result r =
+      run_with_faults(40, "fault { at: \"2h\" power_loss { during: FLASH_WRITE restore_after: \"365d\" } }");
+  ASSERT_EQ(r.faults.size(), 1u);
+  EXPECT_EQ(r.faults[0].devices_hit, 40u);
+  EXPECT_EQ(r.faults[0].armed, 40u);
+  EXPECT_EQ(r.counters.faults_armed, 40u);
+  const std::uint64_t off = r.timeline.back().states.at("off");  // the device model's tears
+  EXPECT_EQ(off, 8u);
+  EXPECT_EQ(r.faults[0].writes_torn, off);
+  EXPECT_EQ(r.counters.writes_torn, off);
+  EXPECT_EQ(r.counters.faults_injected, off);
+  EXPECT_LT(r.counters.writes_torn, r.counters.faults_armed);
+}
+
+// The control: the same tears armed, disarmed a second later by a power cut
+// on every device (power gone before any write came): none fires, and the
+// rollout goes through. Only the cuts are injected.
+TEST(faults_in_a_run, a_torn_write_disarmed_by_a_power_cut_never_fires) {
+  const run_result r =
+      run_with_faults(40,
+                      "fault { at: \"2h\" power_loss { during: FLASH_WRITE restore_after: \"365d\" } }\n"
+                      "fault { at: \"2h1s\" power_loss { restore_after: \"1m\" } }");
+  ASSERT_EQ(r.faults.size(), 2u);
+  EXPECT_EQ(r.faults[0].armed, 40u);
+  EXPECT_EQ(r.faults[0].writes_torn, 0u);
+  EXPECT_EQ(r.faults[1].armed, 0u);  // a cut at any time arms nothing
+  EXPECT_EQ(r.counters.faults_armed, 40u);
+  EXPECT_EQ(r.counters.writes_torn, 0u);
+  EXPECT_EQ(r.counters.faults_injected, 40u);
+  EXPECT_EQ(r.timeline.back().states.count("off"), 0u);
   EXPECT_EQ(r.counters.updates_committed, 40u);
 }
 

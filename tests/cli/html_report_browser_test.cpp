@@ -213,7 +213,7 @@ TEST_F(html_report_browser, chromium_draws_every_chart_and_the_expectations_of_t
   if (!std::filesystem::exists(chromium_binary)) {
     GTEST_SKIP() << chromium_binary << " is missing (Debian package chromium; scripts/setup.sh installs it)";
   }
-  // tiny_chaos: a rollout, two faults, an attack, and a failing expectation (exit 1).
+  // tiny_chaos: a rollout, three faults, an attack, and a failing expectation (exit 1).
   ASSERT_EQ(run_fleetsim(data + "/tiny_chaos.textproto"), 1) << read_file(path("fleetsim.err"));
   EXPECT_NE(read_file(path("fleetsim.err")).find("; HTML report written to " + path("r.html")), std::string::npos)
       << read_file(path("fleetsim.err"));
@@ -241,17 +241,23 @@ TEST_F(html_report_browser, chromium_draws_every_chart_and_the_expectations_of_t
   expect_drawn(rollout, "step", transitions + 1);  // before the first change, and after each
 
   const std::string events = element_by_id(dom, "svg", "chart-events");
-  ASSERT_EQ(report["faults"].size(), 2u);
+  ASSERT_EQ(report["faults"].size(), 3u);
   ASSERT_EQ(report["attacks"].size(), 1u);
-  expect_drawn(events, "event", 3);
-  EXPECT_EQ(marks(events, "instant").size(), 2u);  // the power cut and the attack's one burst
+  expect_drawn(events, "event", 4);
+  EXPECT_EQ(marks(events, "instant").size(), 3u);  // the power cut, the torn write and the attack's one burst
+  // A torn write counts where a write tore, not where it was armed (issue 18).
+  const json& torn = report["faults"][2];
+  ASSERT_GT(torn["armed"].get<std::uint64_t>(), 0u);
+  const std::string faults = element_by_id(dom, "table", "faults");
   // The outage shows the requests it dropped, not "0 devices hit".
   ASSERT_EQ(report["faults"][0]["kind"], "cloud_outage");
   const std::uint64_t dropped = report["faults"][0]["requests_dropped"].get<std::uint64_t>();
   EXPECT_GT(dropped, 0u);
-  const std::string faults = element_by_id(dom, "table", "faults");
   EXPECT_NE(faults.find("<td class=\"number\">" + with_commas(dropped) + "</td>"), std::string::npos) << faults;
   EXPECT_NE(events.find(with_commas(dropped) + " requests dropped"), std::string::npos);
+  EXPECT_NE(faults.find(torn["armed"].dump() + " armed for a torn write, " + torn["writes_torn"].dump() + " tore"),
+            std::string::npos)
+      << faults;
   // Which check stopped the attack, and whether its victims kept their certificates.
   const std::string attacks = element_by_id(dom, "table", "attacks");
   EXPECT_NE(attacks.find("proof_invalid 5"), std::string::npos) << attacks;

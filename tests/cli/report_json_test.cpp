@@ -65,9 +65,9 @@ TEST(report_json, expectations_and_faults) {
   EXPECT_EQ(interrupted["expectations"][0]["verdict"], "not_judged");
   EXPECT_EQ(interrupted["expectations"][1]["passed"], nullptr);
   EXPECT_EQ(j["faults"], json::parse(R"([{"name": "storm", "kind": "power_loss", "at_seconds": 7200.0, "duration_seconds": 0.0,
-                                 "devices_hit": 4, "spells": 0, "requests_dropped": 0},
+                                 "devices_hit": 4, "spells": 0, "requests_dropped": 0, "armed": 4, "writes_torn": 1},
                                 {"name": "dropouts", "kind": "partition", "at_seconds": 0.0, "duration_seconds": 172800.0,
-                                 "devices_hit": 6, "spells": 17, "requests_dropped": 0}])"));
+                                 "devices_hit": 6, "spells": 17, "requests_dropped": 0, "armed": 0, "writes_torn": 0}])"));
   // An outage says what it dropped.
   actors::run_result outage = testing::sample_result();
   outage.faults = {{"down", "cloud_outage", 0, std::chrono::hours(1), std::chrono::hours(3), 0, 31}};
@@ -118,10 +118,15 @@ TEST(report_json, every_counter) {
                                        "telemetry_received",
                                        "legacy_flashed",
                                        "key_stores_taken",
-                                       "restricted_sessions"};
+                                       "restricted_sessions",
+                                       "faults_armed",
+                                       "writes_torn"};
   ASSERT_EQ(keys_of(j), names);
-  // sample_result() numbers the counters 1, 2, ... in declaration order.
-  for (std::size_t i = 0; i < names.size(); ++i) EXPECT_EQ(j[names[i]], i + 1) << names[i];
+  // sample_result() numbers the counters 1, 2, ... in declaration order, but
+  // for the torn writes: 310 armed, 12 torn.
+  for (std::size_t i = 0; i + 2 < names.size(); ++i) EXPECT_EQ(j[names[i]], i + 1) << names[i];
+  EXPECT_EQ(j["faults_armed"], 310u);
+  EXPECT_EQ(j["writes_torn"], 12u);
 }
 
 TEST(report_json, deployments) {

@@ -42,10 +42,13 @@ inline actors::run_result sample_result() {
   r.barriers = 90;
   r.control_ticks = 40;
   r.counters = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
+  // Torn writes armed, and the few that tore (of the 19 injected): as a run has them.
+  r.counters.faults_armed = 310;
+  r.counters.writes_torn = 12;
   r.deployments = {{"app-1.1.0", "completed", 16, 3, 16, 15, 1, 0, 0,
                     {{1h, "running", 1, "started"}, {7h, "running", 2, "wave_opened"},
                      {13h, "running", 3, "wave_opened"}, {20h, "completed", 3, "all_done"}}}};
-  r.faults = {{"storm", "power_loss", 4, 2h, 0us}, {"dropouts", "partition", 6, 0h, 48h, 17}};
+  r.faults = {{"storm", "power_loss", 4, 2h, 0us, 0, 0, 4, 1}, {"dropouts", "partition", 6, 0h, 48h, 17}};
   r.timeline = {{0us, {{"1.0.0", 20}}, {{"off", 20}}},
                 {24h, {{"1.0.0", 5}, {"1.1.0", 15}}, {{"attested", 19}, {"bricked", 1}}}};
   return r;

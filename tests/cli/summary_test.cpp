@@ -25,7 +25,8 @@ TEST(summary, one_line_per_subject) {
             "telemetry    20 events: 21 delivered, 22 dropped (buffer full), 23 lost to power, 24 still buffered; the "
             "cloud took 25\n"
             "network      13 messages, 14 lost, 15 lost to faults\n"
-            "faults       19 faults injected, 16 requests dropped by outages\n"
+            "faults       19 faults injected (310 armed for a torn write, 298 never fired), 16 requests dropped by "
+            "outages\n"
             "security     18 attacks stopped, 17 unsigned software starts\n"
             "crypto       101 signs, 102 verifies, 103 key exchanges, 104 MACs, 105 hashes of 3.0 MiB\n"
             "deployment   app-1.1.0: completed, 16 devices: 15 succeeded, 1 failed, 0 rejected, 0 timed out\n"
@@ -68,6 +69,26 @@ TEST(summary, a_cloud_rollback_says_how_many_devices_went_back) {
                       "failed, 1 refused)\n"),
             std::string::npos)
       << text;
+}
+
+// Issue 18: "310 faults injected" read as 310 faults, where 310 devices
+// were armed for a torn write and few writes tore. A run that armed none
+// says nothing of it.
+TEST(summary, torn_writes_armed_are_told_apart_from_the_faults_that_acted) {
+  actors::run_result r = testing::sample_result();
+  r.counters.faults_injected = 12;
+  r.counters.faults_armed = 310;
+  r.counters.writes_torn = 12;
+  EXPECT_NE(summary(r, testing::sample_context())
+                .find("faults       12 faults injected (310 armed for a torn write, 298 never fired), 16 requests "
+                      "dropped by outages\n"),
+            std::string::npos)
+      << summary(r, testing::sample_context());
+  r.counters.faults_armed = 0;
+  r.counters.writes_torn = 0;
+  EXPECT_NE(summary(r, testing::sample_context()).find("faults       12 faults injected, 16 requests dropped by outages\n"),
+            std::string::npos)
+      << summary(r, testing::sample_context());
 }
 
 TEST(summary, each_expectation_with_its_verdict_and_what_was_seen) {

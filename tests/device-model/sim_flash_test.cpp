@@ -303,6 +303,32 @@ TEST(sim_flash, cut_power_now_fails_the_next_write_without_tearing) {
   EXPECT_EQ(f.write_metadata(1, "two"), flash_status::power_lost);
 }
 
+// What the engine counts as a torn write injected (issue 18): a cut armed
+// is not one until a write tears.
+TEST(sim_flash, cuts_fired_counts_the_armed_cuts_that_tore_a_write_only) {
+  chunk_store store;
+  sim_flash f(store, 1, 0);
+  f.arm_power_cut(1);
+  EXPECT_EQ(f.cuts_fired(), 0u);  // armed, no write yet
+  f.cut_power_now();               // the power went otherwise first: disarmed
+  f.restore_power();
+  EXPECT_EQ(f.write_metadata(0, "kept"), flash_status::ok);
+  EXPECT_EQ(f.cuts_fired(), 0u);
+
+  f.arm_power_cut(2);
+  EXPECT_EQ(f.write_metadata(0, "one"), flash_status::ok);
+  EXPECT_EQ(f.cuts_fired(), 0u);
+  EXPECT_EQ(f.write_metadata(0, "two"), flash_status::power_lost);
+  EXPECT_EQ(f.cuts_fired(), 1u);
+  EXPECT_EQ(f.write_metadata(0, "three"), flash_status::power_lost);  // refused, not torn
+  EXPECT_EQ(f.cuts_fired(), 1u);
+
+  f.restore_power();
+  f.arm_power_cut(1);
+  EXPECT_EQ(f.erase_slot(component::app, slot::a), flash_status::power_lost);
+  EXPECT_EQ(f.cuts_fired(), 2u);
+}
+
 // ------------------------------------------------------------ bit rot
 
 TEST(sim_flash, bit_rot_flips_one_bit_on_one_device_only) {

@@ -1,7 +1,10 @@
 #include "engine/device_host.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <variant>
+
+#include "fleet/check.hpp"
 
 namespace fleet::actors {
 namespace {
@@ -63,6 +66,7 @@ void device_host::run_until(fw::sim_time end, const device_surroundings& around,
     const fw::sim_time at = std::min({power_on_at_, fault_at, message_at, timer_at});
     if (at >= end) return;
     scratch.clear();
+    const std::uint32_t cuts_fired = device_.flash().cuts_fired();
     // At equal times: power first, then faults, messages (in delivery order), timers.
     if (at == power_on_at_) {
       power_on_at_ = fw::never;
@@ -80,6 +84,7 @@ void device_host::run_until(fw::sim_time end, const device_surroundings& around,
       trace_.fold(at.count(), timer_tag, 0);
       device_.advance(at, scratch);
     }
+    if (device_.flash().cuts_fired() != cuts_fired) count_tear(tally);
     ++tally.events;
     take(at, around, scratch, out, tally);
     const wire::version app = device_.firmware().running_version(fw::component::app);
@@ -127,7 +132,14 @@ void device_host::judge_altered(std::uint32_t attack, const fw::outputs& scratch
 
 void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally) {
   trace_.fold(now.count(), fault_tag, (std::uint64_t{a.fault} << 8) | static_cast<std::uint64_t>(a.what));
-  if (a.what != device_action::kind::clock_set_right) ++tally.counters.faults_injected;
+  // A tear only arms here: it acts, and counts as injected, if a write comes (count_tear).
+  if (a.what == device_action::kind::tear_next_flash_write) {
+    ++tally.counters.faults_armed;
+    if (tally.tears.size() <= a.fault) tally.tears.resize(a.fault + 1);
+    ++tally.tears[a.fault].armed;
+  } else if (a.what != device_action::kind::clock_set_right) {
+    ++tally.counters.faults_injected;
+  }
   switch (a.what) {
     case device_action::kind::cut_power: {
       // The spell's own restore time; the device's usual one afterwards.
@@ -145,6 +157,17 @@ void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& s
     case device_action::kind::clock_set_right: device_.clock().jump(a.clock_delta); break;
     case device_action::kind::rot_bit: device_.flash().rot_random_bit(); break;
   }
+}
+
+// The flash holds one armed cut at a time, and each arming replaces the
+// one before: the cut that fired is the one armed last.
+void device_host::count_tear(device_tally& tally) const {
+  const auto armed = std::find_if(faults_.rend() - static_cast<std::ptrdiff_t>(next_fault_), faults_.rend(),
+                                  [](const device_action& a) { return a.what == device_action::kind::tear_next_flash_write; });
+  FLEET_CHECK(armed != faults_.rend(), "a torn write that no fault armed");
+  ++tally.counters.faults_injected;
+  ++tally.counters.writes_torn;
+  ++tally.tears[armed->fault].torn;
 }
 
 void device_host::take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,

@@ -39,6 +39,12 @@ struct revocation_tally {
   std::vector<std::uint32_t> healed_offline_after_s;
 };
 
+/// One fault's torn writes (power_loss during flash_write) in a shard.
+struct tear_tally {
+  std::uint64_t armed = 0;
+  std::uint64_t torn = 0;  ///< of them, those that tore a write
+};
+
 /// What devices did, summed by their shard.
 struct device_tally {
   run_counters counters;
@@ -48,6 +54,7 @@ struct device_tally {
   sim_histogram attestation_time;      ///< from the first challenge request to the certificate accepted
   std::vector<sim_histogram> attestation_time_by_hour;  ///< the same by the simulated hour it ended in, grown on use
   std::vector<revocation_tally> revocations;  ///< by revocation (device_surroundings order), grown on use
+  std::vector<tear_tally> tears;  ///< by scenario fault, grown on use
 };
 
 /// What every device of the run shares, read-only: the links with their
@@ -95,6 +102,8 @@ class device_host {
   void take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,
             std::vector<sim_message>& out, device_tally& tally);
   void apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally);
+  /// The flash tore a write: the fault that armed it acted.
+  void count_tear(device_tally& tally) const;
   static void judge_altered(std::uint32_t attack, const fw::outputs& scratch, attack_ledger& attacks);
   static void count_attestation(fw::sim_time now, fw::duration took, device_tally& tally);
   static void count_start(const crypto::digest& digest, const device_surroundings& around, device_tally& tally);

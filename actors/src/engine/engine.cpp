@@ -223,15 +223,21 @@ void gather(run_result& r, const live_snapshot& last, partitions_t& parts) {
 
 /// Each fault with the devices it acts on. Injected: each outage that began,
 /// the devices a link fault hits once it started (device faults count their
-/// actions as they happen).
+/// actions as they happen, a torn write when it tears). `seen`: the last
+/// snapshot's faults, with the torn writes armed and fired.
 std::vector<fault_outcome> fault_outcomes(const input::run_input& s, const nemesis& links, std::uint64_t devices,
-                                          const std::vector<std::uint64_t>& hits, sim_time reached,
+                                          const std::vector<std::uint64_t>& hits,
+                                          const std::vector<fault_snapshot>& seen, sim_time reached,
                                           const partitions_t& parts, run_counters& counters) {
   std::vector<fault_outcome> out;
   for (std::size_t f = 0; f < s.faults.size(); ++f) {
     const input::fault& fault = s.faults[f];
     fault_outcome o{fault.name, input::kind_name(fault.kind), hits[f], fault.at, fault.length,
                     links.spells_begun(f, devices, reached)};
+    if (nemesis::arms_a_tear(fault.kind)) {
+      o.armed = seen[f].armed;
+      o.writes_torn = seen[f].injected;
+    }
     if (std::holds_alternative<input::cloud_outage>(fault.kind)) {
       counters.faults_injected += links.outages_begun(f, reached);
       for (const auto& part : parts) o.requests_dropped += part->cloud().requests_dropped_by_fault()[f];
@@ -401,7 +407,7 @@ run_result run(const input::run_input& s, const run_options& o) {
     for (std::size_t h = 0; h < by_hour.size(); ++h) r.attestation_time_by_hour[h] += by_hour[h];
   }
   r.revocations = revocation_outcomes(s, parts, r.requests_per_minute);
-  r.faults = fault_outcomes(s, links, r.devices, snapshots.fault_hits(), reached, parts, r.counters);
+  r.faults = fault_outcomes(s, links, r.devices, snapshots.fault_hits(), last.faults, reached, parts, r.counters);
   r.crypto_ops = crypto::counted_ops() - crypto_before;
   if (o.observe) o.observe(last);
   return r;

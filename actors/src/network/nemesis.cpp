@@ -37,6 +37,11 @@ bool nemesis::on_links(const input::fault_kind& k) {
          std::holds_alternative<input::slow_link>(k);
 }
 
+bool nemesis::arms_a_tear(const input::fault_kind& k) {
+  const auto* p = std::get_if<input::power_loss>(&k);
+  return p != nullptr && p->during == input::power_loss_moment::flash_write;
+}
+
 nemesis::nemesis(const network_model& net, std::vector<input::fault> faults, std::uint64_t run_seed)
     : net_(net), faults_(std::move(faults)), run_seed_(run_seed), spells_(faults_.size()) {
   for (std::size_t f = 0; f < faults_.size(); ++f) {
@@ -124,8 +129,7 @@ std::vector<device_action> nemesis::actions_for(std::uint64_t device) const {
     const auto index = static_cast<std::uint32_t>(f);
     device_action action{fault.at, device_action::kind::cut_power, index, {}, {}};
     if (const auto* p = std::get_if<input::power_loss>(&fault.kind)) {
-      action.what = p->during == input::power_loss_moment::flash_write ? device_action::kind::tear_next_flash_write
-                                                                          : device_action::kind::cut_power;
+      action.what = arms_a_tear(fault.kind) ? device_action::kind::tear_next_flash_write : device_action::kind::cut_power;
       action.power_back_after = p->restore_after;
     } else if (std::holds_alternative<input::offline>(fault.kind)) {
       action.power_back_after = fault.length;

@@ -58,6 +58,9 @@ class nemesis {
   std::vector<device_action> actions_for(std::uint64_t device) const;
   /// Whether a fault of this kind acts on the links (partition, degraded network, slow link).
   static bool on_links(const input::fault_kind& k);
+  /// Whether a fault of this kind only arms a torn write (power_loss during
+  /// flash_write): it acts when the device's next flash write comes, if one does.
+  static bool arms_a_tear(const input::fault_kind& k);
   /// Whether fault `f` hits `device`.
   bool hits(std::size_t f, std::uint64_t device) const;
   /// Whether fault `f` is in effect at `t`: within its window and, for a

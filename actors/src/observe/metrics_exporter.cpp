@@ -82,7 +82,10 @@ struct metrics_exporter::families {
         requests(counter(r, "fleetsim_cloud_requests_total", "Requests at the cloud's endpoint, by how they were answered")),
         message_latency(histogram(r, "fleetsim_message_latency_seconds",
                                   "Simulated one-way latency of the devices' messages to the cloud")),
-        faults_injected(counter(r, "fleetsim_faults_injected_total", "Devices a fault acted on (a cloud outage: each outage begun)")),
+        faults_injected(counter(r, "fleetsim_faults_injected_total",
+                                "Devices a fault acted on (a cloud outage: each outage begun; a torn write: when it tears)")),
+        faults_armed(counter(r, "fleetsim_faults_armed_total",
+                             "Torn writes armed (power loss during a flash write), fired or not")),
         faults_active(gauge(r, "fleetsim_faults_active", "The scenario's faults in progress")),
         attacks_tried(counter(r, "fleetsim_attacks_tried_total", "Attack attempts")),
         attacks_stopped(counter(r, "fleetsim_attacks_stopped_total", "Attack attempts a defence refused")),
@@ -136,6 +139,7 @@ struct metrics_exporter::families {
   family<prometheus::Counter>& requests;
   family<prometheus::Histogram>& message_latency;
   family<prometheus::Counter>& faults_injected;
+  family<prometheus::Counter>& faults_armed;
   family<prometheus::Gauge>& faults_active;
   family<prometheus::Counter>& attacks_tried;
   family<prometheus::Counter>& attacks_stopped;
@@ -204,6 +208,8 @@ metrics_exporter::metrics_exporter(const std::string& address, const input::run_
     const labels kind{{"kind", input::kind_name(fault.kind)}};
     f_->faults_injected.Add(kind);
     f_->faults_active.Add(kind);
+    // The kind that arms torn writes (when during a flash write): at 0 for any other moment.
+    if (std::holds_alternative<input::power_loss>(fault.kind)) f_->faults_armed.Add(kind);
   }
   for (const auto& attack : s.attacks) {
     const labels kind{{"kind", input::kind_name(attack.kind)}};
@@ -318,14 +324,17 @@ void metrics_exporter::publish_rollouts(const live_snapshot& s) {
 
 void metrics_exporter::publish_chaos(const live_snapshot& s) {
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> faults;  // kind -> (injected, active)
+  std::map<std::string, std::uint64_t> armed;  // only the kinds that arm: no series at 0 for the others
   for (const fault_snapshot& f : s.faults) {
     faults[f.kind].first += f.injected;
     faults[f.kind].second += f.active ? 1 : 0;
+    if (f.armed > 0) armed[f.kind] += f.armed;
   }
   for (const auto& [kind, figures] : faults) {
     advance(f_->faults_injected.Add({{"kind", kind}}), static_cast<double>(figures.first));
     f_->faults_active.Add({{"kind", kind}}).Set(static_cast<double>(figures.second));
   }
+  for (const auto& [kind, n] : armed) advance(f_->faults_armed.Add({{"kind", kind}}), static_cast<double>(n));
   std::map<std::string, attack_outcome> attacks;
   for (const attack_outcome& a : s.attacks) {
     attack_outcome& sum = attacks[a.kind];

@@ -28,6 +28,8 @@ void add(run_counters& into, const run_counters& c) {
   into.legacy_flashed += c.legacy_flashed;
   into.key_stores_taken += c.key_stores_taken;
   into.restricted_sessions += c.restricted_sessions;
+  into.faults_armed += c.faults_armed;
+  into.writes_torn += c.writes_torn;
 }
 
 std::size_t state_index(const device::simulated_device& d, sim_time at) {
@@ -59,7 +61,7 @@ live_snapshot snapshot_taker::take(const engine_view& e, sim_time reached, bool 
   out.devices = input_.device_count();
   count_devices(e, out);
   add_cloud(e, out);
-  add_faults(reached, out);
+  add_faults(e, reached, out);
   for (const auto& p : e.partitions) {
     out.events += p->events();
     out.windows += p->steps();
@@ -121,7 +123,15 @@ void snapshot_taker::add_cloud(const engine_view& e, live_snapshot& out) const {
   for (const attack_outcome& a : out.attacks) out.counters.attacks_stopped += a.stopped;
 }
 
-void snapshot_taker::add_faults(sim_time reached, live_snapshot& out) const {
+void snapshot_taker::add_faults(const engine_view& e, sim_time reached, live_snapshot& out) const {
+  std::vector<tear_tally> tears(input_.faults.size());
+  for (const auto& p : e.partitions) {
+    const std::vector<tear_tally>& shard = p->devices().tally().tears;
+    for (std::size_t f = 0; f < shard.size(); ++f) {
+      tears[f].armed += shard[f].armed;
+      tears[f].torn += shard[f].torn;
+    }
+  }
   for (std::size_t f = 0; f < input_.faults.size(); ++f) {
     const input::fault& fault = input_.faults[f];
     fault_snapshot fs;
@@ -130,6 +140,9 @@ void snapshot_taker::add_faults(sim_time reached, live_snapshot& out) const {
     fs.active = links_.in_effect(f, reached);
     const bool outage = std::holds_alternative<input::cloud_outage>(fault.kind);
     if (fs.started) fs.injected = outage ? links_.outages_begun(f, reached) : fault_hits_[f];
+    // A torn write acts when it tears, not when it is armed.
+    if (nemesis::arms_a_tear(fault.kind)) fs.injected = tears[f].torn;
+    fs.armed = tears[f].armed;
     out.faults.push_back(std::move(fs));
   }
 }

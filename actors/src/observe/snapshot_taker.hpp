@@ -40,7 +40,7 @@ class snapshot_taker {
  private:
   void count_devices(const engine_view& e, live_snapshot& out) const;
   void add_cloud(const engine_view& e, live_snapshot& out) const;
-  void add_faults(sim_time reached, live_snapshot& out) const;
+  void add_faults(const engine_view& e, sim_time reached, live_snapshot& out) const;
 
   const input::run_input& input_;
   const nemesis& links_;

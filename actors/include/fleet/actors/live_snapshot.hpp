@@ -48,7 +48,10 @@ struct fault_snapshot {
   std::string kind;
   bool started = false;  ///< its time has come
   bool active = false;   ///< in progress now
-  std::uint64_t injected = 0;  ///< devices it acts on once started (a cloud outage: the outages begun)
+  /// Devices it acts on once started (a cloud outage: the outages begun;
+  /// power_loss during flash_write: the writes it tore so far).
+  std::uint64_t injected = 0;
+  std::uint64_t armed = 0;  ///< power_loss during flash_write: the torn writes it armed so far
 };
 
 struct live_snapshot {

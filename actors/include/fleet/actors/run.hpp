@@ -66,7 +66,9 @@ struct run_counters {
   std::uint64_t requests_dropped_by_outages = 0;  ///< at the cloud's endpoint
   std::uint64_t unsigned_code_started = 0;  ///< software started whose digest no scenario key signed
   std::uint64_t attacks_stopped = 0;      ///< attempts of every attack that a defence refused
-  /// Fault events: each device a device fault acted on, each outage that began.
+  /// Fault events that acted: each device a device fault acted on (a power
+  /// cut, a clock jump, a bit rot, a write torn: see faults_armed), each
+  /// device a link fault hits, each outage that began.
   std::uint64_t faults_injected = 0;
   /// Telemetry events, as the devices account for them at the end: each was
   /// delivered (acknowledged), dropped from a full buffer, lost with the RAM
@@ -85,6 +87,12 @@ struct run_counters {
   /// Restricted sessions the devices accepted: attestation refused on
   /// revoked software (revoked_measurement), repair traffic only.
   std::uint64_t restricted_sessions = 0;
+  /// Torn writes armed (power_loss during flash_write): one per device hit,
+  /// or per occurrence at a rate, whether or not a write came. An armed
+  /// device that writes nothing before its power goes otherwise or the run
+  /// ends is never torn: only writes_torn counts in faults_injected.
+  std::uint64_t faults_armed = 0;
+  std::uint64_t writes_torn = 0;  ///< of faults_armed, those that tore a flash write
 };
 
 /// Devices per running app version and per state at one simulated time.
@@ -181,13 +189,19 @@ struct revocation_outcome {
 struct fault_outcome {
   std::string name;
   std::string kind;
-  std::uint64_t devices_hit = 0;  ///< devices it acts on (cloud outages: 0)
+  /// Devices it picks (cloud outages: 0); for power_loss during flash_write,
+  /// the devices it arms, of which only those that tore a write were hit.
+  std::uint64_t devices_hit = 0;
   sim_time at{0};
   duration length{0};  ///< 0 for an instant fault
   std::uint64_t spells = 0;  ///< begun, for a lasting fault at random (fault_spells.hpp)
   /// A cloud outage: the requests it dropped at the cloud's endpoint (a
   /// request two outages cover counts for the first in scenario order).
   std::uint64_t requests_dropped = 0;
+  /// power_loss during flash_write (0 for other kinds): the torn writes it
+  /// armed (run_counters::faults_armed), and of them those that tore one.
+  std::uint64_t armed = 0;
+  std::uint64_t writes_torn = 0;
 };
 
 /// What one attack tried and how it went. An attempt is one identity tried
