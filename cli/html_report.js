@@ -41,6 +41,7 @@
   // One geometry for every time chart, so that their time axes line up.
   const WIDTH = 960;
   const MARGIN = { left: 150, right: 28, top: 24, bottom: 36 };
+  const SLIVER_PX = 2.5;  // the thinnest band drawn as it is; thinner ones get a line
 
   // ---- small DOM helpers ------------------------------------------------
 
@@ -76,10 +77,6 @@
   function legend(entries) {
     return html('ul', { class: 'legend' },
       ...entries.map(([colour, label]) => html('li', {}, swatch(colour), label)));
-  }
-
-  function clip(text, length) {
-    return text.length > length ? text.slice(0, length - 1) + '\u2026' : text;
   }
 
   // ---- numbers and simulated time ---------------------------------------
@@ -198,8 +195,12 @@
     const x = draw_time_axis(root, end, bottom);
 
     const below = points.map(() => 0);
+    const peaks = new Map();  // key -> its largest count and when
     for (const key of spec.keys) {
       const above = points.map((p, i) => below[i] + (spec.value(p, key) || 0));
+      const peak = points.reduce((best, p) => ((spec.value(p, key) || 0) > best.n ? { n: spec.value(p, key), at: p.at_seconds } : best),
+        { n: 0, at: 0 });
+      peaks.set(key, peak);
       const top_edge = points.map((p, i) => `${x(p.at_seconds).toFixed(1)},${y(above[i]).toFixed(1)}`);
       const bottom_edge = points.map((p, i) => `${x(p.at_seconds).toFixed(1)},${y(below[i]).toFixed(1)}`).reverse();
       const last = spec.value(points[points.length - 1], key) || 0;
@@ -208,10 +209,24 @@
         stroke: spec.colour(key), 'stroke-width': 0.5,
         d: `M${top_edge.join('L')}L${bottom_edge.join('L')}Z`,
       }), `${spec.label(key)}: ${count(last)} devices at ${sim_time(points[points.length - 1].at_seconds)}`));
+      // A band thinner than SLIVER_PX at its widest (29 devices of 10,000)
+      // would be invisible: its top edge is drawn as a line over it.
+      const thickest = Math.max(...points.map((p, i) => y(below[i]) - y(above[i])));
+      if (peak.n > 0 && thickest < SLIVER_PX) {
+        root.append(tooltip(svg('path', {
+          class: 'mark sliver', 'data-key': key, fill: 'none', stroke: spec.colour(key), 'stroke-width': SLIVER_PX,
+          d: `M${top_edge.join('L')}`,
+        }), `${spec.label(key)}: at most ${count(peak.n)} devices (${sim_time(peak.at)})`));
+      }
       above.forEach((v, i) => { below[i] = v; });
     }
     draw_stop_line(root, x, report, MARGIN.top, bottom);
-    const at_end = (k) => `${spec.label(k)}: ${count(spec.value(points[points.length - 1], k) || 0)}`;
+    // The devices at the end, and a key's peak when it had more before (a
+    // version rolled back shows 0 at the end).
+    const at_end = (k) => {
+      const last = spec.value(points[points.length - 1], k) || 0, peak = peaks.get(k);
+      return `${spec.label(k)}: ${count(last)}` + (peak.n > last ? ` (peak ${count(peak.n)} at ${sim_time(peak.at)})` : '');
+    };
     return html('div', {}, root, legend(spec.keys.map((k) => [spec.colour(k), at_end(k)])));
   }
 
@@ -385,7 +400,10 @@
     events.forEach((v, i) => {
       const mid = MARGIN.top + row * i + row / 2;
       const e = v.e;
-      const label = tooltip(svg('text', { class: 'lane-label', x: 8, y: mid + 4 }, clip(e.name, 20)), `${v.kind_of}: ${e.name}`);
+      // Whole, ending at the plot: a long name reaches left, and the chart
+      // is fitted to it (fit_to_content) rather than the name cut.
+      const label = tooltip(svg('text', { class: 'lane-label', x: MARGIN.left - 10, y: mid + 4, 'text-anchor': 'end' }, e.name),
+        `${v.kind_of}: ${e.name}`);
       root.append(label);
       const when = e.duration_seconds > 0 ? `from ${sim_time(e.at_seconds)} for ${sim_time(e.duration_seconds)}`
         : `at ${sim_time(e.at_seconds)}`;
@@ -522,12 +540,26 @@
 
   // ---- the page ---------------------------------------------------------
 
+  /// Widens a chart's view to everything drawn in it, so that no label runs
+  /// past its edge and is cut (a long deployment name, an abort's reason at
+  /// the right end). Needs the page's layout: called once it is in the DOM.
+  function fit_to_content(chart) {
+    const [x0, y0, w0, h0] = chart.getAttribute('viewBox').split(' ').map(Number);
+    const box = chart.getBBox();
+    const pad = 4;  // beside a label that did run past an edge
+    const left = box.x < x0 ? Math.floor(box.x - pad) : x0, top = box.y < y0 ? Math.floor(box.y - pad) : y0;
+    const right = box.x + box.width > x0 + w0 ? Math.ceil(box.x + box.width + pad) : x0 + w0;
+    const bottom = box.y + box.height > y0 + h0 ? Math.ceil(box.y + box.height + pad) : y0 + h0;
+    if (left === x0 && top === y0 && right === x0 + w0 && bottom === y0 + h0) return;
+    chart.setAttribute('viewBox', `${left} ${top} ${right - left} ${bottom - top}`);
+  }
+
   function draw(report, root) {
     document.title = `${report.scenario} \u2014 fleetsim run report`;
     root.replaceChildren(
       header(report),
       expectations_section(report),
-      card('adoption', 'Version adoption', 'Devices per running app version, stacked, sampled over the run; the legend gives the devices at the end.', adoption_chart(report)),
+      card('adoption', 'Version adoption', 'Devices per running app version, stacked, sampled over the run; the legend gives the devices at the end, and a version\u2019s peak when it had more. A version too small to see as an area is drawn as a line.', adoption_chart(report)),
       card('states', 'Device states', 'Devices per state, stacked, sampled over the run; the legend gives the devices at the end.', states_chart(report)),
       card('rollout', 'Rollout waves', 'The wave each deployment had open, from its controller\u2019s transitions; halts and aborts marked \u2715.', rollout_chart(report)),
       card('events', 'Faults and attacks', 'When each of the scenario\u2019s faults and attacks acted, on the same time axis as the charts above: a bar for its duration, \u25c6 for an instant one.', events_chart(report)),
@@ -537,6 +569,7 @@
   const root = document.getElementById('report');
   try {
     draw(JSON.parse(document.getElementById('report-data').textContent), root);
+    for (const chart of root.querySelectorAll('svg.chart')) fit_to_content(chart);
     document.body.setAttribute('data-rendered', 'yes');
   } catch (error) {
     // Say so on the page (and to a test reading the DOM) rather than show half a report.

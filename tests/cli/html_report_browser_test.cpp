@@ -17,6 +17,7 @@
 #include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -349,3 +350,62 @@ TEST_F(html_report_browser, an_unwritable_html_path_is_refused_before_the_run) {
 }
 
 }  // namespace
+
+namespace {
+
+/// The opening tag of a chart: its viewBox says what the page shows of it.
+std::string view_box(const std::string& chart) { return attribute(chart.substr(0, chart.find('>') + 1), "viewBox"); }
+
+}  // namespace
+
+// Issue 18: a 29-device version among 10,000 was an invisible sliver, and
+// long names were cut off. The report is tiny_chaos's, made bigger and given
+// such a version and such names, then drawn by Chromium.
+TEST_F(html_report_browser, a_small_version_and_long_names_stay_visible) {
+  if (!std::filesystem::exists(chromium_binary)) {
+    GTEST_SKIP() << chromium_binary << " is missing (Debian package chromium; scripts/setup.sh installs it)";
+  }
+  ASSERT_EQ(run_fleetsim(data + "/tiny_chaos.textproto"), 1) << read_file(path("fleetsim.err"));
+  const nlohmann::ordered_json plain = nlohmann::ordered_json::parse(read_file(path("r.json")));
+  nlohmann::ordered_json report = plain;
+  constexpr std::uint64_t scale = 500;
+  report["devices"] = report["devices"].get<std::uint64_t>() * scale;
+  auto& timeline = report["timeline"];
+  ASSERT_GE(timeline.size(), 3u);
+  for (std::size_t i = 0; i < timeline.size(); ++i) {
+    for (auto& [version, devices] : timeline[i]["app_versions"].items()) devices = devices.get<std::uint64_t>() * scale;
+    timeline[i]["app_versions"]["1.0.9"] = i == timeline.size() / 2 ? 29 : 0;  // 29 devices once, none at the end
+  }
+  const std::string long_deployment(90, 'd');
+  const std::string long_fault = "a cloud outage with a name long enough to run past the lane labels";
+  report["deployments"][0]["name"] = long_deployment;
+  report["faults"][0]["name"] = long_fault;
+  { std::ofstream(path("big.html")) << fleet::cli::html_report(report); }
+  const std::string dom = dom_of(path("big.html"));
+  ASSERT_NE(dom.find("data-rendered=\"yes\""), std::string::npos) << dom.substr(0, 4000);
+
+  const std::string adoption = element_by_id(dom, "svg", "chart-adoption");
+  const std::vector<std::string> slivers = marks(adoption, "sliver");
+  ASSERT_EQ(slivers.size(), 1u) << adoption.substr(0, 600);
+  EXPECT_EQ(attribute(slivers[0], "data-key"), "1.0.9");
+  EXPECT_EQ(empty_geometry(slivers[0]), "");
+  EXPECT_NE(dom.find("1.0.9: 0 (peak 29 at "), std::string::npos);  // the legend: none at the end, 29 at most
+  EXPECT_EQ(view_box(adoption), "0 0 960 300");  // nothing to fit: the view is the chart's own
+
+  // Whole names, and charts widened to show them rather than cut at the edge.
+  const std::string rollout = element_by_id(dom, "svg", "chart-rollout");
+  EXPECT_NE(rollout.find(long_deployment), std::string::npos);
+  std::istringstream rollout_box(view_box(rollout));
+  double x = 0, y = 0, width = 0;
+  rollout_box >> x >> y >> width;
+  EXPECT_GT(x + width, 960) << view_box(rollout);  // the heading runs past the right edge of 960
+  const std::string events = element_by_id(dom, "svg", "chart-events");
+  EXPECT_NE(events.find(">" + long_fault + "<"), std::string::npos);  // its lane label, whole
+  std::istringstream events_box(view_box(events));
+  events_box >> x;
+  EXPECT_LT(x, 0) << view_box(events);  // the label reaches left of the chart's own edge
+
+  // The plain report: no sliver where every version is big enough.
+  { std::ofstream(path("plain.html")) << fleet::cli::html_report(plain); }
+  EXPECT_TRUE(marks(element_by_id(dom_of(path("plain.html")), "svg", "chart-adoption"), "sliver").empty());
+}
