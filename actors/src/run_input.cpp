@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "fleet/overloaded.hpp"
+
 namespace fleet::actors::input {
 
 std::uint64_t run_input::device_count() const {
@@ -24,17 +26,6 @@ std::uint32_t partitions_for(std::uint64_t devices) {
   while (p < default_max && std::uint64_t{p} * 2 * 1000 <= devices) p *= 2;
   return p;
 }
-
-namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
-}  // namespace
 
 const char* kind_name(const fault_kind& k) {
   return std::visit(overloaded{[](const cloud_outage&) { return "cloud_outage"; },

@@ -3,17 +3,9 @@
 #include <algorithm>
 #include <variant>
 
+#include "fleet/overloaded.hpp"
+
 namespace fleet::scenario {
-namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
-}  // namespace
 
 const char* check_name(const check& c) {
   return std::visit(overloaded{[](const no_bricked_devices&) { return "no_bricked_devices"; },
