@@ -76,7 +76,12 @@ TEST(control_messages, orders_cross_whole) {
   caf::actor_system_config cfg;
   add_control_message_types(cfg);
   caf::actor_system system{cfg};
-  partition_orders sent{(36h).count(), true, {full_orders(), cloud::rollout_orders{}}};
+  partition_orders sent;
+  sent.until_us = (36h).count();
+  sent.report = true;
+  sent.deployments = {full_orders(), cloud::rollout_orders{}};
+  sent.samples_us = {(36h).count(), (40h).count()};
+  sent.censuses_us = {(48h).count()};
   const partition_orders got = round_trip(system, sent);
   EXPECT_EQ(got.until_us, sent.until_us);
   EXPECT_TRUE(got.report);
@@ -102,13 +107,32 @@ TEST(control_messages, orders_cross_whole) {
   // Absent stays absent.
   EXPECT_FALSE(got.deployments[1].rollback.has_value());
   EXPECT_FALSE(got.deployments[1].offers.has_value());
+  EXPECT_EQ(got.samples_us, sent.samples_us);
+  EXPECT_EQ(got.censuses_us, sent.censuses_us);
 }
 
 TEST(control_messages, reports_cross_whole) {
   caf::actor_system_config cfg;
   add_control_message_types(cfg);
   caf::actor_system system{cfg};
-  const indexed_report got = round_trip(system, indexed_report{5, partition_report{(40h).count(), 12345, {full_share()}}});
+  indexed_report sent;
+  sent.partition = 5;
+  sent.report.next_us = (40h).count();
+  sent.report.events = 12345;
+  sent.report.deployments = {full_share()};
+  timeline_point point;
+  point.at = 36h;
+  point.app_versions = {{"1.0.0", 7}, {"1.1.0", 3}};
+  point.states = {{"attested", 9}, {"off", 1}};
+  sent.report.samples = {point};
+  census c;
+  c.at = 48h;
+  c.app_versions_by_group = {{{"1.1.0", 4}}, {{"1.0.0", 2}}};
+  c.attested_by_group = {4, 1};
+  c.rollback_by_deployment = {{6, 5, 4}};
+  c.attested_running_by_group = {{{"app@1.1.0", 4}}, {}};
+  sent.report.censuses = {c};
+  const indexed_report got = round_trip(system, sent);
   EXPECT_EQ(got.partition, 5u);
   EXPECT_EQ(got.report.next_us, (40h).count());
   EXPECT_EQ(got.report.events, 12345u);
@@ -144,6 +168,21 @@ TEST(control_messages, reports_cross_whole) {
   EXPECT_EQ(r.ramp_counted, 23u);
   EXPECT_EQ(r.offers_unused, 2u);
   EXPECT_TRUE(r.halt_requested);
+  // The partition's counts of its devices.
+  ASSERT_EQ(got.report.samples.size(), 1u);
+  EXPECT_EQ(got.report.samples[0].at, 36h);
+  EXPECT_EQ(got.report.samples[0].app_versions, point.app_versions);
+  EXPECT_EQ(got.report.samples[0].states, point.states);
+  ASSERT_EQ(got.report.censuses.size(), 1u);
+  const census& back = got.report.censuses[0];
+  EXPECT_EQ(back.at, 48h);
+  EXPECT_EQ(back.app_versions_by_group, c.app_versions_by_group);
+  EXPECT_EQ(back.attested_by_group, c.attested_by_group);
+  ASSERT_EQ(back.rollback_by_deployment.size(), 1u);
+  EXPECT_EQ(back.rollback_by_deployment[0].took, 6u);
+  EXPECT_EQ(back.rollback_by_deployment[0].running, 5u);
+  EXPECT_EQ(back.rollback_by_deployment[0].committed, 4u);
+  EXPECT_EQ(back.attested_running_by_group, c.attested_running_by_group);
 }
 
 // The control's messages are announced by name, as a node must before it

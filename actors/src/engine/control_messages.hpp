@@ -87,13 +87,31 @@ typename Inspector::result_type inspect(Inspector& f, rollout_orders& x) {
 namespace fleet::actors {
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, timeline_point& x) {
+  return f(caf::meta::type_name("fleet.timeline_point"), x.at, x.app_versions, x.states);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rollback_census& x) {
+  return f(caf::meta::type_name("fleet.rollback_census"), x.took, x.running, x.committed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, census& x) {
+  return f(caf::meta::type_name("fleet.census"), x.at, x.app_versions_by_group, x.attested_by_group,
+           x.rollback_by_deployment, x.attested_running_by_group);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_orders& x) {
-  return f(caf::meta::type_name("fleet.partition_orders"), x.until_us, x.report, x.deployments);
+  return f(caf::meta::type_name("fleet.partition_orders"), x.until_us, x.report, x.deployments, x.samples_us,
+           x.censuses_us);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_report& x) {
-  return f(caf::meta::type_name("fleet.partition_report"), x.next_us, x.events, x.deployments);
+  return f(caf::meta::type_name("fleet.partition_report"), x.next_us, x.events, x.deployments, x.samples,
+           x.censuses);
 }
 
 /// A report with the partition it comes from: the control's mailbox takes

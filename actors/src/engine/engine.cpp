@@ -11,6 +11,7 @@
 
 #include "adversary/link_tamper.hpp"
 #include "engine/control_messages.hpp"
+#include "engine/fleet_counts.hpp"
 #include "engine/fleet_control.hpp"
 #include "engine/partition.hpp"
 #include "engine/partition_crew.hpp"
@@ -35,73 +36,6 @@ constexpr std::uint64_t stretch_events_target = 20'000;
 
 /// `t + d`, or fw::never past it (t may be fw::never).
 sim_time later_by(sim_time t, duration d) { return t >= fw::never - d ? fw::never : t + d; }
-
-const char* state_name(const device::simulated_device& d, sim_time at) { return device_state_names[state_index(d, at)]; }
-
-timeline_point sample(sim_time at, partitions_t& parts) {
-  timeline_point p;
-  p.at = at;
-  for (auto& part : parts) {
-    for (const auto& device : part->devices().devices()) {
-      // A device switched off counts with the version it last ran: "0.0.0"
-      // is only for those that never ran an app.
-      ++p.app_versions[device->app_version().to_string()];
-      ++p.states[state_name(device->device(), at)];
-    }
-  }
-  return p;
-}
-
-/// Each deployment's rollback at `at`: who the cloud's record says took the
-/// failed image, and which of those run the rollback image by their own firmware.
-void count_rollbacks(census& c, const input::run_input& s, partitions_t& parts) {
-  c.rollback_by_deployment.resize(s.deployments.size());
-  for (std::size_t d = 0; d < s.deployments.size(); ++d) {
-    if (!s.deployments[d].rollback_image) continue;
-    const input::image& back = s.images[*s.deployments[d].rollback_image];
-    const auto id = static_cast<cloud::deployment_id>(d + 1);
-    rollback_census& out = c.rollback_by_deployment[d];
-    for (auto& part : parts) {
-      const cloud::security_service& service = part->service();
-      out.committed += service.deployment_status(id).value.rolled_back.committed;
-      for (const auto& device : part->devices().devices()) {
-        const auto slot = static_cast<cloud::device_index>(part->plan().slot_of(device->device().device_index()));
-        const auto outcome = service.deployment_outcome_of(id, slot).value;
-        if (outcome != cloud::device_outcome::succeeded && outcome != cloud::device_outcome::failed_after_commit) {
-          continue;
-        }
-        ++out.took;
-        out.running += device->device().firmware().running_version(back.component) == back.version;
-      }
-    }
-  }
-}
-
-census take_census(sim_time at, const input::run_input& s, partitions_t& parts) {
-  census c;
-  c.at = at;
-  c.app_versions_by_group.resize(s.fleet.groups.size());
-  c.attested_by_group.resize(s.fleet.groups.size());
-  c.attested_running_by_group.resize(s.fleet.groups.size());
-  for (auto& part : parts) {
-    for (const auto& device : part->devices().devices()) {
-      const fw::core& firmware = device->device().firmware();
-      const std::uint32_t group = part->setup().group_of(device->device().device_index());
-      ++c.app_versions_by_group[group][firmware.running_version(fw::component::app).to_string()];
-      if (state_index(device->device(), at) != attested_state) continue;
-      ++c.attested_by_group[group];
-      if (s.cloud.revocations.empty()) continue;  // only `healed` reads what they run
-      for (std::size_t k = 0; k < fw::component_count; ++k) {
-        const auto comp = static_cast<fw::component>(k);
-        const wire::version v = firmware.running_version(comp);
-        if (v == wire::version{}) continue;
-        ++c.attested_running_by_group[group][std::string(fw::name_of(comp)) + "@" + v.to_string()];
-      }
-    }
-  }
-  count_rollbacks(c, s, parts);
-  return c;
-}
 
 /// What the devices made of each revocation, and the requests around it.
 std::vector<revocation_outcome> revocation_outcomes(const input::run_input& s,
@@ -330,6 +264,30 @@ run_result run(const input::run_input& s, const run_options& o) {
     }
     if (tick) orders = control.decide(until, reports);
   };
+  // Each partition counts its devices at `samples` and `censuses` (times at
+  // or after `reached`, before any event): a round trip that runs nothing.
+  const auto count_at = [&](const std::vector<sim_time>& samples, const std::vector<sim_time>& censuses) {
+    std::vector<partition_orders> asked(r.partitions);
+    for (partition_orders& a : asked) {
+      a.until_us = reached.count();
+      for (const sim_time t : samples) a.samples_us.push_back(t.count());
+      for (const sim_time t : censuses) a.censuses_us.push_back(t.count());
+    }
+    const std::vector<partition_report> reports = crew.run(std::move(asked));
+    ++view.barriers;
+    for (std::size_t k = 0; k < samples.size(); ++k) {
+      timeline_point fleet;
+      fleet.at = samples[k];
+      for (const partition_report& rep : reports) add_counts(fleet, rep.samples[k]);
+      r.timeline.push_back(std::move(fleet));
+    }
+    for (std::size_t k = 0; k < censuses.size(); ++k) {
+      census fleet;
+      fleet.at = censuses[k];
+      for (const partition_report& rep : reports) add_counts(fleet, rep.censuses[k]);
+      r.censuses.push_back(std::move(fleet));
+    }
+  };
   stretch(sim_time{0}, true);  // the control's first orders, before any event
 
   // Where an unpaced stretch ends beyond the next event: grown or shrunk so
@@ -338,14 +296,15 @@ run_result run(const input::run_input& s, const run_options& o) {
   for (;;) {
     if (stopped()) break;
     // Timeline points and censuses up to the next event: nothing changes in between.
+    std::vector<sim_time> samples_due, censuses_due;
     while (next_point < points - 1 && point_at(next_point) <= std::min(next_event, end)) {
-      r.timeline.push_back(sample(point_at(next_point), parts));
-      ++next_point;
+      samples_due.push_back(point_at(next_point++));
     }
     while (next_census < census_at.size() && census_at[next_census] < end &&
            census_at[next_census] <= std::min(next_event, end)) {
-      r.censuses.push_back(take_census(census_at[next_census++], s, parts));
+      censuses_due.push_back(census_at[next_census++]);
     }
+    if (!samples_due.empty() || !censuses_due.empty()) count_at(samples_due, censuses_due);
     if (reached >= end) {
       r.complete = true;
       break;
@@ -381,11 +340,10 @@ run_result run(const input::run_input& s, const run_options& o) {
     if (stretch_events > stretch_events_target * 2 && span > duration{2}) span /= 2;
     if (o.observe && std::chrono::steady_clock::now() >= next_observation) observe_at(reached);
   }
-  r.timeline.push_back(sample(reached, parts));
   // Censuses at the end (or past where a stopped run got to) see the last state.
-  while (r.complete && next_census < census_at.size()) {
-    r.censuses.push_back(take_census(census_at[next_census++], s, parts));
-  }
+  std::vector<sim_time> censuses_left;
+  while (r.complete && next_census < census_at.size()) censuses_left.push_back(census_at[next_census++]);
+  count_at({reached}, censuses_left);
   r.simulated = reached;
   for (const auto& part : parts) {
     r.events += part->events();

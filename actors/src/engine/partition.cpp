@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fleet/check.hpp"
+#include "observe/snapshot_taker.hpp"
 #include "fleet/crypto/random_stream.hpp"
 
 namespace fleet::actors {
@@ -25,6 +26,7 @@ partition::partition(const input::run_input& s, const partition_plan& plan, cons
       setup_(s, plan),
       signed_images_(setup_.signed_image_digests()),
       watched_(revocations_watched(s, setup_)),
+      census_plan_(census_plan_of(s)),
       attacks_(s.attacks),
       around_{links, tamper, signed_images_.digests, watched_, attacks_},
       devices_(std::make_unique<device_shard>(around_, plan.count)) {
@@ -64,7 +66,62 @@ partition_report partition::run(const partition_orders& orders) {
       r.deployments.push_back(service.deployment_share_report(static_cast<cloud::deployment_id>(d + 1)).value);
     }
   }
+  for (const std::int64_t at : orders.samples_us) r.samples.push_back(sample(fw::sim_time{at}));
+  for (const std::int64_t at : orders.censuses_us) r.censuses.push_back(census_at(fw::sim_time{at}));
   return r;
+}
+
+timeline_point partition::sample(fw::sim_time at) {
+  timeline_point p;
+  p.at = at;
+  for (const auto& device : devices_->devices()) {
+    // A device switched off counts with the version it last ran: "0.0.0"
+    // is only for those that never ran an app.
+    ++p.app_versions[device->app_version().to_string()];
+    ++p.states[device_state_names[state_index(device->device(), at)]];
+  }
+  return p;
+}
+
+census partition::census_at(fw::sim_time at) {
+  census c;
+  c.at = at;
+  c.app_versions_by_group.resize(census_plan_.groups);
+  c.attested_by_group.resize(census_plan_.groups);
+  c.attested_running_by_group.resize(census_plan_.groups);
+  for (const auto& device : devices_->devices()) {
+    const fw::core& firmware = device->device().firmware();
+    const std::uint32_t group = setup_.group_of(device->device().device_index());
+    ++c.app_versions_by_group[group][firmware.running_version(fw::component::app).to_string()];
+    if (state_index(device->device(), at) != attested_state) continue;
+    ++c.attested_by_group[group];
+    if (!census_plan_.attested_running) continue;
+    for (std::size_t k = 0; k < fw::component_count; ++k) {
+      const auto comp = static_cast<fw::component>(k);
+      const wire::version v = firmware.running_version(comp);
+      if (v == wire::version{}) continue;
+      ++c.attested_running_by_group[group][std::string(fw::name_of(comp)) + "@" + v.to_string()];
+    }
+  }
+  // Each deployment's rollback: who the cloud's record says took the failed
+  // image, and which of those run the rollback image by their own firmware.
+  const cloud::security_service& service = setup_.service();
+  c.rollback_by_deployment.resize(census_plan_.rollbacks.size());
+  for (std::size_t d = 0; d < census_plan_.rollbacks.size(); ++d) {
+    if (!census_plan_.rollbacks[d]) continue;
+    const census_plan::rollback_image& back = *census_plan_.rollbacks[d];
+    const auto id = static_cast<cloud::deployment_id>(d + 1);
+    rollback_census& out = c.rollback_by_deployment[d];
+    out.committed += service.deployment_status(id).value.rolled_back.committed;
+    for (const auto& device : devices_->devices()) {
+      const auto slot = static_cast<cloud::device_index>(plan_.slot_of(device->device().device_index()));
+      const auto outcome = service.deployment_outcome_of(id, slot).value;
+      if (outcome != cloud::device_outcome::succeeded && outcome != cloud::device_outcome::failed_after_commit) continue;
+      ++out.took;
+      out.running += device->device().firmware().running_version(back.component) == back.version;
+    }
+  }
+  return c;
 }
 
 // A step runs the cloud share, then the devices, up to one lookahead past the

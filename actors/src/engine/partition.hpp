@@ -17,6 +17,7 @@
 #include "adversary/link_tamper.hpp"
 #include "engine/cloud_host.hpp"
 #include "engine/device_shard.hpp"
+#include "engine/fleet_counts.hpp"
 #include "engine/fleet_setup.hpp"
 #include "engine/partition_plan.hpp"
 #include "fleet/cloud/rollout_share.hpp"
@@ -32,6 +33,11 @@ struct partition_orders {
   /// Per scenario deployment, the control's orders from this stretch on;
   /// empty: the last ones still hold.
   std::vector<cloud::rollout_orders> deployments;
+  /// After the stretch, count the partition's devices at these times
+  /// (timeline points, censuses): no event of the partition falls between
+  /// the stretch's end and them.
+  std::vector<std::int64_t> samples_us;
+  std::vector<std::int64_t> censuses_us;
 };
 
 /// What a partition tells the control at the end of a stretch.
@@ -40,6 +46,9 @@ struct partition_report {
   std::uint64_t events = 0;  ///< handled in the stretch
   /// Per scenario deployment, its share (only when the orders asked).
   std::vector<cloud::rollout_share_report> deployments;
+  /// The partition's counts at the times the orders asked, in their order.
+  std::vector<timeline_point> samples;
+  std::vector<census> censuses;
 };
 
 class partition {
@@ -70,12 +79,17 @@ class partition {
 
  private:
   void run_until(fw::sim_time end);
+  /// Its devices per app version and per state at `at`.
+  timeline_point sample(fw::sim_time at);
+  /// Its devices by group at `at`, and each deployment's rollback.
+  census census_at(fw::sim_time at);
 
   partition_plan plan_;
   duration lookahead_;
   fleet_setup setup_;
   fleet_setup::signed_images signed_images_;
   std::vector<revocation_watch> watched_;
+  census_plan census_plan_;
   attack_ledger attacks_;
   device_surroundings around_;
   std::unique_ptr<device_shard> devices_;

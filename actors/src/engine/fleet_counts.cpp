@@ -1,0 +1,60 @@
+#include "engine/fleet_counts.hpp"
+
+#include <algorithm>
+
+namespace fleet::actors {
+namespace {
+
+using count_map = std::map<std::string, std::uint64_t>;
+
+void add_maps(count_map& into, const count_map& from) {
+  for (const auto& [key, n] : from) into[key] += n;
+}
+
+void add_by_group(std::vector<count_map>& into, const std::vector<count_map>& from) {
+  if (into.size() < from.size()) into.resize(from.size());
+  for (std::size_t g = 0; g < from.size(); ++g) add_maps(into[g], from[g]);
+}
+
+}  // namespace
+
+census_plan census_plan_of(const input::run_input& s) {
+  census_plan plan;
+  plan.groups = s.fleet.groups.size();
+  for (const input::deployment& d : s.deployments) {
+    if (!d.rollback_image) {
+      plan.rollbacks.emplace_back();
+      continue;
+    }
+    const input::image& back = s.images[*d.rollback_image];
+    plan.rollbacks.push_back(census_plan::rollback_image{back.component, back.version});
+  }
+  plan.attested_running = !s.cloud.revocations.empty();
+  return plan;
+}
+
+void add_counts(timeline_point& fleet, const timeline_point& share) {
+  add_maps(fleet.app_versions, share.app_versions);
+  add_maps(fleet.states, share.states);
+}
+
+void add_counts(census& fleet, const census& share) {
+  add_by_group(fleet.app_versions_by_group, share.app_versions_by_group);
+  add_by_group(fleet.attested_running_by_group, share.attested_running_by_group);
+  if (fleet.attested_by_group.size() < share.attested_by_group.size()) {
+    fleet.attested_by_group.resize(share.attested_by_group.size());
+  }
+  for (std::size_t g = 0; g < share.attested_by_group.size(); ++g) fleet.attested_by_group[g] += share.attested_by_group[g];
+  if (fleet.rollback_by_deployment.size() < share.rollback_by_deployment.size()) {
+    fleet.rollback_by_deployment.resize(share.rollback_by_deployment.size());
+  }
+  for (std::size_t d = 0; d < share.rollback_by_deployment.size(); ++d) {
+    rollback_census& into = fleet.rollback_by_deployment[d];
+    const rollback_census& from = share.rollback_by_deployment[d];
+    into.took += from.took;
+    into.running += from.running;
+    into.committed += from.committed;
+  }
+}
+
+}  // namespace fleet::actors

@@ -1,0 +1,38 @@
+#pragma once
+// The fleet counted by partition: each partition counts its own devices
+// (a timeline point, a census) in its actor, and sends the counts in its
+// report; the control adds them up. Counts are sums, so the order they are
+// added in does not change them.
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "fleet/actors/run.hpp"
+#include "fleet/actors/run_input.hpp"
+#include "fleet/fw/types.hpp"
+#include "fleet/wire/version.hpp"
+
+namespace fleet::actors {
+
+/// What a census needs of the run's input: a partition keeps its own copy.
+struct census_plan {
+  std::size_t groups = 0;
+  /// Per deployment, its rollback image (component and version), if it has one.
+  struct rollback_image {
+    fw::component component = fw::component::app;
+    wire::version version;
+  };
+  std::vector<std::optional<rollback_image>> rollbacks;
+  /// Whether a census counts what attested devices run (only `healed`,
+  /// after a revocation, reads it).
+  bool attested_running = false;
+};
+
+census_plan census_plan_of(const input::run_input& s);
+
+/// Adds a partition's counts to the fleet's.
+void add_counts(timeline_point& fleet, const timeline_point& share);
+void add_counts(census& fleet, const census& share);
+
+}  // namespace fleet::actors
