@@ -126,6 +126,10 @@ std::optional<scenario::scenario> scenario_of(const run_flags& flags) {
     }
     s = std::move(rescaled.value);
   }
+  // About what runs (rescaled by --devices), before it runs; the run goes on.
+  for (const scenario::diagnostic& d : scenario::warnings(s, loaded.places)) {
+    std::fprintf(stderr, "%s\n", scenario::to_string(d).c_str());
+  }
   return s;
 }
 
@@ -302,7 +306,9 @@ void add_run(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<run_flags>();
   CLI::App* cmd = app.add_subcommand("run", "Run a scenario and report what the fleet did");
   cmd->footer(
-      "Loads and checks SCENARIO as `fleetsim validate` does (errors: FILE:LINE:COL, exit 2, nothing run),\n"
+      "Loads and checks SCENARIO as `fleetsim validate` does (errors: FILE:LINE:COL, exit 2, nothing run;\n"
+      "warnings, about the scenario as the flags make it: FILE:LINE:COL: warning: on stderr, even with\n"
+      "--quiet, and the run goes on),\n"
       "runs it in simulated time, prints a one-screen summary (unless --quiet) and always a verdict line.\n"
       "Progress (unless --quiet), on stderr: on a terminal a status block redrawn each second (simulated\n"
       "time, wall time and ETA, devices by state, each rollout's wave, events/s); otherwise a line every 5 s.\n"
@@ -371,7 +377,7 @@ void add_run(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.0, 3600.0));
   add_scenario_flags(*cmd, flags->scenario);
   cmd->add_flag("--quiet", flags->quiet,
-                "No progress and no summary: only the verdict line, errors, and one line on stderr per failed "
+                "No progress and no summary: only the verdict line, errors, warnings, and one line on stderr per failed "
                 "expectation (FAIL NAME: what the run showed)");
   cmd->callback([flags, &exit_code] { exit_code = run(*flags); });
 }

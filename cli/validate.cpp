@@ -18,7 +18,8 @@ std::string counted(std::size_t n, const char* one, const char* many) {
 }
 
 /// Every file is checked, whatever the ones before it held: one run shows
-/// every error. Valid files get one line on stdout, errors go to stderr.
+/// every error. Valid files get one line on stdout, errors and warnings go
+/// to stderr; warnings leave the exit code alone.
 int validate(const std::vector<std::string>& files, const scenario_flags& flags) {
   int code = exit_ok;
   const std::vector<scenario::field_override> overrides = overrides_of(flags);
@@ -30,6 +31,8 @@ int validate(const std::vector<std::string>& files, const scenario_flags& flags)
       continue;
     }
     const scenario::scenario& s = *loaded.value;
+    const std::vector<scenario::diagnostic> warned = scenario::warnings(s, loaded.places);
+    for (const scenario::diagnostic& d : warned) std::fprintf(stderr, "%s\n", scenario::to_string(d).c_str());
     std::string contents = counted(s.device_count(), "device", "devices") + ", " +
                            counted(s.images.size(), "image", "images") + ", " +
                            counted(s.deployments.size(), "deployment", "deployments");
@@ -37,6 +40,7 @@ int validate(const std::vector<std::string>& files, const scenario_flags& flags)
     if (!s.faults.empty()) contents += ", " + counted(s.faults.size(), "fault", "faults");
     if (!s.attacks.empty()) contents += ", " + counted(s.attacks.size(), "attack", "attacks");
     if (!s.expectations.empty()) contents += ", " + counted(s.expectations.size(), "expectation", "expectations");
+    if (!warned.empty()) contents += ", " + counted(warned.size(), "warning", "warnings");
     std::printf("%s: ok (%s)\n", file.c_str(), contents.c_str());
     std::fflush(stdout);  // in file order with the errors on stderr, even into a pipe
   }
@@ -54,9 +58,12 @@ void add_validate(CLI::App& app, int& exit_code) {
       "A valid file gets one line on stdout: FILE: ok (N devices, N images, N deployments), with its\n"
       "faults, attacks and expectations counted when it has any.\n"
       "Each error goes to stderr as FILE:LINE:COL: what is wrong.\n"
+      "A valid file may still warn, on stderr as FILE:LINE:COL: warning: what it cannot do (a deployment its\n"
+      "group's update policy refuses, count waves past the group, maintenance windows its devices rarely check\n"
+      "in: docs/scenarios.md, \"Warnings\"); warnings are counted on the ok line and do not change the exit code.\n"
       "--duration and --set check each file with those fields set, as `fleetsim run` would run it; an unknown\n"
       "field or a value of the wrong type is an error naming the flag (--set PATH=VALUE: what is wrong).\n"
-      "Exit codes: 0 every file is valid; 2 an error in any file, or a file that cannot be read.");
+      "Exit codes: 0 every file is valid (warnings or not); 2 an error in any file, or a file that cannot be read.");
   cmd->add_option("FILE", *files, "Scenario files (protobuf text format, proto/scenario.proto)")->required();
   add_scenario_flags(*cmd, *flags);
   cmd->callback([files, flags, &exit_code] { exit_code = validate(*files, *flags); });

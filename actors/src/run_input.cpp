@@ -2,9 +2,18 @@
 
 #include <algorithm>
 
+#include "fleet/cloud/registry.hpp"
 #include "fleet/overloaded.hpp"
 
 namespace fleet::actors::input {
+
+cloud::group_update_policy update_policy_of(const group& g) {
+  for (std::size_t i = 0; i < cloud::default_group_count; ++i) {
+    const auto which = static_cast<cloud::default_group>(i);
+    if (g.name == cloud::name_of(which)) return cloud::default_policy_of(which);
+  }
+  return cloud::group_update_policy::update_all;
+}
 
 std::uint64_t run_input::device_count() const {
   std::uint64_t n = 0;

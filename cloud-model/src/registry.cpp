@@ -241,5 +241,6 @@ const char* name_of(move_result r) {
 }
 
 const char* name_of(default_group g) { return default_groups[static_cast<std::size_t>(g)].name; }
+group_update_policy default_policy_of(default_group g) { return default_groups[static_cast<std::size_t>(g)].policy; }
 
 }  // namespace fleet::cloud

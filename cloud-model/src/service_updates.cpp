@@ -9,11 +9,6 @@
 #include "rollout_phase.hpp"
 
 namespace fleet::cloud {
-namespace {
-
-image_kind kind_of(wire::Component c) { return c == wire::APP ? image_kind::application : image_kind::system; }
-
-}  // namespace
 
 bool security_service::applies(const stored_image& image, const wire::UpdateCheck& check) const {
   const wire::Manifest& m = image.manifest;

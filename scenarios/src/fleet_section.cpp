@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "checks.hpp"
+#include "fleet/cloud/certificate_authority.hpp"
 #include "fleet/cloud/registry.hpp"
 #include "fleet/scenario/limits.hpp"
 #include "fleet/scenario/units.hpp"
@@ -53,6 +54,36 @@ void read_guardian(const Guardian& in, checker c, guardian& out) {
   }
 }
 
+// A renewal is due before the certificate it renews runs out.
+static_assert(renewal_latest == cloud::ca_settings{}.certificate_lifetime,
+              "renewal_latest is the lifetime of the certificates the cloud issues");
+
+void read_timing(const DeviceTiming& in, checker c, device_timing& out) {
+  const auto spread = c.duration("power_on_spread", in.power_on_spread(), out.power_on_spread);
+  if (spread && c.duration_in("power_on_spread", *spread, duration{0}, power_on_spread_max)) {
+    out.power_on_spread = *spread;
+  }
+  const auto interval = c.duration("update_check_interval", in.update_check_interval(), out.update_check_interval);
+  if (interval &&
+      c.duration_in("update_check_interval", *interval, update_check_interval_min, update_check_interval_max)) {
+    out.update_check_interval = *interval;
+  }
+  const auto low = c.duration("renewal_min", in.renewal_min(), out.renewal_min);
+  const bool low_ok = low && c.duration_in("renewal_min", *low, renewal_earliest, renewal_latest);
+  const auto high = c.duration("renewal_max", in.renewal_max(), out.renewal_max);
+  const bool high_ok = high && c.duration_in("renewal_max", *high, renewal_earliest, renewal_latest);
+  if (!low_ok || !high_ok) return;
+  // Reported at renewal_max: the default renewal_min (20h) is above any
+  // renewal_max under it, and the file may not say renewal_min at all.
+  if (*high < *low) {
+    c.fail("renewal_max",
+           "must be at least renewal_min (" + format_duration(*low) + "), is " + format_duration(*high));
+    return;
+  }
+  out.renewal_min = *low;
+  out.renewal_max = *high;
+}
+
 void read_products(const Fleet& in, const source_map& at, context& ctx, names& known, fleet_spec& out) {
   checker fleet(ctx, at, "fleet");
   if (!fleet.one_to("product", in.product_size(), products_max, "the fleet needs at least one product")) return;
@@ -65,6 +96,7 @@ void read_products(const Fleet& in, const source_map& at, context& ctx, names& k
       c.define(known.products, p.name(), out.products.size(), "name", "product " + quote(p.name()));
     read_revisions(p, c, item);
     if (p.has_guardian()) read_guardian(p.guardian(), c.nested("guardian"), item.guards.emplace());
+    if (p.has_timing()) read_timing(p.timing(), c.nested("timing"), item.timing);
     out.products.push_back(std::move(item));
   }
 }

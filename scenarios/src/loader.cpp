@@ -7,6 +7,28 @@
 #include "text_parser.hpp"
 
 namespace fleet::scenario {
+namespace {
+
+/// The places warnings point at: each deployment's group, waves and windows.
+scenario_places places_of(const Scenario& parsed, const source_map& at, const std::string& file_name) {
+  scenario_places out;
+  out.file = file_name;
+  for (int d = 0; d < parsed.deployment_size(); ++d) {
+    const source_map in_file = at.nested("deployment", d);
+    const source_map rollout = in_file.nested("rollout");
+    const Rollout& r = parsed.deployment(d).rollout();
+    deployment_places p;
+    p.group = in_file.at("group");
+    for (int w = 0; w < r.wave_size(); ++w) {
+      p.waves.push_back(rollout.nested("wave", w).at(r.wave(w).size_case() == Wave::kCount ? "count" : "percent"));
+    }
+    for (int w = 0; w < r.window_size(); ++w) p.windows.push_back(rollout.at("window", w));
+    out.deployments.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace
 
 load_result load_text(std::string_view text, const std::string& file_name) { return load_text(text, file_name, {}); }
 
@@ -15,9 +37,9 @@ load_result load_text(std::string_view text, const std::string& file_name,
   context ctx(file_name);
   Scenario parsed;
   source_map::tree fields;
-  if (!parse_text(text, parsed, fields, ctx)) return {std::nullopt, ctx.take()};
+  if (!parse_text(text, parsed, fields, ctx)) return {std::nullopt, ctx.take(), {}};
   if (std::vector<diagnostic> refused = apply_overrides(overrides, parsed); !refused.empty()) {
-    return {std::nullopt, std::move(refused)};
+    return {std::nullopt, std::move(refused), {}};
   }
 
   const source_map at(&fields, Scenario::descriptor(), location{1, 1});
@@ -37,9 +59,9 @@ load_result load_text(std::string_view text, const std::string& file_name,
   read_faults(parsed, at, ctx, out);
   read_attacks(parsed, at, ctx, known, out);
   read_expectations(parsed, at, ctx, known, out);
-  if (ctx.failed()) return {std::nullopt, ctx.take()};
+  if (ctx.failed()) return {std::nullopt, ctx.take(), {}};
   out.census_times = census_times_of(out.expectations);
-  return {std::move(out), {}};
+  return {std::move(out), {}, places_of(parsed, at, file_name)};
 }
 
 load_result load_file(const std::string& path) { return load_file(path, {}); }
@@ -47,7 +69,7 @@ load_result load_file(const std::string& path) { return load_file(path, {}); }
 load_result load_file(const std::string& path, const std::vector<field_override>& overrides) {
   std::string text;
   std::string error;
-  if (!read_file(path, text, error)) return {std::nullopt, {diagnostic{path, {}, error}}};
+  if (!read_file(path, text, error)) return {std::nullopt, {diagnostic{path, {}, error}}, {}};
   return load_text(text, path, overrides);
 }
 

@@ -5,6 +5,8 @@
 
 #include "fleet/overloaded.hpp"
 
+#include "fleet/cloud/registry.hpp"
+
 namespace fleet::scenario {
 
 const char* check_name(const check& c) {

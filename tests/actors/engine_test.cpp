@@ -102,5 +102,75 @@ TEST(engine, a_device_switched_off_counts_with_the_app_it_last_ran) {
   EXPECT_EQ(r.timeline.front().app_versions.at("0.0.0"), 50u);  // before the first boot
 }
 
+// ---- a product's device timing (issue 18) ---------------------------------
+
+/// staged_rollout with `timing { <body> }` in the product and `rollout_extra` in its rollout.
+std::string timed_rollout(int devices, const std::string& body, const std::string& rollout_extra = "") {
+  std::string text = testing::staged_rollout(devices, "", rollout_extra);
+  const std::string last_revision = "hardware_rev { name: \"B\" share: 0.5 }";
+  text.replace(text.find(last_revision), last_revision.size(), last_revision + " timing { " + body + " }");
+  return text;
+}
+
+const timeline_point* point_at(const run_result& r, std::chrono::hours at) {
+  const auto found =
+      std::find_if(r.timeline.begin(), r.timeline.end(), [&](const timeline_point& p) { return p.at == at; });
+  return found == r.timeline.end() ? nullptr : &*found;
+}
+
+std::uint64_t off_at(const run_result& r, std::chrono::hours at) {
+  const timeline_point* p = point_at(r, at);
+  EXPECT_NE(p, nullptr) << "no timeline point at " << at.count() << " h";
+  if (p == nullptr || p->states.count("off") == 0) return 0;
+  return p->states.at("off");
+}
+
+TEST(engine, the_default_device_timing_written_out_is_the_same_run) {
+  const run_result plain = run(testing::load(testing::staged_rollout(30)), {});
+  const std::string defaults =
+      "power_on_spread: \"10m\" update_check_interval: \"24h\" renewal_min: \"20h\" renewal_max: \"24h\"";
+  const run_result written = run(testing::load(timed_rollout(30, defaults)), {});
+  EXPECT_EQ(written.trace_hash, plain.trace_hash);
+  // The control: a setting the engine reads changes the run.
+  const run_result changed = run(testing::load(timed_rollout(30, "renewal_min: \"21h\"")), {});
+  EXPECT_NE(changed.trace_hash, plain.trace_hash);
+}
+
+TEST(engine, devices_power_on_over_their_products_spread) {
+  const run_result spread = run(testing::load(timed_rollout(50, "power_on_spread: \"2d\"")), {});
+  // Each device at its own point of two days: about half are still off after one.
+  EXPECT_GE(off_at(spread, std::chrono::hours(24)), 10u);
+  EXPECT_LE(off_at(spread, std::chrono::hours(24)), 40u);
+  EXPECT_EQ(off_at(spread, std::chrono::hours(49)), 0u);
+  // The default spread, ten minutes: every device is on by the first hour.
+  const run_result plain = run(testing::load(testing::staged_rollout(50)), {});
+  EXPECT_EQ(off_at(plain, std::chrono::hours(1)), 0u);
+  EXPECT_GT(off_at(spread, std::chrono::hours(1)), 40u);
+}
+
+TEST(engine, the_update_check_interval_decides_whether_a_window_is_met) {
+  // Offers only from 22:00 to midnight. A daily check comes back near the
+  // time of day of the device's boot (just after midnight), drifting by its
+  // jitter: in four days it never reaches 22:00.
+  const std::string window = "window { start_of_day: \"22h\" length: \"2h\" }";
+  const run_result daily = run(testing::load(timed_rollout(50, "", window)), {});
+  ASSERT_EQ(daily.deployments.size(), 1u);
+  EXPECT_EQ(daily.deployments[0].succeeded, 0u);
+  EXPECT_EQ(daily.deployments[0].notified, 0u);
+  // Checks at most two hours apart land in every two-hour window.
+  const run_result hourly = run(testing::load(timed_rollout(50, "update_check_interval: \"1h\"", window)), {});
+  ASSERT_EQ(hourly.deployments.size(), 1u);
+  EXPECT_EQ(hourly.deployments[0].succeeded, 50u);
+  EXPECT_EQ(hourly.deployments[0].state, "completed");
+}
+
+TEST(engine, devices_renew_their_certificate_at_their_products_renewal_point) {
+  const run_result plain = run(testing::load(testing::staged_rollout(50)), {});
+  const run_result often = run(testing::load(timed_rollout(50, "renewal_min: \"1h\" renewal_max: \"2h\"")), {});
+  // Four days: a renewal about every 21 h against one every 1 to 2 h.
+  EXPECT_LT(plain.counters.attestations, 50u * 10);
+  EXPECT_GT(often.counters.attestations, 50u * 40);
+}
+
 }  // namespace
 }  // namespace fleet::actors

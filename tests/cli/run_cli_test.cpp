@@ -659,6 +659,35 @@ TEST_F(run_cli, set_errors_exit_2_naming_the_flag_and_run_nothing) {
   }
 }
 
+// ---- warnings (issue 18) --------------------------------------------------
+
+TEST_F(run_cli, warnings_go_to_stderr_before_the_run_which_goes_on_even_when_quiet) {
+  const ran r = run({"run", tiny, "--quiet", "--set", "fleet.group[0].name=Development", "--set",
+                     "deployment[0].group=Development"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, tiny + ":42:3: warning: deployment \"app-1.1.0\": group: group \"Development\" of product "
+                          "\"sensor\" has update policy no_3rd_party_app_updates, which takes no APP image: "
+                          "\"sensor-app@1.1.0\" is never offered, and the rollout runs with none of its devices "
+                          "updated\n");
+  EXPECT_EQ(r.out.rfind("fleetsim run: complete, 4d simulated in ", 0), 0u) << r.out;
+}
+
+TEST_F(run_cli, warnings_are_about_the_fleet_as_devices_makes_it) {
+  // Count waves of 10 and 4 fit the 16 devices of Production; --devices 10 leaves it 8.
+  std::vector<std::string> args{"run", tiny, "--quiet", "--set", "deployment[0].rollout.wave[0].count=10",
+                                "--set", "deployment[0].rollout.wave[1].count=4"};
+  const ran full = run(args);
+  EXPECT_EQ(full.exit_code, 0) << full.err;
+  EXPECT_EQ(full.err, "");
+  args.insert(args.end(), {"--devices", "10"});
+  const ran small = run(args);
+  EXPECT_EQ(small.exit_code, 0) << small.err;
+  // The file's wave[0] says `percent`: the count set over it is placed at the wave.
+  EXPECT_EQ(small.err, tiny + ":45:5: warning: deployment \"app-1.1.0\": rollout.wave[0].count: this wave counts 10 "
+                              "devices, and group \"Production\" has 8: this wave gets 8 and no wave after it gets "
+                              "any\n");
+}
+
 // ---- paced runs (issue 18) ------------------------------------------------
 
 /// At 0.001x the first device boots days of wall time away: the engine waits

@@ -46,6 +46,11 @@ TEST_F(registry_fixture, products_come_with_the_five_default_groups) {
   EXPECT_EQ(reg.group(reg.default_group_of(thermostat, default_group::field_test))->feed, os_feed::retail);
   EXPECT_EQ(prod->tenant, acme);
   EXPECT_EQ(reg.default_group_of(999, default_group::production), no_group);
+  // The policy each default group is made with, as default_policy_of says.
+  for (std::size_t g = 0; g < default_group_count; ++g) {
+    const auto which = static_cast<default_group>(g);
+    EXPECT_EQ(reg.group(reg.default_group_of(thermostat, which))->policy, default_policy_of(which)) << name_of(which);
+  }
 }
 
 TEST_F(registry_fixture, creation_refusals) {

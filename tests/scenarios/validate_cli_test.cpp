@@ -64,6 +64,31 @@ TEST(validate_cli, every_error_of_every_file) {
                        "/syntax_error.textproto:2:6: Expected \":\", found \"\"syntax-error\"\".\n");
 }
 
+TEST(validate_cli, warnings_go_to_stderr_with_their_place_and_exit_0) {
+  const std::string file = data + "/warnings.textproto";
+  const run_result r = run("validate " + file);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, file + ":23:3: warning: deployment \"to-development\": group: group \"Development\" of product \"p\" "
+                          "has update policy no_3rd_party_app_updates, which takes no APP image: \"app@1.1.0\" is never "
+                          "offered, and the rollout runs with none of its devices updated\n" +
+                       file + ":31:12: warning: deployment \"to-production\": rollout.wave[1].count: the waves up to this "
+                              "one count 25 devices, and group \"Production\" has 10: this wave gets 5 and no wave after "
+                              "it gets any\n" +
+                       file + ":32:5: warning: deployment \"to-production\": rollout.window[0]: offers are made only "
+                              "inside the windows, open 2h a day, at a device's update check, and devices of product "
+                              "\"p\" check every 1d (plus up to 1h): none of group \"Production\" would check inside "
+                              "one between the deployment's start and the end of the run (docs/scenarios.md, "
+                              "\"Warnings\")\n" +
+                       file + ": ok (20 devices, 5 images, 2 deployments, 3 warnings)\n");
+}
+
+TEST(validate_cli, a_warning_is_not_an_error_among_files_that_have_them) {
+  const run_result r = run("validate " + data + "/warnings.textproto " + data + "/unknown_image.textproto");
+  EXPECT_EQ(r.exit_code, 2);
+  const run_result warned_only = run("validate " + data + "/warnings.textproto " + library + "/quickstart.textproto");
+  EXPECT_EQ(warned_only.exit_code, 0);
+}
+
 TEST(validate_cli, unreadable_file_exits_2) {
   const run_result r = run("validate " + data + "/no_such_file.textproto");
   EXPECT_EQ(r.exit_code, 2);

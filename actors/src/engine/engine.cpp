@@ -199,8 +199,7 @@ run_result run(const input::run_input& s, const run_options& o) {
   const link_tamper tamper(s.attacks, s.seed);
   partitions_t parts;
   for (std::uint32_t p = 0; p < r.partitions; ++p) {
-    parts.push_back(std::make_unique<partition>(s, partition_plan{p, r.partitions, r.devices}, links, tamper,
-                                                o.power_on_spread));
+    parts.push_back(std::make_unique<partition>(s, partition_plan{p, r.partitions, r.devices}, links, tamper));
   }
   fleet_control control(s, r.partitions);
 

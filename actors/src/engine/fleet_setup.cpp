@@ -71,7 +71,7 @@ void fleet_setup::make_groups() {
       if (service_->devices().group(existing)->name == g.name) id = existing;
     }
     if (id == cloud::no_group) {
-      id = accepted(service_->create_group(product, g.name, cloud::group_update_policy::update_all, cloud::os_feed::retail),
+      id = accepted(service_->create_group(product, g.name, input::update_policy_of(g), cloud::os_feed::retail),
                     "group " + g.name);
     }
     groups_.push_back(id);
@@ -106,6 +106,10 @@ void fleet_setup::upload_images() {
       c.product = s_.fleet.products[p].name;
       c.hardware_revision = rev.name;
       c.guardian = s_.fleet.products[p].guards.has_value();
+      const input::device_timing& timing = s_.fleet.products[p].timing;
+      c.timers.update_check_interval = timing.update_check_interval;
+      c.timers.attestation_renew_min = timing.renewal_min;
+      c.timers.attestation_renew_max = timing.renewal_max;
       product_data_[p].configs.push_back(std::move(c));
     }
   }
@@ -158,9 +162,18 @@ fleet_setup::signed_images fleet_setup::signed_image_digests() const {
   return out;
 }
 
-std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, fw::sim_time power_on_at,
-                                                      std::vector<device_action> faults) {
+fw::sim_time fleet_setup::power_on_at(std::uint64_t index) const {
+  const input::group& g = s_.fleet.groups[group_of(index)];
+  const duration spread = s_.fleet.products[g.product].timing.power_on_spread;
+  crypto::random_stream power(s_.seed, device_entity(index), "power-on");
+  // below(1) is 0: a spread of 0 powers every device on at time zero.
+  const auto bound = static_cast<std::uint64_t>(std::max<std::int64_t>(1, spread.count()));
+  return fw::sim_time{static_cast<std::int64_t>(power.below(bound))};
+}
+
+std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, std::vector<device_action> faults) {
   FLEET_CHECK(plan_.holds(index), "a device of this partition");
+  const fw::sim_time power_on_at = this->power_on_at(index);
   const input::group& g = s_.fleet.groups[group_of(index)];
   product_data& product = product_data_[g.product];
   device::device_spec spec;

@@ -20,9 +20,8 @@
 
 namespace fleet::actors {
 
-/// UTC at simulated time zero: 2026-01-01T00:00:00Z. Scenarios have no date
-/// of their own yet; certificates and maintenance windows need one.
-inline constexpr std::int64_t run_epoch_us = 1'767'225'600'000'000;
+/// UTC at simulated time zero (input::run_epoch), in microseconds.
+inline constexpr std::int64_t run_epoch_us = input::run_epoch.count();
 /// Images the fleet makes expire ten years after the epoch, unless the
 /// scenario says otherwise (input::image::expires, by default the same).
 inline constexpr std::int64_t image_expiry_us = run_epoch_us + std::int64_t{10} * 365 * 24 * 3600 * 1'000'000;
@@ -39,9 +38,11 @@ class fleet_setup {
 
   /// Makes device `index` (0-based, group by group in scenario order), one
   /// of the partition's, provisioned and enrolled (in slot order); powered
-  /// on at `power_on_at`.
-  std::unique_ptr<device_host> make_device(std::uint64_t index, fw::sim_time power_on_at,
-                                           std::vector<device_action> faults = {});
+  /// on at power_on_at(index).
+  std::unique_ptr<device_host> make_device(std::uint64_t index, std::vector<device_action> faults = {});
+  /// When device `index` powers on: a point of its product's power-on
+  /// spread, from the device's own stream.
+  fw::sim_time power_on_at(std::uint64_t index) const;
   /// Image digests of every image the scenario's keys signed, sorted, and
   /// for each the index of its image in the scenario.
   struct signed_images {

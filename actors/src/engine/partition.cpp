@@ -4,7 +4,6 @@
 
 #include "fleet/check.hpp"
 #include "observe/snapshot_taker.hpp"
-#include "fleet/crypto/random_stream.hpp"
 
 namespace fleet::actors {
 namespace {
@@ -20,7 +19,7 @@ std::vector<revocation_watch> revocations_watched(const input::run_input& s, con
 }  // namespace
 
 partition::partition(const input::run_input& s, const partition_plan& plan, const nemesis& links,
-                     const link_tamper& tamper, duration power_on_spread)
+                     const link_tamper& tamper)
     : plan_(plan),
       lookahead_(links.network().lookahead()),
       setup_(s, plan),
@@ -30,11 +29,9 @@ partition::partition(const input::run_input& s, const partition_plan& plan, cons
       attacks_(s.attacks),
       around_{links, tamper, signed_images_.digests, watched_, attacks_},
       devices_(std::make_unique<device_shard>(around_, plan.count)) {
-  const auto spread = static_cast<std::uint64_t>(std::max<std::int64_t>(1, power_on_spread.count()));
   for (std::uint64_t slot = 0; slot < plan.devices(); ++slot) {
     const std::uint64_t i = plan.device_at(slot);
-    crypto::random_stream power(s.seed, device_entity(i), "power-on");
-    devices_->add(setup_.make_device(i, sim_time{static_cast<std::int64_t>(power.below(spread))}, links.actions_for(i)));
+    devices_->add(setup_.make_device(i, links.actions_for(i)));
   }
   setup_.create_deployments();
   mirror_ = std::make_unique<distribution_mirror>(s, setup_.signed_manifests(), setup_.service().images(), plan);

@@ -56,8 +56,7 @@ class partition {
   /// Builds the partition's cloud share and devices. `links` and `tamper`
   /// are the scenario's (read only, the same in every partition). Throws
   /// std::runtime_error when the service refuses the scenario's data.
-  partition(const input::run_input& s, const partition_plan& plan, const nemesis& links, const link_tamper& tamper,
-            duration power_on_spread);
+  partition(const input::run_input& s, const partition_plan& plan, const nemesis& links, const link_tamper& tamper);
 
   /// Follows the orders, runs every event before `until`, and reports.
   partition_report run(const partition_orders& orders);

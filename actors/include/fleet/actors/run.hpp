@@ -28,8 +28,6 @@ struct run_options {
   std::uint32_t threads = 1;  ///< CAF scheduler threads; the result does not depend on it
   /// 0: as fast as possible; X > 0: simulated time paced at X times wall time.
   double speed = 0;
-  /// Devices are powered on at a random point of this span (each its own draw).
-  duration power_on_spread = std::chrono::minutes(10);
   /// Timeline samples over the run (at least 2: start and end).
   /// 97: hourly over four days, enough for the HTML report's charts to show
   /// a fleet booting and each wave; a sample is a pass over the fleet.

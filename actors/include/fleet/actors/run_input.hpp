@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "fleet/cloud/rollout_policy.hpp"
+#include "fleet/cloud/update_eligibility.hpp"
 #include "fleet/device/behaviour.hpp"
+#include "fleet/fw/config.hpp"
 #include "fleet/fw/types.hpp"
 #include "fleet/wire/version.hpp"
 
@@ -24,6 +26,10 @@ using namespace std::chrono_literals;
 
 /// Simulated time, as everywhere: microseconds.
 using duration = std::chrono::microseconds;
+
+/// UTC at simulated time zero: 2026-01-01T00:00:00Z, a midnight. Scenarios
+/// have no date of their own yet; certificates and maintenance windows need one.
+inline constexpr duration run_epoch{1'767'225'600'000'000};
 
 struct hardware_revision {
   std::string name;
@@ -35,10 +41,21 @@ struct guardian {
   duration reading_interval = 15min;  ///< the legacy device's readings, from one interval after power on
 };
 
+/// When a product's devices power on, and the firmware timers that decide
+/// when they come to the cloud (docs/scenarios.md, "Device timing"). The
+/// timers' defaults are the firmware's own (fw::timing).
+struct device_timing {
+  duration power_on_spread = 10min;  ///< each device powers on at a point of [0, spread) from its own stream
+  duration update_check_interval = fw::timing{}.update_check_interval;  ///< plus fw::timing's jitter
+  duration renewal_min = fw::timing{}.attestation_renew_min;  ///< after issue; a uniform point of [min, max]
+  duration renewal_max = fw::timing{}.attestation_renew_max;
+};
+
 struct product {
   std::string name;
   std::vector<hardware_revision> revisions;
   std::optional<guardian> guards;  ///< present: its devices are guardians
+  device_timing timing;
 };
 
 struct group {
@@ -46,6 +63,11 @@ struct group {
   std::size_t product = 0;  ///< index into fleet_spec::products
   std::uint32_t devices = 0;
 };
+
+/// The cloud update policy of group `g`: a default group's own (the cloud
+/// registry's: Development takes no app updates), update_all for a group the
+/// input adds (the engine creates it so).
+cloud::group_update_policy update_policy_of(const group& g);
 
 struct network {
   duration latency_median = 50ms;  ///< one way

@@ -228,5 +228,7 @@ const char* name_of(claim_result r);
 const char* name_of(create_refusal r);
 const char* name_of(move_result r);
 const char* name_of(default_group g);
+/// The update policy every product's default group `g` is created with.
+group_update_policy default_policy_of(default_group g);
 
 }  // namespace fleet::cloud

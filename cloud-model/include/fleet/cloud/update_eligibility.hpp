@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "device.pb.h"
 #include "fleet/cloud/types.hpp"
 
 namespace fleet::cloud {
@@ -31,6 +32,12 @@ enum class eligibility : std::uint8_t {
   not_yet_released,         ///< an OS release not yet on this group's feed
 };
 
+/// What an image of component `c` is: the tenant's app, or the platform's.
+image_kind kind_of(wire::Component c);
+
+/// Whether a group with `policy` ever takes images of `kind`.
+bool policy_allows(group_update_policy policy, image_kind kind);
+
 /// When an OS release reaches `feed`, given its Retail release time.
 sim_time feed_release_time(os_feed feed, sim_time retail_release);
 
@@ -40,5 +47,7 @@ eligibility eligible(group_update_policy policy, image_kind kind, os_feed feed, 
                      sim_time retail_release);
 
 const char* name_of(eligibility e);
+/// "update_all", "no_3rd_party_app_updates", "no_updates".
+const char* name_of(group_update_policy p);
 
 }  // namespace fleet::cloud

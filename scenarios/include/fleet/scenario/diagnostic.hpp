@@ -1,6 +1,7 @@
 #pragma once
 // One thing wrong with a scenario file, with where it is.
 
+#include <cstdint>
 #include <string>
 
 namespace fleet::scenario {
@@ -13,13 +14,19 @@ struct location {
   int column = 0;
 };
 
+/// An error refuses the file; a warning says that a valid file cannot do
+/// what it seems to (warnings.hpp).
+enum class severity : std::uint8_t { error, warning };
+
 struct diagnostic {
   std::string file;
   location where;
   std::string message;
+  severity level = severity::error;
 };
 
-/// "file:line:col: message", or "file: message" when the place is unknown.
+/// "file:line:col: message", or "file: message" when the place is unknown;
+/// a warning's message starts with "warning: ".
 std::string to_string(const diagnostic& d);
 
 }  // namespace fleet::scenario

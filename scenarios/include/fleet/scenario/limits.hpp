@@ -76,6 +76,18 @@ inline constexpr std::chrono::microseconds image_expiry_max = 3650 * 24h;
 inline constexpr std::int32_t crash_exit_status_max = 255;
 inline constexpr std::int32_t crash_signal_max = 64;
 
+/// A product's device timing (DeviceTiming). Devices power on over at most
+/// a month; they check for updates at least a minute apart (far inside a
+/// device's request budget at the cloud, 2 a second) and at least once a
+/// month; they renew their certificate at least a minute after it was issued
+/// and at the latest when it expires (renewal_latest is the cloud's
+/// certificate lifetime, asserted where the loader reads it).
+inline constexpr std::chrono::microseconds power_on_spread_max = 30 * 24h;
+inline constexpr std::chrono::microseconds update_check_interval_min = 1min;
+inline constexpr std::chrono::microseconds update_check_interval_max = 30 * 24h;
+inline constexpr std::chrono::microseconds renewal_earliest = 1min;
+inline constexpr std::chrono::microseconds renewal_latest = 24h;
+
 /// A guardian's legacy device: a reading at least a minute apart (the fleet's
 /// telemetry stays bounded: a faster device mostly fills its guardian's
 /// buffer), at least once a week.

@@ -10,12 +10,17 @@
 
 #include "fleet/scenario/diagnostic.hpp"
 #include "fleet/scenario/scenario.hpp"
+#include "fleet/scenario/warnings.hpp"
 
 namespace fleet::scenario {
 
 struct load_result {
   std::optional<scenario> value;   ///< set exactly when `errors` is empty
   std::vector<diagnostic> errors;  ///< in file order (line, column), at most errors_max + 1
+  /// With `value`: where its fields stand in the file, for warnings(). Kept
+  /// apart from the warnings themselves so that a caller that changes the
+  /// scenario (`--devices`) warns about what it runs.
+  scenario_places places;
 };
 
 /// A field of the scenario set from the command line, over what the file says.

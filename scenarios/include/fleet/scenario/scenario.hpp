@@ -19,6 +19,9 @@ using namespace std::chrono_literals;
 
 // What the engine runs, under the names scenario files use.
 using actors::input::duration;
+using actors::input::run_epoch;
+using actors::input::device_timing;
+using actors::input::update_policy_of;
 using actors::input::hardware_revision;
 using actors::input::guardian;
 using actors::input::product;
