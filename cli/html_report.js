@@ -1,7 +1,9 @@
 // Draws the HTML report (html_report.cpp inlines this script) from the JSON
 // report embedded in the page (#report-data): header and verdict, the
-// expectations table, four charts over simulated time (version adoption,
-// device states, rollout waves, faults and attacks) and the counters.
+// expectations table, charts over simulated time (version adoption, device
+// states, rollout waves, requests to the cloud by kind, the requests not
+// answered ok, attestation latency percentiles, faults and attacks), the
+// breakdown by group and hardware revision, and the counters.
 //
 // Every string of the report reaches the page through textContent or
 // setAttribute, never as markup: a scenario's names cannot inject anything.
@@ -472,6 +474,191 @@
         [victims(a), a.victims > a.victims_attested ? 'number alarm' : 'number']]));
   }
 
+  // ---- requests to the cloud and attestation latency ---------------------
+
+  const KIND_COLOURS = {
+    challenge: '#0072B2', evidence: '#56B4E9', update_check: '#009E73', chunk: '#E69F00',
+    update_result: '#CC79A7', telemetry: '#F0E442', other: '#9aa3b2',
+  };
+  const ANSWER_COLOURS = { error: '#D55E00', dropped: '#E69F00', unanswered: '#CC79A7' };
+  const ANSWER_MEANING = {
+    error: 'refused (an Error reply)', dropped: 'dropped by an outage', unanswered: 'not answered',
+  };
+  const COLUMNS_MAX = 600;  // drawn columns at most: wider ones sum several buckets
+
+  /// The report's buckets summed into at most COLUMNS_MAX columns of whole buckets.
+  function columns_of(throughput) {
+    const per = Math.max(1, Math.ceil(throughput.buckets / COLUMNS_MAX));
+    const width = per * throughput.bucket_seconds;
+    const n = Math.ceil(throughput.buckets / per);
+    const sum = (counts) => {
+      const out = new Array(n).fill(0);
+      counts.forEach((c, b) => { out[Math.floor(b / per)] += c; });
+      return out;
+    };
+    return { n: n, width: width, sum: sum };
+  }
+
+  /// Stacked step areas of `layers` ({key, label, colour, values}) per column.
+  function stacked_columns_chart(report, spec) {
+    const { columns, layers } = spec;
+    const height = 280, bottom = height - MARGIN.bottom;
+    const totals = new Array(columns.n).fill(0);
+    for (const l of layers) l.values.forEach((v, i) => { totals[i] += v; });
+    const y_max = Math.max(...totals, 1);
+    const y = (n) => bottom - (n / y_max) * (bottom - MARGIN.top);
+    const root = chart_svg(spec.id, height, spec.title, spec.description);
+    const step = count_step(y_max);
+    for (let n = 0; n <= y_max + 1e-9; n += step) {
+      root.append(svg('line', { class: 'grid', x1: MARGIN.left, y1: y(n), x2: WIDTH - MARGIN.right, y2: y(n) }));
+      root.append(svg('text', { x: MARGIN.left - 8, y: y(n) + 4, 'text-anchor': 'end' }, count(n)));
+    }
+    root.append(svg('text', { x: MARGIN.left, y: MARGIN.top - 10, 'text-anchor': 'start' },
+      `${spec.unit} per ${sim_time(columns.width)}`));
+    const x = draw_time_axis(root, end_of(report), bottom);
+    const below = new Array(columns.n).fill(0);
+    for (const l of layers) {
+      const top_edge = [], bottom_edge = [];
+      for (let i = 0; i < columns.n; ++i) {
+        const x0 = x(i * columns.width).toFixed(1), x1 = x((i + 1) * columns.width).toFixed(1);
+        const above = below[i] + l.values[i];
+        top_edge.push(`${x0},${y(above).toFixed(1)}`, `${x1},${y(above).toFixed(1)}`);
+        bottom_edge.push(`${x0},${y(below[i]).toFixed(1)}`, `${x1},${y(below[i]).toFixed(1)}`);
+        below[i] = above;
+      }
+      root.append(tooltip(svg('path', {
+        // Filled, not stroked: a stroke would draw a layer's empty columns as a line along the others.
+        class: 'mark area', 'data-key': l.key, fill: l.colour, 'fill-opacity': 0.9,
+        d: `M${top_edge.join('L')}L${bottom_edge.reverse().join('L')}Z`,
+      }), `${l.label}: ${count(l.total)} ${spec.unit} over the run, at most ${count(Math.max(...l.values))} in ${sim_time(columns.width)}`));
+    }
+    draw_stop_line(root, x, report, MARGIN.top, bottom);
+    return html('div', {}, root, legend(layers.map((l) => [l.colour, `${l.label}: ${count(l.total)}`])));
+  }
+
+  function requests_chart(report) {
+    const t = report.throughput;
+    if (!t || t.requests === 0) return none_note('No request reached the cloud in this run.');
+    const columns = columns_of(t);
+    const layers = t.kinds.map((kind) => {
+      const series = t.series.filter((s) => s.kind === kind);
+      const values = new Array(columns.n).fill(0);
+      for (const s of series) columns.sum(s.counts).forEach((v, i) => { values[i] += v; });
+      return { key: kind, label: kind.replace(/_/g, ' '), colour: KIND_COLOURS[kind] || '#000000', values: values,
+        total: series.reduce((sum, s) => sum + s.total, 0) };
+    }).filter((l) => l.total > 0);
+    const peak = t.peak_minute || { requests: 0, at_seconds: 0 };
+    return stacked_columns_chart(report, {
+      id: 'chart-requests', columns: columns, layers: layers, unit: 'requests',
+      title: 'Requests reaching the cloud over simulated time, by kind',
+      description: `Stacked areas, one per kind of request. ${count(t.requests)} requests; the busiest minute ` +
+        `had ${count(peak.requests)} at ${sim_time(peak.at_seconds)}.`,
+    });
+  }
+
+  function errors_chart(report) {
+    const t = report.throughput;
+    if (!t) return none_note('This report has no throughput.');
+    const answers = t.answers.filter((a) => a !== 'ok');
+    const not_ok = answers.reduce((sum, a) => sum + (t.by_answer[a] || 0), 0);
+    if (not_ok === 0) return none_note('No request was refused, dropped or left unanswered.');
+    const columns = columns_of(t);
+    const layers = answers.map((answer) => {
+      const series = t.series.filter((s) => s.answer === answer);
+      const values = new Array(columns.n).fill(0);
+      for (const s of series) columns.sum(s.counts).forEach((v, i) => { values[i] += v; });
+      return { key: answer, label: ANSWER_MEANING[answer] || answer, colour: ANSWER_COLOURS[answer] || '#000000',
+        values: values, total: t.by_answer[answer] || 0 };
+    }).filter((l) => l.total > 0);
+    return stacked_columns_chart(report, {
+      id: 'chart-errors', columns: columns, layers: layers, unit: 'requests',
+      title: 'Requests the cloud refused, dropped or left unanswered over simulated time',
+      description: `Stacked areas, one per answer. ${count(not_ok)} of ${count(t.requests)} requests were not answered ok.`,
+    });
+  }
+
+  /// Milliseconds as "85 ms", "2.4 s", "3m20s".
+  function latency(ms) {
+    if (ms === null || ms === undefined) return '';
+    if (ms < 1000) return `${ms < 10 ? Number(ms).toFixed(1) : Math.round(ms)}\u00a0ms`;
+    if (ms < 60000) return `${Number((ms / 1000).toFixed(1))}\u00a0s`;
+    return sim_time(ms / 1000);
+  }
+
+  const LATENCY_KEYS = [['p50_ms', 'p50', '#0072B2'], ['p95_ms', 'p95', '#009E73'], ['p99_ms', 'p99', '#D55E00']];
+  // The latency chart's ticks, in ms: 1 ms to a day (the histogram's last bound).
+  const LATENCY_TICKS = [1, 10, 100, 1000, 10000, 60000, 600000, 3600000, 86400000];
+
+  function latency_chart(report) {
+    const hours = (report.attestation_latency_by_hour || []).filter((h) => h.attestations > 0);
+    if (hours.length === 0) return none_note('No attestation completed in this run.');
+    const values = hours.flatMap((h) => LATENCY_KEYS.map(([k]) => h[k])).filter((v) => v !== null && v > 0);
+    // A log scale from the tick below the fastest to the one above the slowest.
+    const fastest = Math.min(...values, LATENCY_TICKS[LATENCY_TICKS.length - 1]);
+    const slowest_ms = Math.max(...values, LATENCY_TICKS[0]);
+    const low = [...LATENCY_TICKS].reverse().find((t) => t <= fastest) || LATENCY_TICKS[0];
+    const top_ms = Math.max(LATENCY_TICKS.find((t) => t >= slowest_ms) || LATENCY_TICKS[LATENCY_TICKS.length - 1], low * 10);
+    const height = 280, bottom = height - MARGIN.bottom;
+    const y = (ms) => bottom - (Math.log10(Math.max(ms, low) / low) / Math.log10(top_ms / low)) * (bottom - MARGIN.top);
+    const slowest = hours.reduce((a, h) => (h.p99_ms !== null && (a === null || h.p99_ms > a.p99_ms) ? h : a), null);
+    const root = chart_svg('chart-latency', height, 'Attestation latency percentiles by simulated hour',
+      `Lines for the 50th, 95th and 99th percentiles, estimated from a histogram, on a log scale.` +
+      (slowest ? ` The slowest p99 was ${latency(slowest.p99_ms)} in hour ${slowest.hour}.` : ''));
+    for (const v of LATENCY_TICKS.filter((t) => t >= low && t <= top_ms)) {
+      root.append(svg('line', { class: 'grid', x1: MARGIN.left, y1: y(v), x2: WIDTH - MARGIN.right, y2: y(v) }));
+      root.append(svg('text', { x: MARGIN.left - 8, y: y(v) + 4, 'text-anchor': 'end' }, latency(v)));
+    }
+    root.append(svg('text', { x: MARGIN.left, y: MARGIN.top - 10, 'text-anchor': 'start' },
+      'from the first challenge request to the certificate (log scale)'));
+    const x = draw_time_axis(root, end_of(report), bottom);
+    for (const [key, label, colour] of LATENCY_KEYS) {
+      // A step across each hour, joined to the next; an hour without
+      // attestations, or one past the last bound, breaks the line.
+      let d = '', open = false, drawn = 0;
+      for (const h of report.attestation_latency_by_hour) {
+        const v = h[key];
+        if (h.attestations === 0 || v === null) { open = false; continue; }
+        const x0 = x(h.hour * 3600).toFixed(1), x1 = Math.max(x((h.hour + 1) * 3600), x(h.hour * 3600) + 1).toFixed(1);
+        const py = y(v).toFixed(1);
+        d += `${open ? 'L' : 'M'}${x0},${py}L${x1},${py}`;
+        open = true;
+        ++drawn;
+      }
+      if (drawn === 0) continue;
+      root.append(tooltip(svg('path', {
+        class: 'mark line', 'data-key': label, fill: 'none', stroke: colour, 'stroke-width': 2, d: d,
+      }), `${label} of the attestations of each hour`));
+    }
+    draw_stop_line(root, x, report, MARGIN.top, bottom);
+    const failures = (report.attestation_latency_by_hour || []).reduce((sum, h) => sum + (h.failures || 0), 0);
+    return html('div', {}, root, legend(LATENCY_KEYS.map(([, label, colour]) => [colour, label])),
+      none_note(`${count(hours.reduce((sum, h) => sum + h.attestations, 0))} attestations in ${hours.length} hours; ` +
+        `${count(failures)} attestation failures.`));
+  }
+
+  function breakdown_table(report) {
+    const cells = report.by_group_and_revision || [];
+    if (cells.length === 0) return none_note('No devices in this report.');
+    const bad = (n) => (n > 0 ? 'number alarm' : 'number');
+    // Grouped headings keep the columns' own short, so that the table fits the card.
+    const groups = [['', 3], ['Requests', 3], ['Attestations', 5], ['Updates', 3]];
+    const columns = [['Group'], ['Revision'], ['Devices', true], ['total', true], ['refused', true], ['dropped', true],
+      ['accepted', true], ['failed', true], ['p50', true], ['p95', true], ['p99', true],
+      ['committed', true], ['rolled back', true], ['failed', true]];
+    const rows = cells.map((c) => [[c.group], [c.revision], [count(c.devices), 'number'], [count(c.requests), 'number'],
+      [count(c.errors), 'number'], [count(c.dropped), 'number'], [count(c.attestations), 'number'],
+      [count(c.attestation_failures), 'number'], [latency(c.attestation_p50_ms), 'number'],
+      [latency(c.attestation_p95_ms), 'number'], [latency(c.attestation_p99_ms), 'number'],
+      [count(c.updates_committed), 'number'], [count(c.updates_rolled_back), bad(c.updates_rolled_back)],
+      [count(c.updates_failed), bad(c.updates_failed)]]);
+    return html('div', { class: 'table-frame' }, html('table', { id: 'by-group-revision', class: 'compact' },
+      html('thead', {},
+        html('tr', { class: 'column-groups' }, ...groups.map(([h, span]) => html('th', { colspan: span, class: h ? 'group' : '' }, h))),
+        html('tr', {}, ...columns.map(([h, numeric]) => html('th', numeric ? { class: 'number' } : {}, h)))),
+      html('tbody', {}, ...rows.map((cells_of_row) => html('tr', {},
+        ...cells_of_row.map(([text, cls]) => html('td', cls ? { class: cls } : {}, text)))))));
+  }
+
   // ---- header, expectations, counters -----------------------------------
 
   // An interrupted run judges nothing: "passed" is null there, and older
@@ -562,6 +749,10 @@
       card('adoption', 'Version adoption', 'Devices per running app version, stacked, sampled over the run; the legend gives the devices at the end, and a version\u2019s peak when it had more. A version too small to see as an area is drawn as a line.', adoption_chart(report)),
       card('states', 'Device states', 'Devices per state, stacked, sampled over the run; the legend gives the devices at the end.', states_chart(report)),
       card('rollout', 'Rollout waves', 'The wave each deployment had open, from its controller\u2019s transitions; halts and aborts marked \u2715.', rollout_chart(report)),
+      card('requests', 'Requests to the cloud', 'Requests that reached the cloud\u2019s endpoint, stacked by what they asked, summed per column; the legend gives the totals.', requests_chart(report)),
+      card('errors', 'Errors over time', 'The requests of the chart above that were not answered ok: refused with an Error, dropped by a cloud outage, or left unanswered.', errors_chart(report)),
+      card('latency', 'Attestation latency', 'From a device\u2019s first challenge request to the certificate it accepted, by the hour it completed in (retries and outages included).', latency_chart(report)),
+      card('breakdown', 'By group and hardware revision', 'Each scenario group with each hardware revision its devices have: their requests, attestations (latency percentiles estimated from a histogram) and updates.', breakdown_table(report)),
       card('events', 'Faults and attacks', 'When each of the scenario\u2019s faults and attacks acted, on the same time axis as the charts above: a bar for its duration, \u25c6 for an instant one.', events_chart(report)),
       counters_section(report));
   }

@@ -39,4 +39,10 @@ std::string expectation_verdict(const actors::expectation_result& e, bool judged
 /// Keys in the order a reader wants them (identity, cost, outcome, detail).
 nlohmann::ordered_json report_json(const actors::run_result& result, const run_context& context);
 
+/// The report as `--report` writes it: indented by two as dump(2), except
+/// that an array of numbers (or other scalars) takes one line, written
+/// without spaces, and so does a record of scalars that is an array's
+/// element: with a line per number, a month's time series took megabytes.
+std::string report_text(const nlohmann::ordered_json& report);
+
 }  // namespace fleet::cli

@@ -270,7 +270,7 @@ int run(const run_flags& flags) {
   }
 
   const nlohmann::ordered_json report_data = report_json(result, context);
-  const report_outcome report = write_if_asked(report_target, report_data.dump(2) + "\n");
+  const report_outcome report = write_if_asked(report_target, report_text(report_data));
   const report_outcome html = write_if_asked(html_target, html_report(report_data));
   const report_outcome junit = write_if_asked(junit_target, junit_report(result, context));
   if (!flags.quiet) std::fprintf(text_out, "%s", summary(result, context).c_str());

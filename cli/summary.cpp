@@ -57,6 +57,26 @@ std::string crypto_line(const crypto::op_counts& o) {
          counted(o.hash_calls, "hash", "hashes") + " of " + bytes_text(o.hashed_bytes);
 }
 
+/// What a load tester looks for first: how the requests were answered, and the busiest minute.
+std::string requests_line(const actors::run_result& r) {
+  const actors::traffic_counts& t = r.traffic;
+  const auto answered = [&t](actors::request_answer a) { return t.total(a); };
+  const std::uint64_t ok = answered(actors::request_answer::ok);
+  std::string text = format_count(t.total()) + " reached the cloud: " + format_count(ok) + " ok, " +
+                     format_count(answered(actors::request_answer::error)) + " refused, " +
+                     format_count(answered(actors::request_answer::dropped)) + " dropped";
+  if (const std::uint64_t none = answered(actors::request_answer::unanswered); none > 0) {
+    text += ", " + format_count(none) + " unanswered";
+  }
+  text += formatted(" (%.1f %% not ok)", 100.0 * static_cast<double>(t.total() - ok) / static_cast<double>(t.total()));
+  const auto peak = std::max_element(r.requests_per_minute.begin(), r.requests_per_minute.end());
+  if (peak != r.requests_per_minute.end() && *peak > 0) {
+    const auto minute = std::chrono::minutes(peak - r.requests_per_minute.begin());
+    text += "; busiest minute " + format_count(*peak) + " at " + sim_time_text(minute);
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string summary(const actors::run_result& r, const run_context& c) {
@@ -93,6 +113,7 @@ std::string summary(const actors::run_result& r, const run_context& c) {
   }
   line("network", counted(n.messages_sent, "message", "messages") + ", " + format_count(n.messages_lost) +
                       " lost, " + format_count(n.messages_lost_to_faults) + " lost to faults");
+  if (r.traffic.total() > 0) line("requests", requests_line(r));
   // A torn write armed acted only if a write came: most may never fire (issue 18: "310 faults injected").
   std::string faults = counted(n.faults_injected, "fault", "faults") + " injected";
   if (n.faults_armed > 0) {

@@ -84,6 +84,29 @@ TEST(determinism, one_trace_hash_for_1_2_and_4_threads) {
     EXPECT_EQ(one.attacks[a].tried, four.attacks[a].tried);
     EXPECT_EQ(one.attacks[a].stopped_by, four.attacks[a].stopped_by);
   }
+  // The report's breakdowns, summed over the partitions, are the run's too.
+  ASSERT_EQ(one.traffic.buckets(), four.traffic.buckets());
+  for (std::size_t b = 0; b < one.traffic.buckets(); ++b) {
+    for (std::size_t k = 0; k < request_kind_count; ++k) {
+      for (std::size_t a = 0; a < request_answer_count; ++a) {
+        const auto kind = static_cast<request_kind>(k);
+        const auto answer = static_cast<request_answer>(a);
+        EXPECT_EQ(one.traffic.at(b, kind, answer), four.traffic.at(b, kind, answer)) << "bucket " << b;
+      }
+    }
+  }
+  for (const request_answer a : {request_answer::ok, request_answer::error, request_answer::dropped}) {
+    EXPECT_GT(one.traffic.total(a), 0u) << request_answer_names[static_cast<std::size_t>(a)];
+  }
+  ASSERT_EQ(one.by_group_and_revision.size(), four.by_group_and_revision.size());
+  for (std::size_t c = 0; c < one.by_group_and_revision.size(); ++c) {
+    const breakdown_counts& x = one.by_group_and_revision[c].counts;
+    const breakdown_counts& y = four.by_group_and_revision[c].counts;
+    EXPECT_EQ(x.devices, y.devices);
+    EXPECT_EQ(x.requests, y.requests);
+    EXPECT_EQ(x.attestation_time.counts(), y.attestation_time.counts());
+    EXPECT_EQ(x.updates_committed, y.updates_committed);
+  }
 }
 
 // Where the engine stops every partition (timeline points and censuses, and

@@ -172,5 +172,128 @@ TEST(engine, devices_renew_their_certificate_at_their_products_renewal_point) {
   EXPECT_GT(often.counters.attestations, 50u * 40);
 }
 
+// The throughput a load tester reads (issue 18): every request that reached
+// the cloud, in its minute, by what it asked and how it was answered.
+TEST(engine, counts_each_request_by_minute_kind_and_answer) {
+  const auto s = testing::load(testing::staged_rollout(40) +
+                               "fault { at: \"1d\" duration: \"3h\" cloud_outage {} }\n"
+                               "cloud { partitions: 2 }\n");
+  const run_result r = run(s, {});
+  EXPECT_EQ(r.partitions, 2u);
+  EXPECT_EQ(r.traffic.bucket_width(), std::chrono::minutes(1));  // 4 days fit 10,080 minutes
+  // The buckets add up to the requests the endpoint counted in each minute.
+  ASSERT_LE(r.traffic.buckets(), r.requests_per_minute.size());
+  std::uint64_t per_minute_total = 0;
+  for (std::size_t m = 0; m < r.requests_per_minute.size(); ++m) {
+    SCOPED_TRACE("minute " + std::to_string(m));
+    EXPECT_EQ(r.traffic.requests_in(m), r.requests_per_minute[m]);
+    per_minute_total += r.requests_per_minute[m];
+  }
+  EXPECT_EQ(r.traffic.total(), per_minute_total);
+  // Each kind the devices send, answered.
+  for (const request_kind k : {request_kind::challenge, request_kind::evidence, request_kind::update_check,
+                               request_kind::chunk, request_kind::update_result}) {
+    EXPECT_GT(r.traffic.total(k, request_answer::ok), 0u) << request_kind_names[static_cast<std::size_t>(k)];
+  }
+  EXPECT_EQ(r.traffic.total(request_kind::other, request_answer::ok), 0u);
+  // The outage's drops, all in its three hours and nowhere else.
+  EXPECT_GT(r.traffic.total(request_answer::dropped), 0u);
+  EXPECT_EQ(r.traffic.total(request_answer::dropped), r.counters.requests_dropped_by_outages);
+  for (std::size_t m = 0; m < r.traffic.buckets(); ++m) {
+    std::uint64_t dropped = 0;
+    for (std::size_t k = 0; k < request_kind_count; ++k) {
+      dropped += r.traffic.at(m, static_cast<request_kind>(k), request_answer::dropped);
+    }
+    const bool in_outage = m >= 24 * 60 && m < 27 * 60;
+    if (!in_outage) {
+      EXPECT_EQ(dropped, 0u) << "minute " << m;
+    }
+  }
+}
+
+TEST(engine, a_run_longer_than_a_week_of_minutes_gets_wider_buckets) {
+  auto s = testing::load(testing::staged_rollout(10));
+  s.length = std::chrono::hours(24 * 8);  // 11,520 minutes
+  const run_result r = run(s, {});
+  EXPECT_EQ(r.traffic.bucket_width(), std::chrono::minutes(2));
+  EXPECT_LE(r.traffic.buckets(), traffic_buckets_max);
+  EXPECT_GT(r.traffic.total(), 0u);
+  std::uint64_t per_minute_total = 0;
+  for (const std::uint32_t n : r.requests_per_minute) per_minute_total += n;
+  EXPECT_EQ(r.traffic.total(), per_minute_total);
+  // A bucket holds its two minutes.
+  for (std::size_t b = 0; b < r.traffic.buckets(); ++b) {
+    const std::uint64_t two = r.requests_per_minute[2 * b] +
+                              (2 * b + 1 < r.requests_per_minute.size() ? r.requests_per_minute[2 * b + 1] : 0);
+    EXPECT_EQ(r.traffic.requests_in(b), two) << "bucket " << b;
+  }
+}
+
+// The breakdown by group and hardware revision: each device in its cell,
+// and the cells add up to the fleet's own counts.
+TEST(engine, breaks_down_by_group_and_hardware_revision) {
+  std::string text = testing::staged_rollout(30);
+  const std::string group = "  group { name: \"Production\" product: \"thermostat\" devices: 30 }\n";
+  ASSERT_NE(text.find(group), std::string::npos);
+  text.replace(text.find(group), group.size(),
+               "  group { name: \"Field Test\" product: \"thermostat\" devices: 10 }\n" + group);
+  const auto s = testing::load(text + "cloud { partitions: 3 }\n");
+  const run_result r = run(s, {});
+  ASSERT_EQ(r.by_group_and_revision.size(), 4u);  // two groups, each with revisions A and B
+  const std::vector<std::pair<std::string, std::string>> names{
+      {"Field Test", "A"}, {"Field Test", "B"}, {"Production", "A"}, {"Production", "B"}};
+  breakdown_counts sum;
+  std::uint64_t field_test = 0, production = 0, production_committed = 0, field_test_committed = 0;
+  for (std::size_t c = 0; c < 4; ++c) {
+    const group_revision_outcome& cell = r.by_group_and_revision[c];
+    SCOPED_TRACE(cell.group + " " + cell.revision);
+    EXPECT_EQ(std::make_pair(cell.group, cell.revision), names[c]);
+    EXPECT_GT(cell.counts.devices, 0u);  // half the devices each: every cell has some
+    EXPECT_GT(cell.counts.attestation_time.count(), 0u);
+    EXPECT_GT(cell.counts.requests[static_cast<std::size_t>(request_answer::ok)], 0u);
+    (c < 2 ? field_test : production) += cell.counts.devices;
+    (c < 2 ? field_test_committed : production_committed) += cell.counts.updates_committed;
+    sum += cell.counts;
+  }
+  EXPECT_EQ(field_test, 10u);
+  EXPECT_EQ(production, 30u);
+  EXPECT_EQ(field_test_committed, 0u);  // the deployment is Production's
+  EXPECT_EQ(production_committed, 30u);
+  EXPECT_EQ(sum.attestation_time.count(), r.counters.attestations);
+  EXPECT_EQ(sum.attestation_failures, r.counters.attestation_failures);
+  EXPECT_EQ(sum.updates_committed, r.counters.updates_committed);
+  EXPECT_EQ(sum.updates_rolled_back, r.counters.updates_rolled_back);
+  EXPECT_EQ(sum.updates_failed, r.counters.updates_failed);
+  // No attackers: every request that reached the cloud is a device's.
+  for (std::size_t a = 0; a < request_answer_count; ++a) {
+    EXPECT_EQ(sum.requests[a], r.traffic.total(static_cast<request_answer>(a))) << request_answer_names[a];
+  }
+  // The hours' histograms hold the same attestations.
+  std::uint64_t by_hour = 0;
+  for (const sim_histogram& h : r.attestation_time_by_hour) by_hour += h.count();
+  EXPECT_EQ(by_hour, r.counters.attestations);
+}
+
+// An attacker's requests reach the cloud and are counted there, but belong
+// to no group: refused, they are errors over time and not in any cell.
+TEST(engine, an_attackers_requests_count_in_the_throughput_but_in_no_group) {
+  const auto s = testing::load(testing::staged_rollout(30) + "attack { at: \"1d\" count: 5 spoofed_identity {} }\n");
+  const run_result r = run(s, {});
+  ASSERT_EQ(r.attacks.size(), 1u);
+  ASSERT_GT(r.attacks[0].stopped, 0u);
+  std::array<std::uint64_t, request_answer_count> devices{};
+  for (const group_revision_outcome& cell : r.by_group_and_revision) {
+    for (std::size_t a = 0; a < request_answer_count; ++a) devices[a] += cell.counts.requests[a];
+  }
+  const std::uint64_t errors = r.traffic.total(request_answer::error);
+  EXPECT_GT(errors, devices[static_cast<std::size_t>(request_answer::error)]);
+  // The refusals came when the attack did, a day in.
+  for (std::size_t m = 0; m < 24 * 60; ++m) {
+    for (std::size_t k = 0; k < request_kind_count; ++k) {
+      EXPECT_EQ(r.traffic.at(m, static_cast<request_kind>(k), request_answer::error), 0u) << "minute " << m;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fleet::actors

@@ -48,5 +48,29 @@ TEST(sim_histogram, quantile_bound_is_the_upper_bound_of_the_bucket_holding_it) 
   EXPECT_TRUE(std::isinf(h.quantile_bound(1.0)));
 }
 
+TEST(sim_histogram, quantile_estimate_interpolates_within_the_bucket_holding_it) {
+  sim_histogram h;
+  EXPECT_EQ(h.quantile_estimate(0.5), 0);  // empty
+  // 100 in (100 ms, 250 ms]: the median is half way through that bucket.
+  for (int i = 0; i < 100; ++i) h.observe(200ms);
+  EXPECT_DOUBLE_EQ(h.quantile_estimate(0.5), 0.1 + 0.15 * 0.5);
+  EXPECT_DOUBLE_EQ(h.quantile_estimate(0.99), 0.1 + 0.15 * 0.99);
+  EXPECT_DOUBLE_EQ(h.quantile_estimate(1.0), 0.25);
+  // 100 more in (10 s, 60 s]: the median now tops the first bucket, the
+  // 95th is 90 % through the second.
+  for (int i = 0; i < 100; ++i) h.observe(30s);
+  EXPECT_DOUBLE_EQ(h.quantile_estimate(0.5), 0.25);
+  EXPECT_DOUBLE_EQ(h.quantile_estimate(0.95), 10 + 50 * 0.9);
+  // The first bucket starts at 0; empty buckets in between are skipped.
+  sim_histogram low;
+  low.observe(5ms);
+  low.observe(5ms);
+  EXPECT_DOUBLE_EQ(low.quantile_estimate(0.5), 0.005);
+  // Past the last bound there is no upper edge to interpolate to.
+  sim_histogram slow;
+  slow.observe(72h);
+  EXPECT_TRUE(std::isinf(slow.quantile_estimate(0.5)));
+}
+
 }  // namespace
 }  // namespace fleet::actors

@@ -10,11 +10,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -87,18 +90,33 @@ std::string element_by_id(const std::string& dom, const std::string& tag, const 
   return dom.substr(open, close + tag.size() + 3 - open);
 }
 
+// Plain scans, not std::regex: libstdc++'s regex recurses once a character,
+// and a chart's path of a few thousand points overflowed the stack.
+
 std::string attribute(const std::string& tag, const std::string& name) {
-  std::smatch m;
-  if (std::regex_search(tag, m, std::regex("\\s" + name + "=\"([^\"]*)\""))) return m[1];
+  for (std::size_t at = tag.find(name + "=\""); at != std::string::npos; at = tag.find(name + "=\"", at + 1)) {
+    if (at == 0 || !std::isspace(static_cast<unsigned char>(tag[at - 1]))) continue;  // "data-x" is not "x"
+    const std::size_t from = at + name.size() + 2;
+    const std::size_t to = tag.find('"', from);
+    return to == std::string::npos ? std::string() : tag.substr(from, to - from);
+  }
   return {};
 }
 
 /// The opening tags of the marks of this kind (class "mark KIND ...") in `svg`.
 std::vector<std::string> marks(const std::string& svg, const std::string& kind) {
   std::vector<std::string> found;
-  const std::regex mark("<(path|rect|circle)\\s[^>]*>");
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), mark); it != std::sregex_iterator(); ++it) {
-    const std::string tag = it->str();
+  for (std::size_t at = svg.find('<'); at != std::string::npos; at = svg.find('<', at + 1)) {
+    bool shape = false;
+    for (const char* name : {"path", "rect", "circle"}) {
+      const std::size_t n = std::strlen(name);
+      shape |= svg.compare(at + 1, n, name) == 0 && at + 1 + n < svg.size() &&
+               std::isspace(static_cast<unsigned char>(svg[at + 1 + n]));
+    }
+    if (!shape) continue;
+    const std::size_t end = svg.find('>', at);
+    if (end == std::string::npos) break;
+    const std::string tag = svg.substr(at, end + 1 - at);
     const std::string classes = " " + attribute(tag, "class") + " ";
     if (classes.find(" mark ") != std::string::npos && classes.find(" " + kind + " ") != std::string::npos) {
       found.push_back(tag);
@@ -124,14 +142,23 @@ std::string empty_geometry(const std::string& tag) {
     const bool placed = std::isfinite(number(attribute(tag, "cx"))) && std::isfinite(number(attribute(tag, "cy")));
     return r > 0 && placed ? "" : "circle not drawn: " + tag;
   }
-  const std::string d = attribute(tag, "d");
-  if (!std::regex_match(d, std::regex("M[-0-9.,]+((L|M)[-0-9.,]+)+Z?"))) return "path without a line: " + tag;
+  // M x,y then L or M x,y at least once, and an optional Z: nothing else.
+  std::string d = attribute(tag, "d");
+  if (!d.empty() && d.back() == 'Z') d.pop_back();
+  if (d.empty() || d[0] != 'M') return "path without a line: " + tag;
   std::vector<double> xs, ys;
-  const std::regex pair("(-?[0-9.]+),(-?[0-9.]+)");
-  for (auto it = std::sregex_iterator(d.begin(), d.end(), pair); it != std::sregex_iterator(); ++it) {
-    xs.push_back(number((*it)[1]));
-    ys.push_back(number((*it)[2]));
+  for (std::size_t at = 0; at < d.size();) {
+    if (d[at] != 'M' && d[at] != 'L') return "path with something else than lines: " + tag;
+    std::size_t next = d.find_first_of("ML", at + 1);
+    if (next == std::string::npos) next = d.size();
+    const std::string point = d.substr(at + 1, next - at - 1);
+    const std::size_t comma = point.find(',');
+    if (comma == std::string::npos) return "path with a bad point: " + tag;
+    xs.push_back(number(point.substr(0, comma)));
+    ys.push_back(number(point.substr(comma + 1)));
+    at = next;
   }
+  if (xs.size() < 2) return "path without a line: " + tag;
   for (const double v : xs) if (!std::isfinite(v)) return "path with a bad number: " + tag;
   for (const double v : ys) if (!std::isfinite(v)) return "path with a bad number: " + tag;
   const auto [x_min, x_max] = std::minmax_element(xs.begin(), xs.end());
@@ -161,12 +188,9 @@ std::set<std::string> keys_over_timeline(const json& report, const std::string& 
   return keys;
 }
 
-struct table_row {
-  std::string name, verdict, detail;
-};
-
-std::vector<table_row> rows_of(const std::string& table) {
-  std::vector<table_row> rows;
+/// The text of each cell of each row of the table's body.
+std::vector<std::vector<std::string>> body_cells(const std::string& table) {
+  std::vector<std::vector<std::string>> rows;
   const std::size_t body = table.find("<tbody");
   if (body == std::string::npos) return rows;
   const std::string tbody = table.substr(body);
@@ -177,10 +201,74 @@ std::vector<table_row> rows_of(const std::string& table) {
     for (auto c = std::sregex_iterator(cells_text.begin(), cells_text.end(), cell); c != std::sregex_iterator(); ++c) {
       cells.push_back(unescape((*c)[1]));
     }
+    rows.push_back(std::move(cells));
+  }
+  return rows;
+}
+
+struct table_row {
+  std::string name, verdict, detail;
+};
+
+std::vector<table_row> rows_of(const std::string& table) {
+  std::vector<table_row> rows;
+  for (const std::vector<std::string>& cells : body_cells(table)) {
     if (cells.size() == 3) rows.push_back({cells[0], cells[1], cells[2]});
     else rows.push_back({"(a row of " + std::to_string(cells.size()) + " cells)", "", ""});
   }
   return rows;
+}
+
+/// A script the page does not have, run after its own: it measures every
+/// label of every chart against the chart's viewBox (getBBox, laid out by
+/// the browser with its fonts) and every card, table frame and the page
+/// against their width, and writes what sticks out onto <body>. A probe
+/// label placed half outside a chart must be caught, or the measuring
+/// itself is broken (no layout, no fonts).
+const char* const label_check = R"(<script>
+(function () {
+  function outside(svg) {
+    const box = svg.viewBox.baseVal, found = [];
+    for (const t of svg.querySelectorAll('text')) {
+      const b = t.getBBox();
+      if (b.x < box.x - 0.5 || b.y < box.y - 0.5 || b.x + b.width > box.x + box.width + 0.5 ||
+          b.y + b.height > box.y + box.height + 0.5) {
+        found.push(`${svg.id}: "${t.textContent}" at ${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}x${Math.round(b.height)}`);
+      }
+    }
+    return found;
+  }
+  const charts = [...document.querySelectorAll('svg.chart')];
+  const labels = charts.reduce((n, svg) => n + svg.querySelectorAll('text').length, 0);
+  const cut = charts.flatMap(outside);
+  const wide = [...document.querySelectorAll('.card, .table-frame')]
+    .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => `${e.id || e.className}: ${e.scrollWidth} px in ${e.clientWidth}`);
+  if (document.documentElement.scrollWidth > window.innerWidth) {
+    wide.push(`page: ${document.documentElement.scrollWidth} px in ${window.innerWidth}`);
+  }
+  const probe = charts[0].cloneNode(false);
+  probe.id = 'probe';
+  document.body.append(probe);
+  const text = document.createElementNS(probe.namespaceURI, 'text');
+  text.setAttribute('x', '-30');
+  text.setAttribute('y', '50');
+  text.textContent = 'half outside';
+  probe.append(text);
+  const caught = outside(probe).length === 1;
+  probe.remove();
+  document.body.setAttribute('data-labels', String(labels));
+  document.body.setAttribute('data-labels-cut', cut.join(' | '));
+  document.body.setAttribute('data-too-wide', wide.join(' | '));
+  document.body.setAttribute('data-probe-caught', caught ? 'yes' : 'no');
+})();
+</script>
+)";
+
+/// `page` with label_check run after its own script.
+std::string with_label_check(std::string page) {
+  const std::size_t end = page.rfind("</body>");
+  if (end != std::string::npos) page.insert(end, label_check);
+  return page;
 }
 
 class html_report_browser : public fleet::cli::testing::in_temporary_directory {
@@ -198,9 +286,10 @@ class html_report_browser : public fleet::cli::testing::in_temporary_directory {
   std::string dom_of(const std::string& page) {
     // --headless is the new headless mode in Chromium >= 132 (Debian's is newer);
     // --no-sandbox: tests may run as root, where the sandbox refuses to start.
+    // A desktop window: the page's widest card is 1,100 px (html_report.css).
     const int code = run_program({"/usr/bin/timeout", "60", chromium_binary, "--headless", "--no-sandbox",
                                   "--disable-gpu", "--no-first-run", "--user-data-dir=" + path("chromium-profile"),
-                                  "--dump-dom", "file://" + page},
+                                  "--window-size=1280,1000", "--dump-dom", "file://" + page},
                                  path("dom.html"), path("chromium.err"), 90s);
     EXPECT_EQ(code, 0) << read_file(path("chromium.err"));
     const std::string dom = read_file(path("dom.html"));
@@ -219,9 +308,16 @@ TEST_F(html_report_browser, chromium_draws_every_chart_and_the_expectations_of_t
   EXPECT_NE(read_file(path("fleetsim.err")).find("; HTML report written to " + path("r.html")), std::string::npos)
       << read_file(path("fleetsim.err"));
   const json report = json::parse(read_file(path("r.json")));
-  const std::string dom = dom_of(path("r.html"));
+  { std::ofstream(path("checked.html")) << with_label_check(read_file(path("r.html"))); }
+  const std::string dom = dom_of(path("checked.html"));
   ASSERT_NE(dom.find("data-rendered=\"yes\""), std::string::npos) << dom.substr(0, 4000);
   EXPECT_EQ(dom.find("data-render-error="), std::string::npos);
+  // No label cut off, no card or table wider than the page lets it be.
+  const std::string body = dom.substr(0, dom.find('>'));
+  EXPECT_EQ(attribute(body, "data-probe-caught"), "yes") << body;
+  EXPECT_GT(std::atoi(attribute(body, "data-labels").c_str()), 50) << body;  // every chart's ticks
+  EXPECT_EQ(attribute(body, "data-labels-cut"), "") << body;
+  EXPECT_EQ(attribute(body, "data-too-wide"), "") << body;
 
   const std::string adoption = element_by_id(dom, "svg", "chart-adoption");
   const std::set<std::string> versions = keys_over_timeline(report, "app_versions");
@@ -264,6 +360,61 @@ TEST_F(html_report_browser, chromium_draws_every_chart_and_the_expectations_of_t
   EXPECT_NE(attacks.find("proof_invalid 5"), std::string::npos) << attacks;
   EXPECT_NE(attacks.find("5 of 5"), std::string::npos) << attacks;
 
+  // Requests over time: an area per kind that had requests, with its total.
+  const json& throughput = report["throughput"];
+  std::map<std::string, std::uint64_t> by_kind, not_ok;
+  for (const json& series : throughput["series"]) {
+    by_kind[series["kind"].get<std::string>()] += series["total"].get<std::uint64_t>();
+    if (series["answer"] != "ok") not_ok[series["answer"].get<std::string>()] += series["total"].get<std::uint64_t>();
+  }
+  ASSERT_GE(by_kind.size(), 5u);  // challenge, evidence, update check, chunk, update result, telemetry
+  const std::string requests = element_by_id(dom, "svg", "chart-requests");
+  expect_drawn(requests, "area", by_kind.size());
+  for (const auto& [kind, total] : by_kind) {
+    EXPECT_NE(requests.find("data-key=\"" + kind + "\""), std::string::npos) << kind;
+    std::string label = kind;
+    std::replace(label.begin(), label.end(), '_', ' ');
+    EXPECT_NE(dom.find(label + ": " + with_commas(total) + "<"), std::string::npos) << label;
+  }
+  // Errors over time: the attack's refusals and the outage's drops, each an area.
+  EXPECT_EQ(not_ok, (std::map<std::string, std::uint64_t>{
+                        {"dropped", throughput["by_answer"]["dropped"].get<std::uint64_t>()},
+                        {"error", throughput["by_answer"]["error"].get<std::uint64_t>()}}));
+  ASSERT_GT(throughput["by_answer"]["error"].get<std::uint64_t>(), 0u);
+  ASSERT_GT(throughput["by_answer"]["dropped"].get<std::uint64_t>(), 0u);
+  const std::string errors = element_by_id(dom, "svg", "chart-errors");
+  expect_drawn(errors, "area", 2);
+  EXPECT_NE(errors.find("data-key=\"error\""), std::string::npos);
+  EXPECT_NE(errors.find("data-key=\"dropped\""), std::string::npos);
+  EXPECT_NE(dom.find("refused (an Error reply): " + with_commas(throughput["by_answer"]["error"].get<std::uint64_t>()) + "<"),
+            std::string::npos);
+  EXPECT_NE(dom.find("dropped by an outage: " + with_commas(throughput["by_answer"]["dropped"].get<std::uint64_t>()) + "<"),
+            std::string::npos);
+  // Attestation latency: a line for each percentile.
+  const std::string latency = element_by_id(dom, "svg", "chart-latency");
+  expect_drawn(latency, "line", 3);
+  for (const char* p : {"p50", "p95", "p99"}) {
+    EXPECT_NE(latency.find("data-key=\"" + std::string(p) + "\""), std::string::npos) << p;
+  }
+  // By group and hardware revision: a row per cell of the JSON, in its order.
+  const json& cells = report["by_group_and_revision"];
+  ASSERT_EQ(cells.size(), 4u);  // Field Test and Production, each on revisions A and B
+  const auto breakdown = body_cells(element_by_id(dom, "table", "by-group-revision"));
+  ASSERT_EQ(breakdown.size(), cells.size());
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    SCOPED_TRACE("breakdown row " + std::to_string(i));
+    ASSERT_EQ(breakdown[i].size(), 14u);
+    EXPECT_EQ(breakdown[i][0], cells[i]["group"].get<std::string>());
+    EXPECT_EQ(breakdown[i][1], cells[i]["revision"].get<std::string>());
+    EXPECT_EQ(breakdown[i][2], with_commas(cells[i]["devices"].get<std::uint64_t>()));
+    EXPECT_EQ(breakdown[i][3], with_commas(cells[i]["requests"].get<std::uint64_t>()));
+    EXPECT_EQ(breakdown[i][4], with_commas(cells[i]["errors"].get<std::uint64_t>()));
+    EXPECT_EQ(breakdown[i][5], with_commas(cells[i]["dropped"].get<std::uint64_t>()));
+    EXPECT_EQ(breakdown[i][6], with_commas(cells[i]["attestations"].get<std::uint64_t>()));
+    EXPECT_NE(breakdown[i][8].find("ms"), std::string::npos) << breakdown[i][8];  // p50, in milliseconds here
+    EXPECT_EQ(breakdown[i][11], with_commas(cells[i]["updates_committed"].get<std::uint64_t>()));
+  }
+
   const std::vector<table_row> rows = rows_of(element_by_id(dom, "table", "expectations"));
   const json& expectations = report["expectations"];
   ASSERT_EQ(rows.size(), expectations.size());
@@ -290,6 +441,10 @@ TEST_F(html_report_browser, a_run_without_faults_or_expectations_says_so_instead
   EXPECT_GE(marks(element_by_id(dom, "svg", "chart-rollout"), "transition").size(), 2u);
   EXPECT_EQ(element_by_id(dom, "svg", "chart-events"), "");
   EXPECT_NE(dom.find("No faults and no attacks in this run."), std::string::npos);
+  // Every request answered: no empty errors chart, a line that says so.
+  EXPECT_GE(marks(element_by_id(dom, "svg", "chart-requests"), "area").size(), 5u);
+  EXPECT_EQ(element_by_id(dom, "svg", "chart-errors"), "");
+  EXPECT_NE(dom.find("No request was refused, dropped or left unanswered."), std::string::npos);
   EXPECT_EQ(element_by_id(dom, "table", "expectations"), "");
   EXPECT_NE(dom.find("The scenario declares no expectations."), std::string::npos);
 }

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "run_fixture.hpp"
@@ -187,13 +188,135 @@ TEST(report_json, timeline) {
   ])"));
 }
 
+TEST(report_json, throughput_by_minute_kind_and_answer) {
+  const json j = report_json(testing::sample_result(), testing::sample_context())["throughput"];
+  EXPECT_EQ(keys_of(j), (std::vector<std::string>{"bucket_seconds", "buckets", "kinds", "answers", "requests",
+                                                  "by_answer", "peak_minute", "series", "errors"}));
+  EXPECT_EQ(j["bucket_seconds"], 60.0);
+  EXPECT_EQ(j["buckets"], 24u * 60);  // every minute of the day reached, empty ones too
+  EXPECT_EQ(j["kinds"], json::parse(R"(["challenge", "evidence", "update_check", "chunk", "update_result",
+                                         "telemetry", "other"])"));
+  EXPECT_EQ(j["answers"], json::parse(R"(["ok", "error", "dropped", "unanswered"])"));
+  EXPECT_EQ(j["requests"], 9u);
+  EXPECT_EQ(j["by_answer"], json::parse(R"({"ok": 6, "error": 1, "dropped": 2, "unanswered": 0})"));
+  EXPECT_EQ(j["peak_minute"], json::parse(R"({"at_seconds": 0.0, "requests": 6})"));
+  // One series per kind and answer that has a request, kinds then answers in order.
+  const json& series = j["series"];
+  ASSERT_EQ(series.size(), 4u);
+  const std::vector<std::tuple<std::string, std::string, unsigned, std::size_t>> expected{
+      {"challenge", "ok", 3, 0}, {"evidence", "ok", 3, 0}, {"evidence", "error", 1, 2}, {"update_check", "dropped", 2, 5}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto& [kind, answer, total, minute] = expected[i];
+    SCOPED_TRACE(kind + " " + answer);
+    EXPECT_EQ(series[i]["kind"], kind);
+    EXPECT_EQ(series[i]["answer"], answer);
+    EXPECT_EQ(series[i]["total"], total);
+    ASSERT_EQ(series[i]["counts"].size(), 24u * 60);
+    EXPECT_EQ(series[i]["counts"][minute], total);  // all in one minute
+    unsigned sum = 0;
+    for (const json& n : series[i]["counts"]) sum += n.get<unsigned>();
+    EXPECT_EQ(sum, total);
+  }
+  // Errors over time: whatever was not answered ok, per bucket.
+  ASSERT_EQ(j["errors"].size(), 24u * 60);
+  EXPECT_EQ(j["errors"][0], 0u);
+  EXPECT_EQ(j["errors"][2], 1u);
+  EXPECT_EQ(j["errors"][5], 2u);
+  unsigned errors = 0;
+  for (const json& n : j["errors"]) errors += n.get<unsigned>();
+  EXPECT_EQ(errors, 3u);
+}
+
+TEST(report_json, a_month_long_run_has_five_minute_buckets) {
+  using namespace std::chrono_literals;
+  actors::run_result r = testing::sample_result();
+  r.simulated = 30 * 24h;
+  r.traffic = actors::traffic_counts(actors::traffic_bucket_width(r.simulated));
+  r.traffic.count(29 * 24h, actors::request_kind::telemetry, actors::request_answer::unanswered);
+  const json j = report_json(r, testing::sample_context())["throughput"];
+  EXPECT_EQ(j["bucket_seconds"], 300.0);
+  EXPECT_EQ(j["buckets"], 30u * 24 * 12);
+  ASSERT_EQ(j["series"].size(), 1u);
+  EXPECT_EQ(j["series"][0]["counts"][29 * 24 * 12], 1u);
+  EXPECT_EQ(j["errors"][29 * 24 * 12], 1u);
+  EXPECT_EQ(j["by_answer"]["unanswered"], 1u);
+}
+
+TEST(report_json, attestation_latency_percentiles_by_hour) {
+  const json j = report_json(testing::sample_result(), testing::sample_context())["attestation_latency_by_hour"];
+  // 200 ms each: estimated within the (100 ms, 250 ms] bucket. Past a day
+  // there is no bound to estimate up to: null, as for an hour without any.
+  EXPECT_EQ(j, json::parse(R"([
+    {"hour": 0, "attestations": 4, "failures": 0, "mean_ms": 200.0, "p50_ms": 175.0, "p95_ms": 242.5, "p99_ms": 248.5},
+    {"hour": 1, "attestations": 0, "failures": 2, "mean_ms": null, "p50_ms": null, "p95_ms": null, "p99_ms": null},
+    {"hour": 2, "attestations": 1, "failures": 0, "mean_ms": 259200000.0, "p50_ms": null, "p95_ms": null, "p99_ms": null}
+  ])"));
+}
+
+TEST(report_json, by_group_and_revision) {
+  const json j = report_json(testing::sample_result(), testing::sample_context())["by_group_and_revision"];
+  // Production B has no devices: left out.
+  EXPECT_EQ(j, json::parse(R"([
+    {"group": "Production", "revision": "A", "devices": 12, "requests": 8, "errors": 1, "dropped": 2, "unanswered": 0,
+     "attestations": 4, "attestation_failures": 2, "attestation_mean_ms": 200.0, "attestation_p50_ms": 175.0,
+     "attestation_p95_ms": 242.5, "attestation_p99_ms": 248.5,
+     "updates_committed": 10, "updates_rolled_back": 1, "updates_failed": 1},
+    {"group": "Field Test", "revision": "A", "devices": 8, "requests": 1, "errors": 0, "dropped": 0, "unanswered": 0,
+     "attestations": 0, "attestation_failures": 0, "attestation_mean_ms": null, "attestation_p50_ms": null,
+     "attestation_p95_ms": null, "attestation_p99_ms": null,
+     "updates_committed": 0, "updates_rolled_back": 0, "updates_failed": 0}
+  ])"));
+}
+
 TEST(report_json, empty_lists_are_arrays) {
   actors::run_result r = testing::sample_result();
   r.deployments.clear();
   r.timeline.clear();
+  r.traffic = actors::traffic_counts();
+  r.attestation_time_by_hour.clear();
+  r.attestation_failures_by_hour.clear();
+  r.by_group_and_revision.clear();
   const json j = report_json(r, testing::sample_context());
   EXPECT_EQ(j["deployments"], json::array());
   EXPECT_EQ(j["timeline"], json::array());
+  EXPECT_EQ(j["throughput"]["series"], json::array());
+  EXPECT_EQ(j["attestation_latency_by_hour"], json::array());
+  EXPECT_EQ(j["by_group_and_revision"], json::array());
+}
+
+TEST(report_text, reads_back_as_the_report) {
+  const json j = report_json(testing::sample_result(), testing::sample_context());
+  const std::string text = report_text(j);
+  EXPECT_EQ(json::parse(text), j);
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_EQ(text.rfind("{\n  \"scenario\": \"tiny-rollout\",\n", 0), 0u) << text.substr(0, 200);
+}
+
+TEST(report_text, a_time_series_takes_one_line_and_a_record_one_line_in_its_array) {
+  const json j = json::parse(R"({"series": [0, 0, 3, 0], "empty": [], "none": {}, "nested": {"a": [1, 2]},
+                                 "hours": [{"hour": 0, "p50_ms": null}, {"hour": 1, "p50_ms": 12.5}],
+                                 "deep": [{"name": "x", "list": [{"k": "<\"q\">"}]}]})");
+  EXPECT_EQ(report_text(j),
+            "{\n"
+            "  \"series\": [0,0,3,0],\n"
+            "  \"empty\": [],\n"
+            "  \"none\": {},\n"
+            "  \"nested\": {\n"
+            "    \"a\": [1,2]\n"
+            "  },\n"
+            "  \"hours\": [\n"
+            "    {\"hour\": 0, \"p50_ms\": null},\n"
+            "    {\"hour\": 1, \"p50_ms\": 12.5}\n"
+            "  ],\n"
+            "  \"deep\": [\n"
+            "    {\n"
+            "      \"name\": \"x\",\n"
+            "      \"list\": [\n"
+            "        {\"k\": \"<\\\"q\\\">\"}\n"
+            "      ]\n"
+            "    }\n"
+            "  ]\n"
+            "}\n");
 }
 
 TEST(process_usage, measures_this_process) {

@@ -23,7 +23,8 @@ inline std::vector<std::string> report_fields() {
   return {"scenario",    "scenario_file", "seed",           "devices",     "threads",    "workers",  "complete",
           "sim_seconds", "duration_seconds", "wall_seconds", "cpu_seconds", "peak_rss_bytes", "events", "windows", "partitions", "barriers", "control_ticks",
           "trace_hash",  "crypto_ops",    "expectations",   "replay",      "counters",    "faults",
-          "attacks",     "revocations", "deployments", "timeline"};
+          "attacks",     "revocations", "deployments", "timeline", "throughput", "attestation_latency_by_hour",
+          "by_group_and_revision"};
 }
 
 inline actors::run_result sample_result() {
@@ -51,6 +52,36 @@ inline actors::run_result sample_result() {
   r.faults = {{"storm", "power_loss", 4, 2h, 0us, 0, 0, 4, 1}, {"dropouts", "partition", 6, 0h, 48h, 17}};
   r.timeline = {{0us, {{"1.0.0", 20}}, {{"off", 20}}},
                 {24h, {{"1.0.0", 5}, {"1.1.0", 15}}, {{"attested", 19}, {"bricked", 1}}}};
+  // Nine requests: six answered in the first minute, one refused in the
+  // third, two dropped in the sixth.
+  using actors::request_answer;
+  using actors::request_kind;
+  for (int i = 0; i < 3; ++i) r.traffic.count(10s, request_kind::challenge, request_answer::ok);
+  for (int i = 0; i < 3; ++i) r.traffic.count(20s, request_kind::evidence, request_answer::ok);
+  r.traffic.count(2min + 1s, request_kind::evidence, request_answer::error);
+  r.traffic.count(5min, request_kind::update_check, request_answer::dropped);
+  r.traffic.count(5min + 59s, request_kind::update_check, request_answer::dropped);
+  r.requests_per_minute.assign(24 * 60 + 1, 0);
+  r.requests_per_minute[0] = 6;
+  r.requests_per_minute[2] = 1;
+  r.requests_per_minute[5] = 2;
+  // Four attestations of 200 ms in hour 0, none in hour 1, one past a day in hour 2.
+  r.attestation_time_by_hour.resize(3);
+  for (int i = 0; i < 4; ++i) r.attestation_time_by_hour[0].observe(200ms);
+  r.attestation_time_by_hour[2].observe(72h);
+  r.attestation_failures_by_hour = {0, 2};
+  actors::breakdown_counts a;
+  a.devices = 12;
+  a.requests = {5, 1, 2, 0};
+  for (int i = 0; i < 4; ++i) a.attestation_time.observe(200ms);
+  a.attestation_failures = 2;
+  a.updates_committed = 10;
+  a.updates_rolled_back = 1;
+  a.updates_failed = 1;
+  actors::breakdown_counts field;
+  field.devices = 8;
+  field.requests = {1, 0, 0, 0};
+  r.by_group_and_revision = {{"Production", "A", a}, {"Production", "B", {}}, {"Field Test", "A", field}};
   return r;
 }
 

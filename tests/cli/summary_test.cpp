@@ -25,6 +25,7 @@ TEST(summary, one_line_per_subject) {
             "telemetry    20 events: 21 delivered, 22 dropped (buffer full), 23 lost to power, 24 still buffered; the "
             "cloud took 25\n"
             "network      13 messages, 14 lost, 15 lost to faults\n"
+            "requests     9 reached the cloud: 6 ok, 1 refused, 2 dropped (33.3 % not ok); busiest minute 6 at 0s\n"
             "faults       19 faults injected (310 armed for a torn write, 298 never fired), 16 requests dropped by "
             "outages\n"
             "security     18 attacks stopped, 17 unsigned software starts\n"
@@ -89,6 +90,23 @@ TEST(summary, torn_writes_armed_are_told_apart_from_the_faults_that_acted) {
   EXPECT_NE(summary(r, testing::sample_context()).find("faults       12 faults injected, 16 requests dropped by outages\n"),
             std::string::npos)
       << summary(r, testing::sample_context());
+}
+
+// What a load tester looks for first (issue 18): the answers and the busiest minute.
+TEST(summary, the_requests_line_says_how_they_were_answered_and_the_busiest_minute) {
+  actors::run_result r = testing::sample_result();
+  for (int i = 0; i < 1000; ++i) r.traffic.count(90min, actors::request_kind::telemetry, actors::request_answer::ok);
+  r.traffic.count(91min, actors::request_kind::other, actors::request_answer::unanswered);
+  r.requests_per_minute[90] = 1000;
+  r.requests_per_minute[91] = 1;
+  const std::string text = summary(r, testing::sample_context());
+  EXPECT_NE(text.find("requests     1,010 reached the cloud: 1,006 ok, 1 refused, 2 dropped, 1 unanswered (0.4 % not ok); "
+                      "busiest minute 1,000 at 1h30m\n"),
+            std::string::npos)
+      << text;
+  // No request at all (a run stopped at once): no line.
+  r.traffic = actors::traffic_counts();
+  EXPECT_EQ(summary(r, testing::sample_context()).find("requests     "), std::string::npos);
 }
 
 TEST(summary, each_expectation_with_its_verdict_and_what_was_seen) {

@@ -22,8 +22,8 @@ bool carries_image_data(const cloud::served_reply& reply) {
 
 cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
                        const std::vector<input::attack>& scenario_attacks,
-                       std::uint64_t run_seed, const partition_plan& plan, attack_ledger& attacks,
-                       fw::sim_time run_length,
+                       std::uint64_t run_seed, const partition_plan& plan, const device_shard& devices,
+                       attack_ledger& attacks, fw::sim_time run_length,
                        std::vector<fw::sim_time> key_rotations, std::vector<revocation> revocations)
     : service_(service),
       links_(links),
@@ -32,9 +32,11 @@ cloud_host::cloud_host(cloud::security_service& service, const nemesis& links, c
       attacks_(attacks),
       run_seed_(run_seed),
       plan_(plan),
+      devices_(devices),
       downlinks_(plan.devices()),
       dropped_by_fault_(links.faults().size(), 0),
       per_minute_(static_cast<std::size_t>(run_length.count() / minute_us + 1), 0),
+      traffic_(traffic_bucket_width(run_length)),
       key_rotations_(std::move(key_rotations)),
       revocations_(std::move(revocations)) {}
 
@@ -63,6 +65,15 @@ crypto::random_stream& cloud_host::downlink(entity_id device) {
   auto& link = downlinks_[plan_.slot_of(device_index_of(device))];
   if (!link) link = std::make_unique<crypto::random_stream>(run_seed_, device, "downlink");
   return *link;
+}
+
+// Counting only: nothing here reaches the trace or the service.
+void cloud_host::count_request(fw::sim_time at, const sim_message& m, request_answer answer) {
+  traffic_.count(at, request_kind_of(m.request), answer);
+  if (attackers_.is_attacker(m.source)) return;  // no group, no revision
+  const std::uint16_t cell = devices_.cell_of(device_index_of(m.source));
+  if (requests_by_cell_.size() <= cell) requests_by_cell_.resize(std::size_t{cell} + 1);
+  ++requests_by_cell_[cell][static_cast<std::size_t>(answer)];
 }
 
 window_result cloud_host::run_window(fw::sim_time end) {
@@ -103,10 +114,15 @@ window_result cloud_host::run_window(fw::sim_time end) {
     if (minute < per_minute_.size()) ++per_minute_[minute];
     if (const std::optional<std::size_t> outage = links_.cloud_drops(at, m.request)) {
       ++dropped_by_fault_[*outage];
+      count_request(at, m, request_answer::dropped);
       trace_.fold(at.count(), dropped_tag, m.source);
       continue;
     }
     std::optional<cloud::served_reply> reply = service_.serve(at, m.bytes, m.source);
+    count_request(at, m,
+                  !reply                                      ? request_answer::unanswered
+                  : reply->body == wire::Envelope::kError ? request_answer::error
+                                                              : request_answer::ok);
     // An altered request is stopped when the service refused it (an error)
     // or did not answer; anything else means the alteration went unnoticed.
     if (m.altered_by != 0) attacks_.judge_at_cloud(m.altered_by - 1, !reply || reply->body == wire::Envelope::kError);

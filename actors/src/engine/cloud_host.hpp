@@ -4,6 +4,7 @@
 // and the downlink of each device (a random stream per device, drawn in the
 // service's handling order, so replies' delays are the same in every run).
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -13,6 +14,7 @@
 #include "adversary/link_tamper.hpp"
 #include "engine/device_shard.hpp"
 #include "engine/entity_trace.hpp"
+#include "fleet/actors/traffic.hpp"
 #include "fleet/cloud/security_service.hpp"
 #include "network/network_model.hpp"
 
@@ -33,12 +35,13 @@ class cloud_host {
     fw::sim_time at{0};
     crypto::digest image_id{};
   };
-  /// The service is the cloud's share for the devices of `plan`; the
+  /// The service is the cloud's share for the devices of `plan`, which
+  /// `devices` holds (read for each device's breakdown cell); the
   /// attackers here are those whose victims are among them.
   cloud_host(cloud::security_service& service, const nemesis& links, const link_tamper& tamper,
              const std::vector<input::attack>& scenario_attacks, std::uint64_t run_seed,
-             const partition_plan& plan, attack_ledger& attacks, fw::sim_time run_length,
-             std::vector<fw::sim_time> key_rotations = {},
+             const partition_plan& plan, const device_shard& devices, attack_ledger& attacks,
+             fw::sim_time run_length, std::vector<fw::sim_time> key_rotations = {},
              std::vector<revocation> revocations = {});
 
   void deliver(sim_message m);
@@ -55,12 +58,20 @@ class cloud_host {
   const attack_host& attackers() const { return attackers_; }
   /// Requests that reached the endpoint (dropped ones included), per simulated minute.
   const std::vector<std::uint32_t>& requests_per_minute() const { return per_minute_; }
+  /// Requests that reached the endpoint by time bucket, kind and answer.
+  const traffic_counts& traffic() const { return traffic_; }
+  /// The devices' requests (not the attackers') by breakdown cell and answer, grown on use.
+  const std::vector<std::array<std::uint64_t, request_answer_count>>& requests_by_cell() const {
+    return requests_by_cell_;
+  }
 
  private:
   struct later {
     bool operator()(const sim_message& a, const sim_message& b) const { return delivered_before(b, a); }
   };
   crypto::random_stream& downlink(entity_id device);
+  /// Counts a request that reached the endpoint, with how it was answered.
+  void count_request(fw::sim_time at, const sim_message& m, request_answer answer);
   fw::sim_time timers_at() const;
 
   cloud::security_service& service_;
@@ -71,6 +82,7 @@ class cloud_host {
   attack_ledger& attacks_;
   std::uint64_t run_seed_;
   partition_plan plan_;
+  const device_shard& devices_;
   std::priority_queue<sim_message, std::vector<sim_message>, later> inbox_;
   std::vector<std::unique_ptr<crypto::random_stream>> downlinks_;  ///< by device slot, made on first use
   entity_trace trace_;
@@ -79,6 +91,8 @@ class cloud_host {
   std::uint64_t lost_to_faults_ = 0;
   std::vector<std::uint64_t> dropped_by_fault_;  ///< by scenario fault (outages only)
   std::vector<std::uint32_t> per_minute_;
+  traffic_counts traffic_;
+  std::vector<std::array<std::uint64_t, request_answer_count>> requests_by_cell_;
   std::vector<fw::sim_time> key_rotations_;
   std::size_t rotations_done_ = 0;
   std::vector<revocation> revocations_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 #include <variant>
 
 #include "fleet/check.hpp"
@@ -43,11 +44,14 @@ void count(const fw::record& r, run_counters& c) {
 }  // namespace
 
 device_host::device_host(const device::device_spec& spec, device::chunk_store& store, fw::sim_time power_on_at,
-                         std::vector<device_action> faults)
+                         std::vector<device_action> faults, std::uint16_t cell)
     : device_(spec, store),
       uplink_(spec.run_seed, device_entity(spec.device_index), "uplink"),
       power_on_at_(power_on_at),
-      faults_(std::move(faults)) {}
+      faults_(std::move(faults)),
+      cell_(cell) {
+  FLEET_CHECK(faults_.size() < std::numeric_limits<std::uint32_t>::max(), "a device's fault actions fit next_fault_");
+}
 
 void device_host::deliver(sim_message m) { inbox_.push(std::move(m)); }
 
@@ -112,11 +116,29 @@ void device_host::count_start(const crypto::digest& digest, const device_surroun
   ++tally.starts[index];
 }
 
-void device_host::count_attestation(fw::sim_time now, fw::duration took, device_tally& tally) {
-  tally.attestation_time.observe(took);
+void device_host::count_outcome(fw::sim_time now, const fw::record& r, device_tally& tally) const {
   const auto hour = static_cast<std::size_t>(now / std::chrono::hours(1));
-  if (tally.attestation_time_by_hour.size() <= hour) tally.attestation_time_by_hour.resize(hour + 1);
-  tally.attestation_time_by_hour[hour].observe(took);
+  auto cell = [&]() -> breakdown_counts& {
+    if (tally.by_cell.size() <= cell_) tally.by_cell.resize(std::size_t{cell_} + 1);
+    return tally.by_cell[cell_];
+  };
+  switch (r.kind) {
+    case fw::record_kind::attested:
+      tally.attestation_time.observe(r.took);
+      if (tally.attestation_time_by_hour.size() <= hour) tally.attestation_time_by_hour.resize(hour + 1);
+      tally.attestation_time_by_hour[hour].observe(r.took);
+      cell().attestation_time.observe(r.took);
+      break;
+    case fw::record_kind::attestation_failed:
+      if (tally.attestation_failures_by_hour.size() <= hour) tally.attestation_failures_by_hour.resize(hour + 1, 0);
+      ++tally.attestation_failures_by_hour[hour];
+      ++cell().attestation_failures;
+      break;
+    case fw::record_kind::update_committed: ++cell().updates_committed; break;
+    case fw::record_kind::update_rolled_back: ++cell().updates_rolled_back; break;
+    case fw::record_kind::update_failed: ++cell().updates_failed; break;
+    default: break;
+  }
 }
 
 // An altered message is stopped when the firmware rejected it; the first
@@ -197,7 +219,7 @@ void device_host::take(fw::sim_time now, const device_surroundings& around, fw::
       if (r->kind == fw::record_kind::software_started || r->kind == fw::record_kind::legacy_flashed) {
         count_start(r->digest, around, tally);
       }
-      if (r->kind == fw::record_kind::attested) count_attestation(now, r->took, tally);
+      count_outcome(now, *r, tally);
     }
   }
   if (!around.revocations.empty()) watch_revocations(now, around, scratch, tally);

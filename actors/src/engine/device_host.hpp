@@ -53,6 +53,10 @@ struct device_tally {
   sim_histogram message_latency;       ///< of the messages sent towards the cloud
   sim_histogram attestation_time;      ///< from the first challenge request to the certificate accepted
   std::vector<sim_histogram> attestation_time_by_hour;  ///< the same by the simulated hour it ended in, grown on use
+  std::vector<std::uint64_t> attestation_failures_by_hour;  ///< attestation_failed records by the simulated hour, grown on use
+  /// By breakdown cell (breakdown_cells: scenario group and hardware
+  /// revision), grown on use; `devices` is left to the engine.
+  std::vector<breakdown_counts> by_cell;
   std::vector<revocation_tally> revocations;  ///< by revocation (device_surroundings order), grown on use
   std::vector<tear_tally> tears;  ///< by scenario fault, grown on use
 };
@@ -71,13 +75,16 @@ struct device_surroundings {
 
 class device_host {
  public:
-  /// `faults`: what the nemesis does to this device, in time order.
+  /// `faults`: what the nemesis does to this device, in time order; `cell`:
+  /// its scenario group and hardware revision (breakdown_cells).
   device_host(const device::device_spec& spec, device::chunk_store& store, fw::sim_time power_on_at,
-              std::vector<device_action> faults = {});
+              std::vector<device_action> faults = {}, std::uint16_t cell = 0);
 
   device::simulated_device& device() { return device_; }
   const device::simulated_device& device() const { return device_; }
   entity_id entity() const { return device_entity(device_.device_index()); }
+  /// Its breakdown cell: scenario group and hardware revision (breakdown_cells).
+  std::uint16_t cell() const { return cell_; }
 
   /// A message for this device; it is handled at its arrival.
   void deliver(sim_message m);
@@ -105,7 +112,8 @@ class device_host {
   /// The flash tore a write: the fault that armed it acted.
   void count_tear(device_tally& tally) const;
   static void judge_altered(std::uint32_t attack, const fw::outputs& scratch, attack_ledger& attacks);
-  static void count_attestation(fw::sim_time now, fw::duration took, device_tally& tally);
+  /// What the report counts by hour and by breakdown cell.
+  void count_outcome(fw::sim_time now, const fw::record& r, device_tally& tally) const;
   static void count_start(const crypto::digest& digest, const device_surroundings& around, device_tally& tally);
   /// The revocations due by `now`, and what this event's records mean for them.
   void watch_revocations(fw::sim_time now, const device_surroundings& around, const fw::outputs& scratch,
@@ -123,7 +131,11 @@ class device_host {
   fw::sim_time power_on_at_;
   std::uint64_t sent_ = 0;
   std::vector<device_action> faults_;
-  std::size_t next_fault_ = 0;
+  // 32 bits (at most faults_max x a year's spells at the highest rate: under
+  // 10 M) so that the cell fits where a 64-bit index was: a device costs
+  // not a byte more for the breakdown.
+  std::uint32_t next_fault_ = 0;
+  std::uint16_t cell_ = 0;
   std::uint8_t revocations_seen_ = 0;  ///< revocations judged for this device (it ran, or not, the image)
   std::uint8_t unhealed_ = 0;          ///< bit r: runs (or ran) revocation r's image and has not attested since
   wire::version last_app_{};  ///< the app version it last ran

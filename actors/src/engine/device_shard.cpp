@@ -22,6 +22,12 @@ void device_shard::deliver(sim_message m) {
   schedule(slot);
 }
 
+std::uint16_t device_shard::cell_of(std::uint64_t device) const {
+  const std::uint64_t slot = device / stride_;
+  FLEET_CHECK(slot < devices_.size(), "a device of another shard");
+  return devices_[slot]->cell();
+}
+
 fw::sim_time device_shard::next_time() {
   // Entries go stale when a device's next time moves; the current one is
   // always in the heap too, so stale ones are dropped as they surface.

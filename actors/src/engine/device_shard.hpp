@@ -43,6 +43,8 @@ class device_shard {
   window_result run_window(fw::sim_time end);
 
   std::vector<std::unique_ptr<device_host>>& devices() { return devices_; }
+  /// The breakdown cell of fleet device `device`, one of this shard's.
+  std::uint16_t cell_of(std::uint64_t device) const;
   const device_tally& tally() const { return tally_; }
 
  private:

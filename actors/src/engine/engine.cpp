@@ -155,6 +155,38 @@ void gather(run_result& r, const live_snapshot& last, partitions_t& parts) {
   }
 }
 
+/// The report's breakdowns, summed over the partitions in their order:
+/// requests by time bucket, kind and answer; attestations and their
+/// failures by hour; each (group, hardware revision) cell.
+void gather_breakdowns(run_result& r, const input::run_input& s, partitions_t& parts) {
+  r.traffic = traffic_counts(traffic_bucket_width(s.length));
+  const std::vector<std::uint32_t> first_cells = breakdown_cells(s);
+  std::vector<breakdown_counts> cells(first_cells.back());
+  for (auto& part : parts) {
+    r.traffic += part->cloud().traffic();
+    const device_tally& tally = part->devices().tally();
+    const auto& by_hour = tally.attestation_time_by_hour;
+    if (r.attestation_time_by_hour.size() < by_hour.size()) r.attestation_time_by_hour.resize(by_hour.size());
+    for (std::size_t h = 0; h < by_hour.size(); ++h) r.attestation_time_by_hour[h] += by_hour[h];
+    const auto& failures = tally.attestation_failures_by_hour;
+    if (r.attestation_failures_by_hour.size() < failures.size()) r.attestation_failures_by_hour.resize(failures.size(), 0);
+    for (std::size_t h = 0; h < failures.size(); ++h) r.attestation_failures_by_hour[h] += failures[h];
+    for (std::size_t c = 0; c < tally.by_cell.size(); ++c) cells[c] += tally.by_cell[c];
+    const auto& requests = part->cloud().requests_by_cell();
+    for (std::size_t c = 0; c < requests.size(); ++c) {
+      for (std::size_t a = 0; a < request_answer_count; ++a) cells[c].requests[a] += requests[c][a];
+    }
+    for (const auto& device : part->devices().devices()) ++cells[device->cell()].devices;
+  }
+  for (std::size_t g = 0; g < s.fleet.groups.size(); ++g) {
+    const input::product& product = s.fleet.products[s.fleet.groups[g].product];
+    for (std::size_t rev = 0; rev < product.revisions.size(); ++rev) {
+      r.by_group_and_revision.push_back(
+          {s.fleet.groups[g].name, product.revisions[rev].name, std::move(cells[first_cells[g] + rev])});
+    }
+  }
+}
+
 /// Each fault with the devices it acts on. Injected: each outage that began,
 /// the devices a link fault hits once it started (device faults count their
 /// actions as they happen, a torn write when it tears). `seen`: the last
@@ -358,11 +390,7 @@ run_result run(const input::run_input& s, const run_options& o) {
     const auto& scenario_image = part->signed_images().scenario_image;
     for (std::size_t i = 0; i < starts.size(); ++i) r.image_starts[scenario_image[i]] += starts[i];
   }
-  for (auto& part : parts) {
-    const auto& by_hour = part->devices().tally().attestation_time_by_hour;
-    if (r.attestation_time_by_hour.size() < by_hour.size()) r.attestation_time_by_hour.resize(by_hour.size());
-    for (std::size_t h = 0; h < by_hour.size(); ++h) r.attestation_time_by_hour[h] += by_hour[h];
-  }
+  gather_breakdowns(r, s, parts);
   r.revocations = revocation_outcomes(s, parts, r.requests_per_minute);
   r.faults = fault_outcomes(s, links, r.devices, snapshots.fault_hits(), last.faults, reached, parts, r.counters);
   r.crypto_ops = crypto::counted_ops() - crypto_before;

@@ -1,6 +1,7 @@
 #include "engine/fleet_setup.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 #include "fleet/check.hpp"
@@ -31,7 +32,20 @@ std::size_t revision_of(const input::product& p, std::uint64_t seed, std::uint64
 
 }  // namespace
 
-fleet_setup::fleet_setup(const input::run_input& s, const partition_plan& plan) : s_(s), plan_(plan) {
+std::vector<std::uint32_t> breakdown_cells(const input::run_input& s) {
+  std::vector<std::uint32_t> first;
+  std::uint32_t cells = 0;
+  for (const input::group& g : s.fleet.groups) {
+    first.push_back(cells);
+    cells += static_cast<std::uint32_t>(s.fleet.products[g.product].revisions.size());
+  }
+  first.push_back(cells);
+  FLEET_CHECK(cells <= std::numeric_limits<std::uint16_t>::max(), "breakdown cells fit 16 bits (the loader bounds groups and revisions)");
+  return first;
+}
+
+fleet_setup::fleet_setup(const input::run_input& s, const partition_plan& plan)
+    : s_(s), plan_(plan), first_cells_(breakdown_cells(s)) {
   const crypto::signing_key_pair root = cloud::service_root_of(s.seed);
   root_public_ = root.public_key_bytes;
   cloud::service_settings settings;
@@ -174,12 +188,14 @@ fw::sim_time fleet_setup::power_on_at(std::uint64_t index) const {
 std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, std::vector<device_action> faults) {
   FLEET_CHECK(plan_.holds(index), "a device of this partition");
   const fw::sim_time power_on_at = this->power_on_at(index);
-  const input::group& g = s_.fleet.groups[group_of(index)];
+  const std::uint32_t group = group_of(index);
+  const input::group& g = s_.fleet.groups[group];
   product_data& product = product_data_[g.product];
+  const std::size_t revision = revision_of(s_.fleet.products[g.product], s_.seed, index);
   device::device_spec spec;
   spec.run_seed = s_.seed;
   spec.device_index = index;
-  spec.config = &product.configs[revision_of(s_.fleet.products[g.product], s_.seed, index)];
+  spec.config = &product.configs[revision];
   spec.behaviour = &behaviour_;
   if (const auto& guards = s_.fleet.products[g.product].guards) {
     // The legacy device runs the image the guardian holds from the factory
@@ -191,7 +207,8 @@ std::unique_ptr<device_host> fleet_setup::make_device(std::uint64_t index, std::
     spec.legacy.reading_interval = guards->reading_interval;
     spec.legacy.first_reading_at = power_on_at + guards->reading_interval;
   }
-  auto host = std::make_unique<device_host>(spec, store_, power_on_at, std::move(faults));
+  const auto cell = static_cast<std::uint16_t>(first_cells_[group] + revision);
+  auto host = std::make_unique<device_host>(spec, store_, power_on_at, std::move(faults), cell);
   for (std::size_t c = 0; c < product.boot_chain.size(); ++c) {
     device::provision(host->device().flash(), static_cast<fw::component>(c), fw::slot::a, product.boot_chain[c]);
   }

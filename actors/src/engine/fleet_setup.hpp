@@ -28,6 +28,13 @@ inline constexpr std::int64_t image_expiry_us = run_epoch_us + std::int64_t{10} 
 /// Chunk size of the images the fleet makes.
 inline constexpr std::uint32_t fleet_chunk_bytes = 16 * 1024;
 
+/// The breakdown's cells (run_result::by_group_and_revision): one per
+/// scenario group and hardware revision of its product, group by group in
+/// scenario order, revisions in the product's order. Returns the first cell
+/// of each group and, last, the number of cells (at most groups_max x
+/// hardware_revisions_max: 8,192, so a cell fits 16 bits).
+std::vector<std::uint32_t> breakdown_cells(const input::run_input& s);
+
 class fleet_setup {
  public:
   /// Builds the cloud side of one partition (its share of the service, for
@@ -88,6 +95,7 @@ class fleet_setup {
   std::vector<crypto::digest> image_ids_;         ///< by scenario image
   std::vector<product_data> product_data_;
   std::vector<std::uint64_t> group_ends_;         ///< by scenario group: the first device index past it
+  std::vector<std::uint32_t> first_cells_;        ///< breakdown_cells(s_)
   device::chunk_store store_;
   device::behaviour_model behaviour_;
 };

@@ -38,8 +38,8 @@ partition::partition(const input::run_input& s, const partition_plan& plan, cons
   if (mirror_->any()) setup_.service().set_distribution_tamper(mirror_.get());
   std::vector<cloud_host::revocation> revocations;
   for (const revocation_watch& w : watched_) revocations.push_back({w.at, w.image});
-  cloud_ = std::make_unique<cloud_host>(setup_.service(), links, tamper, s.attacks, s.seed, plan, attacks_, s.length,
-                                        s.cloud.image_key_rotations, std::move(revocations));
+  cloud_ = std::make_unique<cloud_host>(setup_.service(), links, tamper, s.attacks, s.seed, plan, *devices_, attacks_,
+                                        s.length, s.cloud.image_key_rotations, std::move(revocations));
   cloud_next_ = cloud_->next_time();
   devices_next_ = devices_->next_time();
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fleet/actors/sim_histogram.hpp"
+#include "fleet/actors/traffic.hpp"
 #include "fleet/crypto/crypto.hpp"
 #include "fleet/actors/run_input.hpp"
 
@@ -224,6 +225,13 @@ struct attack_outcome {
   std::uint64_t restricted_sessions = 0;  ///< restricted sessions granted to the attacker
 };
 
+/// One cell of the breakdown: a scenario group and a hardware revision of its product.
+struct group_revision_outcome {
+  std::string group;
+  std::string revision;
+  breakdown_counts counts;
+};
+
 /// One expectation's verdict, with what was seen.
 struct expectation_result {
   std::string name;
@@ -258,6 +266,15 @@ struct run_result {
   std::vector<revocation_outcome> revocations;     ///< in scenario order (cloud.revoke, by time)
   /// How long the devices' attestations took, by the simulated hour they completed in.
   std::vector<sim_histogram> attestation_time_by_hour;
+  /// Attestations the devices gave up on (attestation_failed records), by the simulated hour.
+  std::vector<std::uint64_t> attestation_failures_by_hour;
+  /// Requests reaching the cloud by time bucket (traffic_bucket_width of
+  /// the scenario's duration), kind and answer; the attackers' included.
+  traffic_counts traffic;
+  /// Per scenario group and hardware revision of its product: groups in
+  /// scenario order, each with its product's revisions in order, every
+  /// pair (devices or not). Requests are the devices' own (not attackers').
+  std::vector<group_revision_outcome> by_group_and_revision;
   /// Filled by the caller from the scenario's checkers (checkers/expectations.hpp).
   std::vector<expectation_result> expectations;
 };

@@ -44,6 +44,11 @@ class sim_histogram {
   /// The upper bound of the bucket that holds the q-quantile (q in [0, 1]);
   /// +infinity when it falls in the last bucket, 0 when empty.
   double quantile_bound(double q) const;
+  /// An estimate of the q-quantile (q in [0, 1]), in seconds: linear within
+  /// the bucket that holds it, from the bucket below's bound (0 for the
+  /// first), as Prometheus's histogram_quantile() estimates it; +infinity
+  /// when it falls in the last bucket (past a day), 0 when empty.
+  double quantile_estimate(double q) const;
 
  private:
   std::array<std::uint64_t, bounds.size() + 1> counts_{};
