@@ -154,6 +154,15 @@
     return x;
   }
 
+  /// Grid lines and counts up the y axis, from 0 to `y_max` (y: the scale).
+  function draw_count_axis(root, y, y_max) {
+    const step = count_step(y_max);
+    for (let n = 0; n <= y_max + 1e-9; n += step) {
+      root.append(svg('line', { class: 'grid', x1: MARGIN.left, y1: y(n), x2: WIDTH - MARGIN.right, y2: y(n) }));
+      root.append(svg('text', { x: MARGIN.left - 8, y: y(n) + 4, 'text-anchor': 'end' }, count(n)));
+    }
+  }
+
   /// A dashed line where an interrupted run stopped.
   function draw_stop_line(root, x, report, top, bottom) {
     if (report.complete) return;
@@ -186,12 +195,7 @@
     const y_max = Math.max(report.devices || 0, ...totals, 1);
     const y = (n) => bottom - (n / y_max) * (bottom - MARGIN.top);
     const root = chart_svg(spec.id, height, spec.title, spec.description);
-
-    const step = count_step(y_max);
-    for (let n = 0; n <= y_max + 1e-9; n += step) {
-      root.append(svg('line', { class: 'grid', x1: MARGIN.left, y1: y(n), x2: WIDTH - MARGIN.right, y2: y(n) }));
-      root.append(svg('text', { x: MARGIN.left - 8, y: y(n) + 4, 'text-anchor': 'end' }, count(n)));
-    }
+    draw_count_axis(root, y, y_max);
     root.append(svg('text', { x: MARGIN.left - 8, y: MARGIN.top - 12, 'text-anchor': 'end' }, 'devices'));
     const end = end_of(report);
     const x = draw_time_axis(root, end, bottom);
@@ -508,11 +512,7 @@
     const y_max = Math.max(...totals, 1);
     const y = (n) => bottom - (n / y_max) * (bottom - MARGIN.top);
     const root = chart_svg(spec.id, height, spec.title, spec.description);
-    const step = count_step(y_max);
-    for (let n = 0; n <= y_max + 1e-9; n += step) {
-      root.append(svg('line', { class: 'grid', x1: MARGIN.left, y1: y(n), x2: WIDTH - MARGIN.right, y2: y(n) }));
-      root.append(svg('text', { x: MARGIN.left - 8, y: y(n) + 4, 'text-anchor': 'end' }, count(n)));
-    }
+    draw_count_axis(root, y, y_max);
     root.append(svg('text', { x: MARGIN.left, y: MARGIN.top - 10, 'text-anchor': 'start' },
       `${spec.unit} per ${sim_time(columns.width)}`));
     const x = draw_time_axis(root, end_of(report), bottom);
