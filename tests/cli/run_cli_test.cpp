@@ -232,8 +232,19 @@ TEST_F(run_cli, broken_scenario_exits_2_with_its_place_and_runs_nothing) {
 TEST_F(run_cli, devices_refused_exits_2_with_the_reason) {
   const ran r = run({"run", tiny, "--devices", "1"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err.rfind("fleetsim run: --devices 1: ", 0), 0u) << r.err;
+  EXPECT_EQ(r.err, tiny + ": --devices 1 is fewer than the scenario's 2 groups (each keeps at least one device)\n");
   EXPECT_EQ(r.out, "");
+}
+
+TEST_F(run_cli, devices_below_the_smallest_size_exits_2_at_its_place) {
+  // min_devices set from the command line has no line of its own: the error stands at the scenario's start.
+  const ran r = run({"run", tiny, "--set", "min_devices=10", "--devices", "9", "--report", path("r.json")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, tiny + ":1:1: scenario: min_devices: --devices 9 means nothing below 10 devices: the smallest "
+                          "fleet the file says it keeps its meaning at (its expectations hold for what they say)\n");
+  EXPECT_EQ(r.out, "");
+  EXPECT_FALSE(std::filesystem::exists(path("r.json")));
+  EXPECT_EQ(run({"run", tiny, "--quiet", "--set", "min_devices=10", "--devices", "10"}).exit_code, 0);
 }
 
 TEST_F(run_cli, unwritable_report_exits_2_before_running) {

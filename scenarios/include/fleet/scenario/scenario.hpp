@@ -301,6 +301,9 @@ struct scenario {
   std::string name;
   std::uint64_t seed = 1;
   duration length{0};  ///< simulated time the run lasts (the file's `duration`)
+  /// The smallest fleet the file keeps its meaning at (its `min_devices`):
+  /// rescale() refuses fewer. None: only the automatic floors apply.
+  std::optional<std::uint64_t> min_devices;
   fleet_spec fleet;
   std::vector<image> images;
   std::vector<deployment> deployments;
