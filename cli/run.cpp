@@ -23,7 +23,6 @@
 #include "fleet/checkers/expectations.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/scenario/loader.hpp"
-#include "fleet/scenario/rescale.hpp"
 #include "fleet/scenario/units.hpp"
 #include "host_port.hpp"
 #include "html_report.hpp"
@@ -110,22 +109,16 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 /// The scenario as the flags make it, or exit_bad_input after saying why.
 std::optional<scenario::scenario> scenario_of(const run_flags& flags) {
-  scenario::load_result loaded = scenario::load_file(flags.scenario_file, overrides_of(flags.scenario));
+  // --devices is part of loading: a size the file means nothing at is refused at its field.
+  const std::optional<std::uint64_t> devices =
+      flags.devices_given->count() > 0 ? std::optional<std::uint64_t>(flags.devices) : std::nullopt;
+  scenario::load_result loaded = scenario::load_file(flags.scenario_file, overrides_of(flags.scenario), devices);
   if (!loaded.value) {
     for (const scenario::diagnostic& d : loaded.errors) std::fprintf(stderr, "%s\n", scenario::to_string(d).c_str());
     return std::nullopt;
   }
   scenario::scenario s = std::move(*loaded.value);
   if (flags.seed_given->count() > 0) s.seed = flags.seed;
-  if (flags.devices_given->count() > 0) {
-    scenario::rescale_result rescaled = scenario::rescale(s, flags.devices);
-    if (!rescaled.ok()) {
-      std::fprintf(stderr, "fleetsim run: --devices %llu: %s\n", static_cast<unsigned long long>(flags.devices),
-                   rescaled.error.c_str());
-      return std::nullopt;
-    }
-    s = std::move(rescaled.value);
-  }
   // About what runs (rescaled by --devices), before it runs; the run goes on.
   for (const scenario::diagnostic& d : scenario::warnings(s, loaded.places)) {
     std::fprintf(stderr, "%s\n", scenario::to_string(d).c_str());
@@ -335,7 +328,9 @@ void add_run(CLI::App& app, int& exit_code) {
                           ->check(whole_number);
   flags->devices_given =
       cmd->add_option("--devices", flags->devices,
-                      "Rescale the fleet to N devices, groups keeping their proportions (default: the scenario's)")
+                      "Rescale the fleet to N devices, groups keeping their proportions and count-based settings "
+                      "following them (default: the scenario's); refused below the file's min_devices or an "
+                      "automatic floor, at its FILE:LINE:COL")
           ->check(whole_number);
   cmd->add_option("--threads", flags->threads,
                   "Engine threads, 1 to 64; the result does not depend on it (default: this machine's hardware "

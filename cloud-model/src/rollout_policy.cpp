@@ -1,5 +1,6 @@
 #include "fleet/cloud/rollout_policy.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -22,6 +23,25 @@ wave_plan wave_plan::by_count(std::vector<std::uint32_t> wave_sizes) {
 
 std::size_t wave_plan::wave_count() const {
   return by == kind::percent ? cumulative_percent.size() : sizes.size() + 1;
+}
+
+std::vector<std::uint64_t> wave_ends(const wave_plan& plan, std::uint32_t devices) {
+  std::vector<std::uint64_t> ends;
+  if (plan.by == wave_plan::kind::percent) {
+    for (std::size_t i = 0; i + 1 < plan.cumulative_percent.size(); ++i) {
+      // Percent to parts per million first, then integer ceiling: no float fuzz
+      // in the count (1 % of 1,000,000 is exactly 10,000).
+      const auto ppm = static_cast<std::uint64_t>(std::llround(plan.cumulative_percent[i] * 1e4));
+      ends.push_back((std::uint64_t{devices} * ppm + 999'999) / 1'000'000);
+    }
+  } else {
+    std::uint64_t total = 0;
+    for (std::uint32_t size : plan.sizes) {
+      total += size;
+      ends.push_back(std::min<std::uint64_t>(total, devices));
+    }
+  }
+  return ends;
 }
 
 namespace {

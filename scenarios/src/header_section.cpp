@@ -3,6 +3,8 @@
 
 #include "checks.hpp"
 #include "fleet/scenario/limits.hpp"
+#include "fleet/scenario/rescale.hpp"
+#include "fleet/scenario/units.hpp"
 #include "sections.hpp"
 
 namespace fleet::scenario {
@@ -11,6 +13,9 @@ void read_header(const Scenario& in, const source_map& at, context& ctx, scenari
   checker c(ctx, at, "scenario");
   if (c.name("name", in.name())) out.name = in.name();
   if (in.has_seed()) out.seed = in.seed();
+  if (in.has_min_devices() && c.count_in("min_devices", in.min_devices(), 1, fleet_devices_max)) {
+    out.min_devices = in.min_devices();
+  }
   if (in.duration().empty()) {
     c.fail("duration", "missing: how long the run lasts, e.g. \"7d\"");
   } else if (const auto d = c.duration("duration", in.duration(), {})) {
@@ -87,6 +92,24 @@ void read_revocations(const Scenario& in, const source_map& at, context& ctx, co
   }
   std::stable_sort(out.cloud.revocations.begin(), out.cloud.revocations.end(),
                    [](const auto& a, const auto& b) { return a.at < b.at; });
+}
+
+void check_min_devices(const source_map& at, context& ctx, const scenario& s) {
+  if (!s.min_devices) return;
+  checker c(ctx, at, "scenario");
+  const std::uint64_t declared = *s.min_devices;
+  const std::uint64_t own = s.device_count();
+  if (declared > own) {
+    c.fail("min_devices", format_count(declared) + " is more than the fleet's own " + format_count(own) +
+                              " devices, which the file means at");
+    return;
+  }
+  // A smaller size the file vouches for must pass the floors rescale() applies on its own.
+  if (const auto floor = below_automatic_floor(s, declared)) {
+    c.fail("min_devices", format_count(declared) + " is below " + format_count(floor->smallest) + ", the least at which " +
+                              floor->entity + " keeps " + floor->field + " meaningful: at " +
+                              format_count(declared) + ", " + floor->problem);
+  }
 }
 
 void read_cloud(const Scenario& in, const source_map& at, context& ctx, scenario& out) {

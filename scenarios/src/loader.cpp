@@ -2,6 +2,7 @@
 
 #include "checks.hpp"
 #include "context.hpp"
+#include "fleet/scenario/rescale.hpp"
 #include "overrides.hpp"
 #include "sections.hpp"
 #include "text_parser.hpp"
@@ -34,6 +35,11 @@ load_result load_text(std::string_view text, const std::string& file_name) { ret
 
 load_result load_text(std::string_view text, const std::string& file_name,
                       const std::vector<field_override>& overrides) {
+  return load_text(text, file_name, overrides, std::nullopt);
+}
+
+load_result load_text(std::string_view text, const std::string& file_name,
+                      const std::vector<field_override>& overrides, std::optional<std::uint64_t> devices) {
   context ctx(file_name);
   Scenario parsed;
   source_map::tree fields;
@@ -60,17 +66,32 @@ load_result load_text(std::string_view text, const std::string& file_name,
   read_attacks(parsed, at, ctx, known, out);
   read_expectations(parsed, at, ctx, known, out);
   if (ctx.failed()) return {std::nullopt, ctx.take(), {}};
+  check_min_devices(at, ctx, out);
+  if (ctx.failed()) return {std::nullopt, ctx.take(), {}};
   out.census_times = census_times_of(out.expectations);
-  return {std::move(out), {}, places_of(parsed, at, file_name)};
+  scenario_places places = places_of(parsed, at, file_name);
+  if (!devices) return {std::move(out), {}, std::move(places)};
+  rescale_result rescaled = rescale(out, *devices);
+  if (!rescaled.ok()) {
+    // A floor or a scaled limit belongs to a field of the file; too few or too many devices to no field.
+    const location where = rescaled.refusal ? at.at_path(rescaled.refusal->path) : location{};
+    return {std::nullopt, {diagnostic{file_name, where, rescaled.error}}, {}};
+  }
+  return {std::move(rescaled.value), {}, std::move(places)};
 }
 
 load_result load_file(const std::string& path) { return load_file(path, {}); }
 
 load_result load_file(const std::string& path, const std::vector<field_override>& overrides) {
+  return load_file(path, overrides, std::nullopt);
+}
+
+load_result load_file(const std::string& path, const std::vector<field_override>& overrides,
+                      std::optional<std::uint64_t> devices) {
   std::string text;
   std::string error;
   if (!read_file(path, text, error)) return {std::nullopt, {diagnostic{path, {}, error}}, {}};
-  return load_text(text, path, overrides);
+  return load_text(text, path, overrides, devices);
 }
 
 }  // namespace fleet::scenario

@@ -1,5 +1,6 @@
 #include "source_map.hpp"
 
+#include <cstdlib>
 #include <string>
 
 namespace fleet::scenario {
@@ -37,6 +38,22 @@ source_map source_map::nested(std::string_view field, int index) const {
   if (f == nullptr || f->message_type() == nullptr) return source_map(nullptr, nullptr, where);
   const tree* inner = fields_ == nullptr ? nullptr : fields_->GetTreeForNested(f, slot(f, index));
   return source_map(inner, f->message_type(), where);
+}
+
+location source_map::at_path(std::string_view path) const {
+  source_map m = *this;
+  while (true) {
+    const std::size_t dot = path.find('.');
+    std::string_view step = path.substr(0, dot);
+    int index = -1;
+    if (const std::size_t open = step.find('['); open != std::string_view::npos) {
+      index = std::atoi(std::string(step.substr(open + 1)).c_str());
+      step = step.substr(0, open);
+    }
+    if (dot == std::string_view::npos) return m.at(step, index);
+    m = m.nested(step, index);
+    path.remove_prefix(dot + 1);
+  }
 }
 
 }  // namespace fleet::scenario

@@ -25,6 +25,11 @@ class source_map {
   location at(std::string_view field, int index = -1) const;
   /// The fields of the nested message in `field`.
   source_map nested(std::string_view field, int index = -1) const;
+  /// Where the field at `path` starts, fields from this message down by
+  /// their schema names, a list's value by its index:
+  /// "deployment[0].rollout.abort.failed.min_sample". A field the file left
+  /// out maps to the message that should hold it.
+  location at_path(std::string_view path) const;
 
  private:
   const google::protobuf::FieldDescriptor* find(std::string_view field) const;

@@ -1,5 +1,7 @@
-// The scenario library: every file in scenarios/ loads, and every one but
-// scale-1m (bench only) runs at 2,000 devices with all its expectations held.
+// The scenario library: every file in scenarios/ loads and declares the
+// smallest fleet it keeps its meaning at (min_devices), and every one but
+// scale-1m (bench only) runs at 2,000 devices and at that smallest size
+// with all its expectations held.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include "fleet/actors/run.hpp"
 #include "fleet/checkers/expectations.hpp"
 #include "fleet/scenario/loader.hpp"
-#include "fleet/scenario/rescale.hpp"
 
 namespace fleet::scenario {
 namespace {
@@ -44,30 +45,73 @@ TEST(library_files, every_file_loads) {
   }
 }
 
-class library : public ::testing::TestWithParam<std::string> {};
+/// The file's declared smallest size; 0 when it declares none or does not load.
+std::uint64_t smallest_size(const std::string& name) {
+  const load_result loaded = load_file(std::string(FLEET_SCENARIOS_DIR) + "/" + name + ".textproto");
+  return loaded.value ? loaded.value->min_devices.value_or(0) : 0;
+}
 
-TEST_P(library, runs_small_with_every_expectation_held) {
-  const std::string path = std::string(FLEET_SCENARIOS_DIR) + "/" + GetParam() + ".textproto";
-  load_result loaded = load_file(path);
-  ASSERT_TRUE(loaded.value) << (loaded.errors.empty() ? "" : to_string(loaded.errors.front()));
-  rescale_result small = rescale(*loaded.value, std::min(test_devices, loaded.value->device_count()));
-  ASSERT_TRUE(small.ok()) << small.error;
-  actors::run_options options;
-  options.threads = 1;
-  actors::run_result r = actors::run(small.value, options);
-  ASSERT_TRUE(r.complete);
-  EXPECT_EQ(r.counters.bricked, 0u);
-  for (const auto& verdict : check_expectations(small.value, r)) {
-    EXPECT_TRUE(verdict.passed) << verdict.name << ": " << verdict.detail << " (replay: fleetsim run " << path
-                                << " --devices " << small.value.device_count() << ")";
+TEST(library_files, every_file_declares_its_smallest_size_and_refuses_fewer) {
+  for (const std::string& name : library_files()) {
+    SCOPED_TRACE(name);
+    const std::uint64_t smallest = smallest_size(name);
+    ASSERT_GT(smallest, 0u) << "no min_devices";
+    const std::string path = std::string(FLEET_SCENARIOS_DIR) + "/" + name + ".textproto";
+    const load_result fewer = load_file(path, {}, smallest - 1);
+    ASSERT_EQ(fewer.errors.size(), 1u);
+    EXPECT_NE(to_string(fewer.errors[0]).find("min_devices: --devices "), std::string::npos)
+        << to_string(fewer.errors[0]);
+    EXPECT_TRUE(load_file(path, {}, smallest).value);
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(scenarios, library, ::testing::ValuesIn(runnable_files()),
-                         [](const ::testing::TestParamInfo<std::string>& param) {
-                           std::string name = param.param;
+/// One run of the library: a file at a fleet size.
+struct library_run {
+  std::string name;
+  std::uint64_t devices = 0;
+};
+
+/// Each runnable file at test_devices (or its own size, when smaller) and at
+/// its declared smallest size, when that is another.
+std::vector<library_run> library_runs() {
+  std::vector<library_run> runs;
+  for (const std::string& name : runnable_files()) {
+    const load_result loaded = load_file(std::string(FLEET_SCENARIOS_DIR) + "/" + name + ".textproto");
+    if (!loaded.value) {
+      runs.push_back({name, test_devices});  // fails in the test, with the file's error
+      continue;
+    }
+    const std::uint64_t usual = std::min(test_devices, loaded.value->device_count());
+    runs.push_back({name, usual});
+    const std::uint64_t smallest = loaded.value->min_devices.value_or(usual);
+    if (smallest != usual) runs.push_back({name, smallest});
+  }
+  return runs;
+}
+
+class library : public ::testing::TestWithParam<library_run> {};
+
+TEST_P(library, runs_with_every_expectation_held) {
+  const std::string path = std::string(FLEET_SCENARIOS_DIR) + "/" + GetParam().name + ".textproto";
+  load_result loaded = load_file(path, {}, GetParam().devices);
+  ASSERT_TRUE(loaded.value) << (loaded.errors.empty() ? "" : to_string(loaded.errors.front()));
+  const scenario& small = *loaded.value;
+  actors::run_options options;
+  options.threads = 1;
+  actors::run_result r = actors::run(small, options);
+  ASSERT_TRUE(r.complete);
+  EXPECT_EQ(r.counters.bricked, 0u);
+  for (const auto& verdict : check_expectations(small, r)) {
+    EXPECT_TRUE(verdict.passed) << verdict.name << ": " << verdict.detail << " (replay: fleetsim run " << path
+                                << " --devices " << small.device_count() << ")";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(scenarios, library, ::testing::ValuesIn(library_runs()),
+                         [](const ::testing::TestParamInfo<library_run>& param) {
+                           std::string name = param.param.name;
                            std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
+                           return name + "_at_" + std::to_string(param.param.devices);
                          });
 
 TEST(library_files, has_a_readme_naming_every_scenario) {

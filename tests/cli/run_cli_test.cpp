@@ -232,8 +232,19 @@ TEST_F(run_cli, broken_scenario_exits_2_with_its_place_and_runs_nothing) {
 TEST_F(run_cli, devices_refused_exits_2_with_the_reason) {
   const ran r = run({"run", tiny, "--devices", "1"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err.rfind("fleetsim run: --devices 1: ", 0), 0u) << r.err;
+  EXPECT_EQ(r.err, tiny + ": --devices 1 is fewer than the scenario's 2 groups (each keeps at least one device)\n");
   EXPECT_EQ(r.out, "");
+}
+
+TEST_F(run_cli, devices_below_the_smallest_size_exits_2_at_its_place) {
+  // min_devices set from the command line has no line of its own: the error stands at the scenario's start.
+  const ran r = run({"run", tiny, "--set", "min_devices=10", "--devices", "9", "--report", path("r.json")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, tiny + ":1:1: scenario: min_devices: --devices 9 means nothing below 10 devices: the smallest "
+                          "fleet the file says it keeps its meaning at (its expectations hold for what they say)\n");
+  EXPECT_EQ(r.out, "");
+  EXPECT_FALSE(std::filesystem::exists(path("r.json")));
+  EXPECT_EQ(run({"run", tiny, "--quiet", "--set", "min_devices=10", "--devices", "10"}).exit_code, 0);
 }
 
 TEST_F(run_cli, unwritable_report_exits_2_before_running) {
@@ -673,19 +684,26 @@ TEST_F(run_cli, warnings_go_to_stderr_before_the_run_which_goes_on_even_when_qui
 }
 
 TEST_F(run_cli, warnings_are_about_the_fleet_as_devices_makes_it) {
-  // Count waves of 10 and 4 fit the 16 devices of Production; --devices 10 leaves it 8.
+  // Count waves of 10 and 8 overflow the 16 devices of Production; --devices
+  // 10 leaves it 8 and scales the waves with it (5 and 4): the warning gives
+  // the figures of the fleet that runs. Waves that fit stay fitting.
   std::vector<std::string> args{"run", tiny, "--quiet", "--set", "deployment[0].rollout.wave[0].count=10",
-                                "--set", "deployment[0].rollout.wave[1].count=4"};
+                                "--set", "deployment[0].rollout.wave[1].count=8"};
   const ran full = run(args);
   EXPECT_EQ(full.exit_code, 0) << full.err;
-  EXPECT_EQ(full.err, "");
+  EXPECT_EQ(full.err, tiny + ":46:5: warning: deployment \"app-1.1.0\": rollout.wave[1].count: the waves up to this "
+                             "one count 18 devices, and group \"Production\" has 16: this wave gets 6 and no wave "
+                             "after it gets any\n");
   args.insert(args.end(), {"--devices", "10"});
   const ran small = run(args);
   EXPECT_EQ(small.exit_code, 0) << small.err;
-  // The file's wave[0] says `percent`: the count set over it is placed at the wave.
-  EXPECT_EQ(small.err, tiny + ":45:5: warning: deployment \"app-1.1.0\": rollout.wave[0].count: this wave counts 10 "
-                              "devices, and group \"Production\" has 8: this wave gets 8 and no wave after it gets "
-                              "any\n");
+  EXPECT_EQ(small.err, tiny + ":46:5: warning: deployment \"app-1.1.0\": rollout.wave[1].count: the waves up to this "
+                              "one count 9 devices, and group \"Production\" has 8: this wave gets 3 and no wave "
+                              "after it gets any\n");
+  const ran fits = run({"run", tiny, "--quiet", "--set", "deployment[0].rollout.wave[0].count=10", "--set",
+                        "deployment[0].rollout.wave[1].count=4", "--devices", "10"});
+  EXPECT_EQ(fits.exit_code, 0) << fits.err;
+  EXPECT_EQ(fits.err, "");
 }
 
 // ---- paced runs (issue 18) ------------------------------------------------

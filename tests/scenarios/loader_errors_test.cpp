@@ -18,6 +18,7 @@ using testing::errors_of;
 using testing::place;
 using testing::small_scenario;
 using testing::small_with;
+using testing::with;
 
 using errors = std::vector<std::string>;
 
@@ -558,6 +559,111 @@ TEST(limits, unreadable_file) {
   const load_result dir = load_file(FLEET_SCENARIOS_DIR);
   ASSERT_EQ(dir.errors.size(), 1u);
   EXPECT_EQ(to_string(dir.errors[0]), std::string(FLEET_SCENARIOS_DIR) + ": cannot read: Is a directory");
+}
+
+// ------------------------------------------------- min_devices, --devices
+// `fleetsim run --devices N` loads with N (load_text's last argument): a
+// size the file means nothing at is refused at the field that sets the floor.
+
+/// The errors of loading `text` rescaled to `devices`.
+errors errors_at(const std::string& text, std::uint64_t devices) {
+  const load_result r = load_text(text, "t.textproto", {}, devices);
+  EXPECT_EQ(r.value.has_value(), r.errors.empty());
+  errors out;
+  for (const diagnostic& d : r.errors) out.push_back(to_string(d));
+  return out;
+}
+
+const std::string wave_rollout = "rollout { wave { percent: 10 } wave { percent: 100 } }";
+
+/// The small scenario (100 devices, waves of 10 % and 100 %) with `abort` in its rollout.
+std::string with_abort(const std::string& abort) {
+  return small_with(wave_rollout, "rollout { wave { percent: 10 } wave { percent: 100 } " + abort + " }");
+}
+
+TEST(devices, below_the_files_min_devices_is_refused_at_it) {
+  const std::string text = small_with("duration: \"7d\"", "duration: \"7d\" min_devices: 50");
+  EXPECT_EQ(errors_at(text, 49),
+            (errors{place(text, "min_devices") +
+                    "scenario: min_devices: --devices 49 means nothing below 50 devices: the smallest fleet the file "
+                    "says it keeps its meaning at (its expectations hold for what they say)"}));
+  const load_result at_min = load_text(text, "t.textproto", {}, 50);
+  ASSERT_TRUE(at_min.value);
+  EXPECT_EQ(at_min.value->device_count(), 50u);
+  EXPECT_EQ(at_min.value->min_devices, std::optional<std::uint64_t>(50));
+  // Control: without the declaration 49 devices load.
+  EXPECT_TRUE(errors_at(small_scenario, 49).empty());
+}
+
+TEST(devices, below_an_abort_rules_floor_is_refused_at_its_min_sample) {
+  // min_sample 10 is reached in wave 1 (10 devices) at 100 devices; wave 1
+  // keeps the 5 a rescaled rule waits for down to 41 devices.
+  const std::string text = with_abort("abort { failed { threshold: 0.05 min_sample: 10 } }");
+  EXPECT_EQ(errors_at(text, 40),
+            (errors{place(text, "min_sample") +
+                    "deployment \"d\": rollout.abort.failed.min_sample: --devices 40 means nothing below 41 devices: "
+                    "wave 1 would have 4 devices, fewer than the 5 finished attempts the rule needs at least before "
+                    "it acts (min_sample 10, reached in wave 1 at the file's 100 devices, where that wave has 10 "
+                    "devices; rescaled, it drops to the wave's size but not below 5)"}));
+  EXPECT_TRUE(errors_at(text, 41).empty());
+  EXPECT_TRUE(errors_at(small_scenario, 40).empty());  // control: no abort rule, no floor
+}
+
+TEST(devices, a_default_min_sample_is_refused_at_its_rule) {
+  // The cloud's min_sample (100) is reached in the last wave: it needs 5 devices in the group.
+  const std::string text = with_abort("abort { timed_out { threshold: 0.2 } }");
+  const errors e = errors_at(text, 4);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].rfind(place(text, "timed_out") +
+                           "deployment \"d\": rollout.abort.timed_out.min_sample: --devices 4 means nothing below 5 "
+                           "devices: wave 2 would have 4 devices",
+                       0),
+            0u)
+      << e[0];
+}
+
+TEST(devices, a_scaled_attack_past_its_limit_is_refused_at_its_count) {
+  const std::string text = with("attack { name: \"s\" at: \"1d\" count: 100 spoofed_identity {} }");
+  EXPECT_EQ(errors_at(text, 4'000'000),
+            (errors{place(text, "count: 100") +
+                    "attack \"s\": count: --devices 4,000,000: would be 4,000,000 identities (100 of 100 devices, "
+                    "scaled), more than 10,000"}));
+  EXPECT_TRUE(errors_at(text, 10'000).empty());
+}
+
+TEST(devices, too_few_or_too_many_have_no_place) {
+  EXPECT_EQ(errors_at(small_scenario, 0),
+            (errors{"t.textproto: --devices 0 is fewer than the scenario's 1 group (each keeps at least one device)"}));
+  EXPECT_EQ(errors_at(small_scenario, 4'000'001), (errors{"t.textproto: --devices 4,000,001 is more than 4,000,000"}));
+}
+
+TEST(header_errors, min_devices_out_of_range) {
+  const std::string text = small_with("duration: \"7d\"", "duration: \"7d\" min_devices: 0");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "min_devices") + "scenario: min_devices: must be in [1, 4,000,000], is 0"}));
+}
+
+TEST(header_errors, min_devices_above_the_files_own_fleet) {
+  const std::string text = small_with("duration: \"7d\"", "duration: \"7d\" min_devices: 101");
+  EXPECT_EQ(errors_of(text), (errors{place(text, "min_devices") +
+                                     "scenario: min_devices: 101 is more than the fleet's own 100 devices, which the "
+                                     "file means at"}));
+  EXPECT_TRUE(errors_of(small_with("duration: \"7d\"", "duration: \"7d\" min_devices: 100")).empty());
+}
+
+TEST(header_errors, min_devices_below_an_automatic_floor) {
+  std::string text = with_abort("abort { failed { threshold: 0.05 min_sample: 10 } }");
+  const std::string duration = "duration: \"7d\"";
+  text.replace(text.find(duration), duration.size(), duration + " min_devices: 30");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "min_devices") +
+                    "scenario: min_devices: 30 is below 41, the least at which deployment \"d\" keeps "
+                    "rollout.abort.failed.min_sample meaningful: at 30, wave 1 would have 3 devices, fewer than the 5 "
+                    "finished attempts the rule needs at least before it acts (min_sample 10, reached in wave 1 at the "
+                    "file's 100 devices, where that wave has 10 devices; rescaled, it drops to the wave's size but not "
+                    "below 5)"}));
+  text.replace(text.find("min_devices: 30"), 15, "min_devices: 41");
+  EXPECT_TRUE(errors_of(text).empty());
 }
 
 }  // namespace

@@ -78,7 +78,7 @@ TEST(loader, defaults_are_the_models_own) {
 
 // Every field of the schema set, and where each lands.
 TEST(loader, every_field_reaches_the_typed_scenario) {
-  std::string text = small_with("name: \"small\"", "name: \"full\" seed: 7");
+  std::string text = small_with("name: \"small\"", "name: \"full\" seed: 7 min_devices: 60");
   text.replace(text.find("}\nimage"), 1,
                "  network { latency_median: \"80ms\" latency_p99: \"900ms\" loss: 0.01 "
                "download_bytes_per_second: \"2MiB\" }\n}");
@@ -104,6 +104,7 @@ TEST(loader, every_field_reaches_the_typed_scenario) {
   const scenario s = load_ok(text);
   EXPECT_EQ(s.name, "full");
   EXPECT_EQ(s.seed, 7u);
+  EXPECT_EQ(s.min_devices, std::optional<std::uint64_t>(60));
   EXPECT_EQ(s.fleet.net.latency_median, 80ms);
   EXPECT_EQ(s.fleet.net.latency_p99, 900ms);
   EXPECT_EQ(s.fleet.net.loss, 0.01);

@@ -116,15 +116,20 @@ TEST(warnings, count_waves_within_the_group_are_fine) {
 }
 
 TEST(warnings, count_waves_are_checked_against_the_fleet_as_rescaled) {
-  // --devices does not rescale count waves: a fleet made smaller may not fill them.
-  const load_result r = load_text(with_waves("wave { count: 30 } wave { count: 60 }"), "t.textproto");
-  ASSERT_TRUE(r.value);
-  EXPECT_TRUE(warnings(*r.value, r.places).empty());
-  const rescale_result small = rescale(*r.value, 50);
+  // --devices scales count waves with their group: waves that fit still fit,
+  // and waves that overflow are told with the figures of the rescaled fleet.
+  const load_result fits = load_text(with_waves("wave { count: 30 } wave { count: 60 }"), "t.textproto");
+  ASSERT_TRUE(fits.value);
+  const rescale_result fits_small = rescale(*fits.value, 50);
+  ASSERT_TRUE(fits_small.ok()) << fits_small.error;
+  EXPECT_TRUE(warnings(fits_small.value, fits.places).empty());
+  const load_result over = load_text(with_waves("wave { count: 30 } wave { count: 80 }"), "t.textproto");
+  ASSERT_TRUE(over.value);
+  const rescale_result small = rescale(*over.value, 50);
   ASSERT_TRUE(small.ok()) << small.error;
-  const std::vector<diagnostic> w = warnings(small.value, r.places);
+  const std::vector<diagnostic> w = warnings(small.value, over.places);
   ASSERT_EQ(w.size(), 1u);
-  EXPECT_EQ(w[0].message.rfind("deployment \"d\": rollout.wave[1].count: the waves up to this one count 90 devices, "
+  EXPECT_EQ(w[0].message.rfind("deployment \"d\": rollout.wave[1].count: the waves up to this one count 55 devices, "
                                "and group \"Production\" has 50",
                                0),
             0u)

@@ -48,6 +48,11 @@ struct wave_plan {
   std::size_t wave_count() const;
 };
 
+/// Devices reached by the end of each wave but the last, of a group of
+/// `devices` targeted at creation: by percent the ceiling of the share, by
+/// count the sum so far, at most the group. The last wave ends at `devices`.
+std::vector<std::uint64_t> wave_ends(const wave_plan& plan, std::uint32_t devices);
+
 /// Which devices advance the ramp.
 enum class ramp_basis : std::uint8_t { notified, succeeded };
 

@@ -3,6 +3,7 @@
 // semantic rule (docs/scenarios.md). Errors are values, each with the line and
 // column of the field at fault; nothing is thrown.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,16 @@ struct field_override {
 load_result load_file(const std::string& path, const std::vector<field_override>& overrides);
 load_result load_text(std::string_view text, const std::string& file_name,
                       const std::vector<field_override>& overrides);
+
+/// The same, then rescaled to `devices` when given (`--devices`, after the
+/// overrides; rescale.hpp). A refusal is one diagnostic: at the field that
+/// sets the floor `devices` falls below (the file's `min_devices`, an abort
+/// rule's min_sample) or the scaled count that crosses its limit, with no
+/// place when there are fewer devices than groups or more than the limit.
+load_result load_file(const std::string& path, const std::vector<field_override>& overrides,
+                      std::optional<std::uint64_t> devices);
+load_result load_text(std::string_view text, const std::string& file_name,
+                      const std::vector<field_override>& overrides, std::optional<std::uint64_t> devices);
 
 /// Reads and checks the file at `path`; diagnostics name the file as `path`.
 load_result load_file(const std::string& path);

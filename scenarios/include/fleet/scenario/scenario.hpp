@@ -148,6 +148,9 @@ struct expectation {
 std::vector<duration> census_times_of(const std::vector<expectation>& expectations);
 
 struct scenario : actors::input::run_input {
+  /// The smallest fleet the file keeps its meaning at (its `min_devices`):
+  /// rescale() refuses fewer. None: only the automatic floors apply.
+  std::optional<std::uint64_t> min_devices;
   std::vector<expectation> expectations;
 };
 
