@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,9 @@ struct library_run {
   std::string name;
   std::uint64_t devices = 0;
 };
+
+/// How ctest and a failure name a run: "quickstart at 2000".
+void PrintTo(const library_run& run, std::ostream* os) { *os << run.name << " at " << run.devices; }
 
 /// Each runnable file at test_devices (or its own size, when smaller) and at
 /// its declared smallest size, when that is another.
