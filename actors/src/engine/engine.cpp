@@ -135,9 +135,7 @@ void gather(run_result& r, const live_snapshot& last, partitions_t& parts) {
     const cloud::telemetry_counters t = part->service().telemetry_totals();
     taken.stored += t.stored;
     taken.dropped_store_full += t.dropped_store_full;
-    const std::vector<std::uint32_t>& per_minute = part->cloud().requests_per_minute();
-    if (r.requests_per_minute.size() < per_minute.size()) r.requests_per_minute.resize(per_minute.size(), 0);
-    for (std::size_t m = 0; m < per_minute.size(); ++m) r.requests_per_minute[m] += per_minute[m];
+    add_each(r.requests_per_minute, part->cloud().requests_per_minute());
   }
   for (auto& part : parts) {
     for (const std::uint64_t d : part->cloud().attackers().trace_digests()) digests.push_back(d);
@@ -165,12 +163,8 @@ void gather_breakdowns(run_result& r, const input::run_input& s, partitions_t& p
   for (auto& part : parts) {
     r.traffic += part->cloud().traffic();
     const device_tally& tally = part->devices().tally();
-    const auto& by_hour = tally.attestation_time_by_hour;
-    if (r.attestation_time_by_hour.size() < by_hour.size()) r.attestation_time_by_hour.resize(by_hour.size());
-    for (std::size_t h = 0; h < by_hour.size(); ++h) r.attestation_time_by_hour[h] += by_hour[h];
-    const auto& failures = tally.attestation_failures_by_hour;
-    if (r.attestation_failures_by_hour.size() < failures.size()) r.attestation_failures_by_hour.resize(failures.size(), 0);
-    for (std::size_t h = 0; h < failures.size(); ++h) r.attestation_failures_by_hour[h] += failures[h];
+    add_each(r.attestation_time_by_hour, tally.attestation_time_by_hour);
+    add_each(r.attestation_failures_by_hour, tally.attestation_failures_by_hour);
     for (std::size_t c = 0; c < tally.by_cell.size(); ++c) cells[c] += tally.by_cell[c];
     const auto& requests = part->cloud().requests_by_cell();
     for (std::size_t c = 0; c < requests.size(); ++c) {

@@ -41,10 +41,7 @@ void add_counts(timeline_point& fleet, const timeline_point& share) {
 void add_counts(census& fleet, const census& share) {
   add_by_group(fleet.app_versions_by_group, share.app_versions_by_group);
   add_by_group(fleet.attested_running_by_group, share.attested_running_by_group);
-  if (fleet.attested_by_group.size() < share.attested_by_group.size()) {
-    fleet.attested_by_group.resize(share.attested_by_group.size());
-  }
-  for (std::size_t g = 0; g < share.attested_by_group.size(); ++g) fleet.attested_by_group[g] += share.attested_by_group[g];
+  add_each(fleet.attested_by_group, share.attested_by_group);
   if (fleet.rollback_by_deployment.size() < share.rollback_by_deployment.size()) {
     fleet.rollback_by_deployment.resize(share.rollback_by_deployment.size());
   }

@@ -31,6 +31,14 @@ struct census_plan {
 
 census_plan census_plan_of(const input::run_input& s);
 
+/// Adds `from` to `into` element by element, `into` grown to `from`'s size
+/// first: partitions' series (by minute, by hour, by group) can differ in length.
+template <class T>
+void add_each(std::vector<T>& into, const std::vector<T>& from) {
+  if (into.size() < from.size()) into.resize(from.size());
+  for (std::size_t i = 0; i < from.size(); ++i) into[i] += from[i];
+}
+
 /// Adds a partition's counts to the fleet's.
 void add_counts(timeline_point& fleet, const timeline_point& share);
 void add_counts(census& fleet, const census& share);
