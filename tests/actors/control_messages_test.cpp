@@ -82,6 +82,9 @@ TEST(control_messages, orders_cross_whole) {
   sent.deployments = {full_orders(), cloud::rollout_orders{}};
   sent.samples_us = {(36h).count(), (40h).count()};
   sent.censuses_us = {(48h).count()};
+  sent.status = true;
+  sent.account = true;
+  sent.states_at_us = (37h).count();
   const partition_orders got = round_trip(system, sent);
   EXPECT_EQ(got.until_us, sent.until_us);
   EXPECT_TRUE(got.report);
@@ -109,6 +112,9 @@ TEST(control_messages, orders_cross_whole) {
   EXPECT_FALSE(got.deployments[1].offers.has_value());
   EXPECT_EQ(got.samples_us, sent.samples_us);
   EXPECT_EQ(got.censuses_us, sent.censuses_us);
+  EXPECT_TRUE(got.status);
+  EXPECT_TRUE(got.account);
+  EXPECT_EQ(got.states_at_us, (37h).count());
 }
 
 TEST(control_messages, reports_cross_whole) {
@@ -183,6 +189,296 @@ TEST(control_messages, reports_cross_whole) {
   EXPECT_EQ(back.rollback_by_deployment[0].running, 5u);
   EXPECT_EQ(back.rollback_by_deployment[0].committed, 4u);
   EXPECT_EQ(back.attested_running_by_group, c.attested_running_by_group);
+}
+
+/// Every field set, each to a value of its own (its place in the struct
+/// and a base), so that two fields swapped by an inspect function show.
+run_counters full_counters(std::uint64_t base) {
+  run_counters c;
+  std::uint64_t n = base;
+  for (std::uint64_t* field :
+       {&c.boots, &c.attestations, &c.attestation_failures, &c.certificates_issued, &c.updates_downloaded,
+        &c.updates_installed, &c.updates_committed, &c.updates_rolled_back, &c.updates_rejected, &c.updates_failed,
+        &c.bricked, &c.app_crashes, &c.messages_sent, &c.messages_lost, &c.messages_lost_to_faults,
+        &c.requests_dropped_by_outages, &c.unsigned_code_started, &c.attacks_stopped, &c.faults_injected,
+        &c.telemetry_generated, &c.telemetry_delivered, &c.telemetry_dropped, &c.telemetry_lost_to_power,
+        &c.telemetry_buffered, &c.telemetry_received, &c.legacy_flashed, &c.key_stores_taken, &c.restricted_sessions,
+        &c.faults_armed, &c.writes_torn}) {
+    *field = ++n;
+  }
+  return c;
+}
+
+void expect_same(const run_counters& a, const run_counters& b) {
+  EXPECT_EQ(a.boots, b.boots);
+  EXPECT_EQ(a.attestations, b.attestations);
+  EXPECT_EQ(a.attestation_failures, b.attestation_failures);
+  EXPECT_EQ(a.certificates_issued, b.certificates_issued);
+  EXPECT_EQ(a.updates_downloaded, b.updates_downloaded);
+  EXPECT_EQ(a.updates_installed, b.updates_installed);
+  EXPECT_EQ(a.updates_committed, b.updates_committed);
+  EXPECT_EQ(a.updates_rolled_back, b.updates_rolled_back);
+  EXPECT_EQ(a.updates_rejected, b.updates_rejected);
+  EXPECT_EQ(a.updates_failed, b.updates_failed);
+  EXPECT_EQ(a.bricked, b.bricked);
+  EXPECT_EQ(a.app_crashes, b.app_crashes);
+  EXPECT_EQ(a.messages_sent, b.messages_sent);
+  EXPECT_EQ(a.messages_lost, b.messages_lost);
+  EXPECT_EQ(a.messages_lost_to_faults, b.messages_lost_to_faults);
+  EXPECT_EQ(a.requests_dropped_by_outages, b.requests_dropped_by_outages);
+  EXPECT_EQ(a.unsigned_code_started, b.unsigned_code_started);
+  EXPECT_EQ(a.attacks_stopped, b.attacks_stopped);
+  EXPECT_EQ(a.faults_injected, b.faults_injected);
+  EXPECT_EQ(a.telemetry_generated, b.telemetry_generated);
+  EXPECT_EQ(a.telemetry_delivered, b.telemetry_delivered);
+  EXPECT_EQ(a.telemetry_dropped, b.telemetry_dropped);
+  EXPECT_EQ(a.telemetry_lost_to_power, b.telemetry_lost_to_power);
+  EXPECT_EQ(a.telemetry_buffered, b.telemetry_buffered);
+  EXPECT_EQ(a.telemetry_received, b.telemetry_received);
+  EXPECT_EQ(a.legacy_flashed, b.legacy_flashed);
+  EXPECT_EQ(a.key_stores_taken, b.key_stores_taken);
+  EXPECT_EQ(a.restricted_sessions, b.restricted_sessions);
+  EXPECT_EQ(a.faults_armed, b.faults_armed);
+  EXPECT_EQ(a.writes_torn, b.writes_torn);
+}
+
+cloud::service_counters full_service_counters() {
+  cloud::service_counters c;
+  std::uint64_t n = 100;
+  for (std::uint64_t* field :
+       {&c.requests, &c.ignored, &c.invalid, &c.rate_limited, &c.unauthenticated, &c.attestation_failed, &c.not_found,
+        &c.certificates_issued, &c.certificate_checks_refused, &c.clones_flagged, &c.revocations, &c.blocked_refused,
+        &c.update_checks, &c.offers, &c.chunks_served, &c.update_results, &c.telemetry_batches,
+        &c.failures_after_commit, &c.rollback_offers, &c.images_revoked, &c.restricted_sessions}) {
+    *field = ++n;
+  }
+  c.restricted_refused = {7, 8, 9};
+  return c;
+}
+
+sim_histogram histogram_of(std::initializer_list<std::chrono::microseconds> observed) {
+  sim_histogram h;
+  for (const auto d : observed) h.observe(d);
+  return h;
+}
+
+void expect_same(const sim_histogram& a, const sim_histogram& b) {
+  EXPECT_EQ(a.counts(), b.counts());
+  EXPECT_EQ(a.sum_seconds(), b.sum_seconds());
+}
+
+TEST(control_messages, a_status_crosses_whole) {
+  caf::actor_system_config cfg;
+  add_control_message_types(cfg);
+  caf::actor_system system{cfg};
+  indexed_report sent;
+  partition_status& st = sent.report.status;
+  st.events = 4321;
+  st.steps = 765;
+  st.device_counters = full_counters(0);
+  st.message_latency = histogram_of({20ms, 40ms, 3s});
+  st.attestation_time = histogram_of({700ms, 2h});
+  st.states_by_group = {{1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}};
+  st.versions_by_group = {{{wire::version{1, 2, 3}, 11}, {wire::version{1, 10, 0}, 12}}, {}};
+  cloud::rollout_status d;
+  d.state = cloud::rollout_state::paused;
+  d.paused_by = cloud::pause_cause::gate_failed;
+  d.current_wave = 1;
+  d.waves = {cloud::wave_status{5, 4, {}, 1h}, cloud::wave_status{9, 2, {}, 3h}};
+  d.waves[1].outcomes.by_outcome[6] = 2;
+  d.devices = 14;
+  d.in_flight = 3;
+  d.attempts = {21, 20, 15, 3, 2, 1};
+  d.offers_per_minute = 2.5;
+  d.rollback = cloud::rollback_request{7h, cloud::transition_reason::gate_failed, 12, 40};
+  d.rolled_back.took = 9;
+  d.rolled_back.committed = 5;
+  d.rolled_back.last_committed_at = 8h;
+  d.refused[1] = 4;
+  d.reports[2] = 6;
+  d.transitions = 300;
+  d.transitions_dropped = 44;
+  st.deployments = {d, cloud::rollout_status{}};
+  st.service = full_service_counters();
+  st.messages_sent = 31;
+  st.messages_lost = 32;
+  st.messages_lost_to_faults = 33;
+  st.requests_dropped = 34;
+  attack_outcome a;
+  a.name = "spoof";
+  a.kind = "spoofed_identity";
+  a.tried = 41;
+  a.stopped = 42;
+  a.got_through = 43;
+  a.certificates = 44;
+  a.at = 1h;
+  a.length = 2h;
+  a.stopped_by = {{"bad_signature", 40}, {"replayed_nonce", 2}};
+  a.victims = 45;
+  a.victims_attested = 46;
+  a.restricted_sessions = 47;
+  st.attacks = {a};
+  st.tears = {{0, 0}, {51, 52}};
+  const indexed_report got = round_trip(system, sent);
+  const partition_status& back = got.report.status;
+  EXPECT_EQ(back.events, 4321u);
+  EXPECT_EQ(back.steps, 765u);
+  expect_same(back.device_counters, st.device_counters);
+  expect_same(back.message_latency, st.message_latency);
+  expect_same(back.attestation_time, st.attestation_time);
+  EXPECT_EQ(back.states_by_group, st.states_by_group);
+  EXPECT_EQ(back.versions_by_group, st.versions_by_group);
+  ASSERT_EQ(back.deployments.size(), 2u);
+  const cloud::rollout_status& e = back.deployments[0];
+  EXPECT_EQ(e.state, cloud::rollout_state::paused);
+  EXPECT_EQ(e.paused_by, cloud::pause_cause::gate_failed);
+  EXPECT_EQ(e.current_wave, 1u);
+  ASSERT_EQ(e.waves.size(), 2u);
+  EXPECT_EQ(e.waves[1].devices, 9u);
+  EXPECT_EQ(e.waves[1].done, 2u);
+  EXPECT_EQ(e.waves[1].outcomes.by_outcome[6], 2u);
+  EXPECT_EQ(e.waves[1].opened_at, 3h);
+  EXPECT_EQ(e.devices, 14u);
+  EXPECT_EQ(e.in_flight, 3u);
+  EXPECT_EQ(e.attempts.offers, 21u);
+  EXPECT_EQ(e.attempts.timed_out, 1u);
+  EXPECT_EQ(e.offers_per_minute, std::optional<double>{2.5});
+  ASSERT_TRUE(e.rollback.has_value());
+  EXPECT_EQ(e.rollback->at, 7h);
+  EXPECT_EQ(e.rollback->targeted_devices, 40u);
+  EXPECT_EQ(e.rolled_back.took, 9u);
+  EXPECT_EQ(e.rolled_back.committed, 5u);
+  EXPECT_EQ(e.rolled_back.last_committed_at, 8h);
+  EXPECT_EQ(e.refused, d.refused);
+  EXPECT_EQ(e.reports, d.reports);
+  EXPECT_EQ(e.transitions, 300u);
+  EXPECT_EQ(e.transitions_dropped, 44u);
+  // Absent stays absent.
+  EXPECT_FALSE(back.deployments[1].offers_per_minute.has_value());
+  EXPECT_FALSE(back.deployments[1].rollback.has_value());
+  const cloud::service_counters& c = back.service;
+  const cloud::service_counters& want = st.service;
+  EXPECT_EQ(c.requests, want.requests);
+  EXPECT_EQ(c.ignored, want.ignored);
+  EXPECT_EQ(c.invalid, want.invalid);
+  EXPECT_EQ(c.rate_limited, want.rate_limited);
+  EXPECT_EQ(c.unauthenticated, want.unauthenticated);
+  EXPECT_EQ(c.attestation_failed, want.attestation_failed);
+  EXPECT_EQ(c.not_found, want.not_found);
+  EXPECT_EQ(c.certificates_issued, want.certificates_issued);
+  EXPECT_EQ(c.certificate_checks_refused, want.certificate_checks_refused);
+  EXPECT_EQ(c.clones_flagged, want.clones_flagged);
+  EXPECT_EQ(c.revocations, want.revocations);
+  EXPECT_EQ(c.blocked_refused, want.blocked_refused);
+  EXPECT_EQ(c.update_checks, want.update_checks);
+  EXPECT_EQ(c.offers, want.offers);
+  EXPECT_EQ(c.chunks_served, want.chunks_served);
+  EXPECT_EQ(c.update_results, want.update_results);
+  EXPECT_EQ(c.telemetry_batches, want.telemetry_batches);
+  EXPECT_EQ(c.failures_after_commit, want.failures_after_commit);
+  EXPECT_EQ(c.rollback_offers, want.rollback_offers);
+  EXPECT_EQ(c.images_revoked, want.images_revoked);
+  EXPECT_EQ(c.restricted_sessions, want.restricted_sessions);
+  EXPECT_EQ(c.restricted_refused, want.restricted_refused);
+  EXPECT_EQ(back.messages_sent, 31u);
+  EXPECT_EQ(back.messages_lost, 32u);
+  EXPECT_EQ(back.messages_lost_to_faults, 33u);
+  EXPECT_EQ(back.requests_dropped, 34u);
+  ASSERT_EQ(back.attacks.size(), 1u);
+  const attack_outcome& b = back.attacks[0];
+  EXPECT_EQ(b.name, "spoof");
+  EXPECT_EQ(b.kind, "spoofed_identity");
+  EXPECT_EQ(b.tried, 41u);
+  EXPECT_EQ(b.stopped, 42u);
+  EXPECT_EQ(b.got_through, 43u);
+  EXPECT_EQ(b.certificates, 44u);
+  EXPECT_EQ(b.at, 1h);
+  EXPECT_EQ(b.length, 2h);
+  EXPECT_EQ(b.stopped_by, a.stopped_by);
+  EXPECT_EQ(b.victims, 45u);
+  EXPECT_EQ(b.victims_attested, 46u);
+  EXPECT_EQ(b.restricted_sessions, 47u);
+  ASSERT_EQ(back.tears.size(), 2u);
+  EXPECT_EQ(back.tears[1].armed, 51u);
+  EXPECT_EQ(back.tears[1].torn, 52u);
+}
+
+TEST(control_messages, an_account_crosses_whole) {
+  caf::actor_system_config cfg;
+  add_control_message_types(cfg);
+  caf::actor_system system{cfg};
+  indexed_report sent;
+  partition_account& a = sent.report.account;
+  a.cloud_digest = 0xc10d;
+  a.device_digests = {{1, 0xd1}, {3, 0xd3}};
+  a.attacker_digests = {0xa1, 0xa2};
+  a.telemetry = {61, 62, 63, 64, 65, 66};
+  a.victims = {{71, 72}, {0, 0}};
+  revocation_tally t;
+  t.affected_online = 81;
+  t.affected_offline = 82;
+  t.certificates_on_revoked = 83;
+  t.healed_online_after_s = {10, 20};
+  t.healed_offline_after_s = {30};
+  a.revocations = {t};
+  a.image_starts = {0, 91, 92};
+  a.traffic = traffic_counts(std::chrono::minutes(5));
+  a.traffic.count(12min, request_kind::chunk, request_answer::dropped);
+  a.traffic.count(1h, request_kind::evidence, request_answer::ok);
+  a.attestation_time_by_hour = {histogram_of({300ms}), histogram_of({1s, 2s})};
+  a.attestation_failures_by_hour = {0, 93};
+  breakdown_counts cell;
+  cell.devices = 101;
+  cell.requests = {102, 103, 104, 105};
+  cell.attestation_time = histogram_of({500ms});
+  cell.attestation_failures = 106;
+  cell.updates_committed = 107;
+  cell.updates_rolled_back = 108;
+  cell.updates_failed = 109;
+  a.by_cell = {cell, breakdown_counts{}};
+  a.requests_per_minute = {0, 111, 112};
+  a.requests_dropped_by_fault = {0, 113};
+  const indexed_report got = round_trip(system, sent);
+  const partition_account& back = got.report.account;
+  EXPECT_EQ(back.cloud_digest, 0xc10du);
+  ASSERT_EQ(back.device_digests.size(), 2u);
+  EXPECT_EQ(back.device_digests[1].device, 3u);
+  EXPECT_EQ(back.device_digests[1].digest, 0xd3u);
+  EXPECT_EQ(back.attacker_digests, a.attacker_digests);
+  EXPECT_EQ(back.telemetry.generated, 61u);
+  EXPECT_EQ(back.telemetry.delivered, 62u);
+  EXPECT_EQ(back.telemetry.dropped, 63u);
+  EXPECT_EQ(back.telemetry.lost_to_power, 64u);
+  EXPECT_EQ(back.telemetry.buffered, 65u);
+  EXPECT_EQ(back.telemetry.received, 66u);
+  ASSERT_EQ(back.victims.size(), 2u);
+  EXPECT_EQ(back.victims[0].victims, 71u);
+  EXPECT_EQ(back.victims[0].attested, 72u);
+  ASSERT_EQ(back.revocations.size(), 1u);
+  EXPECT_EQ(back.revocations[0].affected_online, 81u);
+  EXPECT_EQ(back.revocations[0].affected_offline, 82u);
+  EXPECT_EQ(back.revocations[0].certificates_on_revoked, 83u);
+  EXPECT_EQ(back.revocations[0].healed_online_after_s, t.healed_online_after_s);
+  EXPECT_EQ(back.revocations[0].healed_offline_after_s, t.healed_offline_after_s);
+  EXPECT_EQ(back.image_starts, a.image_starts);
+  EXPECT_EQ(back.traffic.bucket_width(), std::chrono::minutes(5));
+  ASSERT_EQ(back.traffic.buckets(), a.traffic.buckets());
+  EXPECT_EQ(back.traffic.at(2, request_kind::chunk, request_answer::dropped), 1u);
+  EXPECT_EQ(back.traffic.at(12, request_kind::evidence, request_answer::ok), 1u);
+  EXPECT_EQ(back.traffic.total(), 2u);
+  ASSERT_EQ(back.attestation_time_by_hour.size(), 2u);
+  expect_same(back.attestation_time_by_hour[1], a.attestation_time_by_hour[1]);
+  EXPECT_EQ(back.attestation_failures_by_hour, a.attestation_failures_by_hour);
+  ASSERT_EQ(back.by_cell.size(), 2u);
+  EXPECT_EQ(back.by_cell[0].devices, 101u);
+  EXPECT_EQ(back.by_cell[0].requests, cell.requests);
+  expect_same(back.by_cell[0].attestation_time, cell.attestation_time);
+  EXPECT_EQ(back.by_cell[0].attestation_failures, 106u);
+  EXPECT_EQ(back.by_cell[0].updates_committed, 107u);
+  EXPECT_EQ(back.by_cell[0].updates_rolled_back, 108u);
+  EXPECT_EQ(back.by_cell[0].updates_failed, 109u);
+  EXPECT_EQ(back.requests_per_minute, a.requests_per_minute);
+  EXPECT_EQ(back.requests_dropped_by_fault, a.requests_dropped_by_fault);
 }
 
 // The control's messages are announced by name, as a node must before it

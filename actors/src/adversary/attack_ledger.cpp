@@ -30,10 +30,10 @@ void attack_ledger::judge_at_cloud(std::size_t index, bool refused) {
   ++(refused ? o.stopped : o.got_through);
 }
 
-void attack_ledger::add(const attack_ledger& other) {
-  for (std::size_t a = 0; a < outcomes_.size() && a < other.outcomes_.size(); ++a) {
+void attack_ledger::add(const std::vector<attack_outcome>& other) {
+  for (std::size_t a = 0; a < outcomes_.size() && a < other.size(); ++a) {
     attack_outcome& into = outcomes_[a];
-    const attack_outcome& from = other.outcomes_[a];
+    const attack_outcome& from = other[a];
     into.tried += from.tried;
     into.stopped += from.stopped;
     into.got_through += from.got_through;

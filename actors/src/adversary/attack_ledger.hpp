@@ -29,8 +29,9 @@ class attack_ledger {
   void judge_at_cloud(std::size_t index, bool refused);
 
   const std::vector<attack_outcome>& outcomes() const { return outcomes_; }
-  /// Adds another partition's counts (names and times are the same).
-  void add(const attack_ledger& other);
+  /// Adds another partition's counts, its outcomes as it reported them
+  /// (names and times are the same).
+  void add(const std::vector<attack_outcome>& other);
 
  private:
   std::vector<attack_outcome> outcomes_;

@@ -5,14 +5,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <thread>
-#include <variant>
 
 #include "adversary/link_tamper.hpp"
 #include "engine/control_messages.hpp"
 #include "engine/fleet_counts.hpp"
 #include "engine/fleet_control.hpp"
+#include "engine/gathering.hpp"
 #include "engine/partition.hpp"
 #include "engine/partition_crew.hpp"
 #include "fleet/actors/run.hpp"
@@ -21,8 +20,6 @@
 
 namespace fleet::actors {
 namespace {
-
-using partitions_t = std::vector<std::unique_ptr<partition>>;
 
 /// A paced run waits for its next event at most this long at a time: how
 /// soon a stop acts and the status moves in a quiet stretch, at any speed.
@@ -36,178 +33,6 @@ constexpr std::uint64_t stretch_events_target = 20'000;
 
 /// `t + d`, or fw::never past it (t may be fw::never).
 sim_time later_by(sim_time t, duration d) { return t >= fw::never - d ? fw::never : t + d; }
-
-/// What the devices made of each revocation, and the requests around it.
-std::vector<revocation_outcome> revocation_outcomes(const input::run_input& s,
-                                                    partitions_t& parts,
-                                                    const std::vector<std::uint32_t>& per_minute) {
-  std::vector<revocation_outcome> out;
-  for (std::size_t k = 0; k < s.cloud.revocations.size(); ++k) {
-    const auto& r = s.cloud.revocations[k];
-    revocation_outcome o;
-    o.image = s.images[r.image].ref();
-    o.at = r.at;
-    std::vector<std::uint32_t> online;
-    std::vector<std::uint32_t> offline;
-    for (auto& part : parts) {
-      const device_tally& tally = part->devices().tally();
-      if (k >= tally.revocations.size()) continue;
-      const revocation_tally& t = tally.revocations[k];
-      o.affected_online += t.affected_online;
-      o.affected_offline += t.affected_offline;
-      o.certificates_on_revoked += t.certificates_on_revoked;
-      online.insert(online.end(), t.healed_online_after_s.begin(), t.healed_online_after_s.end());
-      offline.insert(offline.end(), t.healed_offline_after_s.begin(), t.healed_offline_after_s.end());
-    }
-    std::sort(online.begin(), online.end());
-    std::sort(offline.begin(), offline.end());
-    o.healed_online = online.size();
-    o.healed_offline = offline.size();
-    // The time by which `share` of the affected devices had healed.
-    auto reached = [](const std::vector<std::uint32_t>& heals, std::uint64_t of, double share) {
-      const auto needed = static_cast<std::uint64_t>(std::ceil(share * static_cast<double>(of)));
-      if (of == 0 || needed == 0 || heals.size() < needed) return duration{-1};
-      return duration{std::chrono::seconds(heals[needed - 1])};
-    };
-    o.online_healed_50 = reached(online, o.affected_online, 0.50);
-    o.online_healed_99 = reached(online, o.affected_online, 0.99);
-    o.online_healed_100 = reached(online, o.affected_online, 1.0);
-    o.offline_healed_100 = reached(offline, o.affected_offline, 1.0);
-    constexpr std::int64_t minute_us = 60'000'000;
-    constexpr std::size_t day_minutes = 24 * 60;
-    const auto at_minute = static_cast<std::size_t>(r.at.count() / minute_us);
-    const std::size_t from = at_minute > day_minutes ? at_minute - day_minutes : 0;
-    std::uint64_t before = 0;
-    for (std::size_t m = from; m < std::min(at_minute, per_minute.size()); ++m) {
-      before += per_minute[m];
-      o.requests_per_minute_peak_before = std::max(o.requests_per_minute_peak_before, per_minute[m]);
-    }
-    o.requests_per_minute_before = at_minute > from ? static_cast<double>(before) / static_cast<double>(at_minute - from) : 0;
-    for (std::size_t m = at_minute; m < std::min(at_minute + day_minutes, per_minute.size()); ++m) {
-      if (per_minute[m] > o.requests_per_minute_peak) {
-        o.requests_per_minute_peak = per_minute[m];
-        o.peak_minute_at = sim_time{static_cast<std::int64_t>(m) * minute_us};
-      }
-    }
-    out.push_back(std::move(o));
-  }
-  return out;
-}
-
-/// The victims of each attack that spares them, and those attested at `at`.
-void attested_victims(run_result& r, sim_time at, partitions_t& parts) {
-  std::vector<bool> attested(r.devices, false);
-  for (auto& part : parts) {
-    for (const auto& device : part->devices().devices()) {
-      attested[device->device().device_index()] = state_index(device->device(), at) == attested_state;
-    }
-  }
-  for (std::size_t a = 0; a < r.attacks.size(); ++a) {
-    for (auto& part : parts) {
-      for (const std::uint64_t v : part->cloud().attackers().victims_of(a)) {
-        ++r.attacks[a].victims;
-        if (v < attested.size() && attested[v]) ++r.attacks[a].victims_attested;
-      }
-    }
-  }
-}
-
-/// What the run did, from its last snapshot and the entities' traces.
-void gather(run_result& r, const live_snapshot& last, partitions_t& parts) {
-  r.counters = last.counters;
-  // Entity order: the cloud's share of each partition, the devices, then
-  // each partition's attackers.
-  std::vector<std::uint64_t> digests;
-  for (auto& part : parts) digests.push_back(part->cloud().trace_digest());
-  digests.resize(parts.size() + r.devices);
-  cloud::telemetry_counters taken;
-  r.requests_per_minute.clear();
-  for (auto& part : parts) {
-    for (const auto& device : part->devices().devices()) {
-      digests[parts.size() + device_index_of(device->entity())] = device->trace_digest();
-      const fw::core& firmware = device->device().firmware();
-      r.counters.telemetry_generated += firmware.stats().telemetry_generated;
-      r.counters.telemetry_delivered += firmware.stats().telemetry_uploaded;
-      r.counters.telemetry_dropped += firmware.stats().telemetry_dropped;
-      r.counters.telemetry_lost_to_power += firmware.stats().telemetry_lost_to_power;
-      r.counters.telemetry_buffered += firmware.telemetry_buffered();
-    }
-    const cloud::telemetry_counters t = part->service().telemetry_totals();
-    taken.stored += t.stored;
-    taken.dropped_store_full += t.dropped_store_full;
-    add_each(r.requests_per_minute, part->cloud().requests_per_minute());
-  }
-  for (auto& part : parts) {
-    for (const std::uint64_t d : part->cloud().attackers().trace_digests()) digests.push_back(d);
-  }
-  r.trace_hash = combine_traces(digests);
-  r.counters.telemetry_received = taken.stored + taken.dropped_store_full;
-  for (const auto& states : last.states_by_group) r.counters.bricked += states[4];
-  r.attacks = last.attacks;
-  attested_victims(r, last.reached, parts);
-  for (const deployment_snapshot& d : last.deployments) {
-    r.deployments.push_back({d.name, d.state, d.devices, d.wave, d.notified, d.succeeded, d.failed, d.rejected,
-                             d.timed_out, d.transitions,
-                             d.by_outcome[static_cast<std::size_t>(cloud::device_outcome::failed_after_commit)],
-                             d.rollback});
-  }
-}
-
-/// The report's breakdowns, summed over the partitions in their order:
-/// requests by time bucket, kind and answer; attestations and their
-/// failures by hour; each (group, hardware revision) cell.
-void gather_breakdowns(run_result& r, const input::run_input& s, partitions_t& parts) {
-  r.traffic = traffic_counts(traffic_bucket_width(s.length));
-  const std::vector<std::uint32_t> first_cells = breakdown_cells(s);
-  std::vector<breakdown_counts> cells(first_cells.back());
-  for (auto& part : parts) {
-    r.traffic += part->cloud().traffic();
-    const device_tally& tally = part->devices().tally();
-    add_each(r.attestation_time_by_hour, tally.attestation_time_by_hour);
-    add_each(r.attestation_failures_by_hour, tally.attestation_failures_by_hour);
-    for (std::size_t c = 0; c < tally.by_cell.size(); ++c) cells[c] += tally.by_cell[c];
-    const auto& requests = part->cloud().requests_by_cell();
-    for (std::size_t c = 0; c < requests.size(); ++c) {
-      for (std::size_t a = 0; a < request_answer_count; ++a) cells[c].requests[a] += requests[c][a];
-    }
-    for (const auto& device : part->devices().devices()) ++cells[device->cell()].devices;
-  }
-  for (std::size_t g = 0; g < s.fleet.groups.size(); ++g) {
-    const input::product& product = s.fleet.products[s.fleet.groups[g].product];
-    for (std::size_t rev = 0; rev < product.revisions.size(); ++rev) {
-      r.by_group_and_revision.push_back(
-          {s.fleet.groups[g].name, product.revisions[rev].name, std::move(cells[first_cells[g] + rev])});
-    }
-  }
-}
-
-/// Each fault with the devices it acts on. Injected: each outage that began,
-/// the devices a link fault hits once it started (device faults count their
-/// actions as they happen, a torn write when it tears). `seen`: the last
-/// snapshot's faults, with the torn writes armed and fired.
-std::vector<fault_outcome> fault_outcomes(const input::run_input& s, const nemesis& links, std::uint64_t devices,
-                                          const std::vector<std::uint64_t>& hits,
-                                          const std::vector<fault_snapshot>& seen, sim_time reached,
-                                          const partitions_t& parts, run_counters& counters) {
-  std::vector<fault_outcome> out;
-  for (std::size_t f = 0; f < s.faults.size(); ++f) {
-    const input::fault& fault = s.faults[f];
-    fault_outcome o{fault.name, input::kind_name(fault.kind), hits[f], fault.at, fault.length,
-                    links.spells_begun(f, devices, reached)};
-    if (nemesis::arms_a_tear(fault.kind)) {
-      o.armed = seen[f].armed;
-      o.writes_torn = seen[f].injected;
-    }
-    if (std::holds_alternative<input::cloud_outage>(fault.kind)) {
-      counters.faults_injected += links.outages_begun(f, reached);
-      for (const auto& part : parts) o.requests_dropped += part->cloud().requests_dropped_by_fault()[f];
-    } else if (nemesis::on_links(fault.kind) && fault.at < reached) {
-      counters.faults_injected += o.devices_hit;
-    }
-    out.push_back(std::move(o));
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -223,7 +48,7 @@ run_result run(const input::run_input& s, const run_options& o) {
   const network_model net(s.fleet.net);
   const nemesis links(net, s.faults, s.seed);
   const link_tamper tamper(s.attacks, s.seed);
-  partitions_t parts;
+  std::vector<std::unique_ptr<partition>> parts;
   for (std::uint32_t p = 0; p < r.partitions; ++p) {
     parts.push_back(std::make_unique<partition>(s, partition_plan{p, r.partitions, r.devices}, links, tamper));
   }
@@ -238,9 +63,10 @@ run_result run(const input::run_input& s, const run_options& o) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   add_control_message_types(cfg);
   caf::actor_system system{cfg};
+  // From here on the control reads nothing of a partition but its reports.
   partition_crew crew(system, parts);
   const snapshot_taker snapshots(s, links);
-  snapshot_taker::engine_view view{parts, control, 0};
+  snapshot_taker::engine_view view{control, 0};
 
   const sim_time end = s.length;
   std::vector<sim_time> census_at = s.census_times;  // as asked, made sorted and unique here
@@ -253,8 +79,20 @@ run_result run(const input::run_input& s, const run_options& o) {
   const auto wall_start = std::chrono::steady_clock::now();
   auto next_observation = wall_start + o.observe_every;
   sim_time reached{0};
+  // A live snapshot at `at` (at or after `reached`, before any event): every
+  // partition reports its status in a round trip that runs nothing. Not
+  // counted as a barrier: snapshots follow the wall clock, and the run's
+  // figures are the same in every run (their cost is in taking_seconds).
   const auto observe_at = [&](sim_time at) {
-    const live_snapshot snapshot = snapshots.take(view, at, false);
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<partition_orders> asked(r.partitions);
+    for (partition_orders& a : asked) {
+      a.until_us = reached.count();
+      a.status = true;
+      a.states_at_us = at.count();
+    }
+    live_snapshot snapshot = snapshots.take(view, crew.run(std::move(asked)), at, false);
+    snapshot.taking_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     o.observe(snapshot);
     // A snapshot is a pass over the fleet (about 70 ms at a million
     // devices): spaced so that taking them costs at most a share of the run.
@@ -291,12 +129,17 @@ run_result run(const input::run_input& s, const run_options& o) {
   };
   // Each partition counts its devices at `samples` and `censuses` (times at
   // or after `reached`, before any event): a round trip that runs nothing.
-  const auto count_at = [&](const std::vector<sim_time>& samples, const std::vector<sim_time>& censuses) {
+  // The last one also asks for each partition's status and final account.
+  const auto count_at = [&](const std::vector<sim_time>& samples, const std::vector<sim_time>& censuses,
+                            bool last = false) {
     std::vector<partition_orders> asked(r.partitions);
     for (partition_orders& a : asked) {
       a.until_us = reached.count();
       for (const sim_time t : samples) a.samples_us.push_back(t.count());
       for (const sim_time t : censuses) a.censuses_us.push_back(t.count());
+      a.status = last;
+      a.account = last;
+      a.states_at_us = reached.count();
     }
     const std::vector<partition_report> reports = crew.run(std::move(asked));
     ++view.barriers;
@@ -312,6 +155,7 @@ run_result run(const input::run_input& s, const run_options& o) {
       for (const partition_report& rep : reports) add_counts(fleet, rep.censuses[k]);
       r.censuses.push_back(std::move(fleet));
     }
+    return reports;
   };
   stretch(sim_time{0}, true);  // the control's first orders, before any event
 
@@ -368,25 +212,18 @@ run_result run(const input::run_input& s, const run_options& o) {
   // Censuses at the end (or past where a stopped run got to) see the last state.
   std::vector<sim_time> censuses_left;
   while (r.complete && next_census < census_at.size()) censuses_left.push_back(census_at[next_census++]);
-  count_at({reached}, censuses_left);
+  const auto taking_last = std::chrono::steady_clock::now();
+  const std::vector<partition_report> final_reports = count_at({reached}, censuses_left, true);
   r.simulated = reached;
-  for (const auto& part : parts) {
-    r.events += part->events();
-    r.windows += part->steps();
+  for (const partition_report& rep : final_reports) {
+    r.events += rep.status.events;
+    r.windows += rep.status.steps;
   }
   r.barriers = view.barriers;
   r.control_ticks = control.ticks();
-  const live_snapshot last = snapshots.take(view, reached, r.complete);
-  gather(r, last, parts);
-  r.image_starts.assign(s.images.size(), 0);
-  for (auto& part : parts) {
-    const auto& starts = part->devices().tally().starts;
-    const auto& scenario_image = part->signed_images().scenario_image;
-    for (std::size_t i = 0; i < starts.size(); ++i) r.image_starts[scenario_image[i]] += starts[i];
-  }
-  gather_breakdowns(r, s, parts);
-  r.revocations = revocation_outcomes(s, parts, r.requests_per_minute);
-  r.faults = fault_outcomes(s, links, r.devices, snapshots.fault_hits(), last.faults, reached, parts, r.counters);
+  live_snapshot last = snapshots.take(view, final_reports, reached, r.complete);
+  last.taking_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - taking_last).count();
+  gather(r, s, links, snapshots.fault_hits(), last, final_reports);
   r.crypto_ops = crypto::counted_ops() - crypto_before;
   if (o.observe) o.observe(last);
   return r;

@@ -71,7 +71,7 @@ std::vector<std::vector<cloud::rollout_orders>> fleet_control::decide(fw::sim_ti
 }
 
 deployment_snapshot fleet_control::snapshot_of(std::size_t deployment,
-                                               const std::vector<std::unique_ptr<partition>>& parts) const {
+                                               const std::vector<partition_report>& reports) const {
   const cloud::rollout_governor& g = governors_[deployment];
   cloud::rollout_status st = g.status();
   // The governor's phase (state, waves' opening times, history); the counts
@@ -83,8 +83,10 @@ deployment_snapshot fleet_control::snapshot_of(std::size_t deployment,
   st.rolled_back = {};
   st.refused = {};
   st.reports = {};
-  const auto id = static_cast<cloud::deployment_id>(deployment + 1);
-  for (const auto& part : parts) add_counts(st, part->service().deployment_status(id).value);
+  for (const partition_report& r : reports) {
+    FLEET_CHECK(deployment < r.status.deployments.size(), "a status has every deployment");
+    add_counts(st, r.status.deployments[deployment]);
+  }
   const std::vector<cloud::transition> history(g.history().begin(), g.history().end());
   return deployment_snapshot_of(st, history, s_.deployments[deployment].name);
 }

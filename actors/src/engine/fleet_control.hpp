@@ -30,10 +30,11 @@ class fleet_control {
   std::vector<std::vector<cloud::rollout_orders>> decide(fw::sim_time now, const std::vector<partition_report>& reports);
 
   /// A deployment's fleet-wide view: the governor's state, waves and
-  /// history, with the counts of every partition's share as they stand (the
-  /// governor's own are those of its last tick, and a rollout in a final
-  /// state has no more ticks while its rollback goes on).
-  deployment_snapshot snapshot_of(std::size_t deployment, const std::vector<std::unique_ptr<partition>>& parts) const;
+  /// history, with the counts of every partition's share as they stand,
+  /// from the statuses in `reports` (one a partition; the governor's own
+  /// counts are those of its last tick, and a rollout in a final state has
+  /// no more ticks while its rollback goes on).
+  deployment_snapshot snapshot_of(std::size_t deployment, const std::vector<partition_report>& reports) const;
   std::uint64_t ticks() const { return ticks_; }
   duration interval() const { return interval_; }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "fleet/device/simulated_device.hpp"
+
 namespace fleet::actors {
 namespace {
 
@@ -17,6 +19,18 @@ void add_by_group(std::vector<count_map>& into, const std::vector<count_map>& fr
 }
 
 }  // namespace
+
+std::size_t state_index(const device::simulated_device& d, sim_time at) {
+  const fw::core& firmware = d.firmware();
+  switch (firmware.state()) {
+    case fw::device_state::powered_off: return 0;
+    case fw::device_state::bricked: return 4;
+    case fw::device_state::running: break;
+  }
+  if (firmware.trial_pending()) return 3;
+  const bool valid = firmware.has_certificate() && firmware.certificate_not_after_us() > d.clock().wall_time_us(at);
+  return valid ? attested_state : 1;
+}
 
 census_plan census_plan_of(const input::run_input& s) {
   census_plan plan;

@@ -13,7 +13,17 @@
 #include "fleet/fw/types.hpp"
 #include "fleet/wire/version.hpp"
 
+namespace fleet::device {
+class simulated_device;
+}
+
 namespace fleet::actors {
+
+/// Index of the device's state at `at` in device_state_names. Attested: it
+/// holds a certificate that is valid on its own clock (one its clock sees
+/// expired is no use to it: it attests again).
+std::size_t state_index(const device::simulated_device& d, sim_time at);
+inline constexpr std::size_t attested_state = 2;
 
 /// What a census needs of the run's input: a partition keeps its own copy.
 struct census_plan {

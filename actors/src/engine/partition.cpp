@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "fleet/check.hpp"
-#include "observe/snapshot_taker.hpp"
 
 namespace fleet::actors {
 namespace {
@@ -26,6 +25,8 @@ partition::partition(const input::run_input& s, const partition_plan& plan, cons
       signed_images_(setup_.signed_image_digests()),
       watched_(revocations_watched(s, setup_)),
       census_plan_(census_plan_of(s)),
+      images_(s.images.size()),
+      cells_(breakdown_cells(s).back()),
       attacks_(s.attacks),
       around_{links, tamper, signed_images_.digests, watched_, attacks_},
       devices_(std::make_unique<device_shard>(around_, plan.count)) {
@@ -65,6 +66,8 @@ partition_report partition::run(const partition_orders& orders) {
   }
   for (const std::int64_t at : orders.samples_us) r.samples.push_back(sample(fw::sim_time{at}));
   for (const std::int64_t at : orders.censuses_us) r.censuses.push_back(census_at(fw::sim_time{at}));
+  if (orders.status) r.status = status_at(fw::sim_time{orders.states_at_us});
+  if (orders.account) r.account = account_at(fw::sim_time{orders.states_at_us});
   return r;
 }
 

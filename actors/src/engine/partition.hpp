@@ -19,6 +19,7 @@
 #include "engine/device_shard.hpp"
 #include "engine/fleet_counts.hpp"
 #include "engine/fleet_setup.hpp"
+#include "engine/partition_account.hpp"
 #include "engine/partition_plan.hpp"
 #include "fleet/cloud/rollout_share.hpp"
 #include "network/nemesis.hpp"
@@ -38,6 +39,12 @@ struct partition_orders {
   /// the stretch's end and them.
   std::vector<std::int64_t> samples_us;
   std::vector<std::int64_t> censuses_us;
+  /// After the stretch, report the partition's status (a live snapshot) or
+  /// its final account (the run's report), with its devices' states as at
+  /// `states_at_us` (at or after the stretch's end, before any event).
+  bool status = false;
+  bool account = false;
+  std::int64_t states_at_us = 0;
 };
 
 /// What a partition tells the control at the end of a stretch.
@@ -49,6 +56,9 @@ struct partition_report {
   /// The partition's counts at the times the orders asked, in their order.
   std::vector<timeline_point> samples;
   std::vector<census> censuses;
+  /// Only when the orders asked; left empty (default values) otherwise.
+  partition_status status;
+  partition_account account;
 };
 
 class partition {
@@ -59,22 +69,9 @@ class partition {
   partition(const input::run_input& s, const partition_plan& plan, const nemesis& links, const link_tamper& tamper);
 
   /// Follows the orders, runs every event before `until`, and reports.
+  /// Nothing else of a partition is for the control to read: what it needs
+  /// comes in the report (docs/engine.md, "What crosses").
   partition_report run(const partition_orders& orders);
-  fw::sim_time next_time() const { return std::min(cloud_next_, devices_next_); }
-
-  const partition_plan& plan() const { return plan_; }
-  fleet_setup& setup() { return setup_; }
-  const fleet_setup& setup() const { return setup_; }
-  device_shard& devices() { return *devices_; }
-  const cloud_host& cloud() const { return *cloud_; }
-  /// What the attacks did in this partition.
-  const attack_ledger& attacks() const { return attacks_; }
-  const cloud::security_service& service() const { return setup_.service(); }
-  /// Scenario image index of each signed image digest (fleet_setup::signed_images).
-  const fleet_setup::signed_images& signed_images() const { return signed_images_; }
-  std::uint64_t events() const { return events_; }
-  /// Steps of its loop: a step runs the cloud share and the devices up to one lookahead.
-  std::uint64_t steps() const { return steps_; }
 
  private:
   void run_until(fw::sim_time end);
@@ -82,6 +79,11 @@ class partition {
   timeline_point sample(fw::sim_time at);
   /// Its devices by group at `at`, and each deployment's rollback.
   census census_at(fw::sim_time at);
+  /// Its status and final account, its devices' states as at `at`
+  /// (partition_account.cpp).
+  partition_status status_at(fw::sim_time at);
+  partition_account account_at(fw::sim_time at);
+  fw::sim_time next_time() const { return std::min(cloud_next_, devices_next_); }
 
   partition_plan plan_;
   duration lookahead_;
@@ -89,6 +91,8 @@ class partition {
   fleet_setup::signed_images signed_images_;
   std::vector<revocation_watch> watched_;
   census_plan census_plan_;
+  std::size_t images_;  ///< in the scenario
+  std::size_t cells_;   ///< breakdown cells of the run (breakdown_cells)
   attack_ledger attacks_;
   device_surroundings around_;
   std::unique_ptr<device_shard> devices_;

@@ -55,7 +55,10 @@ deployment_snapshot deployment_snapshot_of(const cloud::rollout_status& st, cons
 }
 
 void add_requests(const cloud::security_service& service, std::uint64_t dropped_by_outage, live_snapshot& out) {
-  const cloud::service_counters& c = service.counters();
+  add_requests(service.counters(), dropped_by_outage, out);
+}
+
+void add_requests(const cloud::service_counters& c, std::uint64_t dropped_by_outage, live_snapshot& out) {
   const cloud_request_counts r = requests_of(c, dropped_by_outage);
   out.requests.served += r.served;
   out.requests.rate_limited += r.rate_limited;

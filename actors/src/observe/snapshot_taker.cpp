@@ -4,8 +4,9 @@
 #include "fleet/actors/service_snapshot.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <variant>
+
+#include "fleet/check.hpp"
 
 namespace fleet::actors {
 
@@ -32,18 +33,6 @@ void add(run_counters& into, const run_counters& c) {
   into.writes_torn += c.writes_torn;
 }
 
-std::size_t state_index(const device::simulated_device& d, sim_time at) {
-  const fw::core& firmware = d.firmware();
-  switch (firmware.state()) {
-    case fw::device_state::powered_off: return 0;
-    case fw::device_state::bricked: return 4;
-    case fw::device_state::running: break;
-  }
-  if (firmware.trial_pending()) return 3;
-  const bool valid = firmware.has_certificate() && firmware.certificate_not_after_us() > d.clock().wall_time_us(at);
-  return valid ? attested_state : 1;
-}
-
 snapshot_taker::snapshot_taker(const input::run_input& s, const nemesis& links)
     : input_(s), links_(links), fault_hits_(s.faults.size(), 0) {
   for (std::size_t f = 0; f < s.faults.size(); ++f) {
@@ -52,51 +41,50 @@ snapshot_taker::snapshot_taker(const input::run_input& s, const nemesis& links)
   }
 }
 
-live_snapshot snapshot_taker::take(const engine_view& e, sim_time reached, bool complete) const {
-  const auto started = std::chrono::steady_clock::now();
+live_snapshot snapshot_taker::take(const engine_view& e, const std::vector<partition_report>& reports, sim_time reached,
+                                   bool complete) const {
   live_snapshot out;
   out.reached = reached;
   out.end = input_.length;
   out.complete = complete;
   out.devices = input_.device_count();
-  count_devices(e, out);
-  add_cloud(e, out);
-  add_faults(e, reached, out);
-  for (const auto& p : e.partitions) {
-    out.events += p->events();
-    out.windows += p->steps();
+  count_devices(reports, out);
+  add_cloud(e, reports, out);
+  add_faults(reports, reached, out);
+  for (const partition_report& r : reports) {
+    out.events += r.status.events;
+    out.windows += r.status.steps;
   }
   out.barriers = e.barriers;
   out.control_ticks = e.control.ticks();
-  out.partitions = static_cast<std::uint32_t>(e.partitions.size());
-  out.taking_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  out.partitions = static_cast<std::uint32_t>(reports.size());
   return out;
 }
 
-// One pass over the fleet. Versions are counted as numbers and named once at
-// the end: a string per device would cost more than the pass itself.
-void snapshot_taker::count_devices(const engine_view& e, live_snapshot& out) const {
+// Versions come as numbers and are named once at the end: a string per
+// device would cost more than the pass itself.
+void snapshot_taker::count_devices(const std::vector<partition_report>& reports, live_snapshot& out) const {
   const std::size_t groups = input_.fleet.groups.size();
   for (const auto& g : input_.fleet.groups) out.groups.push_back(g.name);
   out.states_by_group.assign(groups, {});
   std::vector<std::vector<std::pair<wire::version, std::uint64_t>>> versions(groups);
-  for (auto& p : e.partitions) {
-    device_shard& shard = p->devices();
-    add(out.counters, shard.tally().counters);
-    out.message_latency += shard.tally().message_latency;
-    out.attestation_time += shard.tally().attestation_time;
-    for (const auto& device : shard.devices()) {
-      const fw::core& firmware = device->device().firmware();
-      const std::uint32_t group = p->setup().group_of(device->device().device_index());
-      ++out.states_by_group[group][state_index(device->device(), out.reached)];
-      const wire::version v = firmware.running_version(fw::component::app);
-      if (v == wire::version{}) continue;  // no app running: off, bricked, or still booting
-      auto& counts = versions[group];
-      const auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == v; });
-      if (it != counts.end()) {
-        ++it->second;
-      } else {
-        counts.emplace_back(v, 1);
+  for (const partition_report& r : reports) {
+    const partition_status& st = r.status;
+    add(out.counters, st.device_counters);
+    out.message_latency += st.message_latency;
+    out.attestation_time += st.attestation_time;
+    FLEET_CHECK(st.states_by_group.size() == groups && st.versions_by_group.size() == groups,
+                "a status has every group of the run");
+    for (std::size_t g = 0; g < groups; ++g) {
+      for (std::size_t k = 0; k < device_state_names.size(); ++k) out.states_by_group[g][k] += st.states_by_group[g][k];
+      auto& counts = versions[g];
+      for (const auto& [v, n] : st.versions_by_group[g]) {
+        const auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == v; });
+        if (it != counts.end()) {
+          it->second += n;
+        } else {
+          counts.emplace_back(v, n);
+        }
       }
     }
   }
@@ -107,26 +95,27 @@ void snapshot_taker::count_devices(const engine_view& e, live_snapshot& out) con
   }
 }
 
-void snapshot_taker::add_cloud(const engine_view& e, live_snapshot& out) const {
-  for (std::size_t d = 0; d < input_.deployments.size(); ++d) out.deployments.push_back(e.control.snapshot_of(d, e.partitions));
+void snapshot_taker::add_cloud(const engine_view& e, const std::vector<partition_report>& reports,
+                               live_snapshot& out) const {
+  for (std::size_t d = 0; d < input_.deployments.size(); ++d) out.deployments.push_back(e.control.snapshot_of(d, reports));
   attack_ledger attacks(input_.attacks);
-  for (const auto& p : e.partitions) {
-    const cloud_host& cloud = p->cloud();
-    add_requests(p->service(), cloud.requests_dropped(), out);
-    out.counters.messages_sent += cloud.messages_sent();
-    out.counters.messages_lost += cloud.messages_lost();
-    out.counters.messages_lost_to_faults += cloud.messages_lost_to_faults();
-    out.counters.requests_dropped_by_outages += cloud.requests_dropped();
-    attacks.add(p->attacks());
+  for (const partition_report& r : reports) {
+    const partition_status& st = r.status;
+    add_requests(st.service, st.requests_dropped, out);
+    out.counters.messages_sent += st.messages_sent;
+    out.counters.messages_lost += st.messages_lost;
+    out.counters.messages_lost_to_faults += st.messages_lost_to_faults;
+    out.counters.requests_dropped_by_outages += st.requests_dropped;
+    attacks.add(st.attacks);
   }
   out.attacks = attacks.outcomes();
   for (const attack_outcome& a : out.attacks) out.counters.attacks_stopped += a.stopped;
 }
 
-void snapshot_taker::add_faults(const engine_view& e, sim_time reached, live_snapshot& out) const {
+void snapshot_taker::add_faults(const std::vector<partition_report>& reports, sim_time reached, live_snapshot& out) const {
   std::vector<tear_tally> tears(input_.faults.size());
-  for (const auto& p : e.partitions) {
-    const std::vector<tear_tally>& shard = p->devices().tally().tears;
+  for (const partition_report& r : reports) {
+    const std::vector<tear_tally>& shard = r.status.tears;
     for (std::size_t f = 0; f < shard.size(); ++f) {
       tears[f].armed += shard[f].armed;
       tears[f].torn += shard[f].torn;

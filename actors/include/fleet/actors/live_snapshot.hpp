@@ -1,8 +1,9 @@
 #pragma once
 // The run as it stands between two stretches: what the terminal's status block
-// and the Prometheus exporter show while it goes. Taken on the control's
-// thread while no partition runs, so it reads them without locks; taking
-// it changes nothing in the run (the trace does not see it).
+// and the Prometheus exporter show while it goes. Made on the control's
+// thread from the status each partition reports when asked, in a round trip
+// that runs no event; taking it changes nothing in the run (the trace does
+// not see it).
 
 #include <array>
 #include <cstdint>

@@ -19,6 +19,8 @@ namespace fleet::actors {
 /// Adds how the service answered requests and its certificate figures to
 /// `out` (summed, for a service that is one partition's share).
 void add_requests(const cloud::security_service& service, std::uint64_t dropped_by_outage, live_snapshot& out);
+/// The same from the service's counters (a partition's, as it reported them).
+void add_requests(const cloud::service_counters& c, std::uint64_t dropped_by_outage, live_snapshot& out);
 
 /// A deployment as a snapshot shows it, from its rollout status and history.
 deployment_snapshot deployment_snapshot_of(const cloud::rollout_status& status,

@@ -50,6 +50,12 @@ class sim_histogram {
   /// when it falls in the last bucket (past a day), 0 when empty.
   double quantile_estimate(double q) const;
 
+  /// CAF's, defined where the engine's messages are made serializable
+  /// (actors/src/engine/control_messages.hpp): a partition's histograms
+  /// cross to the control in its reports.
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, sim_histogram& x);
+
  private:
   std::array<std::uint64_t, bounds.size() + 1> counts_{};
   double sum_seconds_ = 0;

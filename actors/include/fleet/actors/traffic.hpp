@@ -73,6 +73,12 @@ class traffic_counts {
   std::uint64_t total(request_answer answer) const;
   std::uint64_t total() const;
 
+  /// CAF's, defined where the engine's messages are made serializable
+  /// (actors/src/engine/control_messages.hpp): a partition's counts cross
+  /// to the control in its final account.
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, traffic_counts& x);
+
  private:
   using bucket = std::array<std::uint32_t, request_kind_count * request_answer_count>;
   static std::size_t cell(request_kind kind, request_answer answer) {
