@@ -209,15 +209,6 @@ struct service_world {
   std::vector<testing::booted_stage> boot;  ///< the factory chain as the service signed it
 };
 
-void add(crypto::op_counts& total, const crypto::op_counts& d) {
-  total.signs += d.signs;
-  total.verifies += d.verifies;
-  total.key_exchanges += d.key_exchanges;
-  total.macs += d.macs;
-  total.hash_calls += d.hash_calls;
-  total.hashed_bytes += d.hashed_bytes;
-}
-
 /// CPU time and crypto operations of the measured spans of one pass.
 struct pass {
   double seconds = 0;
@@ -228,7 +219,7 @@ struct pass {
   void measure(Work&& work) {
     const auto ops0 = crypto::counted_ops();
     seconds += bench::cpu_span(work);
-    add(ops, crypto::counted_ops() - ops0);
+    ops += crypto::counted_ops() - ops0;
   }
 };
 
@@ -380,7 +371,7 @@ attestation_figures measure_attestation(std::size_t n, std::size_t rounds, std::
   const auto keep = [&](const pass& p, std::vector<double>& rates, std::uint64_t& ok, crypto::op_counts& ops) {
     rates.push_back(rate(p));
     ok += p.ok;
-    add(ops, p.ops);
+    ops += p.ops;
   };
   // Each pass an hour of simulated time after the last: the last pass's
   // nonces have expired and go at the first (unmeasured) challenge of the next.

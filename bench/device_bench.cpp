@@ -237,7 +237,7 @@ struct lifecycle_result {
   std::size_t lifecycles = 0, completed = 0;
   crypto::op_counts ops;  ///< per lifecycle
   double cpu_us = 0;      ///< per lifecycle
-  double sign_us = 0, verify_us = 0, x25519_us = 0, mac_us = 0, sha256_ns_per_byte = 0;
+  bench::crypto_unit_costs units;
   double floor_us = 0;
 };
 
@@ -259,23 +259,17 @@ lifecycle_result measure_lifecycle(std::size_t m, std::uint64_t seed) {
     const bool done = w.run_until([&] { return w.count(fw::record_kind::update_committed) == 1; }, 26h);
     cpu += cpu_seconds() - cpu0;
     const auto d = crypto::counted_ops() - ops0;
-    total.signs += d.signs; total.verifies += d.verifies; total.key_exchanges += d.key_exchanges;
-    total.macs += d.macs; total.hash_calls += d.hash_calls; total.hashed_bytes += d.hashed_bytes;
+    total += d;
     r.completed += done;
   }
   const auto per = [&](std::uint64_t v) { return v / m; };
   r.ops = {per(total.signs), per(total.verifies), per(total.key_exchanges), per(total.macs),
-           per(total.hash_calls), per(total.hashed_bytes)};
+           per(total.hash_calls), per(total.hashed_bytes), per(total.blake2b_bytes)};
   r.cpu_us = cpu / static_cast<double>(m) * 1e6;
 
   // Unit costs, same process, same run.
-  const bench::crypto_unit_costs units = bench::measure_crypto_unit_costs();
-  r.sign_us = units.sign_us;
-  r.verify_us = units.verify_us;
-  r.x25519_us = units.x25519_us;
-  r.mac_us = units.mac_us;
-  r.sha256_ns_per_byte = units.sha256_ns_per_byte;
-  r.floor_us = units.floor_us(r.ops);
+  r.units = bench::measure_crypto_unit_costs();
+  r.floor_us = r.units.floor_us(r.ops);
   return r;
 }
 
@@ -302,12 +296,18 @@ void print(const memory_result& a, const lifecycle_result& b) {
   std::printf("  RSS per device, store incl  %8.0f B\n", per_device(a.rss_devices + a.rss_store, a.devices));
   std::printf("(b) one lifecycle: boot, attest, certificate, 32 KiB app update to 1.1.0, commit (device + cloud)\n");
   std::printf("  lifecycles                  %zu (%zu committed)\n", b.lifecycles, b.completed);
-  std::printf("  crypto ops per lifecycle    %llu signs, %llu verifies, %llu X25519, %llu MACs, %llu hashes, %llu B hashed\n",
-              static_cast<unsigned long long>(b.ops.signs), static_cast<unsigned long long>(b.ops.verifies),
-              static_cast<unsigned long long>(b.ops.key_exchanges), static_cast<unsigned long long>(b.ops.macs),
-              static_cast<unsigned long long>(b.ops.hash_calls), static_cast<unsigned long long>(b.ops.hashed_bytes));
-  std::printf("  unit costs                  sign %.1f us, verify %.1f us, X25519 %.1f us, MAC %.2f us, SHA-256 %.3f ns/B\n",
-              b.sign_us, b.verify_us, b.x25519_us, b.mac_us, b.sha256_ns_per_byte);
+  std::printf(
+      "  crypto ops per lifecycle    %llu signs, %llu verifies, %llu X25519, %llu MACs, %llu hashes, %llu B hashed "
+      "(%llu B by BLAKE2b)\n",
+      static_cast<unsigned long long>(b.ops.signs), static_cast<unsigned long long>(b.ops.verifies),
+      static_cast<unsigned long long>(b.ops.key_exchanges), static_cast<unsigned long long>(b.ops.macs),
+      static_cast<unsigned long long>(b.ops.hash_calls), static_cast<unsigned long long>(b.ops.hashed_bytes),
+      static_cast<unsigned long long>(b.ops.blake2b_bytes));
+  std::printf(
+      "  unit costs                  sign %.1f us, verify %.1f us, X25519 %.1f us, MAC %.2f us, SHA-256 %.3f ns/B, "
+      "BLAKE2b %.3f ns/B\n",
+      b.units.sign_us, b.units.verify_us, b.units.x25519_us, b.units.mac_us, b.units.sha256_ns_per_byte,
+      b.units.blake2b_ns_per_byte);
   std::printf("  CPU per lifecycle           %.1f us\n", b.cpu_us);
   std::printf("  crypto floor                %.1f us\n", b.floor_us);
   std::printf("  CPU / floor                 %.2f\n", b.cpu_us / b.floor_us);
@@ -329,9 +329,11 @@ void write_json(const std::string& path, const memory_result& a, const lifecycle
   j["lifecycle"] = {
       {"lifecycles", b.lifecycles}, {"committed", b.completed},
       {"ops", {{"signs", b.ops.signs}, {"verifies", b.ops.verifies}, {"key_exchanges", b.ops.key_exchanges},
-               {"macs", b.ops.macs}, {"hash_calls", b.ops.hash_calls}, {"hashed_bytes", b.ops.hashed_bytes}}},
-      {"unit_us", {{"sign", b.sign_us}, {"verify", b.verify_us}, {"x25519", b.x25519_us}, {"mac", b.mac_us},
-                   {"sha256_per_byte", b.sha256_ns_per_byte / 1000}}},
+               {"macs", b.ops.macs}, {"hash_calls", b.ops.hash_calls}, {"hashed_bytes", b.ops.hashed_bytes},
+               {"blake2b_bytes", b.ops.blake2b_bytes}}},
+      {"unit_us", {{"sign", b.units.sign_us}, {"verify", b.units.verify_us}, {"x25519", b.units.x25519_us},
+                   {"mac", b.units.mac_us}, {"sha256_per_byte", b.units.sha256_ns_per_byte / 1000},
+                   {"blake2b_per_byte", b.units.blake2b_ns_per_byte / 1000}}},
       {"cpu_us", b.cpu_us}, {"floor_us", b.floor_us}, {"cpu_over_floor", b.cpu_us / b.floor_us}};
   std::ofstream(path) << j.dump(2) << '\n';
 }

@@ -86,8 +86,10 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(r.control_ticks));
   std::printf("  peak RSS               %.1f MiB, %.0f B per device\n", static_cast<double>(rss) / (1 << 20),
               static_cast<double>(rss) / n);
-  std::printf("  crypto floor           %.1f s (sign %.1f us, verify %.1f us, X25519 %.1f us, SHA-256 %.3f ns/B)\n",
-              floor_s, units.sign_us, units.verify_us, units.x25519_us, units.sha256_ns_per_byte);
+  std::printf(
+      "  crypto floor           %.1f s (sign %.1f us, verify %.1f us, X25519 %.1f us, SHA-256 %.3f ns/B, BLAKE2b %.3f "
+      "ns/B)\n",
+      floor_s, units.sign_us, units.verify_us, units.x25519_us, units.sha256_ns_per_byte, units.blake2b_ns_per_byte);
   std::printf("  CPU / floor            %.2f\n", cpu / floor_s);
   std::printf("  outcome                %llu attestations, %llu committed, %llu rolled back, complete: %s\n",
               static_cast<unsigned long long>(r.counters.attestations),
@@ -107,6 +109,15 @@ int main(int argc, char** argv) {
                         {"control_ticks", r.control_ticks},
                         {"peak_rss_bytes", rss},
                         {"floor_seconds", floor_s},
+                        {"floor_unit_costs",
+                         {{"sign_us", units.sign_us},
+                          {"verify_us", units.verify_us},
+                          {"x25519_us", units.x25519_us},
+                          {"mac_us", units.mac_us},
+                          {"sha256_ns_per_byte", units.sha256_ns_per_byte},
+                          {"blake2b_ns_per_byte", units.blake2b_ns_per_byte}}},
+                        {"hashed_bytes", r.crypto_ops.hashed_bytes},
+                        {"blake2b_bytes", r.crypto_ops.blake2b_bytes},
                         {"cpu_over_floor", cpu / floor_s},
                         {"trace_hash", r.trace_hash}};
     std::ofstream(json_file) << j.dump(2) << "\n";

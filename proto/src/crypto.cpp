@@ -13,7 +13,7 @@ namespace {
 // Relaxed atomics: a counter is a tally, not a synchronisation point.
 struct atomic_counts {
   std::atomic<std::uint64_t> signs{0}, verifies{0}, key_exchanges{0}, macs{0}, hash_calls{0},
-      hashed_bytes{0};
+      hashed_bytes{0}, blake2b_bytes{0};
 };
 
 atomic_counts& counts() {
@@ -160,7 +160,9 @@ seed session_key_from(const seed& shared, const public_key& device_share, const 
   crypto_generichash_update(&st, id_bytes.data(), id_bytes.size());
   crypto_generichash_final(&st, key.data(), key.size());
   add(counts().hash_calls, 1);
-  add(counts().hashed_bytes, shared.size() + device_share.size() + service_share.size() + id_bytes.size());
+  const std::size_t hashed = shared.size() + device_share.size() + service_share.size() + id_bytes.size();
+  add(counts().hashed_bytes, hashed);
+  add(counts().blake2b_bytes, hashed);
   return key;
 }
 
@@ -183,6 +185,7 @@ mac compute_mac(std::string_view message, const seed& key) {
                      key.size());
   add(counts().macs, 1);
   add(counts().hashed_bytes, message.size());
+  add(counts().blake2b_bytes, message.size());
   return out;
 }
 
@@ -198,6 +201,7 @@ digest blake2b(std::string_view data) {
   crypto_generichash(out.data(), out.size(), bytes_of(data), data.size(), nullptr, 0);
   add(counts().hash_calls, 1);
   add(counts().hashed_bytes, data.size());
+  add(counts().blake2b_bytes, data.size());
   return out;
 }
 
@@ -210,6 +214,7 @@ op_counts counted_ops() {
   out.macs = c.macs.load(std::memory_order_relaxed);
   out.hash_calls = c.hash_calls.load(std::memory_order_relaxed);
   out.hashed_bytes = c.hashed_bytes.load(std::memory_order_relaxed);
+  out.blake2b_bytes = c.blake2b_bytes.load(std::memory_order_relaxed);
   return out;
 }
 
@@ -221,7 +226,19 @@ op_counts operator-(const op_counts& later, const op_counts& earlier) {
   d.macs = later.macs - earlier.macs;
   d.hash_calls = later.hash_calls - earlier.hash_calls;
   d.hashed_bytes = later.hashed_bytes - earlier.hashed_bytes;
+  d.blake2b_bytes = later.blake2b_bytes - earlier.blake2b_bytes;
   return d;
+}
+
+op_counts& operator+=(op_counts& total, const op_counts& more) {
+  total.signs += more.signs;
+  total.verifies += more.verifies;
+  total.key_exchanges += more.key_exchanges;
+  total.macs += more.macs;
+  total.hash_calls += more.hash_calls;
+  total.hashed_bytes += more.hashed_bytes;
+  total.blake2b_bytes += more.blake2b_bytes;
+  return total;
 }
 
 }  // namespace fleet::crypto

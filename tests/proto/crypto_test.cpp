@@ -90,6 +90,25 @@ TEST(crypto, operations_are_counted) {
   EXPECT_EQ(d.signs, 1u);
   EXPECT_EQ(d.verifies, 1u);
   EXPECT_EQ(d.hashed_bytes, 100u);
+  EXPECT_EQ(d.blake2b_bytes, 0u);
+}
+
+// The crypto floor costs BLAKE2b's bytes at BLAKE2b's rate: MACs and
+// derivations count their bytes apart from SHA-256's.
+TEST(crypto, bytes_through_blake2b_are_counted_apart) {
+  const auto before = counted_ops();
+  compute_mac(std::string(300, 'm'), seed_of(1));
+  blake2b(std::string(40, 'b'));
+  sha256(std::string(7, 's'));
+  const auto d = counted_ops() - before;
+  EXPECT_EQ(d.macs, 1u);
+  EXPECT_EQ(d.hashed_bytes, 347u);
+  EXPECT_EQ(d.blake2b_bytes, 340u);
+  op_counts sum = d;
+  sum += d;
+  EXPECT_EQ(sum.blake2b_bytes, 680u);
+  EXPECT_EQ(sum.hashed_bytes, 694u);
+  EXPECT_EQ(sum.macs, 2u);
 }
 
 TEST(crypto, from_hex_reads_what_to_hex_writes_and_refuses_anything_else) {

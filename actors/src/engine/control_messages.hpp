@@ -243,11 +243,34 @@ typename Inspector::result_type inspect(Inspector& f, indexed_report& x) {
   return f(caf::meta::type_name("fleet.indexed_report"), x.partition, x.report);
 }
 
+/// Every partition's orders for one stretch, in partition order: what the
+/// control hands the crew's gatherer.
+struct stretch_orders {
+  std::vector<partition_orders> partitions;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stretch_orders& x) {
+  return f(caf::meta::type_name("fleet.stretch_orders"), x.partitions);
+}
+
+/// Every partition's report for one stretch, in partition order.
+struct stretch_reports {
+  std::vector<partition_report> partitions;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stretch_reports& x) {
+  return f(caf::meta::type_name("fleet.stretch_reports"), x.partitions);
+}
+
 /// Announces the control's messages to CAF by name, as a node that sends
 /// them to another must.
 inline void add_control_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<partition_orders>("fleet.partition_orders");
   cfg.add_message_type<indexed_report>("fleet.indexed_report");
+  cfg.add_message_type<stretch_orders>("fleet.stretch_orders");
+  cfg.add_message_type<stretch_reports>("fleet.stretch_reports");
 }
 
 }  // namespace fleet::actors

@@ -4,6 +4,11 @@
 // simulated time and waits for every report: the only barrier of a run.
 // Partitions run side by side within a stretch; nothing crosses between
 // them.
+//
+// A gatherer actor, on the same threads, hands out the orders and collects
+// the reports, so that the control's own thread (the caller of run) wakes
+// once a stretch rather than once a report: a wake-up is a thread switch,
+// and a run is tens of thousands of stretches.
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -27,8 +32,9 @@ class partition_crew {
   std::vector<partition_report> run(std::vector<partition_orders> orders);
 
  private:
-  caf::scoped_actor self_;  ///< the control's mailbox, for the reports
-  std::vector<caf::actor> actors_;
+  caf::scoped_actor self_;  ///< the control's mailbox, for the gathered reports
+  std::vector<caf::actor> partitions_;
+  caf::actor gatherer_;
 };
 
 }  // namespace fleet::actors
