@@ -489,6 +489,30 @@ TEST(control_messages, are_announced_by_name) {
   caf::actor_system system{cfg};
   EXPECT_NE(system.types().make_value("fleet.partition_orders"), nullptr);
   EXPECT_NE(system.types().make_value("fleet.indexed_report"), nullptr);
+  EXPECT_NE(system.types().make_value("fleet.stretch_orders"), nullptr);
+  EXPECT_NE(system.types().make_value("fleet.stretch_reports"), nullptr);
+}
+
+// What the control hands the crew's gatherer and gets back: every
+// partition's orders and reports, in partition order.
+TEST(control_messages, a_stretch_crosses_whole_in_partition_order) {
+  caf::actor_system_config cfg;
+  add_control_message_types(cfg);
+  caf::actor_system system{cfg};
+  stretch_orders orders;
+  orders.partitions.resize(3);
+  for (std::size_t p = 0; p < 3; ++p) orders.partitions[p].until_us = static_cast<std::int64_t>(100 + p);
+  const stretch_orders orders_back = round_trip(system, orders);
+  ASSERT_EQ(orders_back.partitions.size(), 3u);
+  for (std::size_t p = 0; p < 3; ++p) EXPECT_EQ(orders_back.partitions[p].until_us, static_cast<std::int64_t>(100 + p));
+  stretch_reports reports;
+  reports.partitions.resize(2);
+  reports.partitions[0].events = 7;
+  reports.partitions[1].events = 9;
+  const stretch_reports reports_back = round_trip(system, reports);
+  ASSERT_EQ(reports_back.partitions.size(), 2u);
+  EXPECT_EQ(reports_back.partitions[0].events, 7u);
+  EXPECT_EQ(reports_back.partitions[1].events, 9u);
 }
 
 }  // namespace
