@@ -173,7 +173,7 @@ void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& s
     }
     case device_action::kind::tear_next_flash_write:
       device_.set_power_restore_after(a.power_back_after);
-      device_.arm_power_cut(1);
+      device_.arm_power_cut(a.write);
       break;
     case device_action::kind::clock_jump:
     case device_action::kind::clock_set_right: device_.clock().jump(a.clock_delta); break;
