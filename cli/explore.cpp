@@ -248,14 +248,17 @@ int run_explore(const explore_flags& flags) {
   }
   const bool tty = isatty(fileno(stderr)) != 0;
   if (!flags.quiet) {
-    o.on_progress = [tty](const explore::progress& p) {
+    // A terminal's line is redrawn after each run; elsewhere a line every 5 s at most, and the last.
+    auto last_line = std::make_shared<std::chrono::steady_clock::time_point>(start);
+    o.on_progress = [tty, last_line](const explore::progress& p) {
       if (p.shrinking) {
         std::fprintf(stderr, "%sexplore: %llu runs, %llu failed; shrinking\n", tty ? "\r" : "",
                      static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.failed));
         return;
       }
-      const bool every_tenth = p.planned < 10 || p.done % (p.planned / 10) == 0;
-      if (!tty && !every_tenth) return;
+      const auto now = std::chrono::steady_clock::now();
+      if (!tty && p.done < p.planned && now - *last_line < std::chrono::seconds(5)) return;
+      *last_line = now;
       std::fprintf(stderr, "%sexplore: %llu runs, %llu failed%s", tty ? "\r" : "",
                    static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.failed),
                    tty ? "" : "\n");

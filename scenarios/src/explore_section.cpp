@@ -4,7 +4,9 @@
 #include <algorithm>
 
 #include "checks.hpp"
+#include "fleet/cloud/certificate_authority.hpp"
 #include "fleet/scenario/limits.hpp"
+#include "fleet/scenario/units.hpp"
 #include "sections.hpp"
 
 namespace fleet::scenario {
@@ -81,6 +83,13 @@ void read_explore(const Scenario& in, const source_map& at, context& ctx, scenar
       if (needs_image(k) && std::find(own.begin(), own.end(), k) == own.end()) {
         c.fail("attack", quote(k) + " names an image: explore copies it from the file's own " + k +
                              " attack, and the file has none",
+               i);
+      }
+      // As the attack section says of the kind: a certificate issued in the run must expire in it.
+      const duration lifetime = cloud::ca_settings{}.certificate_lifetime;
+      if (k == "expired_certificate" && out.length.count() > 0 && out.length <= lifetime) {
+        c.fail("attack", "\"expired_certificate\": the run lasts " + format_duration(out.length) +
+                             ": no certificate issued in it expires before it ends",
                i);
       }
     }

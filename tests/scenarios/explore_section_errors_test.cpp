@@ -94,6 +94,17 @@ TEST(explore_section_errors, a_kind_that_names_an_image_needs_the_files_own) {
                                      "file's own freeze attack, and the file has none"}));
 }
 
+TEST(explore_section_errors, expired_certificates_need_a_run_that_outlives_one) {
+  const std::string day = testing::small_with("duration: \"7d\"", "duration: \"1d\"") +
+                          "explore {\n  attack: \"expired_certificate\"\n}\n";
+  EXPECT_EQ(errors_of(day), (errors{place(day, "attack: \"expired_certificate\"") +
+                                    "explore: attack[0]: \"expired_certificate\": the run lasts 1d: no certificate "
+                                    "issued in it expires before it ends"}));
+  // The control: a week is long enough.
+  EXPECT_EQ(loaded(with("explore {\n  attack: \"expired_certificate\"\n}")).explore.attack_kinds,
+            (std::vector<std::string>{"expired_certificate"}));
+}
+
 TEST(devices_field, the_file_runs_at_its_own_size_and_the_argument_wins) {
   const std::string text = with("devices: 40");
   EXPECT_EQ(loaded(text).device_count(), 40u);
