@@ -131,6 +131,7 @@ nlohmann::ordered_json report_of(const explore::exploration& ex, const explore_f
     nlohmann::ordered_json by_write = nlohmann::ordered_json::object();
     for (const auto& [w, n] : f.torn_by_write) by_write[std::to_string(w)] = n;
     one["torn_by_write"] = by_write;
+    one["torn_by_write_kind"] = f.torn_by_write_kind;
     faults.push_back(one);
   }
   j["coverage"] = {{"attacks", attacks}, {"faults", faults}, {"unreached", ex.cover.unreached}};
@@ -202,13 +203,17 @@ std::string summary_of(const explore::exploration& ex, const explore_flags& flag
                     scenario::format_count(f.devices_hit) + " devices hit";
     if (f.armed > 0) s += ", " + scenario::format_count(f.armed) + " tears armed, " +
                           scenario::format_count(f.writes_torn) + " writes torn";
+    if (!f.torn_by_write_kind.empty()) {
+      s += "; torn:";
+      for (const auto& [kind, n] : f.torn_by_write_kind) s += " " + kind + " " + std::to_string(n);
+    }
     if (!f.torn_by_write.empty()) {
       s += "; torn by write aimed at:";
       for (const auto& [w, n] : f.torn_by_write) s += " #" + std::to_string(w) + " " + std::to_string(n);
     }
     line(s);
   }
-  line("not measured: which firmware state each fault hit (needs engine instrumentation, docs/explore.md)");
+  line("not measured: the firmware's state when a fault other than a torn write acted (docs/explore.md)");
   for (const std::string& e : ex.errors) line("error: " + e);
   return out;
 }

@@ -75,6 +75,7 @@ coverage coverage_of(const std::vector<run_record>& runs, const std::vector<std:
       r.devices_hit += f.devices_hit;
       r.armed += f.armed;
       r.writes_torn += f.writes_torn;
+      for (const auto& [kind, n] : f.torn_by_write) r.torn_by_write_kind[kind] += n;
       if (const auto w = write_of.find(f.name); w != write_of.end() && f.armed > 0) {
         r.torn_by_write[w->second] += f.writes_torn;
       }
@@ -95,7 +96,15 @@ coverage coverage_of(const std::vector<run_record>& runs, const std::vector<std:
     }
     out.attacks.push_back(std::move(reach));
   }
-  for (auto& [kind, reach] : faults) out.faults.push_back(std::move(reach));
+  for (auto& [kind, reach] : faults) {
+    if (kind == "power_loss") {
+      // Which step of an update, or the metadata, a tear reached: each kind of write the flash takes.
+      for (const char* write : {"erase", "header", "chunk", "metadata"}) {
+        if (reach.torn_by_write_kind[write] == 0) out.unreached.push_back(std::string("power_loss: ") + write + " write");
+      }
+    }
+    out.faults.push_back(std::move(reach));
+  }
   return out;
 }
 

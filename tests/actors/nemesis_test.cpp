@@ -351,6 +351,16 @@ TEST(faults_in_a_run, a_torn_write_aimed_at_the_nth_write_tears_that_one_or_none
   EXPECT_EQ(far.faults[0].writes_torn, 0u);
   EXPECT_EQ(far.timeline.back().states.count("off"), 0u);
   EXPECT_NE(second.trace_hash, far.trace_hash);
+  // Which kind of write tore: the first write of an update is the slot's
+  // erase; the second is another kind, which only an aimed tear reaches.
+  const run_result first = run_with_faults(
+      40, "fault { at: \"2h\" power_loss { during: FLASH_WRITE restore_after: \"365d\" } }");
+  EXPECT_EQ(first.faults[0].torn_by_write, (std::map<std::string, std::uint64_t>{{"erase", 8}}));
+  EXPECT_EQ(second.faults[0].torn_by_write.count("erase"), 0u);
+  std::uint64_t torn = 0;
+  for (const auto& [kind, n] : second.faults[0].torn_by_write) torn += n;
+  EXPECT_EQ(torn, 8u);
+  EXPECT_TRUE(far.faults[0].torn_by_write.empty());
 }
 
 TEST(faults_in_a_run, offline_devices_are_off_for_the_spell_and_update_when_back) {

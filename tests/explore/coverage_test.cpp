@@ -56,5 +56,26 @@ TEST(coverage, a_check_outside_the_catalogue_is_shown_apart) {
   EXPECT_TRUE(has(c.unreached, "tampered_image: chunk_digest_mismatch"));
 }
 
+TEST(coverage, a_kind_of_flash_write_no_power_loss_tore_is_unreached) {
+  run_record r;
+  actors::fault_outcome f;
+  f.name = "p";
+  f.kind = "power_loss";
+  f.armed = 5;
+  f.writes_torn = 4;
+  f.torn_by_write = {{"erase", 3}, {"metadata", 1}};
+  r.result.faults.push_back(f);
+  const coverage c = coverage_of({r}, {}, {"power_loss"});
+  EXPECT_TRUE(has(c.unreached, "power_loss: header write"));
+  EXPECT_TRUE(has(c.unreached, "power_loss: chunk write"));
+  EXPECT_FALSE(has(c.unreached, "power_loss: erase write"));
+  EXPECT_FALSE(has(c.unreached, "power_loss: metadata write"));
+  ASSERT_EQ(c.faults.size(), 1u);
+  EXPECT_EQ(c.faults[0].torn_by_write_kind.at("erase"), 3u);
+  EXPECT_EQ(c.faults[0].writes_torn, 4u);
+  // No power loss among the kinds: nothing is said of flash writes.
+  EXPECT_TRUE(coverage_of({}, {}, {"offline"}).unreached.empty());
+}
+
 }  // namespace
 }  // namespace fleet::explore

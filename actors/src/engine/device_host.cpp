@@ -190,6 +190,7 @@ void device_host::count_tear(device_tally& tally) const {
   ++tally.counters.faults_injected;
   ++tally.counters.writes_torn;
   ++tally.tears[armed->fault].torn;
+  ++tally.tears[armed->fault].torn_by_kind[static_cast<std::size_t>(device_.flash().last_torn())];
 }
 
 void device_host::take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,

@@ -43,6 +43,7 @@ struct revocation_tally {
 struct tear_tally {
   std::uint64_t armed = 0;
   std::uint64_t torn = 0;  ///< of them, those that tore a write
+  std::array<std::uint64_t, device::write_kind_count> torn_by_kind{};  ///< `torn` by the kind of write torn
 };
 
 /// What devices did, summed by their shard.

@@ -197,6 +197,7 @@ std::vector<fault_outcome> fault_outcomes(const input::run_input& s, const nemes
     if (nemesis::arms_a_tear(fault.kind)) {
       o.armed = seen[f].armed;
       o.writes_torn = seen[f].injected;
+      o.torn_by_write = seen[f].torn_by_write;
     }
     if (std::holds_alternative<input::cloud_outage>(fault.kind)) {
       counters.faults_injected += links.outages_begun(f, reached);

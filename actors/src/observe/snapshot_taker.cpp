@@ -130,6 +130,7 @@ void snapshot_taker::add_faults(const engine_view& e, sim_time reached, live_sna
     for (std::size_t f = 0; f < shard.size(); ++f) {
       tears[f].armed += shard[f].armed;
       tears[f].torn += shard[f].torn;
+      for (std::size_t k = 0; k < device::write_kind_count; ++k) tears[f].torn_by_kind[k] += shard[f].torn_by_kind[k];
     }
   }
   for (std::size_t f = 0; f < input_.faults.size(); ++f) {
@@ -143,6 +144,11 @@ void snapshot_taker::add_faults(const engine_view& e, sim_time reached, live_sna
     // A torn write acts when it tears, not when it is armed.
     if (nemesis::arms_a_tear(fault.kind)) fs.injected = tears[f].torn;
     fs.armed = tears[f].armed;
+    for (std::size_t k = 0; k < device::write_kind_count; ++k) {
+      if (tears[f].torn_by_kind[k] > 0) {
+        fs.torn_by_write[device::name_of(static_cast<device::write_kind>(k))] = tears[f].torn_by_kind[k];
+      }
+    }
     out.faults.push_back(std::move(fs));
   }
 }

@@ -52,6 +52,8 @@ struct fault_snapshot {
   /// power_loss during flash_write: the writes it tore so far).
   std::uint64_t injected = 0;
   std::uint64_t armed = 0;  ///< power_loss during flash_write: the torn writes it armed so far
+  /// power_loss during flash_write: the writes torn so far by kind ("erase", "header", "chunk", "metadata").
+  std::map<std::string, std::uint64_t> torn_by_write{};
 };
 
 struct live_snapshot {

@@ -201,6 +201,9 @@ struct fault_outcome {
   /// armed (run_counters::faults_armed), and of them those that tore one.
   std::uint64_t armed = 0;
   std::uint64_t writes_torn = 0;
+  /// Of writes_torn, by the kind of write torn: "erase", "header", "chunk",
+  /// "metadata" (which step of an update, or the update metadata, it reached).
+  std::map<std::string, std::uint64_t> torn_by_write{};
 };
 
 /// What one attack tried and how it went. An attempt is one identity tried

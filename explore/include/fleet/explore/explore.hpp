@@ -134,11 +134,15 @@ struct fault_reach {
   std::uint64_t armed = 0, writes_torn = 0;  ///< power loss during a flash write
   /// Drawn power losses during a flash write, by the write aimed at (1: the first): torn writes.
   std::map<std::uint32_t, std::uint64_t> torn_by_write;
+  /// Power losses during a flash write, by the kind of write torn: "erase",
+  /// "header", "chunk", "metadata" (every kind listed, 0 when never torn).
+  std::map<std::string, std::uint64_t> torn_by_write_kind;
 };
 struct coverage {
   std::vector<attack_reach> attacks;  ///< every kind the exploration could draw or the file has, by name
   std::vector<fault_reach> faults;
-  /// "kind: check" for each check of the catalogue that stopped nothing.
+  /// "kind: check" for each check of the catalogue that stopped nothing, and
+  /// "power_loss: KIND write" for each kind of flash write no power loss tore.
   std::vector<std::string> unreached;
 };
 
