@@ -292,8 +292,10 @@ int run_explore(const explore_flags& flags) {
       }
     }
   }
-  std::printf("%s", summary_of(ex, flags).c_str());
-  std::fflush(stdout);
+  // A report on stdout is read by a program: the summary goes to stderr.
+  std::FILE* const text_out = report && report->way == output_way::standard_out ? stderr : stdout;
+  std::fprintf(text_out, "%s", summary_of(ex, flags).c_str());
+  std::fflush(text_out);
   if (!ex.errors.empty()) code = exit_run_failed;
   if (report) {
     if (const std::string why = write_output(*report, report_of(ex, flags, wall).dump(2) + "\n"); !why.empty()) {
@@ -344,7 +346,9 @@ void add_explore(CLI::App& app, int& exit_code) {
   cmd->add_option("--shrink-runs", flags->shrink_runs, "Runs one shrink may spend, 1 to 10,000")
       ->capture_default_str()
       ->check(CLI::Range(std::uint32_t{1}, explore::shrink_runs_max));
-  cmd->add_option("--report", flags->report, "Write the summary as JSON to FILE (- for stdout), as fleetsim run --report")
+  cmd->add_option("--report", flags->report,
+                  "Write the summary and every run as JSON to FILE (- for stdout: the summary then goes to stderr), "
+                  "checked and written as fleetsim run --report")
       ->type_name("FILE.json|-");
   cmd->add_flag("--quiet", flags->quiet, "No progress on stderr");
   cmd->callback([flags, &exit_code] { exit_code = run_explore(*flags); });
