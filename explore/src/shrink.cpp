@@ -1,6 +1,7 @@
 #include "shrink.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "fleet/scenario/units.hpp"
 
@@ -14,9 +15,12 @@ class tester {
          std::string trace_hash)
       : ctx_(ctx), seed_(seed), expectation_(expectation), budget_(budget), last_failing_(std::move(trace_hash)) {}
 
-  bool fails(const std::vector<event>& events, std::optional<std::uint64_t> devices) {
+  /// Whether the file's own events with `drawn` still fail the expectation.
+  bool fails(const std::vector<event>& drawn, std::optional<std::uint64_t> devices) {
     if (runs_ >= budget_) return false;
     ++runs_;
+    std::vector<event> events = ctx_.own;
+    events.insert(events.end(), drawn.begin(), drawn.end());
     const trial t = run_text(scenario_text(ctx_.base, events, seed_, devices, ""), ctx_.path + " (shrinking)",
                              ctx_.judge);
     if (!t.failed(expectation_)) return false;
@@ -138,18 +142,25 @@ shrink_outcome shrink(const shrink_context& ctx, const std::vector<event>& event
   tester t(ctx, seed, expectation, budget, trace_hash);
   shrink_outcome out;
   out.devices = ctx.devices;
-  out.events = ddmin(events, t, out.devices);
-  narrow(out.events, t, out.devices, shorter);
-  narrow(out.events, t, out.devices, smaller);
+  // Only the drawn events: the file's own stay as they are. Without them a
+  // check can fail for want of its subject (every_attack_stopped with no
+  // attack left), which is not the failure found.
+  std::vector<event> drawn;
+  std::copy_if(events.begin(), events.end(), std::back_inserter(drawn), [](const event& e) { return e.drawn; });
+  drawn = ddmin(drawn, t, out.devices);
+  narrow(drawn, t, out.devices, shorter);
+  narrow(drawn, t, out.devices, smaller);
   // Fewer devices, halving, never below the file's floor or a device a group.
   const std::uint64_t floor = std::max({ctx.min_devices, ctx.groups, std::uint64_t{1}});
   std::uint64_t size = ctx.file_devices;
   while (!t.spent()) {
     const std::uint64_t next = std::max(floor, size / 2);
-    if (next >= size || !t.fails(out.events, next)) break;
+    if (next >= size || !t.fails(drawn, next)) break;
     size = next;
     out.devices = size;
   }
+  out.events = ctx.own;
+  out.events.insert(out.events.end(), drawn.begin(), drawn.end());
   out.runs = t.runs();
   out.trace_hash = t.last_failing();
   return out;

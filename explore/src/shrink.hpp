@@ -30,8 +30,9 @@ struct shrink_outcome {
 };
 
 /// The smallest schedule found, within `budget` runs, on which `expectation`
-/// still fails: 1-minimal in its events (removing any one makes it pass)
-/// when the budget allowed. Deterministic.
+/// still fails: the file's own faults and attacks, and of the drawn ones a
+/// 1-minimal set (removing any one makes it pass) when the budget allowed.
+/// Deterministic.
 shrink_outcome shrink(const shrink_context& ctx, const std::vector<event>& events, std::uint64_t seed,
                       const std::string& expectation, std::uint32_t budget, const std::string& trace_hash);
 

@@ -142,6 +142,25 @@ TEST(explore, coverage_lists_a_check_no_run_reached_as_unreached) {
   EXPECT_TRUE(some_signature_check);
 }
 
+// The file's own faults are part of what it means: a shrink keeps them and
+// reduces only what it drew.
+TEST(explore, a_shrink_keeps_the_files_own_faults) {
+  const std::string path = ::testing::TempDir() + "own.textproto";
+  std::ifstream in(data + "/coincidence.textproto");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.insert(text.find("expect {"), "fault { name: \"own\" at: \"7h30m\" duration: \"10m\" fraction: 0.1 offline {} }\n");
+  std::ofstream(path) << text;
+  const explore_result r = explore(path, small(8, 2));
+  ASSERT_TRUE(r.value) << (r.errors.empty() ? "" : scenario::to_string(r.errors.front()));
+  ASSERT_FALSE(r.value->failures.empty());
+  const failure& f = r.value->failures.front();
+  ASSERT_TRUE(f.minimal);
+  EXPECT_EQ(f.minimal->events, 3u);
+  EXPECT_EQ(f.minimal->kept.front(), "(the file's) offline at 7h30m for 10m, fraction 0.1");
+  EXPECT_TRUE(f.minimal->replayed);
+  std::remove(path.c_str());
+}
+
 TEST(explore, refuses_a_file_with_nothing_to_draw) {
   const std::string path = ::testing::TempDir() + "nothing.textproto";
   std::ifstream in(data + "/coincidence.textproto");
