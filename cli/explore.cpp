@@ -132,6 +132,7 @@ nlohmann::ordered_json report_of(const explore::exploration& ex, const explore_f
     for (const auto& [w, n] : f.torn_by_write) by_write[std::to_string(w)] = n;
     one["torn_by_write"] = by_write;
     one["torn_by_write_kind"] = f.torn_by_write_kind;
+    one["device_states"] = f.device_states;
     faults.push_back(one);
   }
   j["coverage"] = {{"attacks", attacks}, {"faults", faults}, {"unreached", ex.cover.unreached}};
@@ -203,6 +204,10 @@ std::string summary_of(const explore::exploration& ex, const explore_flags& flag
                     scenario::format_count(f.devices_hit) + " devices hit";
     if (f.armed > 0) s += ", " + scenario::format_count(f.armed) + " tears armed, " +
                           scenario::format_count(f.writes_torn) + " writes torn";
+    if (!f.device_states.empty()) {
+      s += "; devices met:";
+      for (const auto& [state, n] : f.device_states) s += " " + state + " " + std::to_string(n);
+    }
     if (!f.torn_by_write_kind.empty()) {
       s += "; torn:";
       for (const auto& [kind, n] : f.torn_by_write_kind) s += " " + kind + " " + std::to_string(n);
@@ -213,7 +218,7 @@ std::string summary_of(const explore::exploration& ex, const explore_flags& flag
     }
     line(s);
   }
-  line("not measured: the firmware's state when a fault other than a torn write acted (docs/explore.md)");
+  line("not measured: link and cloud faults by firmware state, and an update's download step apart (docs/explore.md)");
   for (const std::string& e : ex.errors) line("error: " + e);
   return out;
 }

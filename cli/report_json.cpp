@@ -107,7 +107,8 @@ json to_json(const actors::fault_outcome& f) {
           {"requests_dropped", f.requests_dropped},
           {"armed", f.armed},
           {"writes_torn", f.writes_torn},
-          {"torn_by_write", f.torn_by_write}};
+          {"torn_by_write", f.torn_by_write},
+          {"device_states", f.device_states}};
 }
 
 json to_json(const actors::deployment_transition& t) {

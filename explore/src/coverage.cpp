@@ -76,6 +76,7 @@ coverage coverage_of(const std::vector<run_record>& runs, const std::vector<std:
       r.armed += f.armed;
       r.writes_torn += f.writes_torn;
       for (const auto& [kind, n] : f.torn_by_write) r.torn_by_write_kind[kind] += n;
+      for (const auto& [state, n] : f.device_states) r.device_states[state] += n;
       if (const auto w = write_of.find(f.name); w != write_of.end() && f.armed > 0) {
         r.torn_by_write[w->second] += f.writes_torn;
       }
@@ -101,6 +102,12 @@ coverage coverage_of(const std::vector<run_record>& runs, const std::vector<std:
       // Which step of an update, or the metadata, a tear reached: each kind of write the flash takes.
       for (const char* write : {"erase", "header", "chunk", "metadata"}) {
         if (reach.torn_by_write_kind[write] == 0) out.unreached.push_back(std::string("power_loss: ") + write + " write");
+      }
+    }
+    // A device fault that never met a device in one of the live states.
+    if (kind == "power_loss" || kind == "offline" || kind == "clock_jump" || kind == "bit_rot") {
+      for (const char* state : {"running", "attested", "trial"}) {
+        if (reach.device_states[state] == 0) out.unreached.push_back(kind + " in " + state);
       }
     }
     out.faults.push_back(std::move(reach));

@@ -361,6 +361,11 @@ TEST(faults_in_a_run, a_torn_write_aimed_at_the_nth_write_tears_that_one_or_none
   for (const auto& [kind, n] : second.faults[0].torn_by_write) torn += n;
   EXPECT_EQ(torn, 8u);
   EXPECT_TRUE(far.faults[0].torn_by_write.empty());
+  // What the tear met when it was armed: each of the 40 devices, in some state.
+  std::uint64_t met = 0;
+  for (const auto& [state, n] : first.faults[0].device_states) met += n;
+  EXPECT_EQ(met, 40u);
+  EXPECT_GT(first.faults[0].device_states.count("attested"), 0u);
 }
 
 TEST(faults_in_a_run, offline_devices_are_off_for_the_spell_and_update_when_back) {

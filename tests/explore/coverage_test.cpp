@@ -73,8 +73,22 @@ TEST(coverage, a_kind_of_flash_write_no_power_loss_tore_is_unreached) {
   ASSERT_EQ(c.faults.size(), 1u);
   EXPECT_EQ(c.faults[0].torn_by_write_kind.at("erase"), 3u);
   EXPECT_EQ(c.faults[0].writes_torn, 4u);
-  // No power loss among the kinds: nothing is said of flash writes.
-  EXPECT_TRUE(coverage_of({}, {}, {"offline"}).unreached.empty());
+  // No device fault among the kinds: nothing is said of flash writes or states.
+  EXPECT_TRUE(coverage_of({}, {}, {"partition"}).unreached.empty());
+}
+
+TEST(coverage, a_state_no_device_fault_met_is_unreached) {
+  run_record r;
+  actors::fault_outcome f;
+  f.name = "o";
+  f.kind = "offline";
+  f.device_states = {{"attested", 7}, {"off", 2}};
+  r.result.faults.push_back(f);
+  const coverage c = coverage_of({r}, {}, {"offline"});
+  EXPECT_TRUE(has(c.unreached, "offline in trial"));
+  EXPECT_TRUE(has(c.unreached, "offline in running"));
+  EXPECT_FALSE(has(c.unreached, "offline in attested"));
+  EXPECT_EQ(c.faults[0].device_states.at("attested"), 7u);
 }
 
 }  // namespace

@@ -199,6 +199,7 @@ std::vector<fault_outcome> fault_outcomes(const input::run_input& s, const nemes
       o.writes_torn = seen[f].injected;
       o.torn_by_write = seen[f].torn_by_write;
     }
+    o.device_states = seen[f].device_states;
     if (std::holds_alternative<input::cloud_outage>(fault.kind)) {
       counters.faults_injected += links.outages_begun(f, reached);
       for (const auto& part : parts) o.requests_dropped += part->cloud().requests_dropped_by_fault()[f];

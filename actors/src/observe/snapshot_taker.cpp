@@ -125,7 +125,12 @@ void snapshot_taker::add_cloud(const engine_view& e, live_snapshot& out) const {
 
 void snapshot_taker::add_faults(const engine_view& e, sim_time reached, live_snapshot& out) const {
   std::vector<tear_tally> tears(input_.faults.size());
+  std::vector<std::array<std::uint64_t, device_state_names.size()>> states(input_.faults.size());
   for (const auto& p : e.partitions) {
+    const auto& met = p->devices().tally().fault_states;
+    for (std::size_t f = 0; f < met.size(); ++f) {
+      for (std::size_t st = 0; st < device_state_names.size(); ++st) states[f][st] += met[f][st];
+    }
     const std::vector<tear_tally>& shard = p->devices().tally().tears;
     for (std::size_t f = 0; f < shard.size(); ++f) {
       tears[f].armed += shard[f].armed;
@@ -144,6 +149,9 @@ void snapshot_taker::add_faults(const engine_view& e, sim_time reached, live_sna
     // A torn write acts when it tears, not when it is armed.
     if (nemesis::arms_a_tear(fault.kind)) fs.injected = tears[f].torn;
     fs.armed = tears[f].armed;
+    for (std::size_t st = 0; st < device_state_names.size(); ++st) {
+      if (states[f][st] > 0) fs.device_states[device_state_names[st]] = states[f][st];
+    }
     for (std::size_t k = 0; k < device::write_kind_count; ++k) {
       if (tears[f].torn_by_kind[k] > 0) {
         fs.torn_by_write[device::name_of(static_cast<device::write_kind>(k))] = tears[f].torn_by_kind[k];

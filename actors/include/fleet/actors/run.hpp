@@ -204,6 +204,10 @@ struct fault_outcome {
   /// Of writes_torn, by the kind of write torn: "erase", "header", "chunk",
   /// "metadata" (which step of an update, or the update metadata, it reached).
   std::map<std::string, std::uint64_t> torn_by_write{};
+  /// A device fault (power loss, offline, clock jump, bit rot): the states
+  /// of the devices it acted on when it acted ("off", "running", "attested",
+  /// "trial", "bricked"; a torn write: when it was armed); none met left out.
+  std::map<std::string, std::uint64_t> device_states{};
 };
 
 /// What one attack tried and how it went. An attempt is one identity tried

@@ -137,12 +137,17 @@ struct fault_reach {
   /// Power losses during a flash write, by the kind of write torn: "erase",
   /// "header", "chunk", "metadata" (every kind listed, 0 when never torn).
   std::map<std::string, std::uint64_t> torn_by_write_kind;
+  /// A device fault: the states of the devices it acted on when it acted
+  /// (fault_outcome::device_states), summed over the runs.
+  std::map<std::string, std::uint64_t> device_states;
 };
 struct coverage {
   std::vector<attack_reach> attacks;  ///< every kind the exploration could draw or the file has, by name
   std::vector<fault_reach> faults;
-  /// "kind: check" for each check of the catalogue that stopped nothing, and
-  /// "power_loss: KIND write" for each kind of flash write no power loss tore.
+  /// "kind: check" for each check of the catalogue that stopped nothing,
+  /// "power_loss: KIND write" for each kind of flash write no power loss
+  /// tore, and "KIND in STATE" for each device fault kind that never met a
+  /// device running, attested or in a trial boot.
   std::vector<std::string> unreached;
 };
 
