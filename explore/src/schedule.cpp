@@ -206,10 +206,10 @@ std::vector<event> draw_schedule(const scenario::Scenario& file, const scenario:
     e.is_attack = pick >= plan.fault_kinds.size();
     if (e.is_attack) {
       e.attack = draw_attack(file, plan, kinds[pick], rng);
-      e.attack.set_name("drawn-" + std::to_string(i) + "-" + kinds[pick]);
+      e.attack.set_name(drawn_prefix + std::to_string(i) + "-" + kinds[pick]);
     } else {
       e.fault = draw_fault(file, plan, kinds[pick], rng);
-      e.fault.set_name("drawn-" + std::to_string(i) + "-" + kinds[pick]);
+      e.fault.set_name(drawn_prefix + std::to_string(i) + "-" + kinds[pick]);
     }
     out.push_back(std::move(e));
   }

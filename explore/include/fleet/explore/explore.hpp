@@ -64,8 +64,13 @@ std::vector<event> draw_schedule(const scenario::Scenario& file, const scenario:
 std::string scenario_text(const scenario::Scenario& base, const std::vector<event>& events, std::uint64_t seed,
                           std::optional<std::uint64_t> devices, const std::string& comment);
 
+/// Drawn faults and attacks are named "drawn-K-KIND".
+inline constexpr const char* drawn_prefix = "drawn-";
+
 /// The verdicts on one run; by default the scenario's own expectations
-/// (checkers::check_expectations). A test may pass its own.
+/// (checkers::check_expectations), a drawn attack that nothing judged
+/// (neither stopped nor through: it reached no one) left out. A test may
+/// pass its own.
 using judge_fn = std::function<std::vector<actors::expectation_result>(const scenario::scenario&,
                                                                       const actors::run_result&)>;
 judge_fn expectations_judge();
