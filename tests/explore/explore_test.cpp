@@ -69,6 +69,10 @@ TEST(explore, finds_a_two_fault_coincidence_and_shrinks_it_to_those_two) {
   EXPECT_EQ(kinds(f.minimal->kept), (std::multiset<std::string>{"cloud_outage", "partition"}));
   EXPECT_TRUE(f.minimal->replayed);
   EXPECT_LE(f.minimal->devices, 200u);
+  // For bench/README.md's figure (time to find and shrink it): what the shrink spent.
+  ::testing::Test::RecordProperty("failing_run", static_cast<int>(f.run));
+  ::testing::Test::RecordProperty("shrink_runs", static_cast<int>(f.shrink_runs));
+  ::testing::Test::RecordProperty("shrunk_devices", static_cast<int>(f.minimal->devices));
 
   // The written file, loaded as `fleetsim run` loads it, replays to the same trace.
   for (const reproducer* rep : {&f.full, &*f.minimal}) {
