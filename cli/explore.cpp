@@ -19,6 +19,7 @@
 #include "fleet/explore/explore.hpp"
 #include "fleet/scenario/units.hpp"
 #include "output_file.hpp"
+#include "whole_number.hpp"
 
 namespace fleet::cli {
 namespace {
@@ -345,7 +346,9 @@ void add_explore(CLI::App& app, int& exit_code) {
   cmd->add_option("--jobs", flags->jobs, "Runs at a time, 1 to 64, one engine thread each (default: the cores)")
       ->capture_default_str()
       ->check(CLI::Range(std::uint32_t{1}, explore::jobs_max));
-  cmd->add_option("--seed", flags->seed, "The exploration's seed: each run's is derived from it")->capture_default_str();
+  cmd->add_option("--seed", flags->seed, "The exploration's seed: each run's is derived from it")
+      ->capture_default_str()
+      ->check(whole_number());
   cmd->add_option("--out", flags->out, "Directory for the reproducers (made when a run fails)")->capture_default_str();
   cmd->add_flag("--no-shrink", flags->no_shrink, "Keep failures as they are: no shrinking");
   cmd->add_option("--shrink-runs", flags->shrink_runs, "Runs one shrink may spend, 1 to 10,000")

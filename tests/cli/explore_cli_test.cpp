@@ -68,6 +68,7 @@ TEST_F(explore_cli, bad_input_is_exit_2_and_nothing_runs) {
   const std::string chaos = std::string(FLEET_CLI_TEST_DATA) + "/tiny_chaos.textproto";
   EXPECT_EQ(fleetsim("explore " + chaos + " --runs 0"), 2);
   EXPECT_EQ(fleetsim("explore " + chaos + " --jobs 65"), 2);
+  EXPECT_EQ(fleetsim("explore " + chaos + " --seed -1"), 2);
   EXPECT_EQ(fleetsim("explore " + chaos + " --time 5x"), 2);
   EXPECT_NE(read_file(path("stderr")).find("--time"), std::string::npos);
   EXPECT_EQ(fleetsim("explore " + path("missing.textproto")), 2);
