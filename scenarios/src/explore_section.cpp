@@ -124,6 +124,9 @@ void read_explore(const Scenario& in, const source_map& at, context& ctx, scenar
     }
   }
   const auto shortest = c.duration("duration_min", e.duration_min(), plan.duration_min);
+  // By default a lasting kind may last up to a quarter of the run, at most a
+  // day: long enough for a mirror to meet devices that check for updates daily.
+  plan.duration_max = std::clamp<duration>(out.length / 4, plan.duration_min, 24h);
   const auto longest = c.duration("duration_max", e.duration_max(), plan.duration_max);
   if (shortest && longest && c.duration_in("duration_min", *shortest, 1s, run_duration_max) &&
       c.duration_in("duration_max", *longest, 1s, run_duration_max)) {

@@ -29,6 +29,10 @@ TEST(explore_section, defaults_come_from_the_kinds_the_file_names) {
   EXPECT_EQ(s.explore.events_max, 3u);
   EXPECT_EQ(s.explore.from, 0us);
   EXPECT_EQ(s.explore.to, 7 * 24h);
+  EXPECT_EQ(s.explore.duration_min, 1min);
+  EXPECT_EQ(s.explore.duration_max, 24h);  // a quarter of 7 days is more than a day
+  const scenario short_run = loaded(testing::small_with("duration: \"7d\"", "duration: \"8h\""));
+  EXPECT_EQ(short_run.explore.duration_max, 2h);
 }
 
 TEST(explore_section, every_field_is_read) {

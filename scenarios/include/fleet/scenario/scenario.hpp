@@ -161,7 +161,7 @@ struct explore_plan {
   double fraction_min = 0.01;  ///< share of the devices a fault, a man in the middle or a mirror hits
   double fraction_max = 0.2;
   duration duration_min = 1min;  ///< how long a lasting kind lasts
-  duration duration_max = 2h;
+  duration duration_max = 2h;  ///< the loader's default: a quarter of the run, in [duration_min, 1d]
   std::uint32_t count_max = 5;   ///< identities of an identity attack, in [1, count_max]
   std::uint32_t write_max = 12;  ///< power loss during a flash write: the write torn, in [1, write_max]
   std::uint32_t chunk_max = 3;   ///< a tampered image: the chunk altered, in [0, chunk_max]
