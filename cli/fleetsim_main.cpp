@@ -1,5 +1,5 @@
 // fleetsim: the command line. Subcommands that exist today: `run`,
-// `validate`, `cloud serve`, `help`. `worker` and `devices` come with later issues.
+// `validate`, `explore`, `cloud serve`, `help`. `worker` and `devices` come with later issues.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -9,6 +9,7 @@
 
 #include "cloud_serve.hpp"
 #include "exit_codes.hpp"
+#include "explore.hpp"
 #include "run.hpp"
 #include "validate.hpp"
 #include "version.hpp"
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   int exit_code = fleet::cli::exit_ok;
   fleet::cli::add_run(app, exit_code);
   fleet::cli::add_validate(app, exit_code);
+  fleet::cli::add_explore(app, exit_code);
   CLI::App* cloud = app.add_subcommand("cloud", "The simulated security service");
   cloud->require_subcommand(1);
   fleet::cli::add_cloud_serve(*cloud, exit_code);

@@ -106,7 +106,9 @@ json to_json(const actors::fault_outcome& f) {
           {"spells", f.spells},
           {"requests_dropped", f.requests_dropped},
           {"armed", f.armed},
-          {"writes_torn", f.writes_torn}};
+          {"writes_torn", f.writes_torn},
+          {"torn_by_write", f.torn_by_write},
+          {"device_states", f.device_states}};
 }
 
 json to_json(const actors::deployment_transition& t) {

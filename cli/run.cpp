@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -34,6 +33,7 @@
 #include "report_json.hpp"
 #include "scenario_flags.hpp"
 #include "summary.hpp"
+#include "whole_number.hpp"
 
 namespace fleet::cli {
 namespace {
@@ -285,17 +285,6 @@ int run(const run_flags& flags) {
 }  // namespace
 
 void add_run(CLI::App& app, int& exit_code) {
-  // CLI11 2.1 reads "-1" into a std::uint64_t as 2^64 - 1 and saturates
-  // past 2^64 - 1: refuse both.
-  const CLI::Validator whole_number(
-      [](std::string& text) {
-        std::uint64_t value = 0;
-        const char* end = text.data() + text.size();
-        const std::from_chars_result r = std::from_chars(text.data(), end, value);
-        const bool ok = r.ec == std::errc{} && r.ptr == end;  // no sign, no overflow, nothing after
-        return ok ? std::string{} : "must be a whole number from 0 to 18446744073709551615, not " + text;
-      },
-      "");
   auto flags = std::make_shared<run_flags>();
   CLI::App* cmd = app.add_subcommand("run", "Run a scenario and report what the fleet did");
   cmd->footer(
@@ -325,13 +314,13 @@ void add_run(CLI::App& app, int& exit_code) {
       ->type_name("FILE")
       ->required();
   flags->seed_given = cmd->add_option("--seed", flags->seed, "Seed of the run (default: the scenario's seed)")
-                          ->check(whole_number);
+                          ->check(whole_number());
   flags->devices_given =
       cmd->add_option("--devices", flags->devices,
                       "Rescale the fleet to N devices, groups keeping their proportions and count-based settings "
                       "following them (default: the scenario's); refused below the file's min_devices or an "
                       "automatic floor, at its FILE:LINE:COL")
-          ->check(whole_number);
+          ->check(whole_number());
   cmd->add_option("--threads", flags->threads,
                   "Engine threads, 1 to 64; the result does not depend on it (default: this machine's hardware "
                   "threads, at most 64)")

@@ -69,12 +69,23 @@ std::uint32_t sim_flash::chunk_extent(const slot_state& s) {
   return extent;
 }
 
-sim_flash::gate sim_flash::pass_gate() {
+const char* name_of(write_kind k) {
+  switch (k) {
+    case write_kind::erase: return "erase";
+    case write_kind::header: return "header";
+    case write_kind::chunk: return "chunk";
+    case write_kind::metadata: return "metadata";
+  }
+  return "?";
+}
+
+sim_flash::gate sim_flash::pass_gate(write_kind kind) {
   if (!powered_) return gate::refused;
   ++writes_done_;
   if (cut_countdown_ != 0 && --cut_countdown_ == 0) {
     powered_ = false;
     ++cuts_fired_;
+    last_torn_ = kind;
     return gate::torn;
   }
   return gate::proceed;
@@ -216,7 +227,7 @@ std::string_view sim_flash::read_chunk(fw::component c, fw::slot s, std::uint32_
 
 fw::flash_status sim_flash::erase_slot(fw::component c, fw::slot s) {
   slot_state& st = at(c, s);
-  switch (pass_gate()) {
+  switch (pass_gate(write_kind::erase)) {
     case gate::refused: return fw::flash_status::power_lost;
     case gate::torn: tear_erase(st); return fw::flash_status::power_lost;
     case gate::proceed: break;
@@ -228,7 +239,7 @@ fw::flash_status sim_flash::erase_slot(fw::component c, fw::slot s) {
 fw::flash_status sim_flash::write_header(fw::component c, fw::slot s, std::string_view bytes) {
   FLEET_CHECK(bytes.size() <= header_bytes_max, "header larger than header_bytes_max");
   slot_state& st = at(c, s);
-  switch (pass_gate()) {
+  switch (pass_gate(write_kind::header)) {
     case gate::refused: return fw::flash_status::power_lost;
     case gate::torn: set_own_header(st, torn(header_of(st), bytes)); return fw::flash_status::power_lost;
     case gate::proceed: break;
@@ -242,7 +253,7 @@ fw::flash_status sim_flash::write_chunk(fw::component c, fw::slot s, std::uint32
   FLEET_CHECK(index < wire::image_chunks_max, "chunk index past image_chunks_max");
   FLEET_CHECK(bytes.size() <= wire::chunk_bytes_max, "chunk larger than chunk_bytes_max");
   slot_state& st = at(c, s);
-  switch (pass_gate()) {
+  switch (pass_gate(write_kind::chunk)) {
     case gate::refused: return fw::flash_status::power_lost;
     case gate::torn: {
       const std::string half = torn(chunk_of(st, index), bytes);
@@ -264,7 +275,7 @@ fw::flash_status sim_flash::write_metadata(std::uint32_t sector, std::string_vie
   FLEET_CHECK(sector < metadata_sector_count, "metadata sector out of range");
   FLEET_CHECK(bytes.size() <= metadata_sector_bytes_max, "metadata larger than a sector");
   std::string torn_bytes;
-  const gate g = pass_gate();
+  const gate g = pass_gate(write_kind::metadata);
   if (g == gate::refused) return fw::flash_status::power_lost;
   if (g == gate::torn) {
     torn_bytes = torn(read_metadata(sector), bytes);

@@ -49,7 +49,16 @@ std::optional<attack_kind> read_kind(const Attack& in, checker& c, const names& 
       return request_flood{*rate};
     }
     case Attack::kRogueImage: return rogue_image{};
-    case Attack::kTamperedImage: return tampered_image{};
+    case Attack::kTamperedImage: {
+      tampered_image k;
+      if (in.tampered_image().has_chunk()) {
+        if (!c.nested("tampered_image").count_in("chunk", in.tampered_image().chunk(), 0, tampered_chunk_max)) {
+          return std::nullopt;
+        }
+        k.chunk = in.tampered_image().chunk();
+      }
+      return k;
+    }
     case Attack::kEndlessData: return endless_data{};
     case Attack::kLeakedSigningKey: return leaked_signing_key{};
     case Attack::kRollbackImage: {

@@ -64,6 +64,14 @@ std::optional<fault_kind> read_kind(const Fault& in, checker& c) {
       const auto restore = p.duration("restore_after", in.power_loss().restore_after(), k.restore_after);
       if (!restore || !p.duration_in("restore_after", *restore, 1s, run_duration_max)) return std::nullopt;
       k.restore_after = *restore;
+      if (in.power_loss().has_write()) {
+        if (k.during != power_loss_moment::flash_write) {
+          p.fail("write", "only a power loss during FLASH_WRITE tears a write: which one is counted from then");
+          return std::nullopt;
+        }
+        if (!p.count_in("write", in.power_loss().write(), 1, power_loss_write_max)) return std::nullopt;
+        k.write = in.power_loss().write();
+      }
       return k;
     }
     case Fault::kOffline: return offline{};

@@ -43,9 +43,9 @@ load_result load_text(std::string_view text, const std::string& file_name,
   context ctx(file_name);
   Scenario parsed;
   source_map::tree fields;
-  if (!parse_text(text, parsed, fields, ctx)) return {std::nullopt, ctx.take(), {}};
+  if (!parse_text(text, parsed, fields, ctx)) return {std::nullopt, ctx.take(), {}, {}};
   if (std::vector<diagnostic> refused = apply_overrides(overrides, parsed); !refused.empty()) {
-    return {std::nullopt, std::move(refused), {}};
+    return {std::nullopt, std::move(refused), {}, {}};
   }
 
   const source_map at(&fields, Scenario::descriptor(), location{1, 1});
@@ -65,19 +65,25 @@ load_result load_text(std::string_view text, const std::string& file_name,
   read_faults(parsed, at, ctx, out);
   read_attacks(parsed, at, ctx, known, out);
   read_expectations(parsed, at, ctx, known, out);
-  if (ctx.failed()) return {std::nullopt, ctx.take(), {}};
+  read_explore(parsed, at, ctx, out);
+  if (ctx.failed()) return {std::nullopt, ctx.take(), {}, {}};
   check_min_devices(at, ctx, out);
-  if (ctx.failed()) return {std::nullopt, ctx.take(), {}};
+  if (ctx.failed()) return {std::nullopt, ctx.take(), {}, {}};
   out.census_times = census_times_of(out.expectations);
   scenario_places places = places_of(parsed, at, file_name);
-  if (!devices) return {std::move(out), {}, std::move(places)};
+  // The file's own size to run at (a reproducer's), unless the flag says another.
+  if (!devices && parsed.has_devices()) devices = parsed.devices();
+  auto message = std::make_shared<const Scenario>(parsed);
+  if (!devices) return {std::move(out), {}, std::move(places), std::move(message)};
   rescale_result rescaled = rescale(out, *devices);
   if (!rescaled.ok()) {
     // A floor or a scaled limit belongs to a field of the file; too few or too many devices to no field.
-    const location where = rescaled.refusal ? at.at_path(rescaled.refusal->path) : location{};
-    return {std::nullopt, {diagnostic{file_name, where, rescaled.error}}, {}};
+    const location where = rescaled.refusal ? at.at_path(rescaled.refusal->path)
+                           : parsed.has_devices() ? at.at("devices")
+                                                  : location{};
+    return {std::nullopt, {diagnostic{file_name, where, rescaled.error}}, {}, {}};
   }
-  return {std::move(rescaled.value), {}, std::move(places)};
+  return {std::move(rescaled.value), {}, std::move(places), std::move(message)};
 }
 
 load_result load_file(const std::string& path) { return load_file(path, {}); }
@@ -90,7 +96,7 @@ load_result load_file(const std::string& path, const std::vector<field_override>
                       std::optional<std::uint64_t> devices) {
   std::string text;
   std::string error;
-  if (!read_file(path, text, error)) return {std::nullopt, {diagnostic{path, {}, error}}, {}};
+  if (!read_file(path, text, error)) return {std::nullopt, {diagnostic{path, {}, error}}, {}, {}};
   return load_text(text, path, overrides, devices);
 }
 

@@ -31,6 +31,8 @@ void read_faults(const Scenario& in, const source_map& at, context& ctx, scenari
 void read_attacks(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out);
 /// The checkers; needs images, groups and deployments.
 void read_expectations(const Scenario& in, const source_map& at, context& ctx, const names& known, scenario& out);
+/// What `fleetsim explore` draws (the `explore` section); needs faults and attacks.
+void read_explore(const Scenario& in, const source_map& at, context& ctx, scenario& out);
 /// `min_devices` against the fleet and the automatic floors; needs a scenario with no error.
 void check_min_devices(const source_map& at, context& ctx, const scenario& s);
 

@@ -318,7 +318,10 @@ TEST(control_messages, a_status_crosses_whole) {
   a.victims_attested = 46;
   a.restricted_sessions = 47;
   st.attacks = {a};
-  st.tears = {{0, 0}, {51, 52}};
+  st.tears = {{0, 0, {}}, {51, 52, {}}};
+  st.tears[1].torn_by_kind[1] = 53;
+  st.fault_states = {{}, {}};
+  st.fault_states[1][2] = 54;
   const indexed_report got = round_trip(system, sent);
   const partition_status& back = got.report.status;
   EXPECT_EQ(back.events, 4321u);
@@ -401,6 +404,9 @@ TEST(control_messages, a_status_crosses_whole) {
   ASSERT_EQ(back.tears.size(), 2u);
   EXPECT_EQ(back.tears[1].armed, 51u);
   EXPECT_EQ(back.tears[1].torn, 52u);
+  EXPECT_EQ(back.tears[1].torn_by_kind[1], 53u);
+  ASSERT_EQ(back.fault_states.size(), 2u);
+  EXPECT_EQ(back.fault_states[1][2], 54u);
 }
 
 TEST(control_messages, an_account_crosses_whole) {

@@ -66,6 +66,24 @@ TEST(mirror_attacks, tampered_chunks_are_refused_on_their_digests_and_never_writ
   EXPECT_EQ(r.image_starts[app_1_1_0], 30u);
 }
 
+// Aimed at the second chunk (issue 19: a mirror that spoils every chunk only
+// ever reaches the first chunk's check): the first passes untouched, the
+// second is refused on its own digest.
+TEST(mirror_attacks, tampering_aimed_at_one_chunk_is_refused_at_that_chunk) {
+  const run_result r =
+      run_with("attack { at: \"1h\" duration: \"1d12h\" fraction: 0.5 tampered_image { chunk: 1 } }");
+  const attack_outcome& a = expect_stopped_by(r, {"chunk_digest_mismatch"});
+  EXPECT_GT(a.tried, 3u);
+  EXPECT_EQ(r.counters.updates_committed, 30u);
+  // The control: aimed past the image's last chunk, it alters nothing, tries nothing, fails no download.
+  const run_result past = run_with(
+      "attack { at: \"1h\" duration: \"1d12h\" fraction: 0.5 tampered_image { chunk: 1000 } }");
+  ASSERT_EQ(past.attacks.size(), 1u);
+  EXPECT_EQ(past.attacks[0].tried, 0u);
+  EXPECT_EQ(past.counters.updates_failed, 0u);
+  EXPECT_GT(r.counters.updates_failed, 0u);
+}
+
 TEST(mirror_attacks, endless_data_is_refused_past_the_signed_size) {
   const run_result r = run_with("attack { at: \"1h\" duration: \"1d12h\" fraction: 0.5 endless_data {} }");
   const attack_outcome& a = expect_stopped_by(r, {"chunk_too_large"});

@@ -336,6 +336,38 @@ TEST(faults_in_a_run, a_torn_write_disarmed_by_a_power_cut_never_fires) {
   EXPECT_EQ(r.counters.updates_committed, 40u);
 }
 
+// Which write a tear hits (issue 19): the n-th from the fault's time. The
+// first wave's 8 devices download and write a few dozen times; aimed at the
+// second write each still tears, aimed at the thousandth none does.
+TEST(faults_in_a_run, a_torn_write_aimed_at_the_nth_write_tears_that_one_or_none) {
+  const run_result second = run_with_faults(
+      40, "fault { at: \"2h\" power_loss { during: FLASH_WRITE write: 2 restore_after: \"365d\" } }");
+  ASSERT_EQ(second.faults.size(), 1u);
+  EXPECT_EQ(second.faults[0].armed, 40u);
+  EXPECT_EQ(second.faults[0].writes_torn, 8u);
+  const run_result far = run_with_faults(
+      40, "fault { at: \"2h\" power_loss { during: FLASH_WRITE write: 1000 restore_after: \"365d\" } }");
+  EXPECT_EQ(far.faults[0].armed, 40u);
+  EXPECT_EQ(far.faults[0].writes_torn, 0u);
+  EXPECT_EQ(far.timeline.back().states.count("off"), 0u);
+  EXPECT_NE(second.trace_hash, far.trace_hash);
+  // Which kind of write tore: the first write of an update is the slot's
+  // erase; the second is another kind, which only an aimed tear reaches.
+  const run_result first = run_with_faults(
+      40, "fault { at: \"2h\" power_loss { during: FLASH_WRITE restore_after: \"365d\" } }");
+  EXPECT_EQ(first.faults[0].torn_by_write, (std::map<std::string, std::uint64_t>{{"erase", 8}}));
+  EXPECT_EQ(second.faults[0].torn_by_write.count("erase"), 0u);
+  std::uint64_t torn = 0;
+  for (const auto& [kind, n] : second.faults[0].torn_by_write) torn += n;
+  EXPECT_EQ(torn, 8u);
+  EXPECT_TRUE(far.faults[0].torn_by_write.empty());
+  // What the tear met when it was armed: each of the 40 devices, in some state.
+  std::uint64_t met = 0;
+  for (const auto& [state, n] : first.faults[0].device_states) met += n;
+  EXPECT_EQ(met, 40u);
+  EXPECT_GT(first.faults[0].device_states.count("attested"), 0u);
+}
+
 TEST(faults_in_a_run, offline_devices_are_off_for_the_spell_and_update_when_back) {
   const run_result r = run_with_faults(40, "fault { at: \"30m\" duration: \"2d\" fraction: 0.5 offline {} }");
   ASSERT_EQ(r.faults.size(), 1u);

@@ -66,9 +66,11 @@ TEST(report_json, expectations_and_faults) {
   EXPECT_EQ(interrupted["expectations"][0]["verdict"], "not_judged");
   EXPECT_EQ(interrupted["expectations"][1]["passed"], nullptr);
   EXPECT_EQ(j["faults"], json::parse(R"([{"name": "storm", "kind": "power_loss", "at_seconds": 7200.0, "duration_seconds": 0.0,
-                                 "devices_hit": 4, "spells": 0, "requests_dropped": 0, "armed": 4, "writes_torn": 1},
+                                 "devices_hit": 4, "spells": 0, "requests_dropped": 0, "armed": 4, "writes_torn": 1,
+                                 "torn_by_write": {"chunk": 1}, "device_states": {}},
                                 {"name": "dropouts", "kind": "partition", "at_seconds": 0.0, "duration_seconds": 172800.0,
-                                 "devices_hit": 6, "spells": 17, "requests_dropped": 0, "armed": 0, "writes_torn": 0}])"));
+                                 "devices_hit": 6, "spells": 17, "requests_dropped": 0, "armed": 0, "writes_torn": 0,
+                                 "torn_by_write": {}, "device_states": {}}])"));
   // An outage says what it dropped.
   actors::run_result outage = testing::sample_result();
   outage.faults = {{"down", "cloud_outage", 0, std::chrono::hours(1), std::chrono::hours(3), 0, 31}};

@@ -49,7 +49,7 @@ inline actors::run_result sample_result() {
   r.deployments = {{"app-1.1.0", "completed", 16, 3, 16, 15, 1, 0, 0,
                     {{1h, "running", 1, "started"}, {7h, "running", 2, "wave_opened"},
                      {13h, "running", 3, "wave_opened"}, {20h, "completed", 3, "all_done"}}}};
-  r.faults = {{"storm", "power_loss", 4, 2h, 0us, 0, 0, 4, 1}, {"dropouts", "partition", 6, 0h, 48h, 17}};
+  r.faults = {{"storm", "power_loss", 4, 2h, 0us, 0, 0, 4, 1, {{"chunk", 1}}}, {"dropouts", "partition", 6, 0h, 48h, 17}};
   r.timeline = {{0us, {{"1.0.0", 20}}, {{"off", 20}}},
                 {24h, {{"1.0.0", 5}, {"1.1.0", 15}}, {{"attested", 19}, {"bricked", 1}}}};
   // Nine requests: six answered in the first minute, one refused in the

@@ -162,7 +162,9 @@ std::uint32_t distribution_mirror::on_chunk(cloud::sim_time now, cloud::device_i
   const mirror_attack* m = serving(now, device, nullptr);
   if (m == nullptr || chunk.data().empty()) return 0;
   std::string& data = *chunk.mutable_data();
-  if (std::holds_alternative<input::tampered_image>(m->what.kind)) {
+  if (const auto* t = std::get_if<input::tampered_image>(&m->what.kind)) {
+    // Aimed at one chunk: the others pass as they are, and are no attempt.
+    if (t->chunk && *t->chunk != chunk.index()) return 0;
     const std::uint64_t h = mix(mix(s_.seed ^ (salt_attack + m->index)) ^ device ^ mix(chunk.index()));
     data[h % data.size()] ^= static_cast<char>(1u << (h >> 61));
   } else {

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "fleet/check.hpp"
+#include "observe/snapshot_taker.hpp"
 
 namespace fleet::actors {
 namespace {
@@ -154,6 +155,11 @@ void device_host::judge_altered(std::uint32_t attack, const fw::outputs& scratch
 
 void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally) {
   trace_.fold(now.count(), fault_tag, (std::uint64_t{a.fault} << 8) | static_cast<std::uint64_t>(a.what));
+  // What the fault met (coverage: which states each fault kind reached), before it acts.
+  if (a.what != device_action::kind::clock_set_right) {
+    if (tally.fault_states.size() <= a.fault) tally.fault_states.resize(a.fault + 1);
+    ++tally.fault_states[a.fault][state_index(device_, now)];
+  }
   // A tear only arms here: it acts, and counts as injected, if a write comes (count_tear).
   if (a.what == device_action::kind::tear_next_flash_write) {
     ++tally.counters.faults_armed;
@@ -173,7 +179,7 @@ void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& s
     }
     case device_action::kind::tear_next_flash_write:
       device_.set_power_restore_after(a.power_back_after);
-      device_.arm_power_cut(1);
+      device_.arm_power_cut(a.write);
       break;
     case device_action::kind::clock_jump:
     case device_action::kind::clock_set_right: device_.clock().jump(a.clock_delta); break;
@@ -190,6 +196,7 @@ void device_host::count_tear(device_tally& tally) const {
   ++tally.counters.faults_injected;
   ++tally.counters.writes_torn;
   ++tally.tears[armed->fault].torn;
+  ++tally.tears[armed->fault].torn_by_kind[static_cast<std::size_t>(device_.flash().last_torn())];
 }
 
 void device_host::take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,

@@ -14,6 +14,7 @@
 #include "adversary/link_tamper.hpp"
 #include "engine/entity_trace.hpp"
 #include "engine/sim_message.hpp"
+#include "fleet/actors/live_snapshot.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/actors/sim_histogram.hpp"
 #include "fleet/device/simulated_device.hpp"
@@ -43,6 +44,7 @@ struct revocation_tally {
 struct tear_tally {
   std::uint64_t armed = 0;
   std::uint64_t torn = 0;  ///< of them, those that tore a write
+  std::array<std::uint64_t, device::write_kind_count> torn_by_kind{};  ///< `torn` by the kind of write torn
 };
 
 /// What devices did, summed by their shard.
@@ -59,6 +61,9 @@ struct device_tally {
   std::vector<breakdown_counts> by_cell;
   std::vector<revocation_tally> revocations;  ///< by revocation (device_surroundings order), grown on use
   std::vector<tear_tally> tears;  ///< by scenario fault, grown on use
+  /// By scenario fault, grown on use: the states (device_state_names order)
+  /// of the devices a device fault acted on, when it acted (a tear: when it was armed).
+  std::vector<std::array<std::uint64_t, device_state_names.size()>> fault_states;
 };
 
 /// What every device of the run shares, read-only: the links with their

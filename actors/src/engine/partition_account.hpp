@@ -47,6 +47,9 @@ struct partition_status {
   std::uint64_t requests_dropped = 0;  ///< by outages, at the endpoint
   std::vector<attack_outcome> attacks;  ///< its attack ledger's, by scenario attack
   std::vector<tear_tally> tears;        ///< by scenario fault, as far as its devices counted
+  /// By scenario fault (as far as its devices counted), the states of the
+  /// devices a device fault acted on (device_tally::fault_states).
+  std::vector<std::array<std::uint64_t, device_state_names.size()>> fault_states;
 };
 
 /// A device's trace digest, with its index in the fleet.

@@ -131,6 +131,7 @@ std::vector<device_action> nemesis::actions_for(std::uint64_t device) const {
     if (const auto* p = std::get_if<input::power_loss>(&fault.kind)) {
       action.what = arms_a_tear(fault.kind) ? device_action::kind::tear_next_flash_write : device_action::kind::cut_power;
       action.power_back_after = p->restore_after;
+      action.write = p->write;
     } else if (std::holds_alternative<input::offline>(fault.kind)) {
       action.power_back_after = fault.length;
       if (spells_[f] && hits(f, device)) {

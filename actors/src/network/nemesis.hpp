@@ -30,6 +30,7 @@ struct device_action {
   std::uint32_t fault = 0;  ///< index into input::faults
   duration power_back_after{0};  ///< cut_power, tear_next_flash_write
   duration clock_delta{0};       ///< clock_jump
+  std::uint32_t write = 1;       ///< tear_next_flash_write: the write torn, from now (1: the next)
 };
 
 /// A message's fate on a link: its delay, or lost (by the network or a fault).

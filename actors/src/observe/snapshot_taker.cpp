@@ -114,11 +114,17 @@ void snapshot_taker::add_cloud(const engine_view& e, const std::vector<partition
 
 void snapshot_taker::add_faults(const std::vector<partition_report>& reports, sim_time reached, live_snapshot& out) const {
   std::vector<tear_tally> tears(input_.faults.size());
+  std::vector<std::array<std::uint64_t, device_state_names.size()>> states(input_.faults.size());
   for (const partition_report& r : reports) {
+    const auto& met = r.status.fault_states;
+    for (std::size_t f = 0; f < met.size(); ++f) {
+      for (std::size_t st = 0; st < device_state_names.size(); ++st) states[f][st] += met[f][st];
+    }
     const std::vector<tear_tally>& shard = r.status.tears;
     for (std::size_t f = 0; f < shard.size(); ++f) {
       tears[f].armed += shard[f].armed;
       tears[f].torn += shard[f].torn;
+      for (std::size_t k = 0; k < device::write_kind_count; ++k) tears[f].torn_by_kind[k] += shard[f].torn_by_kind[k];
     }
   }
   for (std::size_t f = 0; f < input_.faults.size(); ++f) {
@@ -132,6 +138,14 @@ void snapshot_taker::add_faults(const std::vector<partition_report>& reports, si
     // A torn write acts when it tears, not when it is armed.
     if (nemesis::arms_a_tear(fault.kind)) fs.injected = tears[f].torn;
     fs.armed = tears[f].armed;
+    for (std::size_t st = 0; st < device_state_names.size(); ++st) {
+      if (states[f][st] > 0) fs.device_states[device_state_names[st]] = states[f][st];
+    }
+    for (std::size_t k = 0; k < device::write_kind_count; ++k) {
+      if (tears[f].torn_by_kind[k] > 0) {
+        fs.torn_by_write[device::name_of(static_cast<device::write_kind>(k))] = tears[f].torn_by_kind[k];
+      }
+    }
     out.faults.push_back(std::move(fs));
   }
 }

@@ -53,6 +53,10 @@ struct fault_snapshot {
   /// power_loss during flash_write: the writes it tore so far).
   std::uint64_t injected = 0;
   std::uint64_t armed = 0;  ///< power_loss during flash_write: the torn writes it armed so far
+  /// power_loss during flash_write: the writes torn so far by kind ("erase", "header", "chunk", "metadata").
+  std::map<std::string, std::uint64_t> torn_by_write{};
+  /// A device fault: the states of the devices it acted on, when it acted ("attested": 12); none met left out.
+  std::map<std::string, std::uint64_t> device_states{};
 };
 
 struct live_snapshot {

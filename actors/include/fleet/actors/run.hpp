@@ -201,6 +201,13 @@ struct fault_outcome {
   /// armed (run_counters::faults_armed), and of them those that tore one.
   std::uint64_t armed = 0;
   std::uint64_t writes_torn = 0;
+  /// Of writes_torn, by the kind of write torn: "erase", "header", "chunk",
+  /// "metadata" (which step of an update, or the update metadata, it reached).
+  std::map<std::string, std::uint64_t> torn_by_write{};
+  /// A device fault (power loss, offline, clock jump, bit rot): the states
+  /// of the devices it acted on when it acted ("off", "running", "attested",
+  /// "trial", "bricked"; a torn write: when it was armed); none met left out.
+  std::map<std::string, std::uint64_t> device_states{};
 };
 
 /// What one attack tried and how it went. An attempt is one identity tried

@@ -134,6 +134,8 @@ struct degraded_network {
 struct power_loss {
   power_loss_moment during = power_loss_moment::any_time;
   duration restore_after = 30s;
+  /// flash_write: the write torn, counted from the fault's time (1: the first).
+  std::uint32_t write = 1;
 };
 struct offline {};
 struct clock_jump {
@@ -186,7 +188,10 @@ struct nonce_burning {};
 // The mirror's kinds: a compromised distribution point serving a share of
 // the devices (src/adversary/distribution_mirror.hpp).
 struct rogue_image {};
-struct tampered_image {};
+struct tampered_image {
+  /// Only the chunk of this index is altered; none: every chunk.
+  std::optional<std::uint32_t> chunk;
+};
 struct rollback_image {
   std::size_t image = 0;  ///< index into run_input::images: the older build offered
 };

@@ -63,6 +63,13 @@ struct slot_info {
   }
 };
 
+/// The kinds of flash write, as a torn one is told apart (which step of an
+/// update, or the update metadata, a power loss reached).
+enum class write_kind : std::uint8_t { erase, header, chunk, metadata };
+inline constexpr std::size_t write_kind_count = 4;
+/// "erase", "header", "chunk", "metadata".
+const char* name_of(write_kind k);
+
 class sim_flash final : public fw::flash_hal {
  public:
   /// `store` must outlive the flash. The "flash" stream of (run_seed,
@@ -98,6 +105,8 @@ class sim_flash final : public fw::flash_hal {
   /// Armed cuts that tore a write. A cut disarmed by cut_power_now() before
   /// its write came is not one: it was armed, it never fired.
   std::uint32_t cuts_fired() const { return cuts_fired_; }
+  /// The kind of the write the last fired cut tore (erase before any fired).
+  write_kind last_torn() const { return last_torn_; }
   std::uint64_t writes_done() const { return writes_done_; }
 
   // ----------------------------------------------------------- bit rot
@@ -135,7 +144,8 @@ class sim_flash final : public fw::flash_hal {
   };
   enum class gate : std::uint8_t { proceed, torn, refused };
 
-  gate pass_gate();
+  /// `kind`: what is written, remembered when the cut tears it.
+  gate pass_gate(write_kind kind);
   slot_state& at(fw::component c, fw::slot s);
   const slot_state& at(fw::component c, fw::slot s) const;
   static slot_overlay& overlay_of(slot_state& s);
@@ -168,6 +178,7 @@ class sim_flash final : public fw::flash_hal {
   std::uint64_t writes_done_ = 0;
   std::uint32_t cut_countdown_ = 0;  ///< 0: no cut armed
   bool powered_ = true;
+  write_kind last_torn_ = write_kind::erase;
 };
 
 /// Factory provisioning: registers `image` in the flash's store and writes

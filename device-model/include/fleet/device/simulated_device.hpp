@@ -65,6 +65,7 @@ class simulated_device {
   bool powered() const { return powered_; }
 
   sim_flash& flash() { return flash_; }
+  const sim_flash& flash() const { return flash_; }
   sim_secure_element& secure_element() { return secure_element_; }
   sim_clock& clock() { return clock_; }
   const sim_clock& clock() const { return clock_; }

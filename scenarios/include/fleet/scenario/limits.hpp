@@ -51,6 +51,12 @@ inline constexpr std::chrono::microseconds fault_spell_min = 1s;
 inline constexpr double flood_rate_max = 1000;
 /// Identities one attack goes after.
 inline constexpr std::uint32_t attack_identities_max = 10'000;
+/// A power loss during a flash write tears at most the this-many-th write from its time.
+inline constexpr std::uint32_t power_loss_write_max = 1000;
+/// The chunk a tampering mirror aims at: an index below this many (an image of 4 GiB in 64 KiB chunks).
+inline constexpr std::uint32_t tampered_chunk_max = 65'535;
+/// `fleetsim explore`: faults and attacks drawn a run (Explore.max).
+inline constexpr std::uint32_t explore_events_max = 16;
 /// A clock jump moves a device clock by at most this much either way.
 inline constexpr std::chrono::microseconds clock_jump_max = 5 * 365 * 24h;
 

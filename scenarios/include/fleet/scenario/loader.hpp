@@ -4,6 +4,7 @@
 // column of the field at fault; nothing is thrown.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 
 namespace fleet::scenario {
 
+class Scenario;  // proto/scenario.proto's message (scenario.pb.h)
+
 struct load_result {
   std::optional<scenario> value;   ///< set exactly when `errors` is empty
   std::vector<diagnostic> errors;  ///< in file order (line, column), at most errors_max + 1
@@ -22,6 +25,9 @@ struct load_result {
   /// apart from the warnings themselves so that a caller that changes the
   /// scenario (`--devices`) warns about what it runs.
   scenario_places places;
+  /// With `value`: the file's message as parsed, the overrides set and not
+  /// rescaled. What `fleetsim explore` adds its draws to and writes back.
+  std::shared_ptr<const Scenario> message;
 };
 
 /// A field of the scenario set from the command line, over what the file says.
@@ -46,6 +52,8 @@ load_result load_text(std::string_view text, const std::string& file_name,
 /// sets the floor `devices` falls below (the file's `min_devices`, an abort
 /// rule's min_sample) or the scaled count that crosses its limit, with no
 /// place when there are fewer devices than groups or more than the limit.
+/// A file's own `devices` field rescales it the same way when `devices` is
+/// not given; a refusal of no other field is then placed at that field.
 load_result load_file(const std::string& path, const std::vector<field_override>& overrides,
                       std::optional<std::uint64_t> devices);
 load_result load_text(std::string_view text, const std::string& file_name,

@@ -147,11 +147,32 @@ struct expectation {
 /// censuses the engine takes (run_input::census_times).
 std::vector<duration> census_times_of(const std::vector<expectation>& expectations);
 
+/// What `fleetsim explore` draws a run on top of the file's own faults and
+/// attacks (the file's `explore` section, every default filled in).
+struct explore_plan {
+  /// Kinds drawn, by schema name, each once, in the file's order; by
+  /// default the kinds of the file's own faults and attacks.
+  std::vector<std::string> fault_kinds;
+  std::vector<std::string> attack_kinds;
+  std::uint32_t events_min = 1;  ///< faults and attacks drawn a run, together
+  std::uint32_t events_max = 3;
+  duration from{0};  ///< events start in [from, to)
+  duration to{0};    ///< the run's length by default
+  double fraction_min = 0.01;  ///< share of the devices a fault, a man in the middle or a mirror hits
+  double fraction_max = 0.2;
+  duration duration_min = 1min;  ///< how long a lasting kind lasts
+  duration duration_max = 2h;  ///< the loader's default: a quarter of the run, in [duration_min, 1d]
+  std::uint32_t count_max = 5;   ///< identities of an identity attack, in [1, count_max]
+  std::uint32_t write_max = 12;  ///< power loss during a flash write: the write torn, in [1, write_max]
+  std::uint32_t chunk_max = 3;   ///< a tampered image: the chunk altered, in [0, chunk_max]
+};
+
 struct scenario : actors::input::run_input {
   /// The smallest fleet the file keeps its meaning at (its `min_devices`):
   /// rescale() refuses fewer. None: only the automatic floors apply.
   std::optional<std::uint64_t> min_devices;
   std::vector<expectation> expectations;
+  explore_plan explore;  ///< what `fleetsim explore` draws; the run ignores it
 };
 
 }  // namespace fleet::scenario
