@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "fleet/scenario/units.hpp"
@@ -220,7 +221,35 @@ expectation_result judge(const scenario&, const run_result& run, const peak_requ
               rate_text(p.max_per_second) + " expected"};
 }
 
-expectation_result judge(const scenario& s, const run_result& run, const every_attack_stopped&) {
+/// "bad_signature 59, unknown_signing_key 27": the checks that stopped an attack.
+std::string stops_text(const std::map<std::string, std::uint64_t>& stopped_by) {
+  std::string out;
+  for (const auto& [check, n] : stopped_by) out += (out.empty() ? "" : ", ") + check + " " + format_count(n);
+  return out.empty() ? "no check named" : out;
+}
+
+/// Whether every stop of `a` was by one of `rule.checks` and each stopped
+/// one at least; what was seen otherwise, appended to `detail`.
+bool stopped_as_expected(const actors::attack_outcome& a, const stopped_by_rule& rule, std::string& detail) {
+  std::uint64_t named = 0;
+  std::string missing;
+  std::string expected;
+  for (const std::string& check : rule.checks) {
+    const auto it = a.stopped_by.find(check);
+    const std::uint64_t n = it == a.stopped_by.end() ? 0 : it->second;
+    named += n;
+    if (n == 0) missing += (missing.empty() ? "" : ", ") + check;
+    expected += (expected.empty() ? "" : ", ") + check;
+  }
+  if (named == a.stopped && missing.empty()) return true;
+  detail += "; " + a.name + " was stopped by " + stops_text(a.stopped_by);
+  if (named < a.stopped) detail += " (" + format_count(a.stopped - named) + " of " + format_count(a.stopped) + " stops by another check)";
+  detail += ", expected by " + expected;
+  if (!missing.empty()) detail += " (" + missing + " stopped none)";
+  return false;
+}
+
+expectation_result judge(const scenario& s, const run_result& run, const every_attack_stopped& e) {
   if (s.attacks.empty()) return {{}, false, "the scenario has no attacks: nothing was tried"};
   bool passed = true;
   std::string detail;
@@ -230,6 +259,11 @@ expectation_result judge(const scenario& s, const run_result& run, const every_a
     if (!detail.empty()) detail += "; ";
     detail += a.name + ": " + std::to_string(a.stopped) + " of " + std::to_string(a.tried) + " stopped, " +
               std::to_string(a.got_through) + " got through";
+  }
+  for (const stopped_by_rule& rule : e.stopped_by) {
+    for (const std::size_t a : rule.attacks) {
+      if (a < run.attacks.size()) passed = stopped_as_expected(run.attacks[a], rule, detail) && passed;
+    }
   }
   return {{}, passed, detail};
 }

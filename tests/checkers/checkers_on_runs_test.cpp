@@ -145,5 +145,22 @@ TEST(checkers_on_runs, attack_checkers_fail_when_a_clone_gets_through) {
   EXPECT_FALSE(certificates.passed) << certificates.detail;
 }
 
+// The engine's record of what stopped the spoofers: their evidence
+// signature. Naming it passes; naming the nonce check, which would stop them
+// were the signature check lost, fails and says what stopped them.
+TEST(checkers_on_runs, every_attack_stopped_by_reads_the_checks_the_run_records) {
+  const std::string attack = "attack { name: \"spoofers\" at: \"1d\" count: 2 spoofed_identity {} }\n";
+  const auto right = verdict_of(fleet_of(
+      "", "", attack + "expect { every_attack_stopped { stopped_by { attack: \"spoofers\" check: \"bad_signature\" } } }\n"));
+  EXPECT_TRUE(right.passed) << right.detail;
+  const auto wrong = verdict_of(fleet_of(
+      "", "", attack + "expect { every_attack_stopped { stopped_by { attack: \"spoofers\" check: \"nonce_unknown\" } } }\n"));
+  EXPECT_FALSE(wrong.passed) << wrong.detail;
+  EXPECT_NE(wrong.detail.find("spoofers was stopped by bad_signature 2 (2 of 2 stops by another check), expected by "
+                              "nonce_unknown (nonce_unknown stopped none)"),
+            std::string::npos)
+      << wrong.detail;
+}
+
 }  // namespace
 }  // namespace fleet::scenario

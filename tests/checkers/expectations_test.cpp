@@ -137,6 +137,65 @@ TEST(checkers, every_attack_stopped) {
   EXPECT_EQ(judged(without, good_run()).detail, "the scenario has no attacks: nothing was tried");
 }
 
+// A lost check that the next one hides: the attack is still stopped, by
+// another check than the one the file names, and stopped_by fails it.
+TEST(checkers, every_attack_stopped_by_the_checks_named) {
+  const scenario s = with_expectation(
+      "attack { name: \"spoofers\" at: \"1d\" count: 3 spoofed_identity {} }\n"
+      "attack { name: \"rogue\" at: \"1d\" duration: \"1d\" fraction: 0.1 rogue_image {} }\n"
+      "expect { every_attack_stopped { stopped_by { attack: \"spoofers\" check: \"bad_signature\" }\n"
+      "  stopped_by { kind: \"rogue_image\" check: \"bad_signature\" check: \"unknown_signing_key\" } } }");
+  actors::run_result r = good_run();
+  r.attacks = {{"spoofers", "spoofed_identity", 3, 3, 0, 0, 0us, 0us, {{"bad_signature", 3}}},
+               {"rogue", "rogue_image", 9, 9, 0, 0, 0us, 0us, {{"bad_signature", 5}, {"unknown_signing_key", 4}}}};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "spoofers: 3 of 3 stopped, 0 got through; rogue: 9 of 9 stopped, 0 got through");
+
+  // The signature check lost: the nonce check behind it stops the spoofers.
+  actors::run_result wrong = r;
+  wrong.attacks[0].stopped_by = {{"nonce_unknown", 3}};
+  v = judged(s, wrong);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail,
+            "spoofers: 3 of 3 stopped, 0 got through; rogue: 9 of 9 stopped, 0 got through; spoofers was stopped by "
+            "nonce_unknown 3 (3 of 3 stops by another check), expected by bad_signature (bad_signature stopped none)");
+
+  // One stop of three by another check is enough to fail it.
+  wrong = r;
+  wrong.attacks[0].stopped_by = {{"bad_signature", 2}, {"nonce_reused", 1}};
+  v = judged(s, wrong);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("spoofers was stopped by bad_signature 2, nonce_reused 1 (1 of 3 stops by another check), "
+                          "expected by bad_signature"),
+            std::string::npos)
+      << v.detail;
+
+  // A named check that stopped nothing: the key-id check lost, the signature check took all.
+  wrong = r;
+  wrong.attacks[1].stopped_by = {{"bad_signature", 9}};
+  v = judged(s, wrong);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("rogue was stopped by bad_signature 9, expected by bad_signature, unknown_signing_key "
+                          "(unknown_signing_key stopped none)"),
+            std::string::npos)
+      << v.detail;
+
+  // Stops the run names no check for count as another check's.
+  wrong = r;
+  wrong.attacks[0].stopped_by = {};
+  EXPECT_FALSE(judged(s, wrong).passed);
+
+  // Without stopped_by, the same wrong check passes: only the outcome is judged.
+  const scenario plain = with_expectation(
+      "attack { name: \"spoofers\" at: \"1d\" count: 3 spoofed_identity {} }\n"
+      "attack { name: \"rogue\" at: \"1d\" duration: \"1d\" fraction: 0.1 rogue_image {} }\n"
+      "expect { every_attack_stopped {} }");
+  wrong = r;
+  wrong.attacks[0].stopped_by = {{"nonce_unknown", 3}};
+  EXPECT_TRUE(judged(plain, wrong).passed);
+}
+
 TEST(checkers, no_certificate_to_attackers) {
   const scenario s = with_expectation(
       "attack { at: \"1d\" count: 3 cloned_identity {} }\n"

@@ -113,7 +113,17 @@ struct attestation_latency {
   duration to{0};  ///< the run's length when absent in the file
 };
 struct telemetry_accounted {};
-struct every_attack_stopped {};
+/// What must have stopped an attack (every_attack_stopped's `stopped_by`).
+struct stopped_by_rule {
+  std::string attack;  ///< an attack's name; empty when `kind` names them
+  std::string kind;    ///< an attack kind's schema name; empty when `attack` names one
+  std::vector<std::size_t> attacks;  ///< indices into run_input::attacks it covers, at least one
+  std::vector<std::string> checks;   ///< the run's stopped_by names, each once
+};
+struct every_attack_stopped {
+  /// Every stop of each attack covered by one of the rule's checks, each check at least one.
+  std::vector<stopped_by_rule> stopped_by;
+};
 struct no_certificate_to_attackers {};
 struct victims_attested {
   double percent = 100;
