@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <utility>
 #include <string>
 
 #include "fleet/scenario/units.hpp"
@@ -201,10 +202,11 @@ std::string rate_text(double per_second) {
   return text;
 }
 
-expectation_result judge(const scenario&, const run_result& run, const peak_request_rate& p) {
+/// The busiest simulated minute of [from, to): its requests and its index.
+std::pair<std::uint32_t, std::size_t> busiest_minute(const run_result& run, duration from, duration to) {
   constexpr std::int64_t minute_us = 60'000'000;
-  const auto first = static_cast<std::size_t>(p.from.count() / minute_us);
-  const auto last = static_cast<std::size_t>((p.to.count() + minute_us - 1) / minute_us);  // exclusive
+  const auto first = static_cast<std::size_t>(from.count() / minute_us);
+  const auto last = static_cast<std::size_t>((to.count() + minute_us - 1) / minute_us);  // exclusive
   std::uint32_t peak = 0;
   std::size_t peak_minute = first;
   for (std::size_t m = first; m < std::min(last, run.requests_per_minute.size()); ++m) {
@@ -213,12 +215,40 @@ expectation_result judge(const scenario&, const run_result& run, const peak_requ
       peak_minute = m;
     }
   }
+  return {peak, peak_minute};
+}
+
+expectation_result judge(const scenario&, const run_result& run, const peak_request_rate& p) {
+  const auto [peak, peak_minute] = busiest_minute(run, p.from, p.to);
   const double per_second = static_cast<double>(peak) / 60.0;
-  return {{}, per_second <= p.max_per_second,
+  double bound = p.max_per_second;
+  std::string why;
+  bool judged = true;
+  if (p.max_per_device_per_second > 0) {
+    bound = p.max_per_device_per_second * static_cast<double>(run.devices);
+    char text[96];
+    std::snprintf(text, sizeof text, " (%g a device, %s devices)", p.max_per_device_per_second,
+                  format_count(run.devices).c_str());
+    why = text;
+  } else if (p.max_times_calm_peak > 0) {
+    const std::uint32_t calm = busiest_minute(run, p.calm_from, p.calm_to).first;
+    const double calm_per_second = static_cast<double>(calm) / 60.0;
+    bound = p.max_times_calm_peak * calm_per_second;
+    char times[32];
+    std::snprintf(times, sizeof times, "%g", p.max_times_calm_peak);
+    why = std::string(" (") + times + " times the calm peak, " + rate_text(calm_per_second) + " requests/s between " +
+          format_duration(p.calm_from) + " and " + format_duration(p.calm_to) + ")";
+    // No request in the calm span: nothing to compare with, so no verdict to trust.
+    if (calm == 0) {
+      judged = false;
+      why += ": no request in the calm span";
+    }
+  }
+  return {{}, judged && per_second <= bound,
           "peak " + rate_text(per_second) + " requests/s (the minute from " +
-              format_duration(duration{static_cast<std::int64_t>(peak_minute) * minute_us}) + ") between " +
-              format_duration(p.from) + " and " + format_duration(p.to) + ", at most " +
-              rate_text(p.max_per_second) + " expected"};
+              format_duration(duration{static_cast<std::int64_t>(peak_minute) * 60'000'000}) + ") between " +
+              format_duration(p.from) + " and " + format_duration(p.to) + ", at most " + rate_text(bound) +
+              " expected" + why};
 }
 
 /// "bad_signature 59, unknown_signing_key 27": the checks that stopped an attack.

@@ -166,15 +166,56 @@ std::optional<check> read_halted(const RolloutHalted& in, checker& c, const scen
 
 std::optional<check> read_peak_rate(const PeakRequestRate& in, checker& c, const scenario& s) {
   peak_request_rate p;
-  const bool bound_ok = c.in_range("max_per_second", in.max_per_second(), 0, 1e9, /*min_open=*/true);
+  const int bounds = (in.max_per_second() != 0) + (in.max_per_device_per_second() != 0) + (in.max_times_calm_peak() != 0);
+  bool ok = true;
+  if (bounds != 1) {
+    c.fail("max_per_second", bounds == 0 ? "missing: one of max_per_second, max_per_device_per_second, max_times_calm_peak"
+                                         : "one bound only: max_per_second, max_per_device_per_second or "
+                                           "max_times_calm_peak");
+    ok = false;
+  } else if (in.max_per_second() != 0) {
+    ok = c.in_range("max_per_second", in.max_per_second(), 0, 1e9, /*min_open=*/true);
+  } else if (in.max_per_device_per_second() != 0) {
+    ok = c.in_range("max_per_device_per_second", in.max_per_device_per_second(), 0, peak_rate_per_device_max,
+                    /*min_open=*/true);
+  } else {
+    ok = c.in_range("max_times_calm_peak", in.max_times_calm_peak(), 0, peak_rate_times_calm_max, /*min_open=*/true);
+  }
   const auto from = c.duration("from", in.from(), duration{0});
   const auto to = time_or_end(c, "to", in.to(), s);
-  if (!bound_ok || !from || !to) return std::nullopt;
+  if (!ok || !from || !to) return std::nullopt;
   if (*from >= *to) {
     c.fail("from", "must be before `to` (" + format_duration(*to) + "), is " + format_duration(*from));
     return std::nullopt;
   }
+  const bool calm = in.max_times_calm_peak() != 0;
+  if (!calm && (!in.calm_from().empty() || !in.calm_to().empty())) {
+    c.fail(in.calm_from().empty() ? "calm_to" : "calm_from", "only with max_times_calm_peak");
+    return std::nullopt;
+  }
+  if (calm) {
+    if (in.calm_to().empty()) {
+      c.fail("calm_to", "missing: the end of the calm span max_times_calm_peak multiplies the peak of");
+      return std::nullopt;
+    }
+    const auto calm_from = c.duration("calm_from", in.calm_from(), duration{0});
+    const auto calm_to = time_or_end(c, "calm_to", in.calm_to(), s);
+    if (!calm_from || !calm_to) return std::nullopt;
+    if (*calm_from >= *calm_to) {
+      c.fail("calm_from", "must be before `calm_to` (" + format_duration(*calm_to) + "), is " + format_duration(*calm_from));
+      return std::nullopt;
+    }
+    if (*calm_from < *to && *from < *calm_to) {
+      c.fail("calm_from", "the calm span [" + format_duration(*calm_from) + ", " + format_duration(*calm_to) +
+                              ") overlaps the span judged [" + format_duration(*from) + ", " + format_duration(*to) + ")");
+      return std::nullopt;
+    }
+    p.calm_from = *calm_from;
+    p.calm_to = *calm_to;
+  }
   p.max_per_second = in.max_per_second();
+  p.max_per_device_per_second = in.max_per_device_per_second();
+  p.max_times_calm_peak = in.max_times_calm_peak();
   p.from = *from;
   p.to = *to;
   return p;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "scenario_text.hpp"
 
 namespace fleet::scenario {
@@ -118,6 +120,48 @@ TEST(checkers, peak_request_rate_prints_small_rates_as_they_are) {
   const auto v = judged(s, r);
   EXPECT_FALSE(v.passed);
   EXPECT_EQ(v.detail, "peak 0.017 requests/s (the minute from 1d30m) between 1d and 2d, at most 0.001 expected");
+}
+
+// A bound per device follows the fleet: the same peak passes for 100
+// devices and fails for 50, where a herd of the same size is twice the share.
+TEST(checkers, peak_request_rate_per_device_follows_the_fleet) {
+  const scenario s = with_expectation(
+      "expect { peak_request_rate { max_per_device_per_second: 0.05 from: \"1d\" to: \"2d\" } }");
+  actors::run_result r = good_run();  // 100 devices, one request a second
+  r.requests_per_minute[24 * 60 + 30] = 240;  // 4 a second: at most 5 for 100 devices
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "peak 4.0 requests/s (the minute from 1d30m) between 1d and 2d, at most 5.0 expected (0.05 a "
+                      "device, 100 devices)");
+  r.devices = 50;
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "peak 4.0 requests/s (the minute from 1d30m) between 1d and 2d, at most 2.5 expected (0.05 a "
+                      "device, 50 devices)");
+}
+
+// A multiple of the calm peak: the busiest minute of the calm span sets it.
+TEST(checkers, peak_request_rate_times_the_calm_peak) {
+  const scenario s = with_expectation(
+      "expect { peak_request_rate { max_times_calm_peak: 3 from: \"1d\" to: \"2d\" calm_from: \"6h\" calm_to: "
+      "\"1d\" } }");
+  actors::run_result r = good_run();  // one request a second everywhere
+  r.requests_per_minute[12 * 60] = 120;  // the calm span's busiest minute: 2 a second
+  r.requests_per_minute[24 * 60 + 30] = 300;  // 5 a second: at most 6
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "peak 5.0 requests/s (the minute from 1d30m) between 1d and 2d, at most 6.0 expected (3 times "
+                      "the calm peak, 2.0 requests/s between 6h and 1d)");
+  r.requests_per_minute[24 * 60 + 30] = 420;  // 7 a second
+  EXPECT_FALSE(judged(s, r).passed);
+  r.requests_per_minute[12 * 60] = 180;  // a busier calm span raises the bound to 9
+  EXPECT_TRUE(judged(s, r).passed);
+  // A calm span without a request gives nothing to compare with: it fails.
+  std::fill(r.requests_per_minute.begin() + 6 * 60, r.requests_per_minute.begin() + 24 * 60, 0u);
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("(3 times the calm peak, 0 requests/s between 6h and 1d): no request in the calm span"), std::string::npos)
+      << v.detail;
 }
 
 TEST(checkers, every_attack_stopped) {

@@ -342,6 +342,56 @@ TEST(expectation_errors, bounds_and_times) {
                     place(text, "from: \"3d\"") + "expect[5]: attestation_latency.from: must be before `to` (2d), is 3d"}));
 }
 
+TEST(expectations, peak_request_rate_relative_bounds) {
+  const scenario s = loaded(with(
+      "expect { peak_request_rate { max_per_device_per_second: 0.003 from: \"1d\" } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: 4 from: \"2d\" to: \"3d\" calm_from: \"1d\" calm_to: \"2d\" } }"));
+  const auto& d = std::get<peak_request_rate>(s.expectations.at(0).what);
+  EXPECT_EQ(d.max_per_device_per_second, 0.003);
+  EXPECT_EQ(d.max_per_second, 0);
+  EXPECT_EQ(d.to, 7 * 24h);
+  const auto& c = std::get<peak_request_rate>(s.expectations.at(1).what);
+  EXPECT_EQ(c.max_times_calm_peak, 4);
+  EXPECT_EQ(c.calm_from, 24h);
+  EXPECT_EQ(c.calm_to, 48h);
+}
+
+TEST(expectation_errors, peak_request_rate_takes_one_bound_and_a_calm_span_apart) {
+  const std::string text = with(
+      "expect { peak_request_rate { from: \"1d\" } }\n"
+      "expect { peak_request_rate { max_per_second: 5 max_per_device_per_second: 0.1 } }\n"
+      "expect { peak_request_rate { max_per_device_per_second: 1001 } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: -2 calm_to: \"1d\" } }\n"
+      "expect { peak_request_rate { max_per_second: 5 calm_from: \"1d\" } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: 2 calm_from: \"1d\" } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: 2 from: \"1d\" to: \"2d\" calm_from: \"12h\" calm_to: \"1d6h\" } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: 2 from: \"1d\" calm_from: \"12h\" calm_to: \"6h\" } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: 1001 calm_to: \"1d\" } }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "peak_request_rate { from") +
+                        "expect[0]: peak_request_rate.max_per_second: missing: one of max_per_second, "
+                        "max_per_device_per_second, max_times_calm_peak",
+                    place(text, "max_per_second: 5 max_per") +
+                        "expect[1]: peak_request_rate.max_per_second: one bound only: max_per_second, "
+                        "max_per_device_per_second or max_times_calm_peak",
+                    place(text, "max_per_device_per_second: 1001") +
+                        "expect[2]: peak_request_rate.max_per_device_per_second: must be in (0, 1000], is 1001",
+                    place(text, "max_times_calm_peak: -2") +
+                        "expect[3]: peak_request_rate.max_times_calm_peak: must be in (0, 1000], is -2",
+                    place(text, "calm_from: \"1d\" } }\nexpect { peak_request_rate { max_times_calm_peak: 2 calm") +
+                        "expect[4]: peak_request_rate.calm_from: only with max_times_calm_peak",
+                    place(text, "peak_request_rate { max_times_calm_peak: 2 calm_from") +
+                        "expect[5]: peak_request_rate.calm_to: missing: the end of the calm span "
+                        "max_times_calm_peak multiplies the peak of",
+                    place(text, "calm_from: \"12h\" calm_to: \"1d6h\"") +
+                        "expect[6]: peak_request_rate.calm_from: the calm span [12h, 1d6h) overlaps the span judged "
+                        "[1d, 2d)",
+                    place(text, "calm_from: \"12h\" calm_to: \"6h\"") +
+                        "expect[7]: peak_request_rate.calm_from: must be before `calm_to` (6h), is 12h",
+                    place(text, "max_times_calm_peak: 1001") +
+                        "expect[8]: peak_request_rate.max_times_calm_peak: must be in (0, 1000], is 1001"}));
+}
+
 // every_attack_stopped's stopped_by: an attack by name or every attack of a
 // kind, resolved to the attacks it covers, with the checks their kind records.
 const char* const two_attacks =

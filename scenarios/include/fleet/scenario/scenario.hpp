@@ -93,10 +93,17 @@ struct rolled_back_by_cloud {
   std::optional<double> percent;  ///< (0, 100]; exactly one of the two is set
   duration by{0};                 ///< the run's length when absent in the file
 };
+/// The bound is one of three: `max_per_second` (absolute), or a relative
+/// one, the others 0: `max_per_device_per_second` times the run's devices,
+/// or `max_times_calm_peak` times the peak over [calm_from, calm_to).
 struct peak_request_rate {
   double max_per_second = 0;
   duration from{0};
   duration to{0};  ///< the run's length when absent in the file
+  double max_per_device_per_second = 0;
+  double max_times_calm_peak = 0;
+  duration calm_from{0};
+  duration calm_to{0};
 };
 struct devices_attested {
   double percent = 0;
