@@ -170,6 +170,25 @@ expectation_result judge(const scenario& s, const run_result& run, const rollout
               " of " + std::to_string(d.devices) + " devices succeeded"};
 }
 
+// Paused, and by a failed gate: the controller's last change is gate_failed
+// (an operator's pause, a gate hold waiting for the operator, an abort or a
+// halt all end otherwise).
+expectation_result judge(const scenario& s, const run_result& run, const rollout_held_at_gate& h) {
+  const actors::deployment_outcome& d = run.deployments.at(h.deployment);
+  const std::string last = d.transitions.empty() ? "none" : d.transitions.back().reason;
+  bool passed = d.state == "paused" && last == "gate_failed";
+  std::string detail = "deployment " + s.deployments[h.deployment].name + " ended " + d.state + " (last change: " +
+                       last + ") at wave " + std::to_string(d.waves_opened) + ", offered to " +
+                       format_count(d.notified) + " of " + format_count(d.devices) + " devices (" +
+                       percent_text(share_percent(d.notified, d.devices)) + "): " + format_count(d.succeeded) +
+                       " succeeded, " + format_count(d.failed) + " failed; expected held by its gate";
+  if (h.wave) {
+    passed = passed && d.waves_opened == *h.wave;
+    detail += " at wave " + std::to_string(*h.wave);
+  }
+  return {{}, passed, detail};
+}
+
 expectation_result judge(const scenario& s, const run_result& run, const rolled_back_by_cloud& r) {
   const deployment& dep = s.deployments[r.deployment];
   const actors::census* c = census_at(run, r.by);

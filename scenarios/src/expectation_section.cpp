@@ -164,6 +164,22 @@ std::optional<check> read_halted(const RolloutHalted& in, checker& c, const scen
   return h;
 }
 
+std::optional<check> read_held(const RolloutHeldAtGate& in, checker& c, const scenario& s) {
+  const auto d = find_deployment(c, in.deployment(), s);
+  if (!d) return std::nullopt;
+  rollout_held_at_gate h{*d, std::nullopt};
+  const std::uint32_t waves = s.deployments[*d].rollout.waves.wave_count();
+  if (in.has_wave()) {
+    if (in.wave() < 1 || in.wave() > waves) {
+      c.fail("wave", "deployment " + quote(in.deployment()) + " has waves 1 to " + std::to_string(waves) + ", is " +
+                         std::to_string(in.wave()));
+      return std::nullopt;
+    }
+    h.wave = in.wave();
+  }
+  return h;
+}
+
 std::optional<check> read_peak_rate(const PeakRequestRate& in, checker& c, const scenario& s) {
   peak_request_rate p;
   const int bounds = (in.max_per_second() != 0) + (in.max_per_device_per_second() != 0) + (in.max_times_calm_peak() != 0);
@@ -490,13 +506,17 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
       return read_never_trusted(in.never_trusted_after_revocation(), n, known, s);
     }
     case Expectation::kNoRestrictedSessionToAttackers: return no_restricted_session_to_attackers{};
+    case Expectation::kRolloutHeldAtGate: {
+      checker n = c.nested("rollout_held_at_gate");
+      return read_held(in.rollout_held_at_gate(), n, s);
+    }
     case Expectation::CHECK_NOT_SET: break;
   }
   c.fail("check",
          "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
          "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested, image_never_ran, "
          "attestation_latency, telemetry_accounted, victims_attested, rolled_back_by_cloud, healed, "
-         "never_trusted_after_revocation, no_restricted_session_to_attackers");
+         "never_trusted_after_revocation, no_restricted_session_to_attackers, rollout_held_at_gate");
   return std::nullopt;
 }
 

@@ -164,6 +164,33 @@ TEST(checkers, peak_request_rate_times_the_calm_peak) {
       << v.detail;
 }
 
+// Held by its gate: paused after gate_failed. Aborted, halted, paused by the
+// operator or completed is not held by the gate.
+TEST(checkers, rollout_held_at_gate_needs_a_failed_gate) {
+  const scenario s = with_expectation("expect { rollout_held_at_gate { deployment: \"d\" wave: 1 } }");
+  actors::run_result r = good_run();
+  r.deployments[0] = {"d", "paused", 100, 1, 25, 21, 4, 0, 0,
+                      {{1h, "running", 1, "started"}, {9h, "paused", 1, "gate_failed"}}};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "deployment d ended paused (last change: gate_failed) at wave 1, offered to 25 of 100 devices "
+                      "(25.00 %): 21 succeeded, 4 failed; expected held by its gate at wave 1");
+  actors::run_result aborted = r;
+  aborted.deployments[0].state = "aborted";
+  aborted.deployments[0].transitions.back() = {9h, "aborted", 1, "abort_failed"};
+  v = judged(s, aborted);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("ended aborted (last change: abort_failed)"), std::string::npos) << v.detail;
+  actors::run_result by_operator = r;
+  by_operator.deployments[0].transitions.back().reason = "operator_pause";
+  EXPECT_FALSE(judged(s, by_operator).passed);
+  actors::run_result later = r;
+  later.deployments[0].waves_opened = 2;  // held, but at the second wave's gate
+  EXPECT_FALSE(judged(s, later).passed);
+  EXPECT_TRUE(judged(with_expectation("expect { rollout_held_at_gate { deployment: \"d\" } }"), later).passed);
+  EXPECT_FALSE(judged(s, good_run()).passed);  // completed
+}
+
 TEST(checkers, every_attack_stopped) {
   const scenario s = with_expectation(
       "attack { name: \"spoofers\" at: \"1d\" count: 3 spoofed_identity {} }\n"

@@ -335,11 +335,29 @@ TEST(expectation_errors, bounds_and_times) {
                         "rollout_halted, rollout_completed, peak_request_rate, every_attack_stopped, "
                         "no_certificate_to_attackers, devices_attested, image_never_ran, attestation_latency, "
                         "telemetry_accounted, victims_attested, rolled_back_by_cloud, healed, "
-                        "never_trusted_after_revocation, no_restricted_session_to_attackers",
+                        "never_trusted_after_revocation, no_restricted_session_to_attackers, rollout_held_at_gate",
                     place(text, "attestation_latency { quantile") +
                         "expect[4]: attestation_latency.max: must be in (0s, 365d], is 0s",
                     place(text, "quantile: 1.5") + "expect[4]: attestation_latency.quantile: must be in (0, 1], is 1.5",
                     place(text, "from: \"3d\"") + "expect[5]: attestation_latency.from: must be before `to` (2d), is 3d"}));
+}
+
+TEST(expectations, rollout_held_at_gate_names_a_deployment_and_one_of_its_waves) {
+  const scenario s = loaded(with("expect { rollout_held_at_gate { deployment: \"d\" wave: 2 } }\n"
+                                 "expect { rollout_held_at_gate { deployment: \"d\" } }"));
+  const auto& h = std::get<rollout_held_at_gate>(s.expectations.at(0).what);
+  EXPECT_EQ(h.deployment, 0u);
+  EXPECT_EQ(h.wave, std::optional<std::uint32_t>{2});
+  EXPECT_EQ(s.expectations[0].name, "rollout_held_at_gate");
+  EXPECT_FALSE(std::get<rollout_held_at_gate>(s.expectations.at(1).what).wave);
+  const std::string text = with("expect { rollout_held_at_gate { deployment: \"d\" wave: 3 } }\n"
+                                "expect { rollout_held_at_gate { deployment: \"e\" } }\n"
+                                "expect { rollout_held_at_gate { deployment: \"d\" wave: 0 } }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "wave: 3") + "expect[0]: rollout_held_at_gate.wave: deployment \"d\" has waves 1 to 2, is 3",
+                    place(text, "deployment: \"e\"") +
+                        "expect[1]: rollout_held_at_gate.deployment: no deployment \"e\" in the scenario",
+                    place(text, "wave: 0") + "expect[2]: rollout_held_at_gate.wave: deployment \"d\" has waves 1 to 2, is 0"}));
 }
 
 TEST(expectations, peak_request_rate_relative_bounds) {

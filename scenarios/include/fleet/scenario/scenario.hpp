@@ -85,6 +85,11 @@ struct rollout_halted {
 struct rollout_completed {
   std::size_t deployment = 0;
 };
+/// Ended paused by a failed gate (not aborted, not halted), at `wave` when given.
+struct rollout_held_at_gate {
+  std::size_t deployment = 0;
+  std::optional<std::uint32_t> wave;  ///< 1-based, as in the file
+};
 /// Of the devices that committed the deployment's image, at least `at_least`
 /// (or `percent` of them) run its rollback image at `by`.
 struct rolled_back_by_cloud {
@@ -149,7 +154,7 @@ using check = std::variant<no_bricked_devices, no_unsigned_code_ran, adoption, r
                            peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested,
                            image_never_ran, attestation_latency, telemetry_accounted, victims_attested,
                            rolled_back_by_cloud, healed, never_trusted_after_revocation,
-                           no_restricted_session_to_attackers>;
+                           no_restricted_session_to_attackers, rollout_held_at_gate>;
 
 /// The check's schema name: "no_bricked_devices", "adoption", ...
 const char* check_name(const check& c);
