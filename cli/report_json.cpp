@@ -135,6 +135,7 @@ json to_json(const actors::deployment_outcome& d) {
           {"waves_opened", d.waves_opened}, {"notified", d.notified}, {"succeeded", d.succeeded},
           {"failed", d.failed},     {"rejected", d.rejected},     {"timed_out", d.timed_out},
           {"failed_after_commit", d.failed_after_commit},
+          {"refused_in_flight_full", d.refused_in_flight_full},
           {"rollback", to_json(d.rollback)},
           {"transitions", array_of(d.transitions)}};
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <utility>
 #include <string>
 
 #include "fleet/scenario/units.hpp"
@@ -168,6 +170,25 @@ expectation_result judge(const scenario& s, const run_result& run, const rollout
               " of " + std::to_string(d.devices) + " devices succeeded"};
 }
 
+// Paused, and by a failed gate: the controller's last change is gate_failed
+// (an operator's pause, a gate hold waiting for the operator, an abort or a
+// halt all end otherwise).
+expectation_result judge(const scenario& s, const run_result& run, const rollout_held_at_gate& h) {
+  const actors::deployment_outcome& d = run.deployments.at(h.deployment);
+  const std::string last = d.transitions.empty() ? "none" : d.transitions.back().reason;
+  bool passed = d.state == "paused" && last == "gate_failed";
+  std::string detail = "deployment " + s.deployments[h.deployment].name + " ended " + d.state + " (last change: " +
+                       last + ") at wave " + std::to_string(d.waves_opened) + ", offered to " +
+                       format_count(d.notified) + " of " + format_count(d.devices) + " devices (" +
+                       percent_text(share_percent(d.notified, d.devices)) + "): " + format_count(d.succeeded) +
+                       " succeeded, " + format_count(d.failed) + " failed; expected held by its gate";
+  if (h.wave) {
+    passed = passed && d.waves_opened == *h.wave;
+    detail += " at wave " + std::to_string(*h.wave);
+  }
+  return {{}, passed, detail};
+}
+
 expectation_result judge(const scenario& s, const run_result& run, const rolled_back_by_cloud& r) {
   const deployment& dep = s.deployments[r.deployment];
   const actors::census* c = census_at(run, r.by);
@@ -200,10 +221,11 @@ std::string rate_text(double per_second) {
   return text;
 }
 
-expectation_result judge(const scenario&, const run_result& run, const peak_request_rate& p) {
+/// The busiest simulated minute of [from, to): its requests and its index.
+std::pair<std::uint32_t, std::size_t> busiest_minute(const run_result& run, duration from, duration to) {
   constexpr std::int64_t minute_us = 60'000'000;
-  const auto first = static_cast<std::size_t>(p.from.count() / minute_us);
-  const auto last = static_cast<std::size_t>((p.to.count() + minute_us - 1) / minute_us);  // exclusive
+  const auto first = static_cast<std::size_t>(from.count() / minute_us);
+  const auto last = static_cast<std::size_t>((to.count() + minute_us - 1) / minute_us);  // exclusive
   std::uint32_t peak = 0;
   std::size_t peak_minute = first;
   for (std::size_t m = first; m < std::min(last, run.requests_per_minute.size()); ++m) {
@@ -212,15 +234,71 @@ expectation_result judge(const scenario&, const run_result& run, const peak_requ
       peak_minute = m;
     }
   }
-  const double per_second = static_cast<double>(peak) / 60.0;
-  return {{}, per_second <= p.max_per_second,
-          "peak " + rate_text(per_second) + " requests/s (the minute from " +
-              format_duration(duration{static_cast<std::int64_t>(peak_minute) * minute_us}) + ") between " +
-              format_duration(p.from) + " and " + format_duration(p.to) + ", at most " +
-              rate_text(p.max_per_second) + " expected"};
+  return {peak, peak_minute};
 }
 
-expectation_result judge(const scenario& s, const run_result& run, const every_attack_stopped&) {
+expectation_result judge(const scenario&, const run_result& run, const peak_request_rate& p) {
+  const auto [peak, peak_minute] = busiest_minute(run, p.from, p.to);
+  const double per_second = static_cast<double>(peak) / 60.0;
+  double bound = p.max_per_second;
+  std::string why;
+  bool judged = true;
+  if (p.max_per_device_per_second > 0) {
+    bound = p.max_per_device_per_second * static_cast<double>(run.devices);
+    char text[96];
+    std::snprintf(text, sizeof text, " (%g a device, %s devices)", p.max_per_device_per_second,
+                  format_count(run.devices).c_str());
+    why = text;
+  } else if (p.max_times_calm_peak > 0) {
+    const std::uint32_t calm = busiest_minute(run, p.calm_from, p.calm_to).first;
+    const double calm_per_second = static_cast<double>(calm) / 60.0;
+    bound = p.max_times_calm_peak * calm_per_second;
+    char times[32];
+    std::snprintf(times, sizeof times, "%g", p.max_times_calm_peak);
+    why = std::string(" (") + times + " times the calm peak, " + rate_text(calm_per_second) + " requests/s between " +
+          format_duration(p.calm_from) + " and " + format_duration(p.calm_to) + ")";
+    // No request in the calm span: nothing to compare with, so no verdict to trust.
+    if (calm == 0) {
+      judged = false;
+      why += ": no request in the calm span";
+    }
+  }
+  return {{}, judged && per_second <= bound,
+          "peak " + rate_text(per_second) + " requests/s (the minute from " +
+              format_duration(duration{static_cast<std::int64_t>(peak_minute) * 60'000'000}) + ") between " +
+              format_duration(p.from) + " and " + format_duration(p.to) + ", at most " + rate_text(bound) +
+              " expected" + why};
+}
+
+/// "bad_signature 59, unknown_signing_key 27": the checks that stopped an attack.
+std::string stops_text(const std::map<std::string, std::uint64_t>& stopped_by) {
+  std::string out;
+  for (const auto& [check, n] : stopped_by) out += (out.empty() ? "" : ", ") + check + " " + format_count(n);
+  return out.empty() ? "no check named" : out;
+}
+
+/// Whether every stop of `a` was by one of `rule.checks` and each stopped
+/// one at least; what was seen otherwise, appended to `detail`.
+bool stopped_as_expected(const actors::attack_outcome& a, const stopped_by_rule& rule, std::string& detail) {
+  std::uint64_t named = 0;
+  std::string missing;
+  std::string expected;
+  for (const std::string& check : rule.checks) {
+    const auto it = a.stopped_by.find(check);
+    const std::uint64_t n = it == a.stopped_by.end() ? 0 : it->second;
+    named += n;
+    if (n == 0) missing += (missing.empty() ? "" : ", ") + check;
+    expected += (expected.empty() ? "" : ", ") + check;
+  }
+  if (named == a.stopped && missing.empty()) return true;
+  detail += "; " + a.name + " was stopped by " + stops_text(a.stopped_by);
+  if (named < a.stopped) detail += " (" + format_count(a.stopped - named) + " of " + format_count(a.stopped) + " stops by another check)";
+  detail += ", expected by " + expected;
+  if (!missing.empty()) detail += " (" + missing + " stopped none)";
+  return false;
+}
+
+expectation_result judge(const scenario& s, const run_result& run, const every_attack_stopped& e) {
   if (s.attacks.empty()) return {{}, false, "the scenario has no attacks: nothing was tried"};
   bool passed = true;
   std::string detail;
@@ -230,6 +308,11 @@ expectation_result judge(const scenario& s, const run_result& run, const every_a
     if (!detail.empty()) detail += "; ";
     detail += a.name + ": " + std::to_string(a.stopped) + " of " + std::to_string(a.tried) + " stopped, " +
               std::to_string(a.got_through) + " got through";
+  }
+  for (const stopped_by_rule& rule : e.stopped_by) {
+    for (const std::size_t a : rule.attacks) {
+      if (a < run.attacks.size()) passed = stopped_as_expected(run.attacks[a], rule, detail) && passed;
+    }
   }
   return {{}, passed, detail};
 }

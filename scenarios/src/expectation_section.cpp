@@ -1,8 +1,14 @@
 // Expectations: the checkers a run is judged by, with what they refer to
 // resolved (images, groups, deployments) and their bounds checked.
 #include <algorithm>
+#include <set>
+#include <utility>
 
 #include "checks.hpp"
+#include "fleet/cloud/attestation_verifier.hpp"
+#include "fleet/cloud/certificate_authority.hpp"
+#include "fleet/cloud/session_table.hpp"
+#include "fleet/fw/reject_reason.hpp"
 #include "fleet/scenario/limits.hpp"
 #include "fleet/scenario/units.hpp"
 #include "sections.hpp"
@@ -158,17 +164,74 @@ std::optional<check> read_halted(const RolloutHalted& in, checker& c, const scen
   return h;
 }
 
+std::optional<check> read_held(const RolloutHeldAtGate& in, checker& c, const scenario& s) {
+  const auto d = find_deployment(c, in.deployment(), s);
+  if (!d) return std::nullopt;
+  rollout_held_at_gate h{*d, std::nullopt};
+  const std::uint32_t waves = s.deployments[*d].rollout.waves.wave_count();
+  if (in.has_wave()) {
+    if (in.wave() < 1 || in.wave() > waves) {
+      c.fail("wave", "deployment " + quote(in.deployment()) + " has waves 1 to " + std::to_string(waves) + ", is " +
+                         std::to_string(in.wave()));
+      return std::nullopt;
+    }
+    h.wave = in.wave();
+  }
+  return h;
+}
+
 std::optional<check> read_peak_rate(const PeakRequestRate& in, checker& c, const scenario& s) {
   peak_request_rate p;
-  const bool bound_ok = c.in_range("max_per_second", in.max_per_second(), 0, 1e9, /*min_open=*/true);
+  const int bounds = (in.max_per_second() != 0) + (in.max_per_device_per_second() != 0) + (in.max_times_calm_peak() != 0);
+  bool ok = true;
+  if (bounds != 1) {
+    c.fail("max_per_second", bounds == 0 ? "missing: one of max_per_second, max_per_device_per_second, max_times_calm_peak"
+                                         : "one bound only: max_per_second, max_per_device_per_second or "
+                                           "max_times_calm_peak");
+    ok = false;
+  } else if (in.max_per_second() != 0) {
+    ok = c.in_range("max_per_second", in.max_per_second(), 0, 1e9, /*min_open=*/true);
+  } else if (in.max_per_device_per_second() != 0) {
+    ok = c.in_range("max_per_device_per_second", in.max_per_device_per_second(), 0, peak_rate_per_device_max,
+                    /*min_open=*/true);
+  } else {
+    ok = c.in_range("max_times_calm_peak", in.max_times_calm_peak(), 0, peak_rate_times_calm_max, /*min_open=*/true);
+  }
   const auto from = c.duration("from", in.from(), duration{0});
   const auto to = time_or_end(c, "to", in.to(), s);
-  if (!bound_ok || !from || !to) return std::nullopt;
+  if (!ok || !from || !to) return std::nullopt;
   if (*from >= *to) {
     c.fail("from", "must be before `to` (" + format_duration(*to) + "), is " + format_duration(*from));
     return std::nullopt;
   }
+  const bool calm = in.max_times_calm_peak() != 0;
+  if (!calm && (!in.calm_from().empty() || !in.calm_to().empty())) {
+    c.fail(in.calm_from().empty() ? "calm_to" : "calm_from", "only with max_times_calm_peak");
+    return std::nullopt;
+  }
+  if (calm) {
+    if (in.calm_to().empty()) {
+      c.fail("calm_to", "missing: the end of the calm span max_times_calm_peak multiplies the peak of");
+      return std::nullopt;
+    }
+    const auto calm_from = c.duration("calm_from", in.calm_from(), duration{0});
+    const auto calm_to = time_or_end(c, "calm_to", in.calm_to(), s);
+    if (!calm_from || !calm_to) return std::nullopt;
+    if (*calm_from >= *calm_to) {
+      c.fail("calm_from", "must be before `calm_to` (" + format_duration(*calm_to) + "), is " + format_duration(*calm_from));
+      return std::nullopt;
+    }
+    if (*calm_from < *to && *from < *calm_to) {
+      c.fail("calm_from", "the calm span [" + format_duration(*calm_from) + ", " + format_duration(*calm_to) +
+                              ") overlaps the span judged [" + format_duration(*from) + ", " + format_duration(*to) + ")");
+      return std::nullopt;
+    }
+    p.calm_from = *calm_from;
+    p.calm_to = *calm_to;
+  }
   p.max_per_second = in.max_per_second();
+  p.max_per_device_per_second = in.max_per_device_per_second();
+  p.max_times_calm_peak = in.max_times_calm_peak();
   p.from = *from;
   p.to = *to;
   return p;
@@ -230,6 +293,149 @@ std::optional<check> read_rolled_back(const RolledBackByCloud& in, checker& c, c
   return r;
 }
 
+/// The names of an enum's values 1 to `count` - 1 (0 is its "none" or "ok").
+template <typename E, std::size_t count>
+void add_names(std::vector<std::string>& out) {
+  for (std::size_t v = 1; v < count; ++v) out.emplace_back(cloud::name_of(static_cast<E>(v)));
+}
+
+/// The names a stop of an attack of this kind is recorded under
+/// (attack_outcome::stopped_by, actors/src/adversary/): the firmware's
+/// reject reason for what devices refuse, the cloud's answer for what it
+/// refuses. Empty for the kinds whose stops name no check (the man in the
+/// middle's refusals happen on both sides, a flood's are its rate).
+std::vector<std::string> checks_of(const attack_kind& kind) {
+  std::vector<std::string> out;
+  if (in_the_mirror(kind)) {
+    for (std::size_t r = 1; r < fw::reject_reason_count; ++r) out.emplace_back(fw::name_of(static_cast<fw::reject_reason>(r)));
+    return out;
+  }
+  if (std::holds_alternative<spoofed_identity>(kind) || std::holds_alternative<cloned_identity>(kind) ||
+      std::holds_alternative<replayed_evidence>(kind) || std::holds_alternative<nonce_burning>(kind)) {
+    // The evidence's verdict, or a refusal of the challenge or the session.
+    add_names<cloud::attestation_outcome, cloud::attestation_outcome_count>(out);
+    add_names<cloud::challenge_refusal, cloud::challenge_refusal_count>(out);
+    add_names<cloud::open_refusal, cloud::open_refusal_count>(out);
+    return out;
+  }
+  if (std::holds_alternative<forged_certificate>(kind) || std::holds_alternative<expired_certificate>(kind) ||
+      std::holds_alternative<stolen_certificate>(kind)) {
+    // The CA's verdict, then the refusals of security_service::authenticate_certificate.
+    for (std::size_t v = 1; v < cloud::certificate_status_count; ++v) {
+      out.emplace_back(cloud::name_of(static_cast<cloud::certificate_status>(v)));
+    }
+    for (const char* refusal : {"unknown_device", "identity_blocked", "device_quarantined", "proof_missing",
+                                "names_another_device", "key_mismatch", "proof_invalid", "replay", "cloned_identity"}) {
+      out.emplace_back(refusal);
+    }
+    return out;
+  }
+  if (std::holds_alternative<victim_lockout>(kind)) return {"source_budget", "global_budget", "unauthenticated", "refused"};
+  return out;
+}
+
+/// Every attack kind's schema name, in the schema's order.
+template <std::size_t... i>
+std::vector<std::string> kind_names(std::index_sequence<i...>) {
+  return {kind_name(attack_kind{std::in_place_index<i>})...};
+}
+
+std::vector<std::string> all_kind_names() {
+  return kind_names(std::make_index_sequence<std::variant_size_v<attack_kind>>{});
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+/// One `stopped_by` entry: the attacks it covers, and checks their kind records.
+std::optional<stopped_by_rule> read_stopped_by_rule(const StoppedBy& in, int index, checker& c, const scenario& s) {
+  checker e = c.nested("stopped_by", index);
+  stopped_by_rule r;
+  if (in.attack().empty() == in.kind().empty()) {
+    e.fail("attack", "exactly one of attack (an attack's name) and kind (an attack kind) is needed");
+    return std::nullopt;
+  }
+  if (!in.attack().empty()) {
+    r.attack = in.attack();
+    for (std::size_t a = 0; a < s.attacks.size(); ++a) {
+      if (s.attacks[a].name == in.attack()) r.attacks.push_back(a);
+    }
+    if (r.attacks.empty()) {
+      e.fail("attack", "no attack " + quote(in.attack()) + " in the scenario");
+      return std::nullopt;
+    }
+  } else {
+    r.kind = in.kind();
+    const std::vector<std::string> kinds = all_kind_names();
+    if (std::find(kinds.begin(), kinds.end(), in.kind()) == kinds.end()) {
+      e.fail("kind", "no attack kind " + quote(in.kind()) + "; one of " + joined(kinds));
+      return std::nullopt;
+    }
+    for (std::size_t a = 0; a < s.attacks.size(); ++a) {
+      if (kind_name(s.attacks[a].kind) == in.kind()) r.attacks.push_back(a);
+    }
+    if (r.attacks.empty()) {
+      e.fail("kind", "the scenario has no " + in.kind() + " attack");
+      return std::nullopt;
+    }
+  }
+  const attack_kind& kind = s.attacks[r.attacks.front()].kind;
+  const std::vector<std::string> known = checks_of(kind);
+  const std::string shown = r.attack.empty() ? r.kind + " attacks" : "attack " + quote(r.attack);
+  if (known.empty()) {
+    e.fail(r.attack.empty() ? "kind" : "attack", std::string(kind_name(kind)) +
+                                                     " records no check for what it stopped: stopped_by cannot name one");
+    return std::nullopt;
+  }
+  if (!e.one_to("check", in.check_size(), stopped_by_checks_max, "the check(s) that must have stopped " + shown)) {
+    return std::nullopt;
+  }
+  bool ok = true;
+  for (int i = 0; i < in.check_size(); ++i) {
+    const std::string& name = in.check(i);
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      e.fail("check", "no check " + quote(name) + " stops " + kind_name(kind) + " attacks; one of " + joined(known), i);
+      ok = false;
+    } else if (std::find(r.checks.begin(), r.checks.end(), name) != r.checks.end()) {
+      e.fail("check", quote(name) + " named twice", i);
+      ok = false;
+    } else {
+      r.checks.push_back(name);
+    }
+  }
+  if (!ok) return std::nullopt;
+  return r;
+}
+
+std::optional<check> read_every_stopped(const EveryAttackStopped& in, checker& c, const scenario& s) {
+  every_attack_stopped out;
+  if (!c.at_most("stopped_by", in.stopped_by_size(), stopped_by_max)) return std::nullopt;
+  bool ok = true;
+  std::set<std::string> seen;  // "attack\nNAME", "kind\nKIND"
+  for (int i = 0; i < in.stopped_by_size(); ++i) {
+    auto rule = read_stopped_by_rule(in.stopped_by(i), i, c, s);
+    if (!rule) {
+      ok = false;
+      continue;
+    }
+    const std::string key = rule->attack.empty() ? "kind\n" + rule->kind : "attack\n" + rule->attack;
+    if (!seen.insert(key).second) {
+      checker e = c.nested("stopped_by", i);
+      e.fail(rule->attack.empty() ? "kind" : "attack",
+             (rule->attack.empty() ? "kind " + quote(rule->kind) : "attack " + quote(rule->attack)) +
+                 " named by an earlier stopped_by");
+      ok = false;
+      continue;
+    }
+    out.stopped_by.push_back(std::move(*rule));
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
 std::optional<check> read_check(const Expectation& in, checker& c, const names& known, const scenario& s) {
   switch (in.check_case()) {
     case Expectation::kNoBrickedDevices: return no_bricked_devices{};
@@ -267,7 +473,10 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
       return read_latency(in.attestation_latency(), n, s);
     }
     case Expectation::kTelemetryAccounted: return telemetry_accounted{};
-    case Expectation::kEveryAttackStopped: return every_attack_stopped{};
+    case Expectation::kEveryAttackStopped: {
+      checker n = c.nested("every_attack_stopped");
+      return read_every_stopped(in.every_attack_stopped(), n, s);
+    }
     case Expectation::kNoCertificateToAttackers: return no_certificate_to_attackers{};
     case Expectation::kVictimsAttested: {
       checker n = c.nested("victims_attested");
@@ -297,13 +506,17 @@ std::optional<check> read_check(const Expectation& in, checker& c, const names& 
       return read_never_trusted(in.never_trusted_after_revocation(), n, known, s);
     }
     case Expectation::kNoRestrictedSessionToAttackers: return no_restricted_session_to_attackers{};
+    case Expectation::kRolloutHeldAtGate: {
+      checker n = c.nested("rollout_held_at_gate");
+      return read_held(in.rollout_held_at_gate(), n, s);
+    }
     case Expectation::CHECK_NOT_SET: break;
   }
   c.fail("check",
          "missing: one of no_bricked_devices, no_unsigned_code_ran, adoption, rollout_halted, rollout_completed, "
          "peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested, image_never_ran, "
          "attestation_latency, telemetry_accounted, victims_attested, rolled_back_by_cloud, healed, "
-         "never_trusted_after_revocation, no_restricted_session_to_attackers");
+         "never_trusted_after_revocation, no_restricted_session_to_attackers, rollout_held_at_gate");
   return std::nullopt;
 }
 

@@ -28,7 +28,8 @@ const char* check_name(const check& c) {
                                [](const never_trusted_after_revocation&) { return "never_trusted_after_revocation"; },
                                [](const no_restricted_session_to_attackers&) {
                                  return "no_restricted_session_to_attackers";
-                               }},
+                               },
+                               [](const rollout_held_at_gate&) { return "rollout_held_at_gate"; }},
                     c);
 }
 

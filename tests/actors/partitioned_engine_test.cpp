@@ -57,6 +57,28 @@ TEST(partitioned_engine, a_cap_of_10_holds_fleet_wide_against_2000_eager_devices
   }
   EXPECT_EQ(most, 10u);  // the cap binds: the test would not see it broken otherwise
   EXPECT_GT(r.deployments.at(0).succeeded, 10u);
+  EXPECT_GT(r.deployments.at(0).refused_in_flight_full, 0u);  // the report shows it binding
+}
+
+// The report's count of offers the cap held back: none when the cap is
+// above the group, some when it is below what the devices ask at once.
+TEST(partitioned_engine, the_report_counts_the_offers_the_in_flight_cap_held_back) {
+  for (const std::uint32_t cap : {10u, 5000u}) {
+    SCOPED_TRACE("cap=" + std::to_string(cap));
+    auto s = testing::load(testing::staged_rollout(400, "", "in_flight_limit: " + std::to_string(cap)));
+    s.deployments[0].rollout.waves = cloud::wave_plan::by_percent({100});
+    s.deployments[0].rollout.start_at = 0s;
+    s.fleet.net.download_bytes_per_second = 2048;
+    s.length = 6h;
+    s.cloud.partitions = partitions;
+    const run_result r = run(s, {});
+    ASSERT_EQ(r.deployments.size(), 1u);
+    if (cap == 10u) {
+      EXPECT_GT(r.deployments[0].refused_in_flight_full, 0u);
+    } else {
+      EXPECT_EQ(r.deployments[0].refused_in_flight_full, 0u);
+    }
+  }
 }
 
 // A bad build (every trial boot fails): the abort comes at the first tick at

@@ -145,5 +145,61 @@ TEST(checkers_on_runs, attack_checkers_fail_when_a_clone_gets_through) {
   EXPECT_FALSE(certificates.passed) << certificates.detail;
 }
 
+// The engine's record of what stopped the spoofers: their evidence
+// signature. Naming it passes; naming the nonce check, which would stop them
+// were the signature check lost, fails and says what stopped them.
+TEST(checkers_on_runs, every_attack_stopped_by_reads_the_checks_the_run_records) {
+  const std::string attack = "attack { name: \"spoofers\" at: \"1d\" count: 2 spoofed_identity {} }\n";
+  const auto right = verdict_of(fleet_of(
+      "", "", attack + "expect { every_attack_stopped { stopped_by { attack: \"spoofers\" check: \"bad_signature\" } } }\n"));
+  EXPECT_TRUE(right.passed) << right.detail;
+  const auto wrong = verdict_of(fleet_of(
+      "", "", attack + "expect { every_attack_stopped { stopped_by { attack: \"spoofers\" check: \"nonce_unknown\" } } }\n"));
+  EXPECT_FALSE(wrong.passed) << wrong.detail;
+  EXPECT_NE(wrong.detail.find("spoofers was stopped by bad_signature 2 (2 of 2 stops by another check), expected by "
+                              "nonce_unknown (nonce_unknown stopped none)"),
+            std::string::npos)
+      << wrong.detail;
+}
+
+/// A verdict and the run it judged.
+struct judged_run {
+  actors::expectation_result verdict;
+  actors::run_result run;
+};
+
+/// The library's marginal build (15 % of trial boots fail) at 500 devices,
+/// with `overrides`: its expectation rollout_held_at_gate's verdict and the run.
+judged_run marginal_build(const std::vector<field_override>& overrides) {
+  load_result loaded =
+      load_file(std::string(FLEET_SCENARIOS_DIR) + "/marginal-build-gated.textproto", overrides, 500);
+  EXPECT_TRUE(loaded.value) << (loaded.errors.empty() ? "" : to_string(loaded.errors.front()));
+  judged_run out;
+  if (!loaded.value) return out;
+  out.run = actors::run(*loaded.value, {});
+  for (const auto& v : check_expectations(*loaded.value, out.run)) {
+    if (v.name == "rollout_held_at_gate") out.verdict = v;
+  }
+  EXPECT_EQ(out.verdict.name, "rollout_held_at_gate");
+  return out;
+}
+
+// The gate is what holds the marginal build, and the abort rule does not:
+// with the gate at 70 % the same build goes on to the second wave, and
+// with the abort rule at the gate's level it aborts instead.
+TEST(checkers_on_runs, rollout_held_at_gate_holds_by_the_gate_alone) {
+  const auto [held, run] = marginal_build({});
+  EXPECT_TRUE(held.passed) << held.detail;
+  EXPECT_GT(run.deployments.at(0).failed, 0u);
+  const auto [loose, loose_run] =
+      marginal_build({{"--set", "deployment[0].rollout.gate.success_threshold", "0.7"}});
+  EXPECT_FALSE(loose.passed) << loose.detail;
+  EXPECT_EQ(loose_run.deployments.at(0).waves_opened, 2u) << loose.detail;
+  const auto [aborted, aborted_run] =
+      marginal_build({{"--set", "deployment[0].rollout.abort.failed.threshold", "0.05"}});
+  EXPECT_FALSE(aborted.passed) << aborted.detail;
+  EXPECT_EQ(aborted_run.deployments.at(0).state, "aborted") << aborted.detail;
+}
+
 }  // namespace
 }  // namespace fleet::scenario

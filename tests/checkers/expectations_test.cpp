@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "scenario_text.hpp"
 
 namespace fleet::scenario {
@@ -120,6 +122,75 @@ TEST(checkers, peak_request_rate_prints_small_rates_as_they_are) {
   EXPECT_EQ(v.detail, "peak 0.017 requests/s (the minute from 1d30m) between 1d and 2d, at most 0.001 expected");
 }
 
+// A bound per device follows the fleet: the same peak passes for 100
+// devices and fails for 50, where a herd of the same size is twice the share.
+TEST(checkers, peak_request_rate_per_device_follows_the_fleet) {
+  const scenario s = with_expectation(
+      "expect { peak_request_rate { max_per_device_per_second: 0.05 from: \"1d\" to: \"2d\" } }");
+  actors::run_result r = good_run();  // 100 devices, one request a second
+  r.requests_per_minute[24 * 60 + 30] = 240;  // 4 a second: at most 5 for 100 devices
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "peak 4.0 requests/s (the minute from 1d30m) between 1d and 2d, at most 5.0 expected (0.05 a "
+                      "device, 100 devices)");
+  r.devices = 50;
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "peak 4.0 requests/s (the minute from 1d30m) between 1d and 2d, at most 2.5 expected (0.05 a "
+                      "device, 50 devices)");
+}
+
+// A multiple of the calm peak: the busiest minute of the calm span sets it.
+TEST(checkers, peak_request_rate_times_the_calm_peak) {
+  const scenario s = with_expectation(
+      "expect { peak_request_rate { max_times_calm_peak: 3 from: \"1d\" to: \"2d\" calm_from: \"6h\" calm_to: "
+      "\"1d\" } }");
+  actors::run_result r = good_run();  // one request a second everywhere
+  r.requests_per_minute[12 * 60] = 120;  // the calm span's busiest minute: 2 a second
+  r.requests_per_minute[24 * 60 + 30] = 300;  // 5 a second: at most 6
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "peak 5.0 requests/s (the minute from 1d30m) between 1d and 2d, at most 6.0 expected (3 times "
+                      "the calm peak, 2.0 requests/s between 6h and 1d)");
+  r.requests_per_minute[24 * 60 + 30] = 420;  // 7 a second
+  EXPECT_FALSE(judged(s, r).passed);
+  r.requests_per_minute[12 * 60] = 180;  // a busier calm span raises the bound to 9
+  EXPECT_TRUE(judged(s, r).passed);
+  // A calm span without a request gives nothing to compare with: it fails.
+  std::fill(r.requests_per_minute.begin() + 6 * 60, r.requests_per_minute.begin() + 24 * 60, 0u);
+  v = judged(s, r);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("(3 times the calm peak, 0 requests/s between 6h and 1d): no request in the calm span"), std::string::npos)
+      << v.detail;
+}
+
+// Held by its gate: paused after gate_failed. Aborted, halted, paused by the
+// operator or completed is not held by the gate.
+TEST(checkers, rollout_held_at_gate_needs_a_failed_gate) {
+  const scenario s = with_expectation("expect { rollout_held_at_gate { deployment: \"d\" wave: 1 } }");
+  actors::run_result r = good_run();
+  r.deployments[0] = {"d", "paused", 100, 1, 25, 21, 4, 0, 0,
+                      {{1h, "running", 1, "started"}, {9h, "paused", 1, "gate_failed"}}};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "deployment d ended paused (last change: gate_failed) at wave 1, offered to 25 of 100 devices "
+                      "(25.00 %): 21 succeeded, 4 failed; expected held by its gate at wave 1");
+  actors::run_result aborted = r;
+  aborted.deployments[0].state = "aborted";
+  aborted.deployments[0].transitions.back() = {9h, "aborted", 1, "abort_failed"};
+  v = judged(s, aborted);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("ended aborted (last change: abort_failed)"), std::string::npos) << v.detail;
+  actors::run_result by_operator = r;
+  by_operator.deployments[0].transitions.back().reason = "operator_pause";
+  EXPECT_FALSE(judged(s, by_operator).passed);
+  actors::run_result later = r;
+  later.deployments[0].waves_opened = 2;  // held, but at the second wave's gate
+  EXPECT_FALSE(judged(s, later).passed);
+  EXPECT_TRUE(judged(with_expectation("expect { rollout_held_at_gate { deployment: \"d\" } }"), later).passed);
+  EXPECT_FALSE(judged(s, good_run()).passed);  // completed
+}
+
 TEST(checkers, every_attack_stopped) {
   const scenario s = with_expectation(
       "attack { name: \"spoofers\" at: \"1d\" count: 3 spoofed_identity {} }\n"
@@ -135,6 +206,65 @@ TEST(checkers, every_attack_stopped) {
   EXPECT_FALSE(judged(s, r).passed);
   const scenario without = with_expectation("expect { every_attack_stopped {} }");
   EXPECT_EQ(judged(without, good_run()).detail, "the scenario has no attacks: nothing was tried");
+}
+
+// A lost check that the next one hides: the attack is still stopped, by
+// another check than the one the file names, and stopped_by fails it.
+TEST(checkers, every_attack_stopped_by_the_checks_named) {
+  const scenario s = with_expectation(
+      "attack { name: \"spoofers\" at: \"1d\" count: 3 spoofed_identity {} }\n"
+      "attack { name: \"rogue\" at: \"1d\" duration: \"1d\" fraction: 0.1 rogue_image {} }\n"
+      "expect { every_attack_stopped { stopped_by { attack: \"spoofers\" check: \"bad_signature\" }\n"
+      "  stopped_by { kind: \"rogue_image\" check: \"bad_signature\" check: \"unknown_signing_key\" } } }");
+  actors::run_result r = good_run();
+  r.attacks = {{"spoofers", "spoofed_identity", 3, 3, 0, 0, 0us, 0us, {{"bad_signature", 3}}},
+               {"rogue", "rogue_image", 9, 9, 0, 0, 0us, 0us, {{"bad_signature", 5}, {"unknown_signing_key", 4}}}};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+  EXPECT_EQ(v.detail, "spoofers: 3 of 3 stopped, 0 got through; rogue: 9 of 9 stopped, 0 got through");
+
+  // The signature check lost: the nonce check behind it stops the spoofers.
+  actors::run_result wrong = r;
+  wrong.attacks[0].stopped_by = {{"nonce_unknown", 3}};
+  v = judged(s, wrong);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail,
+            "spoofers: 3 of 3 stopped, 0 got through; rogue: 9 of 9 stopped, 0 got through; spoofers was stopped by "
+            "nonce_unknown 3 (3 of 3 stops by another check), expected by bad_signature (bad_signature stopped none)");
+
+  // One stop of three by another check is enough to fail it.
+  wrong = r;
+  wrong.attacks[0].stopped_by = {{"bad_signature", 2}, {"nonce_reused", 1}};
+  v = judged(s, wrong);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("spoofers was stopped by bad_signature 2, nonce_reused 1 (1 of 3 stops by another check), "
+                          "expected by bad_signature"),
+            std::string::npos)
+      << v.detail;
+
+  // A named check that stopped nothing: the key-id check lost, the signature check took all.
+  wrong = r;
+  wrong.attacks[1].stopped_by = {{"bad_signature", 9}};
+  v = judged(s, wrong);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("rogue was stopped by bad_signature 9, expected by bad_signature, unknown_signing_key "
+                          "(unknown_signing_key stopped none)"),
+            std::string::npos)
+      << v.detail;
+
+  // Stops the run names no check for count as another check's.
+  wrong = r;
+  wrong.attacks[0].stopped_by = {};
+  EXPECT_FALSE(judged(s, wrong).passed);
+
+  // Without stopped_by, the same wrong check passes: only the outcome is judged.
+  const scenario plain = with_expectation(
+      "attack { name: \"spoofers\" at: \"1d\" count: 3 spoofed_identity {} }\n"
+      "attack { name: \"rogue\" at: \"1d\" duration: \"1d\" fraction: 0.1 rogue_image {} }\n"
+      "expect { every_attack_stopped {} }");
+  wrong = r;
+  wrong.attacks[0].stopped_by = {{"nonce_unknown", 3}};
+  EXPECT_TRUE(judged(plain, wrong).passed);
 }
 
 TEST(checkers, no_certificate_to_attackers) {

@@ -136,7 +136,7 @@ TEST(report_json, deployments) {
   const json j = report_json(testing::sample_result(), testing::sample_context())["deployments"];
   EXPECT_EQ(j, json::parse(R"([{"name": "app-1.1.0", "state": "completed", "devices": 16, "waves_opened": 3,
                                 "notified": 16, "succeeded": 15, "failed": 1, "rejected": 0, "timed_out": 0,
-                                "failed_after_commit": 0,
+                                "failed_after_commit": 0, "refused_in_flight_full": 0,
                                 "rollback": {"took": 0, "offered": 0, "committed": 0, "failed": 0, "rejected": 0,
                                              "requested_at_seconds": null, "last_committed_at_seconds": null},
                                 "transitions": [
@@ -152,8 +152,16 @@ TEST(report_json, a_cloud_rollback_counts_the_devices_it_rolled_back) {
   r.deployments[0].rollback = {15, 15, 14, 1, 0, std::chrono::hours(20), std::chrono::hours(44)};
   const json j = report_json(r, testing::sample_context())["deployments"][0];
   EXPECT_EQ(j["failed_after_commit"], 6);
+  EXPECT_EQ(j["refused_in_flight_full"], 0);
   EXPECT_EQ(j["rollback"], json::parse(R"({"took": 15, "offered": 15, "committed": 14, "failed": 1, "rejected": 0,
                                            "requested_at_seconds": 72000.0, "last_committed_at_seconds": 158400.0})"));
+}
+
+// The offers the in-flight cap held back: what shows the cap binding.
+TEST(report_json, a_deployment_counts_the_offers_its_in_flight_cap_held_back) {
+  actors::run_result r = testing::sample_result();
+  r.deployments[0].refused_in_flight_full = 89;
+  EXPECT_EQ(report_json(r, testing::sample_context())["deployments"][0]["refused_in_flight_full"], 89);
 }
 
 TEST(report_json, revocations) {

@@ -335,11 +335,176 @@ TEST(expectation_errors, bounds_and_times) {
                         "rollout_halted, rollout_completed, peak_request_rate, every_attack_stopped, "
                         "no_certificate_to_attackers, devices_attested, image_never_ran, attestation_latency, "
                         "telemetry_accounted, victims_attested, rolled_back_by_cloud, healed, "
-                        "never_trusted_after_revocation, no_restricted_session_to_attackers",
+                        "never_trusted_after_revocation, no_restricted_session_to_attackers, rollout_held_at_gate",
                     place(text, "attestation_latency { quantile") +
                         "expect[4]: attestation_latency.max: must be in (0s, 365d], is 0s",
                     place(text, "quantile: 1.5") + "expect[4]: attestation_latency.quantile: must be in (0, 1], is 1.5",
                     place(text, "from: \"3d\"") + "expect[5]: attestation_latency.from: must be before `to` (2d), is 3d"}));
+}
+
+TEST(expectations, rollout_held_at_gate_names_a_deployment_and_one_of_its_waves) {
+  const scenario s = loaded(with("expect { rollout_held_at_gate { deployment: \"d\" wave: 2 } }\n"
+                                 "expect { rollout_held_at_gate { deployment: \"d\" } }"));
+  const auto& h = std::get<rollout_held_at_gate>(s.expectations.at(0).what);
+  EXPECT_EQ(h.deployment, 0u);
+  EXPECT_EQ(h.wave, std::optional<std::uint32_t>{2});
+  EXPECT_EQ(s.expectations[0].name, "rollout_held_at_gate");
+  EXPECT_FALSE(std::get<rollout_held_at_gate>(s.expectations.at(1).what).wave);
+  const std::string text = with("expect { rollout_held_at_gate { deployment: \"d\" wave: 3 } }\n"
+                                "expect { rollout_held_at_gate { deployment: \"e\" } }\n"
+                                "expect { rollout_held_at_gate { deployment: \"d\" wave: 0 } }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "wave: 3") + "expect[0]: rollout_held_at_gate.wave: deployment \"d\" has waves 1 to 2, is 3",
+                    place(text, "deployment: \"e\"") +
+                        "expect[1]: rollout_held_at_gate.deployment: no deployment \"e\" in the scenario",
+                    place(text, "wave: 0") + "expect[2]: rollout_held_at_gate.wave: deployment \"d\" has waves 1 to 2, is 0"}));
+}
+
+TEST(expectations, peak_request_rate_relative_bounds) {
+  const scenario s = loaded(with(
+      "expect { peak_request_rate { max_per_device_per_second: 0.003 from: \"1d\" } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: 4 from: \"2d\" to: \"3d\" calm_from: \"1d\" calm_to: \"2d\" } }"));
+  const auto& d = std::get<peak_request_rate>(s.expectations.at(0).what);
+  EXPECT_EQ(d.max_per_device_per_second, 0.003);
+  EXPECT_EQ(d.max_per_second, 0);
+  EXPECT_EQ(d.to, 7 * 24h);
+  const auto& c = std::get<peak_request_rate>(s.expectations.at(1).what);
+  EXPECT_EQ(c.max_times_calm_peak, 4);
+  EXPECT_EQ(c.calm_from, 24h);
+  EXPECT_EQ(c.calm_to, 48h);
+}
+
+TEST(expectation_errors, peak_request_rate_takes_one_bound_and_a_calm_span_apart) {
+  const std::string text = with(
+      "expect { peak_request_rate { from: \"1d\" } }\n"
+      "expect { peak_request_rate { max_per_second: 5 max_per_device_per_second: 0.1 } }\n"
+      "expect { peak_request_rate { max_per_device_per_second: 1001 } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: -2 calm_to: \"1d\" } }\n"
+      "expect { peak_request_rate { max_per_second: 5 calm_from: \"1d\" } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: 2 calm_from: \"1d\" } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: 2 from: \"1d\" to: \"2d\" calm_from: \"12h\" calm_to: \"1d6h\" } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: 2 from: \"1d\" calm_from: \"12h\" calm_to: \"6h\" } }\n"
+      "expect { peak_request_rate { max_times_calm_peak: 1001 calm_to: \"1d\" } }");
+  EXPECT_EQ(errors_of(text),
+            (errors{place(text, "peak_request_rate { from") +
+                        "expect[0]: peak_request_rate.max_per_second: missing: one of max_per_second, "
+                        "max_per_device_per_second, max_times_calm_peak",
+                    place(text, "max_per_second: 5 max_per") +
+                        "expect[1]: peak_request_rate.max_per_second: one bound only: max_per_second, "
+                        "max_per_device_per_second or max_times_calm_peak",
+                    place(text, "max_per_device_per_second: 1001") +
+                        "expect[2]: peak_request_rate.max_per_device_per_second: must be in (0, 1000], is 1001",
+                    place(text, "max_times_calm_peak: -2") +
+                        "expect[3]: peak_request_rate.max_times_calm_peak: must be in (0, 1000], is -2",
+                    place(text, "calm_from: \"1d\" } }\nexpect { peak_request_rate { max_times_calm_peak: 2 calm") +
+                        "expect[4]: peak_request_rate.calm_from: only with max_times_calm_peak",
+                    place(text, "peak_request_rate { max_times_calm_peak: 2 calm_from") +
+                        "expect[5]: peak_request_rate.calm_to: missing: the end of the calm span "
+                        "max_times_calm_peak multiplies the peak of",
+                    place(text, "calm_from: \"12h\" calm_to: \"1d6h\"") +
+                        "expect[6]: peak_request_rate.calm_from: the calm span [12h, 1d6h) overlaps the span judged "
+                        "[1d, 2d)",
+                    place(text, "calm_from: \"12h\" calm_to: \"6h\"") +
+                        "expect[7]: peak_request_rate.calm_from: must be before `calm_to` (6h), is 12h",
+                    place(text, "max_times_calm_peak: 1001") +
+                        "expect[8]: peak_request_rate.max_times_calm_peak: must be in (0, 1000], is 1001"}));
+}
+
+// every_attack_stopped's stopped_by: an attack by name or every attack of a
+// kind, resolved to the attacks it covers, with the checks their kind records.
+const char* const two_attacks =
+    "attack { name: \"spoofers\" at: \"1d\" count: 3 spoofed_identity {} }\n"
+    "attack { name: \"rogue\" at: \"1d\" duration: \"1d\" fraction: 0.1 rogue_image {} }\n"
+    "attack { name: \"wire\" at: \"1d\" duration: \"1d\" fraction: 0.1 man_in_the_middle {} }\n";
+
+TEST(expectations, stopped_by_names_attacks_by_name_or_kind) {
+  const scenario s = loaded(with(std::string(two_attacks) +
+                                 "expect { every_attack_stopped { stopped_by { attack: \"spoofers\" check: \"bad_signature\" }\n"
+                                 "  stopped_by { kind: \"rogue_image\" check: \"bad_signature\" check: \"unknown_signing_key\" } } }"));
+  const auto& e = std::get<every_attack_stopped>(s.expectations.at(0).what);
+  ASSERT_EQ(e.stopped_by.size(), 2u);
+  EXPECT_EQ(e.stopped_by[0].attack, "spoofers");
+  EXPECT_EQ(e.stopped_by[0].attacks, (std::vector<std::size_t>{0}));
+  EXPECT_EQ(e.stopped_by[0].checks, (std::vector<std::string>{"bad_signature"}));
+  EXPECT_EQ(e.stopped_by[1].kind, "rogue_image");
+  EXPECT_EQ(e.stopped_by[1].attacks, (std::vector<std::size_t>{1}));
+  EXPECT_EQ(e.stopped_by[1].checks, (std::vector<std::string>{"bad_signature", "unknown_signing_key"}));
+  EXPECT_TRUE(std::get<every_attack_stopped>(loaded(with(std::string(two_attacks) +
+                                                         "expect { every_attack_stopped {} }"))
+                                                 .expectations.at(0)
+                                                 .what)
+                  .stopped_by.empty());
+}
+
+TEST(expectation_errors, stopped_by_names_what_the_scenario_has) {
+  const std::string text = with(std::string(two_attacks) +
+                                "expect { every_attack_stopped {\n"
+                                "  stopped_by { attack: \"nobody\" check: \"bad_signature\" }\n"
+                                "  stopped_by { kind: \"rogue\" check: \"bad_signature\" }\n"
+                                "  stopped_by { kind: \"tampered_image\" check: \"chunk_digest_mismatch\" }\n"
+                                "  stopped_by { attack: \"spoofers\" check: \"chunk_digest_mismatch\" check: \"bad_signature\" check: \"bad_signature\" }\n"
+                                "  stopped_by { attack: \"rogue\" kind: \"rogue_image\" check: \"bad_signature\" }\n"
+                                "  stopped_by { kind: \"rogue_image\" }\n"
+                                "  stopped_by { attack: \"wire\" check: \"bad_mac\" }\n"
+                                "} }");
+  const errors e = errors_of(text);
+  ASSERT_EQ(e.size(), 8u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0], place(text, "attack: \"nobody\"") +
+                      "expect[0]: every_attack_stopped.stopped_by[0].attack: no attack \"nobody\" in the scenario");
+  EXPECT_EQ(e[1].rfind(place(text, "kind: \"rogue\"") +
+                          "expect[0]: every_attack_stopped.stopped_by[1].kind: no attack kind \"rogue\"; one of "
+                          "spoofed_identity, cloned_identity, ",
+                      0),
+            0u)
+      << e[1];
+  EXPECT_EQ(e[2], place(text, "kind: \"tampered_image\"") +
+                      "expect[0]: every_attack_stopped.stopped_by[2].kind: the scenario has no tampered_image attack");
+  EXPECT_NE(e[3].find("expect[0]: every_attack_stopped.stopped_by[3].check[0]: no check \"chunk_digest_mismatch\" "
+                      "stops spoofed_identity attacks; one of "),
+            std::string::npos)
+      << e[3];
+  EXPECT_EQ(e[4], place(text, "check: \"bad_signature\" }\n  stopped_by { attack: \"rogue\"") +
+                      "expect[0]: every_attack_stopped.stopped_by[3].check[2]: \"bad_signature\" named twice");
+  EXPECT_NE(e[5].find("expect[0]: every_attack_stopped.stopped_by[4].attack: exactly one of attack"), std::string::npos)
+      << e[5];
+  EXPECT_NE(e[6].find("expect[0]: every_attack_stopped.stopped_by[5].check: missing: the check(s) that must have "
+                      "stopped rogue_image attacks"),
+            std::string::npos)
+      << e[6];
+  EXPECT_EQ(e[7], place(text, "attack: \"wire\"") +
+                      "expect[0]: every_attack_stopped.stopped_by[6].attack: man_in_the_middle records no check for "
+                      "what it stopped: stopped_by cannot name one");
+}
+
+TEST(expectation_errors, stopped_by_names_an_attack_once) {
+  const std::string text = with(std::string(two_attacks) +
+                                "expect { every_attack_stopped {\n"
+                                "  stopped_by { kind: \"rogue_image\" check: \"bad_signature\" }\n"
+                                "  stopped_by { kind: \"rogue_image\" check: \"unknown_signing_key\" }\n"
+                                "} }");
+  EXPECT_EQ(errors_of(text), (errors{place(text, "kind: \"rogue_image\"", 1) +
+                                     "expect[0]: every_attack_stopped.stopped_by[1].kind: kind \"rogue_image\" named "
+                                     "by an earlier stopped_by"}));
+}
+
+TEST(limits, stopped_by_checks) {
+  std::string checks;
+  for (std::size_t i = 0; i <= stopped_by_checks_max; ++i) checks += "check: \"" + std::string(i % 2 ? "bad_mac" : "rollback") + std::to_string(i) + "\" ";
+  // Past the limit: refused at the first check too many, whatever the names.
+  const std::string text = with(std::string(two_attacks) + "expect { every_attack_stopped { stopped_by { kind: \"rogue_image\" " +
+                                checks + "} } }");
+  const errors e = errors_of(text);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0], place(text, "check: \"rollback8\"") + "expect[0]: every_attack_stopped.stopped_by[0].check: at most " +
+                      std::to_string(stopped_by_checks_max) + ", has " + std::to_string(stopped_by_checks_max + 1));
+  std::string entries;
+  for (std::size_t i = 0; i <= stopped_by_max; ++i) entries += "stopped_by { attack: \"a" + std::to_string(i) + "\" check: \"x\" } ";
+  const std::string many = with(std::string(two_attacks) + "expect { every_attack_stopped { " + entries + "} }");
+  const errors m = errors_of(many);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0], place(many, "stopped_by { attack: \"a" + std::to_string(stopped_by_max) + "\"") +
+                      "expect[0]: every_attack_stopped.stopped_by: at most " + std::to_string(stopped_by_max) +
+                      ", has " + std::to_string(stopped_by_max + 1));
 }
 
 TEST(limits, faults_and_expectations) {

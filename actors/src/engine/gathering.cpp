@@ -109,7 +109,7 @@ void gather_counts(run_result& r, const live_snapshot& last, const reports_t& re
     r.deployments.push_back({d.name, d.state, d.devices, d.wave, d.notified, d.succeeded, d.failed, d.rejected,
                              d.timed_out, d.transitions,
                              d.by_outcome[static_cast<std::size_t>(cloud::device_outcome::failed_after_commit)],
-                             d.rollback});
+                             d.rollback, d.refused_in_flight_full});
   }
 }
 

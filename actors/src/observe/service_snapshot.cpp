@@ -51,6 +51,7 @@ deployment_snapshot deployment_snapshot_of(const cloud::rollout_status& st, cons
   ds.rollback.rejected = back.rejected;
   if (st.rollback) ds.rollback.requested_at = st.rollback->at;
   if (back.last_committed_at != cloud::never) ds.rollback.last_committed_at = back.last_committed_at;
+  ds.refused_in_flight_full = st.refused[static_cast<std::size_t>(cloud::offer_refusal::in_flight_full)];
   return ds;
 }
 

@@ -43,6 +43,9 @@ struct deployment_snapshot {
   std::uint64_t offered = 0, succeeded = 0, failed = 0, rejected = 0, timed_out = 0;  ///< attempts
   std::vector<deployment_transition> transitions;  ///< the controller's bounded history
   rollback_figures rollback{};  ///< the cloud-initiated rollback
+  /// Update checks not offered the image because the in-flight cap was
+  /// reached (cloud::offer_refusal::in_flight_full): the cap at work.
+  std::uint64_t refused_in_flight_full = 0;
 };
 
 struct fault_snapshot {

@@ -132,6 +132,9 @@ struct deployment_outcome {
   /// Devices that committed the image and then reported it crashing.
   std::uint64_t failed_after_commit{};
   rollback_figures rollback{};  ///< the cloud-initiated rollback; zero without one
+  /// Update checks refused an offer because the in-flight cap was reached:
+  /// zero when the cap never bound.
+  std::uint64_t refused_in_flight_full{};
 };
 
 /// A deployment's cloud-initiated rollback at one simulated time.

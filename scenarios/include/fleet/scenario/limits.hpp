@@ -34,6 +34,14 @@ inline constexpr std::size_t deployment_images_max = 4;
 inline constexpr std::size_t faults_max = 256;
 inline constexpr std::size_t expectations_max = 256;
 inline constexpr std::size_t attacks_max = 64;
+/// peak_request_rate's relative bounds: requests a device sends a second
+/// (a device's own limits keep it far below), and a multiple of a calm peak.
+inline constexpr double peak_rate_per_device_max = 1000;
+inline constexpr double peak_rate_times_calm_max = 1000;
+/// every_attack_stopped's `stopped_by` entries (one per attack or kind at most).
+inline constexpr std::size_t stopped_by_max = attacks_max;
+/// The checks one `stopped_by` entry names.
+inline constexpr std::size_t stopped_by_checks_max = 8;
 /// The service holds 16 image-signing keys: the first and 15 made by rotations.
 inline constexpr std::size_t image_key_rotations_max = 15;
 /// Image revocations in a run: each device keeps one bit per revocation (healed or not).

@@ -85,6 +85,11 @@ struct rollout_halted {
 struct rollout_completed {
   std::size_t deployment = 0;
 };
+/// Ended paused by a failed gate (not aborted, not halted), at `wave` when given.
+struct rollout_held_at_gate {
+  std::size_t deployment = 0;
+  std::optional<std::uint32_t> wave;  ///< 1-based, as in the file
+};
 /// Of the devices that committed the deployment's image, at least `at_least`
 /// (or `percent` of them) run its rollback image at `by`.
 struct rolled_back_by_cloud {
@@ -93,10 +98,17 @@ struct rolled_back_by_cloud {
   std::optional<double> percent;  ///< (0, 100]; exactly one of the two is set
   duration by{0};                 ///< the run's length when absent in the file
 };
+/// The bound is one of three: `max_per_second` (absolute), or a relative
+/// one, the others 0: `max_per_device_per_second` times the run's devices,
+/// or `max_times_calm_peak` times the peak over [calm_from, calm_to).
 struct peak_request_rate {
   double max_per_second = 0;
   duration from{0};
   duration to{0};  ///< the run's length when absent in the file
+  double max_per_device_per_second = 0;
+  double max_times_calm_peak = 0;
+  duration calm_from{0};
+  duration calm_to{0};
 };
 struct devices_attested {
   double percent = 0;
@@ -113,7 +125,17 @@ struct attestation_latency {
   duration to{0};  ///< the run's length when absent in the file
 };
 struct telemetry_accounted {};
-struct every_attack_stopped {};
+/// What must have stopped an attack (every_attack_stopped's `stopped_by`).
+struct stopped_by_rule {
+  std::string attack;  ///< an attack's name; empty when `kind` names them
+  std::string kind;    ///< an attack kind's schema name; empty when `attack` names one
+  std::vector<std::size_t> attacks;  ///< indices into run_input::attacks it covers, at least one
+  std::vector<std::string> checks;   ///< the run's stopped_by names, each once
+};
+struct every_attack_stopped {
+  /// Every stop of each attack covered by one of the rule's checks, each check at least one.
+  std::vector<stopped_by_rule> stopped_by;
+};
 struct no_certificate_to_attackers {};
 struct victims_attested {
   double percent = 100;
@@ -132,7 +154,7 @@ using check = std::variant<no_bricked_devices, no_unsigned_code_ran, adoption, r
                            peak_request_rate, every_attack_stopped, no_certificate_to_attackers, devices_attested,
                            image_never_ran, attestation_latency, telemetry_accounted, victims_attested,
                            rolled_back_by_cloud, healed, never_trusted_after_revocation,
-                           no_restricted_session_to_attackers>;
+                           no_restricted_session_to_attackers, rollout_held_at_gate>;
 
 /// The check's schema name: "no_bricked_devices", "adoption", ...
 const char* check_name(const check& c);
