@@ -7,6 +7,7 @@
 
 #include "fleet/crypto/random_stream.hpp"
 #include "fleet/explore/explore.hpp"
+#include "fleet/scenario/attack_kinds.hpp"
 #include "fleet/scenario/units.hpp"
 
 namespace fleet::explore {
@@ -53,19 +54,7 @@ bool lasting_fault(const Fault& f) {
   return !f.has_power_loss() && !f.has_clock_jump() && !f.has_bit_rot();
 }
 
-bool on_a_share(const Attack& a) {
-  switch (a.kind_case()) {
-    case Attack::kManInTheMiddle:
-    case Attack::kRogueImage:
-    case Attack::kTamperedImage:
-    case Attack::kRollbackImage:
-    case Attack::kMixAndMatch:
-    case Attack::kFreeze:
-    case Attack::kEndlessData:
-    case Attack::kLeakedSigningKey: return true;
-    default: return false;
-  }
-}
+bool on_a_share(const Attack& a) { return a.has_man_in_the_middle() || scenario::mirror_kind(a.kind_case()); }
 
 bool lasting_attack(const Attack& a) {
   return on_a_share(a) || a.has_request_flood() || a.has_victim_lockout();

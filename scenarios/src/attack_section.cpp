@@ -3,6 +3,7 @@
 
 #include "checks.hpp"
 #include "fleet/cloud/certificate_authority.hpp"
+#include "fleet/scenario/attack_kinds.hpp"
 #include "fleet/scenario/limits.hpp"
 #include "fleet/scenario/units.hpp"
 #include "sections.hpp"
@@ -83,19 +84,6 @@ std::optional<attack_kind> read_kind(const Attack& in, checker& c, const names& 
          "rogue_image, tampered_image, rollback_image, mix_and_match, freeze, endless_data, forged_certificate, "
          "expired_certificate, leaked_signing_key, stolen_certificate, victim_lockout, nonce_burning");
   return std::nullopt;
-}
-
-bool mirror_kind(Attack::KindCase k) {
-  switch (k) {
-    case Attack::kRogueImage:
-    case Attack::kTamperedImage:
-    case Attack::kRollbackImage:
-    case Attack::kMixAndMatch:
-    case Attack::kFreeze:
-    case Attack::kEndlessData:
-    case Attack::kLeakedSigningKey: return true;
-    default: return false;
-  }
 }
 
 // An image served as an attack must be one that the defence named for the
