@@ -109,6 +109,11 @@ Fault draw_fault(const scenario::Scenario& file, const scenario::explore_plan& p
       j->clear_ahead();
       j->clear_behind();
       if (rng.chance(0.5)) j->set_ahead(by); else j->set_behind(by);
+      // Devices set their clocks by a time sync, which reaches them within
+      // hours: a clock left off for good can never check a certificate, and
+      // a run drawn that way fails every attestation expectation for want
+      // of a sync the device has, not for a defect (ca-rotation found it).
+      j->set_corrected_after(scenario::format_duration(uniform(rng, std::chrono::minutes(1), std::chrono::hours(24))));
       break;
     }
     default: break;  // partition, offline, bit_rot: nothing more to draw

@@ -92,10 +92,39 @@ bool verify(std::string_view message, std::string_view signature_bytes, const pu
                                      key.data()) == 0;
 }
 
+namespace {
+
+// OpenSSL 3 looks an algorithm up by name, under a lock, each time EVP_sha256()
+// is passed to an init; fetched once, the lookup is gone. Hashes are mostly
+// small (evidence, certificates, bindings), where that lookup and a context
+// allocated a call cost as much as the hashing.
+const EVP_MD* sha256_algorithm() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) std::abort();
+  return md;
+}
+
+// One context a thread for one-shot hashes, reset by each init.
+EVP_MD_CTX* one_shot_context() {
+  struct owned {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~owned() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local const owned context;
+  if (context.ctx == nullptr) std::abort();
+  return context.ctx;
+}
+
+}  // namespace
+
 digest sha256(std::string_view data) {
   digest out{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  EVP_MD_CTX* const ctx = one_shot_context();
+  if (EVP_DigestInit_ex2(ctx, sha256_algorithm(), nullptr) != 1 || EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, out.data(), &len) != 1) {
+    std::abort();
+  }
   add(counts().hash_calls, 1);
   add(counts().hashed_bytes, data.size());
   return out;
@@ -103,7 +132,7 @@ digest sha256(std::string_view data) {
 
 sha256_stream::sha256_stream() : ctx_(EVP_MD_CTX_new()) {
   if (ctx_ == nullptr) std::abort();
-  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(static_cast<EVP_MD_CTX*>(ctx_), sha256_algorithm(), nullptr);
 }
 
 sha256_stream::~sha256_stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }

@@ -95,6 +95,25 @@ TEST(schedule, power_loss_and_tampering_draw_which_write_and_which_chunk) {
   EXPECT_LE(*chunks.rbegin(), 4u);
 }
 
+TEST(schedule, a_drawn_clock_jump_is_set_right_by_a_time_sync) {
+  const loaded_file f = load("coincidence.textproto");
+  scenario::explore_plan plan = f.s.explore;
+  plan.fault_kinds = {"clock_jump"};
+  plan.attack_kinds.clear();
+  std::size_t jumps = 0;
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    for (const event& e : draw_schedule(f.message, plan, seed)) {
+      ASSERT_TRUE(e.fault.has_clock_jump());
+      ++jumps;
+      const auto sync = scenario::parse_duration(e.fault.clock_jump().corrected_after());
+      ASSERT_TRUE(sync.ok()) << describe(e);
+      EXPECT_GE(sync.value, std::chrono::minutes(1));
+      EXPECT_LE(sync.value, std::chrono::hours(24));
+    }
+  }
+  EXPECT_GT(jumps, 0u);
+}
+
 TEST(schedule, run_seeds_differ_by_index_and_by_seed) {
   EXPECT_NE(run_seed(1, 0), run_seed(1, 1));
   EXPECT_NE(run_seed(1, 0), run_seed(2, 0));

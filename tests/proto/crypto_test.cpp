@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <string>
+#include <thread>
 
 namespace fleet::crypto {
 namespace {
@@ -27,6 +28,19 @@ TEST(crypto, signature_verifies_only_the_signed_message_and_key) {
 TEST(crypto, signatures_are_deterministic) {
   auto kp = signing_key_from_seed(seed_of(3));
   EXPECT_EQ(sign("m", kp.secret_key_bytes), sign("m", kp.secret_key_bytes));
+}
+
+TEST(crypto, sha256_one_shot_is_right_every_call_and_on_every_thread) {
+  // The one-shot hash reuses a context a thread: a reuse that kept state, or
+  // a thread that shared another's context, would change these.
+  const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  const std::string empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  EXPECT_EQ(to_hex(as_view(sha256("abc"))), abc);
+  EXPECT_EQ(to_hex(as_view(sha256(""))), empty);
+  EXPECT_EQ(to_hex(as_view(sha256("abc"))), abc);
+  std::string on_another_thread;
+  std::thread([&] { on_another_thread = to_hex(as_view(sha256("abc"))); }).join();
+  EXPECT_EQ(on_another_thread, abc);
 }
 
 TEST(crypto, sha256_matches_known_vector_and_stream) {
