@@ -6,23 +6,89 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <vector>
 
 namespace fleet::crypto {
 namespace {
 
-// Relaxed atomics: a counter is a tally, not a synchronisation point.
-struct atomic_counts {
+// Each thread tallies in a block of its own: with one shared block, two
+// threads doing crypto at once passed its cache line back and forth at
+// every operation. A block has one writer; relaxed atomics let a reading
+// from another thread sum them without a data race.
+struct alignas(64) atomic_counts {
   std::atomic<std::uint64_t> signs{0}, verifies{0}, key_exchanges{0}, macs{0}, hash_calls{0},
       hashed_bytes{0}, blake2b_bytes{0};
 };
 
-atomic_counts& counts() {
-  static atomic_counts c;
-  return c;
+op_counts read(const atomic_counts& c) {
+  op_counts out;
+  out.signs = c.signs.load(std::memory_order_relaxed);
+  out.verifies = c.verifies.load(std::memory_order_relaxed);
+  out.key_exchanges = c.key_exchanges.load(std::memory_order_relaxed);
+  out.macs = c.macs.load(std::memory_order_relaxed);
+  out.hash_calls = c.hash_calls.load(std::memory_order_relaxed);
+  out.hashed_bytes = c.hashed_bytes.load(std::memory_order_relaxed);
+  out.blake2b_bytes = c.blake2b_bytes.load(std::memory_order_relaxed);
+  return out;
 }
 
+void clear(atomic_counts& c) {
+  for (auto* counter : {&c.signs, &c.verifies, &c.key_exchanges, &c.macs, &c.hash_calls, &c.hashed_bytes,
+                        &c.blake2b_bytes}) {
+    counter->store(0, std::memory_order_relaxed);
+  }
+}
+
+// Every block handed out, and what the threads that ended had counted. A
+// thread's block goes back when it ends, so explorations that start and
+// stop thread pools run after run keep as many blocks as threads live at once.
+struct tally_book {
+  std::mutex lock;
+  std::deque<atomic_counts> blocks;  // a deque: blocks never move
+  std::vector<atomic_counts*> unused;
+  op_counts ended;
+};
+
+tally_book& book() {
+  // Never destroyed: threads may still end (and return their block) while
+  // the process exits.
+  static tally_book* const b = new tally_book;
+  return *b;
+}
+
+struct thread_tally {
+  atomic_counts* block;
+  thread_tally() {
+    tally_book& b = book();
+    std::lock_guard<std::mutex> hold(b.lock);
+    if (b.unused.empty()) {
+      block = &b.blocks.emplace_back();
+    } else {
+      block = b.unused.back();
+      b.unused.pop_back();
+    }
+  }
+  ~thread_tally() {
+    tally_book& b = book();
+    std::lock_guard<std::mutex> hold(b.lock);
+    b.ended += read(*block);
+    clear(*block);
+    b.unused.push_back(block);
+  }
+  thread_tally(const thread_tally&) = delete;
+  thread_tally& operator=(const thread_tally&) = delete;
+};
+
+atomic_counts& counts() {
+  thread_local const thread_tally mine;
+  return *mine.block;
+}
+
+// Only this thread writes its block: a load and a store, no locked add.
 void add(std::atomic<std::uint64_t>& counter, std::uint64_t n) {
-  counter.fetch_add(n, std::memory_order_relaxed);
+  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
 const unsigned char* bytes_of(std::string_view s) {
@@ -235,16 +301,11 @@ digest blake2b(std::string_view data) {
 }
 
 op_counts counted_ops() {
-  auto& c = counts();
-  op_counts out;
-  out.signs = c.signs.load(std::memory_order_relaxed);
-  out.verifies = c.verifies.load(std::memory_order_relaxed);
-  out.key_exchanges = c.key_exchanges.load(std::memory_order_relaxed);
-  out.macs = c.macs.load(std::memory_order_relaxed);
-  out.hash_calls = c.hash_calls.load(std::memory_order_relaxed);
-  out.hashed_bytes = c.hashed_bytes.load(std::memory_order_relaxed);
-  out.blake2b_bytes = c.blake2b_bytes.load(std::memory_order_relaxed);
-  return out;
+  tally_book& b = book();
+  std::lock_guard<std::mutex> hold(b.lock);
+  op_counts total = b.ended;
+  for (const atomic_counts& block : b.blocks) total += read(block);
+  return total;
 }
 
 op_counts operator-(const op_counts& later, const op_counts& earlier) {

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace fleet::crypto {
 namespace {
@@ -41,6 +43,32 @@ TEST(crypto, sha256_one_shot_is_right_every_call_and_on_every_thread) {
   std::string on_another_thread;
   std::thread([&] { on_another_thread = to_hex(as_view(sha256("abc"))); }).join();
   EXPECT_EQ(on_another_thread, abc);
+}
+
+TEST(crypto, counted_ops_sum_every_thread_live_or_ended) {
+  const op_counts before = counted_ops();
+  std::vector<std::thread> ended;
+  for (int t = 0; t < 3; ++t) {
+    ended.emplace_back([] {
+      for (int i = 0; i < 5; ++i) sha256("0123456789");
+    });
+  }
+  for (std::thread& t : ended) t.join();
+  std::promise<void> hashed, may_end;
+  std::thread live([&] {
+    sha256("0123456789");
+    hashed.set_value();
+    may_end.get_future().wait();
+  });
+  hashed.get_future().wait();
+  const op_counts while_live = counted_ops() - before;
+  may_end.set_value();
+  live.join();
+  EXPECT_EQ(while_live.hash_calls, 16u);
+  EXPECT_EQ(while_live.hashed_bytes, 160u);
+  // A block handed back and taken again starts from nothing: no count twice.
+  std::thread([] { sha256("0123456789"); }).join();
+  EXPECT_EQ((counted_ops() - before).hash_calls, 17u);
 }
 
 TEST(crypto, sha256_matches_known_vector_and_stream) {
