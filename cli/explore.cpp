@@ -134,6 +134,7 @@ nlohmann::ordered_json report_of(const explore::exploration& ex, const explore_f
     one["torn_by_write"] = by_write;
     one["torn_by_write_kind"] = f.torn_by_write_kind;
     one["device_states"] = f.device_states;
+    one["update_steps"] = f.update_steps;
     faults.push_back(one);
   }
   j["coverage"] = {{"attacks", attacks}, {"faults", faults}, {"unreached", ex.cover.unreached}};
@@ -209,6 +210,10 @@ std::string summary_of(const explore::exploration& ex, const explore_flags& flag
       s += "; devices met:";
       for (const auto& [state, n] : f.device_states) s += " " + state + " " + std::to_string(n);
     }
+    if (!f.update_steps.empty()) {
+      s += "; update steps met:";
+      for (const auto& [step, n] : f.update_steps) s += " " + step + " " + std::to_string(n);
+    }
     if (!f.torn_by_write_kind.empty()) {
       s += "; torn:";
       for (const auto& [kind, n] : f.torn_by_write_kind) s += " " + kind + " " + std::to_string(n);
@@ -219,7 +224,7 @@ std::string summary_of(const explore::exploration& ex, const explore_flags& flag
     }
     line(s);
   }
-  line("not measured: link and cloud faults by firmware state, and an update's download step apart (docs/explore.md)");
+  line("not measured: link and cloud faults by firmware state or update step (docs/explore.md)");
   for (const std::string& e : ex.errors) line("error: " + e);
   return out;
 }

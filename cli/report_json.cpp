@@ -108,7 +108,8 @@ json to_json(const actors::fault_outcome& f) {
           {"armed", f.armed},
           {"writes_torn", f.writes_torn},
           {"torn_by_write", f.torn_by_write},
-          {"device_states", f.device_states}};
+          {"device_states", f.device_states},
+          {"update_steps", f.update_steps}};
 }
 
 json to_json(const actors::deployment_transition& t) {

@@ -77,6 +77,7 @@ coverage coverage_of(const std::vector<run_record>& runs, const std::vector<std:
       r.writes_torn += f.writes_torn;
       for (const auto& [kind, n] : f.torn_by_write) r.torn_by_write_kind[kind] += n;
       for (const auto& [state, n] : f.device_states) r.device_states[state] += n;
+      for (const auto& [step, n] : f.update_steps) r.update_steps[step] += n;
       if (const auto w = write_of.find(f.name); w != write_of.end() && f.armed > 0) {
         r.torn_by_write[w->second] += f.writes_torn;
       }
@@ -108,6 +109,10 @@ coverage coverage_of(const std::vector<run_record>& runs, const std::vector<std:
     if (kind == "power_loss" || kind == "offline" || kind == "clock_jump" || kind == "bit_rot") {
       for (const char* state : {"running", "attested", "trial"}) {
         if (reach.device_states[state] == 0) out.unreached.push_back(kind + " in " + state);
+      }
+      // The steps of an update (fw::update_step but none): a fault in each takes its own firmware path.
+      for (const char* step : {"downloading", "staged", "trial"}) {
+        if (reach.update_steps[step] == 0) out.unreached.push_back(kind + " at " + step);
       }
     }
     out.faults.push_back(std::move(reach));

@@ -182,6 +182,11 @@ wire::version core::running_version(component c) const {
 const crypto::digest& core::running_image(component c) const { return state_->stages_[index_of(c)].image_digest; }
 slot core::active_slot(component c) const { return state_->metadata_.active(c); }
 bool core::trial_pending() const { return state_->metadata_.trial_pending(); }
+update_step core::update_step_now() const {
+  const core_state& s = *state_;
+  return update_step_of(s.metadata_.trial_pending(), s.metadata_.download_pending(),
+                        s.download_ != nullptr && s.download_->complete);
+}
 std::size_t core::telemetry_buffered() const { return state_->telemetry_.size(); }
 
 }  // namespace fleet::fw

@@ -1,4 +1,5 @@
 // Names of the core's enums, for logs, records and reports.
+#include "fleet/fw/core.hpp"
 #include "fleet/fw/io.hpp"
 #include "fleet/fw/reject_reason.hpp"
 #include "fleet/fw/types.hpp"
@@ -22,6 +23,16 @@ const char* name_of(component c) {
     case component::os: return "os";
     case component::app: return "app";
     case component::legacy_firmware: return "legacy_firmware";
+  }
+  return "?";
+}
+
+const char* name_of(update_step s) {
+  switch (s) {
+    case update_step::none: return "none";
+    case update_step::downloading: return "downloading";
+    case update_step::staged: return "staged";
+    case update_step::trial: return "trial";
   }
   return "?";
 }

@@ -19,6 +19,12 @@ bool same_prefix(const crypto::digest& d, const std::array<std::uint8_t, 16>& pr
 
 }  // namespace
 
+update_step update_step_of(bool trial_pending, bool download_pending, bool image_verified) {
+  if (trial_pending) return update_step::trial;
+  if (image_verified) return update_step::staged;
+  return download_pending ? update_step::downloading : update_step::none;
+}
+
 manifest_context core_state::manifest_context_at(sim_time now) const {
   manifest_context ctx;
   ctx.cfg = &cfg_;

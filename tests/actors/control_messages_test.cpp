@@ -322,6 +322,8 @@ TEST(control_messages, a_status_crosses_whole) {
   st.tears[1].torn_by_kind[1] = 53;
   st.fault_states = {{}, {}};
   st.fault_states[1][2] = 54;
+  st.fault_steps = {{}, {}, {}};
+  st.fault_steps[2][1] = 55;
   const indexed_report got = round_trip(system, sent);
   const partition_status& back = got.report.status;
   EXPECT_EQ(back.events, 4321u);
@@ -407,6 +409,8 @@ TEST(control_messages, a_status_crosses_whole) {
   EXPECT_EQ(back.tears[1].torn_by_kind[1], 53u);
   ASSERT_EQ(back.fault_states.size(), 2u);
   EXPECT_EQ(back.fault_states[1][2], 54u);
+  ASSERT_EQ(back.fault_steps.size(), 3u);
+  EXPECT_EQ(back.fault_steps[2][1], 55u);
 }
 
 TEST(control_messages, an_account_crosses_whole) {

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <string>
 
 #include "fleet/actors/run.hpp"
 #include "fleet/actors/sim_histogram.hpp"
@@ -366,6 +368,58 @@ TEST(faults_in_a_run, a_torn_write_aimed_at_the_nth_write_tears_that_one_or_none
   for (const auto& [state, n] : first.faults[0].device_states) met += n;
   EXPECT_EQ(met, 40u);
   EXPECT_GT(first.faults[0].device_states.count("attested"), 0u);
+}
+
+// The update step a device fault met (issue 19). 40 devices check for
+// updates hourly and take a 4 MiB app at 4 KiB/s, one chunk of 16 KiB at a
+// time: each download lasts about 17 minutes, from the device's first check
+// after the rollout starts at 1 h, which comes within about [1 h, 2 h 10 m].
+std::string slow_downloads(const std::string& faults) {
+  return "name: \"update-steps\"\n"
+         "seed: 7\n"
+         "duration: \"6h\"\n"
+         "fleet {\n"
+         "  product { name: \"thermostat\" hardware_rev { name: \"A\" share: 1 } timing { update_check_interval: \"1h\" } }\n"
+         "  group { name: \"Production\" product: \"thermostat\" devices: 40 }\n"
+         "  firmware: \"boot@1.0.0\" firmware: \"mon@1.0.0\" firmware: \"os@1.0.0\" firmware: \"app@1.0.0\"\n"
+         "  network { latency_median: \"40ms\" latency_p99: \"200ms\" download_bytes_per_second: \"4KiB\" }\n"
+         "}\n"
+         "image { name: \"boot\" version: \"1.0.0\" component: BOOTLOADER product: \"thermostat\" size: \"16KiB\" }\n"
+         "image { name: \"mon\" version: \"1.0.0\" component: SECURITY_MONITOR product: \"thermostat\" size: \"16KiB\" }\n"
+         "image { name: \"os\" version: \"1.0.0\" component: OS product: \"thermostat\" size: \"32KiB\" }\n"
+         "image { name: \"app\" version: \"1.0.0\" component: APP product: \"thermostat\" size: \"32KiB\" }\n"
+         "image { name: \"app\" version: \"1.1.0\" component: APP product: \"thermostat\" security_version: 2 size: \"4MiB\" }\n"
+         "deployment { name: \"app-1.1.0\" image: \"app@1.1.0\" group: \"Production\" start: \"1h\"\n"
+         "  rollout { wave { percent: 100 } } }\n" +
+         faults;
+}
+
+std::uint64_t sum_of(const std::map<std::string, std::uint64_t>& counts) {
+  std::uint64_t n = 0;
+  for (const auto& [key, count] : counts) n += count;
+  return n;
+}
+
+// Before the rollout starts no device has an update in progress: every
+// device the power loss met was at "none".
+TEST(faults_in_a_run, a_power_loss_before_any_update_meets_every_device_at_no_update_step) {
+  const run_result r = run(testing::load(slow_downloads("fault { at: \"30m\" power_loss {} }")), {});
+  ASSERT_EQ(r.faults.size(), 1u);
+  EXPECT_EQ(r.faults[0].update_steps, (std::map<std::string, std::uint64_t>{{"none", 40}}));
+  EXPECT_EQ(sum_of(r.faults[0].device_states), 40u);
+}
+
+// At 1 h 40 m some devices are in the middle of their download: the power
+// loss meets them "downloading", the others before their check ("none") or
+// past the download; every device is counted once, at one step.
+TEST(faults_in_a_run, a_power_loss_during_a_download_is_counted_at_the_downloading_step) {
+  const run_result r = run(testing::load(slow_downloads("fault { at: \"1h40m\" power_loss {} }")), {});
+  ASSERT_EQ(r.faults.size(), 1u);
+  const std::map<std::string, std::uint64_t>& steps = r.faults[0].update_steps;
+  ASSERT_EQ(steps.count("downloading"), 1u);
+  EXPECT_GT(steps.at("downloading"), 0u);
+  EXPECT_EQ(sum_of(steps), 40u);
+  EXPECT_EQ(sum_of(steps), sum_of(r.faults[0].device_states));
 }
 
 TEST(faults_in_a_run, offline_devices_are_off_for_the_spell_and_update_when_back) {

@@ -55,6 +55,7 @@ TEST(report_json, run_identity_and_cost) {
 TEST(report_json, expectations_and_faults) {
   actors::run_result r = testing::sample_result();
   r.expectations = {{"no_bricked_devices", false, "1 of 20 devices bricked"}, {"adoption", true, "seen"}};
+  r.faults[0].update_steps = {{"downloading", 3}, {"none", 1}};
   const json j = report_json(r, testing::sample_context());
   EXPECT_EQ(j["expectations"], json::parse(R"([
     {"name": "no_bricked_devices", "passed": false, "verdict": "fail", "detail": "1 of 20 devices bricked"},
@@ -67,10 +68,11 @@ TEST(report_json, expectations_and_faults) {
   EXPECT_EQ(interrupted["expectations"][1]["passed"], nullptr);
   EXPECT_EQ(j["faults"], json::parse(R"([{"name": "storm", "kind": "power_loss", "at_seconds": 7200.0, "duration_seconds": 0.0,
                                  "devices_hit": 4, "spells": 0, "requests_dropped": 0, "armed": 4, "writes_torn": 1,
-                                 "torn_by_write": {"chunk": 1}, "device_states": {}},
+                                 "torn_by_write": {"chunk": 1}, "device_states": {},
+                                 "update_steps": {"downloading": 3, "none": 1}},
                                 {"name": "dropouts", "kind": "partition", "at_seconds": 0.0, "duration_seconds": 172800.0,
                                  "devices_hit": 6, "spells": 17, "requests_dropped": 0, "armed": 0, "writes_torn": 0,
-                                 "torn_by_write": {}, "device_states": {}}])"));
+                                 "torn_by_write": {}, "device_states": {}, "update_steps": {}}])"));
   // An outage says what it dropped.
   actors::run_result outage = testing::sample_result();
   outage.faults = {{"down", "cloud_outage", 0, std::chrono::hours(1), std::chrono::hours(3), 0, 31}};

@@ -91,5 +91,28 @@ TEST(coverage, a_state_no_device_fault_met_is_unreached) {
   EXPECT_EQ(c.faults[0].device_states.at("attested"), 7u);
 }
 
+// The steps of an update a device fault met (fault_outcome::update_steps):
+// summed over the runs; each update step none met is unreached, "none" never is.
+TEST(coverage, an_update_step_no_device_fault_met_is_unreached) {
+  run_record first;
+  actors::fault_outcome f;
+  f.name = "p";
+  f.kind = "power_loss";
+  f.update_steps = {{"none", 5}, {"downloading", 2}};
+  first.result.faults.push_back(f);
+  run_record second = first;
+  second.result.faults[0].update_steps = {{"downloading", 1}, {"trial", 1}};
+  const coverage c = coverage_of({first, second}, {}, {"power_loss"});
+  EXPECT_TRUE(has(c.unreached, "power_loss at staged"));
+  EXPECT_FALSE(has(c.unreached, "power_loss at downloading"));
+  EXPECT_FALSE(has(c.unreached, "power_loss at trial"));
+  EXPECT_FALSE(has(c.unreached, "power_loss at none"));
+  ASSERT_EQ(c.faults.size(), 1u);
+  EXPECT_EQ(c.faults[0].update_steps.at("downloading"), 3u);
+  EXPECT_EQ(c.faults[0].update_steps.at("none"), 5u);
+  // A fault that met no device (a run that ended first) reached no step.
+  EXPECT_TRUE(has(coverage_of({}, {}, {"bit_rot"}).unreached, "bit_rot at downloading"));
+}
+
 }  // namespace
 }  // namespace fleet::explore

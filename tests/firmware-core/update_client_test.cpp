@@ -1,14 +1,18 @@
 // The update client's OS deferral: the application may put an OS update off
 // for 24 h in total, and reboots, power losses and torn writes inside that
 // window do not hand the allowance out again; a new image gets a window of
-// its own; the app's os_update_deferral is the total it asks for.
+// its own; the app's os_update_deferral is the total it asks for. And the
+// step of an update the core says it is at (update_step), which hosts count
+// a fault's reach by.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "fleet/testing/device_world.hpp"
 #include "metadata.hpp"
@@ -267,6 +271,64 @@ TEST(os_deferral, an_app_asking_nothing_installs_at_once) {
   ASSERT_TRUE(w->run_until([&] { return w->count(record_kind::update_downloaded) > 0; }, 26h));
   EXPECT_TRUE(installed(*w));  // in the same step as the download's last chunk
   EXPECT_EQ(w->count(record_kind::update_deferred), 0u);
+}
+
+// ------------------------------------------------------------ update step
+
+TEST(update_step, is_named_from_the_trial_the_download_and_the_verified_image) {
+  EXPECT_EQ(update_step_of(false, false, false), update_step::none);
+  EXPECT_EQ(update_step_of(false, true, false), update_step::downloading);
+  EXPECT_EQ(update_step_of(false, true, true), update_step::staged);
+  EXPECT_EQ(update_step_of(true, false, false), update_step::trial);
+  EXPECT_EQ(update_step_of(true, true, false), update_step::trial);  // a trial comes first
+  EXPECT_STREQ(name_of(update_step::none), "none");
+  EXPECT_STREQ(name_of(update_step::downloading), "downloading");
+  EXPECT_STREQ(name_of(update_step::staged), "staged");
+  EXPECT_STREQ(name_of(update_step::trial), "trial");
+}
+
+/// Runs until `done`, noting each step the core is at after an event when it differs from the last noted.
+bool note_steps(device_world& w, std::vector<update_step>& seen, const std::function<bool()>& done,
+                duration limit) {
+  return w.run_until(
+      [&] {
+        const update_step now = w.firmware().update_step_now();
+        if (seen.empty() || seen.back() != now) seen.push_back(now);
+        return done();
+      },
+      limit);
+}
+
+// An OS update the app puts off for an hour: offered and fetched
+// (downloading), verified and deferred (staged), installed and booted on
+// trial (trial), committed (none again).
+TEST(update_step, follows_an_update_from_the_offer_to_the_commit) {
+  auto w = deferring_app(1h);
+  std::vector<update_step> seen{w->firmware().update_step_now()};
+  ASSERT_EQ(seen.front(), update_step::none);
+  w->publish(make_image(w->keys(), wire::OS, "1.1.0", 1));
+  ASSERT_TRUE(note_steps(*w, seen, [&] { return w->count(record_kind::update_deferred) > 0; }, 26h));
+  EXPECT_EQ(w->firmware().update_step_now(), update_step::staged);
+  ASSERT_TRUE(note_steps(*w, seen, [&] { return w->count(record_kind::update_committed) > 0; }, 2h));
+  EXPECT_EQ(seen, (std::vector<update_step>{update_step::none, update_step::downloading, update_step::staged,
+                                            update_step::trial, update_step::none}));
+}
+
+// Off, the RAM that knew the image was verified is gone: the metadata still
+// names the download, so the device is downloading until its boot reads the
+// image back and verifies it again; the deferral is forfeit, so it installs.
+TEST(update_step, a_device_off_with_a_staged_image_is_downloading_until_it_verifies_it_again) {
+  auto w = deferring_app(3h);
+  wire::built_image image;
+  until_first_deferral(*w, image);
+  ASSERT_EQ(w->firmware().update_step_now(), update_step::staged);
+  w->cut_power();
+  ASSERT_EQ(w->firmware().state(), device_state::powered_off);
+  EXPECT_EQ(w->firmware().update_step_now(), update_step::downloading);
+  std::vector<update_step> seen;
+  ASSERT_TRUE(note_steps(*w, seen, [&] { return installed(*w); }, 1h));
+  EXPECT_EQ(seen, (std::vector<update_step>{update_step::downloading, update_step::trial}));
+  EXPECT_EQ(w->count(record_kind::update_downloaded), 2u);  // verified again
 }
 
 }  // namespace

@@ -194,7 +194,7 @@ typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
   return f(caf::meta::type_name("fleet.partition_status"), x.events, x.steps, x.device_counters, x.message_latency,
            x.attestation_time, x.states_by_group, x.versions_by_group, x.deployments, x.service, x.messages_sent,
            x.messages_lost, x.messages_lost_to_faults, x.requests_dropped, x.attacks, x.tears,
-           x.fault_states);
+           x.fault_states, x.fault_steps);
 }
 
 template <class Inspector>

@@ -159,6 +159,8 @@ void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& s
   if (a.what != device_action::kind::clock_set_right) {
     if (tally.fault_states.size() <= a.fault) tally.fault_states.resize(a.fault + 1);
     ++tally.fault_states[a.fault][state_index(device_, now)];
+    if (tally.fault_steps.size() <= a.fault) tally.fault_steps.resize(a.fault + 1);
+    ++tally.fault_steps[a.fault][static_cast<std::size_t>(device_.firmware().update_step_now())];
   }
   // A tear only arms here: it acts, and counts as injected, if a write comes (count_tear).
   if (a.what == device_action::kind::tear_next_flash_write) {

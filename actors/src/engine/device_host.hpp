@@ -18,6 +18,7 @@
 #include "fleet/actors/run.hpp"
 #include "fleet/actors/sim_histogram.hpp"
 #include "fleet/device/simulated_device.hpp"
+#include "fleet/fw/core.hpp"
 #include "network/nemesis.hpp"
 
 namespace fleet::actors {
@@ -64,6 +65,8 @@ struct device_tally {
   /// By scenario fault, grown on use: the states (device_state_names order)
   /// of the devices a device fault acted on, when it acted (a tear: when it was armed).
   std::vector<std::array<std::uint64_t, device_state_names.size()>> fault_states;
+  /// The same devices by the update step they were at (fw::update_step order).
+  std::vector<std::array<std::uint64_t, fw::update_step_count>> fault_steps;
 };
 
 /// What every device of the run shares, read-only: the links with their

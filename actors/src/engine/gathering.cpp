@@ -156,6 +156,7 @@ std::vector<fault_outcome> fault_outcomes(const input::run_input& s, const nemes
       o.torn_by_write = seen[f].torn_by_write;
     }
     o.device_states = seen[f].device_states;
+    o.update_steps = seen[f].update_steps;
     if (std::holds_alternative<input::cloud_outage>(fault.kind)) {
       counters.faults_injected += links.outages_begun(f, reached);
       for (const partition_report& rep : reports) o.requests_dropped += rep.account.requests_dropped_by_fault[f];

@@ -19,6 +19,7 @@ partition_status partition::status_at(fw::sim_time at) {
   st.attestation_time = tally.attestation_time;
   st.tears = tally.tears;
   st.fault_states = tally.fault_states;
+  st.fault_steps = tally.fault_steps;
   st.states_by_group.assign(census_plan_.groups, {});
   st.versions_by_group.resize(census_plan_.groups);
   for (const auto& device : devices_->devices()) {

@@ -50,6 +50,8 @@ struct partition_status {
   /// By scenario fault (as far as its devices counted), the states of the
   /// devices a device fault acted on (device_tally::fault_states).
   std::vector<std::array<std::uint64_t, device_state_names.size()>> fault_states;
+  /// The same devices by update step (device_tally::fault_steps).
+  std::vector<std::array<std::uint64_t, fw::update_step_count>> fault_steps;
 };
 
 /// A device's trace digest, with its index in the fleet.

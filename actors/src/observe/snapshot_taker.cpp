@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "fleet/check.hpp"
+#include "fleet/fw/core.hpp"
 
 namespace fleet::actors {
 
@@ -115,10 +116,15 @@ void snapshot_taker::add_cloud(const engine_view& e, const std::vector<partition
 void snapshot_taker::add_faults(const std::vector<partition_report>& reports, sim_time reached, live_snapshot& out) const {
   std::vector<tear_tally> tears(input_.faults.size());
   std::vector<std::array<std::uint64_t, device_state_names.size()>> states(input_.faults.size());
+  std::vector<std::array<std::uint64_t, fw::update_step_count>> steps(input_.faults.size());
   for (const partition_report& r : reports) {
     const auto& met = r.status.fault_states;
     for (std::size_t f = 0; f < met.size(); ++f) {
       for (std::size_t st = 0; st < device_state_names.size(); ++st) states[f][st] += met[f][st];
+    }
+    const auto& at_step = r.status.fault_steps;
+    for (std::size_t f = 0; f < at_step.size(); ++f) {
+      for (std::size_t st = 0; st < fw::update_step_count; ++st) steps[f][st] += at_step[f][st];
     }
     const std::vector<tear_tally>& shard = r.status.tears;
     for (std::size_t f = 0; f < shard.size(); ++f) {
@@ -140,6 +146,9 @@ void snapshot_taker::add_faults(const std::vector<partition_report>& reports, si
     fs.armed = tears[f].armed;
     for (std::size_t st = 0; st < device_state_names.size(); ++st) {
       if (states[f][st] > 0) fs.device_states[device_state_names[st]] = states[f][st];
+    }
+    for (std::size_t st = 0; st < fw::update_step_count; ++st) {
+      if (steps[f][st] > 0) fs.update_steps[fw::name_of(static_cast<fw::update_step>(st))] = steps[f][st];
     }
     for (std::size_t k = 0; k < device::write_kind_count; ++k) {
       if (tears[f].torn_by_kind[k] > 0) {

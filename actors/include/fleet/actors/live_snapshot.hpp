@@ -60,6 +60,9 @@ struct fault_snapshot {
   std::map<std::string, std::uint64_t> torn_by_write{};
   /// A device fault: the states of the devices it acted on, when it acted ("attested": 12); none met left out.
   std::map<std::string, std::uint64_t> device_states{};
+  /// The same devices by the update step they were at ("none", "downloading",
+  /// "staged", "trial": fw::update_step); none met left out.
+  std::map<std::string, std::uint64_t> update_steps{};
 };
 
 struct live_snapshot {

@@ -211,6 +211,10 @@ struct fault_outcome {
   /// of the devices it acted on when it acted ("off", "running", "attested",
   /// "trial", "bricked"; a torn write: when it was armed); none met left out.
   std::map<std::string, std::uint64_t> device_states{};
+  /// The same devices by the update step they were at: "none" (no update
+  /// in progress), "downloading", "staged" (verified, waiting to be
+  /// installed), "trial" (booted on trial, not committed); none met left out.
+  std::map<std::string, std::uint64_t> update_steps{};
 };
 
 /// What one attack tried and how it went. An attempt is one identity tried

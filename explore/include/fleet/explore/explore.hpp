@@ -145,14 +145,18 @@ struct fault_reach {
   /// A device fault: the states of the devices it acted on when it acted
   /// (fault_outcome::device_states), summed over the runs.
   std::map<std::string, std::uint64_t> device_states;
+  /// The same devices by the update step they were at ("none",
+  /// "downloading", "staged", "trial": fault_outcome::update_steps), summed.
+  std::map<std::string, std::uint64_t> update_steps;
 };
 struct coverage {
   std::vector<attack_reach> attacks;  ///< every kind the exploration could draw or the file has, by name
   std::vector<fault_reach> faults;
   /// "kind: check" for each check of the catalogue that stopped nothing,
   /// "power_loss: KIND write" for each kind of flash write no power loss
-  /// tore, and "KIND in STATE" for each device fault kind that never met a
-  /// device running, attested or in a trial boot.
+  /// tore, "KIND in STATE" for each device fault kind that never met a
+  /// device running, attested or in a trial boot, and "KIND at STEP" for
+  /// each that never met a device downloading, staged or on trial in an update.
   std::vector<std::string> unreached;
 };
 

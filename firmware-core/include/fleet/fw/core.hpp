@@ -19,6 +19,27 @@ enum class device_state : std::uint8_t {
   bricked,  ///< no valid chain: needs physical recovery
 };
 
+/// How far the device is through an update, for hosts that observe it
+/// (which step a fault met); the core itself never reads it.
+enum class update_step : std::uint8_t {
+  none,         ///< no update in progress
+  downloading,  ///< an offer taken: chunks being fetched into the inactive slot
+  staged,       ///< the whole image verified in flash, waiting to be installed (an OS deferral)
+  trial,        ///< installed and booting or booted on trial, not committed yet
+};
+inline constexpr std::size_t update_step_count = 4;
+
+/// "none", "downloading", "staged", "trial".
+const char* name_of(update_step s);
+
+/// The step from what the core holds: a trial armed in the metadata, a
+/// download named in the metadata (it survives power loss, and is resumed
+/// at boot), and a download in RAM whose image was verified whole. A trial
+/// comes first: its boot is what a fault there puts at risk. A device off
+/// keeps no RAM, so an image it had verified counts as downloading: it is
+/// read back and verified again when the device boots.
+update_step update_step_of(bool trial_pending, bool download_pending, bool image_verified);
+
 struct counters {
   std::array<std::uint32_t, reject_reason_count> rejected{};  ///< by reason
   std::uint32_t boots = 0;
@@ -79,6 +100,8 @@ class core {
   /// Slot the metadata marks active for a component.
   slot active_slot(component c) const;
   bool trial_pending() const;
+  /// How far it is through an update now (update_step_of its state).
+  update_step update_step_now() const;
   std::size_t telemetry_buffered() const;
 
  private:
