@@ -18,6 +18,7 @@
 #include "exit_codes.hpp"
 #include "fleet/explore/explore.hpp"
 #include "fleet/scenario/units.hpp"
+#include "html_report.hpp"
 #include "output_file.hpp"
 #include "whole_number.hpp"
 
@@ -40,6 +41,7 @@ struct explore_flags {
   bool no_shrink = false;
   std::uint32_t shrink_runs = explore::shrink_runs_default;
   std::string report;
+  std::string html;
   bool quiet = false;
   const CLI::Option* devices_given = nullptr;
   const CLI::Option* runs_given = nullptr;
@@ -60,6 +62,8 @@ nlohmann::ordered_json reproducer_json(const explore::reproducer& r, const std::
 
 nlohmann::ordered_json report_of(const explore::exploration& ex, const explore_flags& flags, double wall_seconds) {
   nlohmann::ordered_json j;
+  // What wrote it: the HTML page draws an explore report, not a run's, by this field.
+  j["command"] = "explore";
   j["scenario"] = ex.scenario;
   j["scenario_file"] = flags.scenario_file;
   j["seed"] = ex.seed;
@@ -229,6 +233,37 @@ std::string summary_of(const explore::exploration& ex, const explore_flags& flag
   return out;
 }
 
+/// The --report and --html targets, each checked, and neither the scenario
+/// nor the other (two on stdout included); nullopt after saying why not.
+struct explore_outputs {
+  std::optional<output_target> report, html;
+};
+std::optional<explore_outputs> outputs_of(const explore_flags& flags) {
+  explore_outputs outputs;
+  const auto check = [](const char* flag, const std::string& path, std::optional<output_target>& target) {
+    if (path.empty()) return true;
+    output_check c = check_output(flag, path);
+    if (!c.error.empty()) {
+      std::fprintf(stderr, "fleetsim explore: %s: %s\n", flag, c.error.c_str());
+      return false;
+    }
+    target = std::move(c.target);
+    return true;
+  };
+  if (!check("--report", flags.report, outputs.report) || !check("--html", flags.html, outputs.html)) {
+    return std::nullopt;
+  }
+  std::vector<output_target> given;
+  for (const std::optional<output_target>* o : {&outputs.report, &outputs.html}) {
+    if (*o) given.push_back(**o);
+  }
+  if (const std::string why = check_distinct(flags.scenario_file, given); !why.empty()) {
+    std::fprintf(stderr, "fleetsim explore: %s\n", why.c_str());
+    return std::nullopt;
+  }
+  return outputs;
+}
+
 int run_explore(const explore_flags& flags) {
   explore::options o;
   o.runs = flags.runs;
@@ -249,19 +284,8 @@ int run_explore(const explore_flags& flags) {
     const auto deadline = start + budget.value;
     o.keep_going = [deadline] { return std::chrono::steady_clock::now() < deadline; };
   }
-  std::optional<output_target> report;
-  if (!flags.report.empty()) {
-    output_check c = check_output("--report", flags.report);
-    if (!c.error.empty()) {
-      std::fprintf(stderr, "fleetsim explore: --report: %s\n", c.error.c_str());
-      return exit_bad_input;
-    }
-    if (const std::string why = check_distinct(flags.scenario_file, {c.target}); !why.empty()) {
-      std::fprintf(stderr, "fleetsim explore: %s\n", why.c_str());
-      return exit_bad_input;
-    }
-    report = c.target;
-  }
+  const std::optional<explore_outputs> outputs = outputs_of(flags);
+  if (!outputs) return exit_bad_input;
   const bool tty = isatty(fileno(stderr)) != 0;
   if (!flags.quiet) {
     // A terminal's line is redrawn after each run; elsewhere a line every 5 s at most, and the last.
@@ -303,16 +327,24 @@ int run_explore(const explore_flags& flags) {
       }
     }
   }
-  // A report on stdout is read by a program: the summary goes to stderr.
-  std::FILE* const text_out = report && report->way == output_way::standard_out ? stderr : stdout;
+  // A report or page on stdout is read by a program: the summary goes to stderr.
+  const auto on_stdout = [](const std::optional<output_target>& target) {
+    return target && target->way == output_way::standard_out;
+  };
+  std::FILE* const text_out = on_stdout(outputs->report) || on_stdout(outputs->html) ? stderr : stdout;
   std::fprintf(text_out, "%s", summary_of(ex, flags).c_str());
   std::fflush(text_out);
   if (!ex.errors.empty()) code = exit_run_failed;
-  if (report) {
-    if (const std::string why = write_output(*report, report_of(ex, flags, wall).dump(2) + "\n"); !why.empty()) {
-      std::fprintf(stderr, "fleetsim explore: --report not written: %s\n", why.c_str());
-      code = exit_run_failed;
-    }
+  if (outputs->report || outputs->html) {
+    const nlohmann::ordered_json report = report_of(ex, flags, wall);
+    const auto write = [&code](const char* flag, const output_target& target, const std::string& text) {
+      if (const std::string why = write_output(target, text); !why.empty()) {
+        std::fprintf(stderr, "fleetsim explore: %s not written: %s\n", flag, why.c_str());
+        code = exit_run_failed;
+      }
+    };
+    if (outputs->report) write("--report", *outputs->report, report.dump(2) + "\n");
+    if (outputs->html) write("--html", *outputs->html, html_report(report));
   }
   return code;
 }
@@ -332,10 +364,12 @@ void add_explore(CLI::App& app, int& exit_code) {
       "shrunk (delta debugging over its faults and attacks, shorter spans, smaller shares, fewer\n"
       "devices) while the same expectation fails, and written as run-I-min.textproto.\n"
       "The summary (stdout): runs, failures by expectation, the reproducers, and coverage: which checks\n"
-      "stopped which attacks, the catalogue's checks never reached listed as unreached.\n"
+      "stopped which attacks, the catalogue's checks never reached listed as unreached. --report writes\n"
+      "it and every run as JSON, --html as a page that draws that JSON (- is stdout for either, not both:\n"
+      "the summary then goes to stderr).\n"
       "Deterministic: the same --seed gives the same runs and shrunk results for any --jobs.\n"
       "Exit codes: 0 no run failed; 1 a run failed an expectation; 2 bad input (nothing ran);\n"
-      "3 a drawn run could not run, or a file could not be written.");
+      "3 a drawn run could not run, or a file could not be written (--report, --html, a reproducer).");
   cmd->add_option("SCENARIO", flags->scenario_file, "Scenario file (protobuf text format, proto/scenario.proto)")
       ->type_name("FILE")
       ->required();
@@ -363,6 +397,11 @@ void add_explore(CLI::App& app, int& exit_code) {
                   "Write the summary and every run as JSON to FILE (- for stdout: the summary then goes to stderr), "
                   "checked and written as fleetsim run --report")
       ->type_name("FILE.json|-");
+  cmd->add_option("--html", flags->html,
+                  "Write the report as one self-contained HTML page (the runs, failures and their reproducers, "
+                  "coverage; works offline) to FILE, checked and written as --report; --report and --html cannot "
+                  "both be -")
+      ->type_name("FILE.html|-");
   cmd->add_flag("--quiet", flags->quiet, "No progress on stderr");
   cmd->callback([flags, &exit_code] { exit_code = run_explore(*flags); });
 }

@@ -33,7 +33,10 @@ std::string html_report(const nlohmann::ordered_json& report) {
   page += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
           "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n";
   page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  page += "<title>fleetsim run report</title>\n<style>\n";
+  // The page draws a run's report or, by its "command" field, an explore report.
+  const auto command = report.is_object() ? report.find("command") : report.end();
+  const bool explore = command != report.end() && *command == "explore";
+  page += explore ? "<title>fleetsim explore report</title>\n<style>\n" : "<title>fleetsim run report</title>\n<style>\n";
   page += html_assets::style;
   page += "</style>\n</head>\n<body>\n<main id=\"report\">\n";
   page += "<noscript><p>This report is drawn by the script inside this file: allow JavaScript to see it. "

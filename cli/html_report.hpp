@@ -1,7 +1,8 @@
 #pragma once
-// The HTML report of `fleetsim run --html`: one self-contained page (inline
-// CSS and script, no URL to fetch, so it opens offline and can be mailed or
-// kept as a CI artifact) that draws the JSON report as charts and tables.
+// The HTML report of `fleetsim run --html` and `fleetsim explore --html`: one
+// self-contained page (inline CSS and script, no URL to fetch, so it opens
+// offline and can be mailed or kept as a CI artifact) that draws the JSON
+// report as charts and tables.
 
 #include <string>
 
@@ -9,9 +10,10 @@
 
 namespace fleet::cli {
 
-/// The page for `report` (report_json()'s object). The report is embedded
-/// whole as JSON and drawn by the page's own script, so the page shows
-/// exactly what the JSON report says.
+/// The page for `report`: report_json()'s object, or `fleetsim explore`'s
+/// report (its "command" is "explore"), which the same script draws as the
+/// exploration's summary. The report is embedded whole as JSON and drawn by
+/// the page's own script, so the page shows exactly what the JSON says.
 std::string html_report(const nlohmann::ordered_json& report);
 
 /// `json_text` made safe inside an HTML <script> element: every "</" becomes

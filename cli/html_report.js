@@ -3,7 +3,9 @@
 // expectations table, charts over simulated time (version adoption, device
 // states, rollout waves, requests to the cloud by kind, the requests not
 // answered ok, attestation latency percentiles, faults and attacks), the
-// breakdown by group and hardware revision, and the counters.
+// breakdown by group and hardware revision, and the counters. A report of
+// `fleetsim explore` ("command": "explore") is drawn by draw_explore instead:
+// the exploration's header, failures and reproducers, and coverage.
 //
 // Every string of the report reaches the page through textContent or
 // setAttribute, never as markup: a scenario's names cannot inject anything.
@@ -725,6 +727,144 @@
         html('div', { class: ALARMS.has(name) && n > 0 ? 'alarm' : '' }, html('dt', {}, name.replace(/_/g, ' ')), html('dd', {}, count(n))))));
   }
 
+  // ---- fleetsim explore's report ----------------------------------------
+  // Its JSON has "command": "explore" (cli/explore.cpp, report_of): the
+  // exploration's header, its failures and reproducers, and coverage.
+
+  /// A seed as text: JSON.parse rounds integers past 2^53, so a seed that
+  /// large is not shown rounded (the reproducer's file name has it exactly).
+  function exact_count(n) {
+    return Number.isSafeInteger(n) ? count(n) : 'past 2^53: see the JSON data';
+  }
+
+  function explore_verdict(report) {
+    const errors = (report.errors || []).length;
+    const error_note = errors > 0 ? ` ${count(errors)} drawn run${errors === 1 ? '' : 's'} could not run.` : '';
+    if (report.failed > 0) {
+      return html('p', { class: 'verdict fail' },
+        `${count(report.failed)} of ${count(report.runs)} runs failed an expectation.${error_note}`);
+    }
+    return html('p', { class: errors > 0 ? 'verdict fail' : 'verdict pass' },
+      `No run of ${count(report.runs)} failed an expectation.${error_note}`);
+  }
+
+  function explore_header(report) {
+    const facts = [
+      ['Seed', exact_count(report.seed)],
+      ['Runs', `${count(report.runs)}, ${count(report.failed)} failed`],
+      ['Devices', count(report.devices)],
+      ['Jobs', count(report.jobs)],
+      ['Wall time', `${Number(report.wall_seconds).toFixed(1)} s`],
+    ];
+    return html('header', { class: 'card' },
+      html('h1', {}, report.scenario), html('div', { class: 'subtitle' }, `fleetsim explore report \u00b7 ${report.scenario_file}`),
+      explore_verdict(report),
+      html('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [html('dt', {}, k), html('dd', {}, v)])));
+  }
+
+  /// "12 faults and attacks, 500 devices, replays": what a reproducer holds.
+  function reproducer_facts(r) {
+    return `${count(r.events)} faults and attacks, ${count(r.devices)} devices, trace_hash ${String(r.trace_hash).slice(0, 16)}`;
+  }
+
+  function replays_cell(r) { return r.replayed ? ['replays'] : ['DOES NOT REPLAY', 'alarm']; }
+
+  function failures_section(report) {
+    const by_expectation = Object.entries(report.failures_by_expectation || {});
+    const failures = report.failures || [];
+    if (by_expectation.length === 0) return card('failures-card', 'Failures', null, none_note('No run failed an expectation.'));
+    return card('failures-card', 'Failures',
+      'Runs failed, by expectation; then each failing run kept as a standalone scenario that fleetsim run replays to the same trace_hash.',
+      simple_table('failures-by-expectation', [['Expectation'], ['Runs failed', true]],
+        by_expectation.map(([name, n]) => [[name], [count(n), 'number']])),
+      simple_table('failures', [['Run', true], ['Expectation'], ['Reproducer'], ['Holds'], ['Replay'], ['Shrunk']],
+        failures.map((f) => [[count(f.run), 'number'], [f.expectation], [f.reproducer.path, 'mono'],
+          [reproducer_facts(f.reproducer)], replays_cell(f.reproducer), [f.shrunk ? f.shrunk.path : 'no', f.shrunk ? 'mono' : '']])));
+  }
+
+  function shrunk_section(report) {
+    const shrunk = (report.failures || []).filter((f) => f.shrunk);
+    if (shrunk.length === 0) return null;
+    return card('shrunk', 'Shrunk reproducers',
+      'The first failing run of each expectation, shrunk while the same expectation fails: the faults and attacks it kept.',
+      ...shrunk.map((f) => html('div', { class: 'shrunk' },
+        html('h3', {}, `Run ${count(f.run)} fails ${f.expectation}`),
+        html('dl', { class: 'facts' },
+          html('dt', {}, 'Full'), html('dd', {}, html('code', {}, f.reproducer.path), ` \u2014 ${reproducer_facts(f.reproducer)}`),
+          html('dt', {}, 'Shrunk'), html('dd', {}, html('code', {}, f.shrunk.path), ` \u2014 ${reproducer_facts(f.shrunk)}`,
+            f.shrunk.replayed ? ', replays' : html('span', { class: 'alarm' }, ', DOES NOT REPLAY')),
+          html('dt', {}, 'Shrink runs'), html('dd', {}, count(f.shrink_runs || 0))),
+        (f.shrunk.kept || []).length === 0 ? none_note('It kept no fault and no attack.')
+          : html('ul', { id: `kept-${f.run}`, class: 'kept' }, ...f.shrunk.kept.map((k) => html('li', {}, k))))));
+  }
+
+  function attack_coverage_table(attacks) {
+    const bad = (n) => (n > 0 ? 'number alarm' : 'number');
+    const rows = [];
+    for (const a of attacks) {
+      const checks = a.checks.length > 0 ? a.checks : [null];  // a kind without a check: counted for its rate
+      checks.forEach((c, i) => {
+        const first = i === 0;
+        const kind_cells = first
+          ? [[a.kind], [count(a.runs), 'number'], [count(a.tried), 'number'], [count(a.stopped), 'number'],
+            [count(a.got_through), bad(a.got_through)]]
+          : [[''], [''], [''], [''], ['']];
+        if (c === null) {
+          rows.push([...kind_cells, ['\u2014 (no check: refused for its rate)'], [''], ['']]);
+          return;
+        }
+        const name = c.catalogued ? c.check : `${c.check} (not in the catalogue)`;
+        rows.push([...kind_cells, [name, c.catalogued ? '' : 'uncatalogued'],
+          c.stopped === 0 ? ['UNREACHED', 'unreached'] : [count(c.stopped), 'number'],
+          [c.stopped === 0 ? '' : count(c.runs), 'number']]);
+      });
+    }
+    return simple_table('coverage-attacks',
+      [['Attack kind'], ['Runs', true], ['Tried', true], ['Stopped', true], ['Got through', true], ['Check'],
+        ['Stopped by it', true], ['In runs', true]], rows);
+  }
+
+  function unreached_section(report) {
+    const unreached = (report.coverage && report.coverage.unreached) || [];
+    if (unreached.length === 0) return card('unreached-card', 'Never reached', null, none_note('Every catalogued check, kind of flash write and device state was reached.'));
+    return card('unreached-card', 'Never reached',
+      'Catalogued checks that stopped nothing in any run ("kind: check"), kinds of flash write no power loss tore, and device fault kinds that never met a device running, attested or in a trial boot.',
+      html('ul', { id: 'unreached', class: 'unreached' }, ...unreached.map((u) => html('li', {}, u))));
+  }
+
+  /// {"erase": 3, "header": 0}: "erase 3, header 0", or "" for none.
+  function pairs(map) { return Object.entries(map || {}).map(([k, n]) => `${k} ${count(n)}`).join(', '); }
+
+  function fault_coverage_table(faults) {
+    return simple_table('coverage-faults',
+      [['Fault kind'], ['Runs', true], ['Devices hit', true], ['Tears armed', true], ['Writes torn', true],
+        ['Torn, by the kind of write'], ['Device states met']],
+      faults.map((f) => [[f.kind], [count(f.runs), 'number'], [count(f.devices_hit), 'number'],
+        [f.armed > 0 ? count(f.armed) : '', 'number'], [f.armed > 0 ? count(f.writes_torn) : '', 'number'],
+        [pairs(f.torn_by_write_kind)], [pairs(f.device_states)]]));
+  }
+
+  function draw_explore(report, root) {
+    document.title = `${report.scenario} \u2014 fleetsim explore report`;
+    const coverage = report.coverage || {};
+    const errors = report.errors || [];
+    root.replaceChildren(...[
+      explore_header(report),
+      failures_section(report),
+      shrunk_section(report),
+      card('coverage-attacks-card', 'Checks that stopped attacks',
+        'Per attack kind over the runs: attempts, and each check of the kind\u2019s catalogue (then any other seen) with the attempts it stopped; a catalogued check that stopped nothing is UNREACHED.',
+        attack_coverage_table(coverage.attacks || []) || none_note('No attack kind could occur.')),
+      unreached_section(report),
+      card('coverage-faults-card', 'Faults',
+        'Per fault kind over the runs: devices hit, for power loss the tears armed and writes torn by the kind of write, and the states of the devices each fault met.',
+        fault_coverage_table(coverage.faults || []) || none_note('No fault kind could occur.')),
+      errors.length === 0 ? null : card('errors-card', 'Runs that could not run', 'A defect of the drawing: each with why.',
+        html('ul', { id: 'errors' }, ...errors.map((e) => html('li', {}, e)))),
+      html('p', { class: 'note' }, 'Every run, with its schedule and failed expectations, is in the JSON data of this page (runs_detail).'),
+    ].filter((section) => section !== null));
+  }
+
   // ---- the page ---------------------------------------------------------
 
   /// Widens a chart's view to everything drawn in it, so that no label runs
@@ -759,7 +899,8 @@
 
   const root = document.getElementById('report');
   try {
-    draw(JSON.parse(document.getElementById('report-data').textContent), root);
+    const report = JSON.parse(document.getElementById('report-data').textContent);
+    (report.command === 'explore' ? draw_explore : draw)(report, root);
     for (const chart of root.querySelectorAll('svg.chart')) fit_to_content(chart);
     document.body.setAttribute('data-rendered', 'yes');
   } catch (error) {

@@ -280,6 +280,19 @@ class html_report_browser : public fleet::cli::testing::in_temporary_directory {
                        path("fleetsim.out"), path("fleetsim.err"), 60s);
   }
 
+  /// data/FILE.textproto, its scenario named `name` instead of `old_name`
+  /// (a name that needs no escaping in the text format), as evil.textproto;
+  /// false if the file has no such name line.
+  bool write_renamed(const std::string& file, const std::string& old_name, const std::string& name) {
+    std::string scenario = read_file(data + "/" + file + ".textproto");
+    const std::string name_line = "name: \"" + old_name + "\"";
+    const std::size_t at = scenario.find(name_line);
+    if (at == std::string::npos) return false;
+    scenario.replace(at, name_line.size(), "name: \"" + name + "\"");
+    std::ofstream(path("evil.textproto")) << scenario;
+    return true;
+  }
+
   /// What headless Chromium drew from `page`: the serialized DOM once its
   /// scripts ran, from <body> on (the scripts' own text excluded, so that a
   /// string in them cannot pass for drawn content); empty on failure.
@@ -480,11 +493,7 @@ TEST_F(html_report_browser, names_are_shown_as_text_never_as_markup) {
   if (!std::filesystem::exists(chromium_binary)) {
     GTEST_SKIP() << chromium_binary << " is missing (Debian package chromium; scripts/setup.sh installs it)";
   }
-  std::string scenario = read_file(data + "/tiny_rollout.textproto");
-  const std::string name_line = "name: \"tiny-rollout\"";
-  ASSERT_NE(scenario.find(name_line), std::string::npos);
-  scenario.replace(scenario.find(name_line), name_line.size(), R"(name: "<b>bold</b> & <img src=x onerror=alert(1)>")");
-  { std::ofstream(path("evil.textproto")) << scenario; }
+  ASSERT_TRUE(write_renamed("tiny_rollout", "tiny-rollout", "<b>bold</b> & <img src=x onerror=alert(1)>"));
   ASSERT_EQ(run_fleetsim(path("evil.textproto")), 0) << read_file(path("fleetsim.err"));
   const std::string dom = dom_of(path("r.html"));
   ASSERT_NE(dom.find("data-rendered=\"yes\""), std::string::npos) << dom.substr(0, 4000);
@@ -492,6 +501,69 @@ TEST_F(html_report_browser, names_are_shown_as_text_never_as_markup) {
       << dom.substr(0, 4000);
   EXPECT_EQ(dom.find("<b>"), std::string::npos);
   EXPECT_EQ(dom.find("<img"), std::string::npos);
+}
+
+// `fleetsim explore --html`: the same page draws an explore report (its
+// "command"), every failure, shrunk reproducer and coverage row of its JSON,
+// with the scenario's names as text.
+TEST_F(html_report_browser, chromium_draws_an_explore_report_from_its_json) {
+  if (!std::filesystem::exists(chromium_binary)) {
+    GTEST_SKIP() << chromium_binary << " is missing (Debian package chromium; scripts/setup.sh installs it)";
+  }
+  ASSERT_TRUE(write_renamed("tiny_chaos", "tiny-chaos", "<b>chaos</b> & <img src=x>"));
+  ASSERT_EQ(run_program({FLEETSIM_BINARY, "explore", path("evil.textproto"), "--runs", "2", "--jobs", "2", "--quiet",
+                         "--out", path("out"), "--report", path("e.json"), "--html", path("e.html")},
+                        path("fleetsim.out"), path("fleetsim.err"), 120s),
+            1)
+      << read_file(path("fleetsim.err"));
+  const json report = json::parse(read_file(path("e.json")));
+  const std::string dom = dom_of(path("e.html"));
+  ASSERT_NE(dom.find("data-rendered=\"yes\""), std::string::npos) << dom.substr(0, 4000);
+  EXPECT_EQ(dom.find("data-render-error="), std::string::npos);
+  EXPECT_NE(dom.find("<h1>&lt;b&gt;chaos&lt;/b&gt; &amp; &lt;img src=x&gt;</h1>"), std::string::npos) << dom.substr(0, 4000);
+  EXPECT_EQ(dom.find("<b>"), std::string::npos);
+  EXPECT_EQ(dom.find("<img"), std::string::npos);
+  EXPECT_NE(dom.find("2 of 2 runs failed an expectation."), std::string::npos) << dom.substr(0, 4000);
+  EXPECT_EQ(element_by_id(dom, "svg", "chart-adoption"), "");  // not a run's page
+
+  const std::vector<std::vector<std::string>> by_expectation =
+      body_cells(element_by_id(dom, "table", "failures-by-expectation"));
+  ASSERT_EQ(by_expectation.size(), report["failures_by_expectation"].size());
+  EXPECT_EQ(by_expectation[0][0], "all updated in 2h");
+  EXPECT_EQ(by_expectation[0][1], "2");
+  const std::vector<std::vector<std::string>> failures = body_cells(element_by_id(dom, "table", "failures"));
+  ASSERT_EQ(failures.size(), report["failures"].size());
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    EXPECT_EQ(failures[i][2], report["failures"][i]["reproducer"]["path"]);
+  }
+  // The shrunk reproducer: its path and every fault or attack it kept.
+  const json& shrunk = report["failures"][0]["shrunk"];
+  EXPECT_NE(dom.find(shrunk["path"].get<std::string>()), std::string::npos);
+  const std::string kept =
+      unescape(element_by_id(dom, "ul", "kept-" + std::to_string(report["failures"][0]["run"].get<int>())));
+  ASSERT_FALSE(shrunk["kept"].empty());
+  for (const json& k : shrunk["kept"]) EXPECT_NE(kept.find("<li>" + k.get<std::string>() + "</li>"), std::string::npos) << k;
+
+  // Coverage: a row per check of each attack kind (one for a kind without a
+  // check), UNREACHED exactly where the check stopped nothing, the unreached
+  // list whole, a row per fault kind.
+  const std::vector<std::vector<std::string>> attacks = body_cells(element_by_id(dom, "table", "coverage-attacks"));
+  std::size_t rows = 0, unreached_rows = 0;
+  for (const json& a : report["coverage"]["attacks"]) {
+    rows += std::max<std::size_t>(1, a["checks"].size());
+    for (const json& c : a["checks"]) unreached_rows += c["stopped"] == 0 ? 1 : 0;
+  }
+  ASSERT_EQ(attacks.size(), rows);
+  ASSERT_GT(rows, 0u);
+  std::size_t shown_unreached = 0;
+  for (const std::vector<std::string>& row : attacks) shown_unreached += row.size() > 6 && row[6] == "UNREACHED" ? 1 : 0;
+  EXPECT_EQ(shown_unreached, unreached_rows);
+  const std::string unreached = element_by_id(dom, "ul", "unreached");
+  ASSERT_EQ(report["coverage"]["unreached"].empty(), unreached.empty());
+  for (const json& u : report["coverage"]["unreached"]) {
+    EXPECT_NE(unescape(unreached).find("<li>" + u.get<std::string>() + "</li>"), std::string::npos) << u;
+  }
+  EXPECT_EQ(body_cells(element_by_id(dom, "table", "coverage-faults")).size(), report["coverage"]["faults"].size());
 }
 
 TEST_F(html_report_browser, an_unwritable_html_path_is_refused_before_the_run) {

@@ -76,6 +76,23 @@ TEST(html_report, a_name_cannot_close_the_data_script_element) {
   EXPECT_EQ(data, json(report));
 }
 
+// An explore report ("command": "explore", cli/explore.cpp) gets its own
+// title and the same escaping; a run's report, without the field, keeps its own.
+TEST(html_report, an_explore_report_is_titled_so_and_its_names_cannot_close_the_data) {
+  const nlohmann::ordered_json report = {{"command", "explore"},
+                                         {"scenario", "x</script><b>"},
+                                         {"failures_by_expectation", {{"y<!--", 2}}},
+                                         {"coverage", {{"unreached", {"</script><script>alert(1)"}}}}};
+  const std::string page = html_report(report);
+  EXPECT_NE(page.find("<title>fleetsim explore report</title>"), std::string::npos);
+  EXPECT_EQ(page.find("<b>"), std::string::npos);
+  EXPECT_EQ(page.find("<!--"), std::string::npos);
+  EXPECT_EQ(occurrences(page, "</script"), 2u);
+  EXPECT_EQ(json::parse(embedded_data(page)), json(report));
+  EXPECT_NE(html_report(report_json(sample_result(), sample_context())).find("<title>fleetsim run report</title>"),
+            std::string::npos);
+}
+
 TEST(html_report, script_safe_escapes_every_less_than_sign) {
   EXPECT_EQ(script_safe(R"({"a":"</script>","b":"<!--"})"), R"({"a":"\u003c/script>","b":"\u003c!--"})");
   EXPECT_EQ(script_safe(R"({"a":1})"), R"({"a":1})");
