@@ -134,12 +134,12 @@ TEST(determinism, a_repeated_run_gives_the_same_report) {
 }
 
 // The cloud-initiated rollback crosses the cloud and the devices both ways
-// (crash telemetry in, rollback offers out): the library's scenario at 400
-// devices gives one run on 1 and 2 threads.
+// (crash telemetry in, rollback offers out): the library's scenario at 500
+// devices (its min_devices) gives one run on 1 and 2 threads.
 TEST(determinism, the_cloud_rollback_scenario_on_1_and_2_threads) {
   const auto loaded = scenario::load_file(std::string(FLEET_SCENARIOS_DIR) + "/cloud-rollback.textproto");
   ASSERT_TRUE(loaded.value);
-  const auto small = scenario::rescale(*loaded.value, 400);
+  const auto small = scenario::rescale(*loaded.value, 500);
   ASSERT_TRUE(small.ok()) << small.error;
   scenario::scenario cut = small.value;
   cut.cloud.partitions = partitions;
