@@ -422,6 +422,25 @@ TEST(faults_in_a_run, a_power_loss_during_a_download_is_counted_at_the_downloadi
   EXPECT_EQ(sum_of(steps), sum_of(r.faults[0].device_states));
 }
 
+// A torn write counts the step the device was at when the event that tore
+// it began, not the step at which it was armed: armed at 30 m, before any
+// update, it tears the eighth write from then, a chunk's, which a chunk's
+// arrival brings in the middle of the download. Counted at arming, every
+// one would be "none".
+TEST(faults_in_a_run, a_torn_write_is_counted_at_the_step_it_tore_into) {
+  const run_result r =
+      run(testing::load(slow_downloads("fault { at: \"30m\" power_loss { during: FLASH_WRITE write: 8 } }")), {});
+  ASSERT_EQ(r.faults.size(), 1u);
+  const fault_outcome& f = r.faults[0];
+  EXPECT_EQ(f.armed, 40u);
+  ASSERT_GT(f.writes_torn, 0u);
+  EXPECT_EQ(sum_of(f.update_steps), f.writes_torn);
+  EXPECT_EQ(f.update_steps.count("none"), 0u);
+  ASSERT_EQ(f.update_steps.count("downloading"), 1u);
+  EXPECT_GT(f.update_steps.at("downloading"), 0u);
+  EXPECT_EQ(f.torn_by_write, (std::map<std::string, std::uint64_t>{{"chunk", f.writes_torn}}));
+}
+
 TEST(faults_in_a_run, offline_devices_are_off_for_the_spell_and_update_when_back) {
   const run_result r = run_with_faults(40, "fault { at: \"30m\" duration: \"2d\" fraction: 0.5 offline {} }");
   ASSERT_EQ(r.faults.size(), 1u);

@@ -72,6 +72,10 @@ void device_host::run_until(fw::sim_time end, const device_surroundings& around,
     if (at >= end) return;
     scratch.clear();
     const std::uint32_t cuts_fired = device_.flash().cuts_fired();
+    // A tear counts the update step it cut into, read before the event that
+    // may end with the power off and the step's RAM gone.
+    const fw::update_step step_before =
+        device_.flash().power_cut_armed() ? device_.firmware().update_step_now() : fw::update_step::none;
     // At equal times: power first, then faults, messages (in delivery order), timers.
     if (at == power_on_at_) {
       power_on_at_ = fw::never;
@@ -89,7 +93,7 @@ void device_host::run_until(fw::sim_time end, const device_surroundings& around,
       trace_.fold(at.count(), timer_tag, 0);
       device_.advance(at, scratch);
     }
-    if (device_.flash().cuts_fired() != cuts_fired) count_tear(tally);
+    if (device_.flash().cuts_fired() != cuts_fired) count_tear(step_before, tally);
     ++tally.events;
     take(at, around, scratch, out, tally);
     const wire::version app = device_.firmware().running_version(fw::component::app);
@@ -159,8 +163,10 @@ void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& s
   if (a.what != device_action::kind::clock_set_right) {
     if (tally.fault_states.size() <= a.fault) tally.fault_states.resize(a.fault + 1);
     ++tally.fault_states[a.fault][state_index(device_, now)];
-    if (tally.fault_steps.size() <= a.fault) tally.fault_steps.resize(a.fault + 1);
-    ++tally.fault_steps[a.fault][static_cast<std::size_t>(device_.firmware().update_step_now())];
+    // A tear's step is the one it cuts into, when a write comes (count_tear).
+    if (a.what != device_action::kind::tear_next_flash_write) {
+      count_step(a.fault, device_.firmware().update_step_now(), tally);
+    }
   }
   // A tear only arms here: it acts, and counts as injected, if a write comes (count_tear).
   if (a.what == device_action::kind::tear_next_flash_write) {
@@ -191,7 +197,12 @@ void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& s
 
 // The flash holds one armed cut at a time, and each arming replaces the
 // one before: the cut that fired is the one armed last.
-void device_host::count_tear(device_tally& tally) const {
+void device_host::count_step(std::uint32_t fault, fw::update_step step, device_tally& tally) {
+  if (tally.fault_steps.size() <= fault) tally.fault_steps.resize(fault + 1);
+  ++tally.fault_steps[fault][static_cast<std::size_t>(step)];
+}
+
+void device_host::count_tear(fw::update_step step, device_tally& tally) const {
   const auto armed = std::find_if(faults_.rend() - static_cast<std::ptrdiff_t>(next_fault_), faults_.rend(),
                                   [](const device_action& a) { return a.what == device_action::kind::tear_next_flash_write; });
   FLEET_CHECK(armed != faults_.rend(), "a torn write that no fault armed");
@@ -199,6 +210,7 @@ void device_host::count_tear(device_tally& tally) const {
   ++tally.counters.writes_torn;
   ++tally.tears[armed->fault].torn;
   ++tally.tears[armed->fault].torn_by_kind[static_cast<std::size_t>(device_.flash().last_torn())];
+  count_step(armed->fault, step, tally);
 }
 
 void device_host::take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,

@@ -65,7 +65,9 @@ struct device_tally {
   /// By scenario fault, grown on use: the states (device_state_names order)
   /// of the devices a device fault acted on, when it acted (a tear: when it was armed).
   std::vector<std::array<std::uint64_t, device_state_names.size()>> fault_states;
-  /// The same devices by the update step they were at (fw::update_step order).
+  /// The same devices by the update step they were at (fw::update_step
+  /// order); a tear: once it tears, the step at the start of the event that
+  /// tore the write.
   std::vector<std::array<std::uint64_t, fw::update_step_count>> fault_steps;
 };
 
@@ -117,8 +119,10 @@ class device_host {
   void take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,
             std::vector<sim_message>& out, device_tally& tally);
   void apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally);
-  /// The flash tore a write: the fault that armed it acted.
-  void count_tear(device_tally& tally) const;
+  /// The flash tore a write: the fault that armed it acted, at `step`.
+  void count_tear(fw::update_step step, device_tally& tally) const;
+  /// A device fault met the device at `step` of an update.
+  static void count_step(std::uint32_t fault, fw::update_step step, device_tally& tally);
   static void judge_altered(std::uint32_t attack, const fw::outputs& scratch, attack_ledger& attacks);
   /// What the report counts by hour and by breakdown cell.
   void count_outcome(fw::sim_time now, const fw::record& r, device_tally& tally) const;
