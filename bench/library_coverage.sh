@@ -6,9 +6,10 @@
 # then the --report JSON files merged: runs and failures per file, and over
 # the library, per attack kind the checks that stopped it, the catalogued
 # checks no file reached (unreached only if no file reached it), torn writes
-# by kind, and the device states each fault kind met. A run that fails an
-# expectation (explore's exit 1) is a finding; a file explore refuses or
-# cannot finish (exit 2 or 3) is reported and this script exits 3 at the end.
+# by kind, and the device states and update steps each fault kind met. A
+# run that fails an expectation (explore's exit 1) is a finding; a file
+# explore refuses or cannot finish (exit 2 or 3) is reported and this
+# script exits 3 at the end.
 #
 #   bench/library_coverage.sh [--total 30m] [--devices 500] [--jobs 2] [--seed 1]
 #                             [--json FILE] [--work DIR] [--files "a.textproto b.textproto"]
@@ -122,11 +123,12 @@ faults = {}
 for r in reports:
     for f in r["coverage"]["faults"]:
         m = faults.setdefault(f["kind"], {"kind": f["kind"], "runs": 0, "devices_hit": 0, "armed": 0,
-                                          "writes_torn": 0, "torn_by_write_kind": {}, "device_states": {}})
+                                          "writes_torn": 0, "torn_by_write_kind": {}, "device_states": {},
+                                          "update_steps": {}})
         for k in ("runs", "devices_hit", "armed", "writes_torn"):
             m[k] += f[k]
-        for field in ("torn_by_write_kind", "device_states"):
-            for k, n in f[field].items():
+        for field in ("torn_by_write_kind", "device_states", "update_steps"):
+            for k, n in f.get(field, {}).items():
                 m[field][k] = m[field].get(k, 0) + n
 
 def reached_anywhere(item):
@@ -141,6 +143,9 @@ def reached_anywhere(item):
     if " in " in item:
         kind, state = item.split(" in ", 1)
         return faults.get(kind, {}).get("device_states", {}).get(state, 0) > 0
+    if " at " in item:
+        kind, step = item.split(" at ", 1)
+        return faults.get(kind, {}).get("update_steps", {}).get(step, 0) > 0
     return None
 
 # Unreached over the library: listed by some file and reached by none.
@@ -189,13 +194,14 @@ for u in unreached:
     print(f"  {u}")
 
 print("\nfaults, over the library:")
-print(f"{'fault kind':<22} {'runs':>6} {'devices hit':>12} {'armed':>8} {'torn':>8}  torn by kind of write; device states met")
+print(f"{'fault kind':<22} {'runs':>6} {'devices hit':>12} {'armed':>8} {'torn':>8}  torn by kind of write; device states met; update steps met")
 for kind in sorted(faults):
     f = faults[kind]
     torn = pairs(f["torn_by_write_kind"]) if f["torn_by_write_kind"] else ""
     states = pairs(f["device_states"]) if f["device_states"] else ""
+    steps = pairs(f["update_steps"]) if f["update_steps"] else ""
     print(f"{kind:<22} {f['runs']:>6} {f['devices_hit']:>12,} {f['armed']:>8,} {f['writes_torn']:>8,}  "
-          + "; ".join(x for x in (torn, states) if x))
+          + "; ".join(x for x in (torn, states, steps) if x))
 
 if json_out:
     merged = {
