@@ -228,7 +228,6 @@ std::string summary_of(const explore::exploration& ex, const explore_flags& flag
     }
     line(s);
   }
-  line("not measured: link and cloud faults by firmware state or update step (docs/explore.md)");
   for (const std::string& e : ex.errors) line("error: " + e);
   return out;
 }

@@ -828,7 +828,7 @@
     const unreached = (report.coverage && report.coverage.unreached) || [];
     if (unreached.length === 0) return card('unreached-card', 'Never reached', null, none_note('Every catalogued check, kind of flash write and device state was reached.'));
     return card('unreached-card', 'Never reached',
-      'Catalogued checks that stopped nothing in any run ("kind: check"), kinds of flash write no power loss tore, and device fault kinds that never met a device running, attested or in a trial boot.',
+      'Catalogued checks that stopped nothing in any run ("kind: check"), kinds of flash write no power loss tore, and fault kinds that never met a device running, attested or in a trial boot ("KIND in STATE"), or downloading, staged or on trial in an update ("KIND at STEP").',
       html('ul', { id: 'unreached', class: 'unreached' }, ...unreached.map((u) => html('li', {}, u))));
   }
 

@@ -105,8 +105,10 @@ coverage coverage_of(const std::vector<run_record>& runs, const std::vector<std:
         if (reach.torn_by_write_kind[write] == 0) out.unreached.push_back(std::string("power_loss: ") + write + " write");
       }
     }
-    // A device fault that never met a device in one of the live states.
-    if (kind == "power_loss" || kind == "offline" || kind == "clock_jump" || kind == "bit_rot") {
+    // A fault that never met a device in one of the live states: a device
+    // fault when it acted, a link fault or an outage a request of the device.
+    if (kind == "power_loss" || kind == "offline" || kind == "clock_jump" || kind == "bit_rot" ||
+        kind == "partition" || kind == "degraded_network" || kind == "slow_link" || kind == "cloud_outage") {
       for (const char* state : {"running", "attested", "trial"}) {
         if (reach.device_states[state] == 0) out.unreached.push_back(kind + " in " + state);
       }

@@ -441,6 +441,39 @@ TEST(faults_in_a_run, a_torn_write_is_counted_at_the_step_it_tore_into) {
   EXPECT_EQ(f.torn_by_write, (std::map<std::string, std::uint64_t>{{"chunk", f.writes_torn}}));
 }
 
+// Link faults and outages do not act on a device: they count what they met,
+// a request each, at the state and update step of the device that sent it.
+TEST(faults_in_a_run, a_slow_link_during_the_downloads_meets_devices_downloading) {
+  const run_result r = run(
+      testing::load(slow_downloads("fault { at: \"1h\" duration: \"2h\" slow_link { bytes_per_second: \"2KiB\" } }")),
+      {});
+  ASSERT_EQ(r.faults.size(), 1u);
+  const fault_outcome& f = r.faults[0];
+  ASSERT_EQ(f.update_steps.count("downloading"), 1u);
+  EXPECT_GT(f.update_steps.at("downloading"), 0u);
+  EXPECT_EQ(sum_of(f.update_steps), sum_of(f.device_states));
+}
+
+TEST(faults_in_a_run, an_outage_counts_the_requests_it_drops_at_their_senders_step) {
+  const run_result r = run(
+      testing::load(slow_downloads("fault { at: \"1h20m\" duration: \"20m\" cloud_outage { part: UPDATES } }")), {});
+  ASSERT_EQ(r.faults.size(), 1u);
+  const fault_outcome& f = r.faults[0];
+  ASSERT_GT(f.requests_dropped, 0u);
+  // Counted on the device's side when it sends, dropped on the cloud's when it arrives: the same requests.
+  EXPECT_EQ(sum_of(f.update_steps), f.requests_dropped);
+  ASSERT_EQ(f.update_steps.count("downloading"), 1u);
+  EXPECT_GT(f.update_steps.at("downloading"), 0u);
+}
+
+TEST(faults_in_a_run, a_partition_before_any_update_meets_requests_at_no_update_step) {
+  const run_result r = run(testing::load(slow_downloads("fault { at: \"1s\" duration: \"50m\" partition {} }")), {});
+  ASSERT_EQ(r.faults.size(), 1u);
+  const fault_outcome& f = r.faults[0];
+  ASSERT_GT(sum_of(f.update_steps), 0u);
+  EXPECT_EQ(f.update_steps, (std::map<std::string, std::uint64_t>{{"none", sum_of(f.update_steps)}}));
+}
+
 TEST(faults_in_a_run, offline_devices_are_off_for_the_spell_and_update_when_back) {
   const run_result r = run_with_faults(40, "fault { at: \"30m\" duration: \"2d\" fraction: 0.5 offline {} }");
   ASSERT_EQ(r.faults.size(), 1u);

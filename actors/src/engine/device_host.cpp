@@ -160,13 +160,11 @@ void device_host::judge_altered(std::uint32_t attack, const fw::outputs& scratch
 void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally) {
   trace_.fold(now.count(), fault_tag, (std::uint64_t{a.fault} << 8) | static_cast<std::uint64_t>(a.what));
   // What the fault met (coverage: which states each fault kind reached), before it acts.
-  if (a.what != device_action::kind::clock_set_right) {
-    if (tally.fault_states.size() <= a.fault) tally.fault_states.resize(a.fault + 1);
-    ++tally.fault_states[a.fault][state_index(device_, now)];
+  if (a.what == device_action::kind::tear_next_flash_write) {
     // A tear's step is the one it cuts into, when a write comes (count_tear).
-    if (a.what != device_action::kind::tear_next_flash_write) {
-      count_step(a.fault, device_.firmware().update_step_now(), tally);
-    }
+    count_state(a.fault, now, tally);
+  } else if (a.what != device_action::kind::clock_set_right) {
+    count_met(a.fault, now, tally);
   }
   // A tear only arms here: it acts, and counts as injected, if a write comes (count_tear).
   if (a.what == device_action::kind::tear_next_flash_write) {
@@ -197,6 +195,16 @@ void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& s
 
 // The flash holds one armed cut at a time, and each arming replaces the
 // one before: the cut that fired is the one armed last.
+void device_host::count_state(std::uint32_t fault, fw::sim_time now, device_tally& tally) const {
+  if (tally.fault_states.size() <= fault) tally.fault_states.resize(fault + 1);
+  ++tally.fault_states[fault][state_index(device_, now)];
+}
+
+void device_host::count_met(std::uint32_t fault, fw::sim_time now, device_tally& tally) const {
+  count_state(fault, now, tally);
+  count_step(fault, device_.firmware().update_step_now(), tally);
+}
+
 void device_host::count_step(std::uint32_t fault, fw::update_step step, device_tally& tally) {
   if (tally.fault_steps.size() <= fault) tally.fault_steps.resize(fault + 1);
   ++tally.fault_steps[fault][static_cast<std::size_t>(step)];
@@ -220,6 +228,14 @@ void device_host::take(fw::sim_time now, const device_surroundings& around, fw::
       ++tally.counters.messages_sent;
       const link_result link =
           around.links.delay(uplink_, device_.device_index(), now, s->bytes.size(), /*transfer=*/false);
+      // Coverage: what a link fault on the way, or an outage at the cloud's
+      // endpoint when it arrives, met the device at (the cloud drops it then).
+      if (link.met_by) count_met(*link.met_by, now, tally);
+      if (link.delay) {
+        if (const auto outage = around.links.cloud_drops(now + *link.delay, s->body)) {
+          count_met(static_cast<std::uint32_t>(*outage), now, tally);
+        }
+      }
       if (!link.delay) {
         ++(link.lost_to_fault ? tally.counters.messages_lost_to_faults : tally.counters.messages_lost);
         trace_.fold(now.count(), link.lost_to_fault ? fault_lost_tag : lost_tag, s->bytes.size());

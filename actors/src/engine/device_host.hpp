@@ -63,7 +63,9 @@ struct device_tally {
   std::vector<revocation_tally> revocations;  ///< by revocation (device_surroundings order), grown on use
   std::vector<tear_tally> tears;  ///< by scenario fault, grown on use
   /// By scenario fault, grown on use: the states (device_state_names order)
-  /// of the devices a device fault acted on, when it acted (a tear: when it was armed).
+  /// of the devices a device fault acted on, when it acted (a tear: when it
+  /// was armed); for a link fault or a cloud outage, of the devices whose
+  /// requests it met, a request each.
   std::vector<std::array<std::uint64_t, device_state_names.size()>> fault_states;
   /// The same devices by the update step they were at (fw::update_step
   /// order); a tear: once it tears, the step at the start of the event that
@@ -121,8 +123,12 @@ class device_host {
   void apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally);
   /// The flash tore a write: the fault that armed it acted, at `step`.
   void count_tear(fw::update_step step, device_tally& tally) const;
-  /// A device fault met the device at `step` of an update.
+  /// A fault met the device at `step` of an update.
   static void count_step(std::uint32_t fault, fw::update_step step, device_tally& tally);
+  /// A fault met the device in the state it is in at `now`.
+  void count_state(std::uint32_t fault, fw::sim_time now, device_tally& tally) const;
+  /// Both: a fault met the device now (coverage).
+  void count_met(std::uint32_t fault, fw::sim_time now, device_tally& tally) const;
   static void judge_altered(std::uint32_t attack, const fw::outputs& scratch, attack_ledger& attacks);
   /// What the report counts by hour and by breakdown cell.
   void count_outcome(fw::sim_time now, const fw::record& r, device_tally& tally) const;

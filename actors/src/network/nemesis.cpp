@@ -87,11 +87,13 @@ link_result nemesis::delay(crypto::random_stream& link, std::uint64_t device, fw
   duration extra_latency{0};
   duration jitter{0};
   std::uint64_t bytes_per_second = 0;  // the slowest slow link's, 0: none
+  std::optional<std::uint32_t> met_by;
   for (const std::size_t f : link_faults_) {
     const input::fault& fault = faults_[f];
     if (!fault.active_at(now) || !hits(f, device)) continue;
     if (spells_[f] && !spells_[f]->covering(device, now)) continue;
-    if (std::holds_alternative<input::partition>(fault.kind)) return {std::nullopt, true};
+    if (!met_by) met_by = static_cast<std::uint32_t>(f);
+    if (std::holds_alternative<input::partition>(fault.kind)) return {std::nullopt, true, met_by};
     if (const auto* slow = std::get_if<input::slow_link>(&fault.kind)) {
       if (bytes_per_second == 0 || slow->bytes_per_second < bytes_per_second) bytes_per_second = slow->bytes_per_second;
       continue;
@@ -103,13 +105,13 @@ link_result nemesis::delay(crypto::random_stream& link, std::uint64_t device, fw
   }
   // The fault's loss is drawn first, from the same link stream: a link's
   // draws still depend only on its own traffic and the faults' timing.
-  if (extra_loss > 0 && link.chance(std::min(extra_loss, 1.0))) return {std::nullopt, true};
+  if (extra_loss > 0 && link.chance(std::min(extra_loss, 1.0))) return {std::nullopt, true, met_by};
   auto d = net_.delay(link, bytes, transfer, bytes_per_second);
-  if (!d) return {d, false};
+  if (!d) return {d, false, met_by};
   *d += extra_latency;
   // Drawn last, and only with jitter: links without it keep their draws.
   if (jitter.count() > 0) *d += duration{static_cast<std::int64_t>(link.unit() * static_cast<double>(jitter.count()))};
-  return {d, false};
+  return {d, false, met_by};
 }
 
 std::optional<std::size_t> nemesis::cloud_drops(fw::sim_time now, std::uint8_t request) const {

@@ -37,6 +37,9 @@ struct device_action {
 struct link_result {
   std::optional<duration> delay;
   bool lost_to_fault = false;
+  /// The first link fault, in scenario order, active on the link then
+  /// (an index into input::faults), if any: what coverage says it met.
+  std::optional<std::uint32_t> met_by;
 };
 
 class nemesis {

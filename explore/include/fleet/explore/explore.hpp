@@ -142,8 +142,9 @@ struct fault_reach {
   /// Power losses during a flash write, by the kind of write torn: "erase",
   /// "header", "chunk", "metadata" (every kind listed, 0 when never torn).
   std::map<std::string, std::uint64_t> torn_by_write_kind;
-  /// A device fault: the states of the devices it acted on when it acted
-  /// (fault_outcome::device_states), summed over the runs.
+  /// The states of the devices it met (fault_outcome::device_states: a
+  /// device fault when it acted, a link fault or an outage a request each),
+  /// summed over the runs.
   std::map<std::string, std::uint64_t> device_states;
   /// The same devices by the update step they were at ("none",
   /// "downloading", "staged", "trial": fault_outcome::update_steps), summed.
@@ -154,9 +155,10 @@ struct coverage {
   std::vector<fault_reach> faults;
   /// "kind: check" for each check of the catalogue that stopped nothing,
   /// "power_loss: KIND write" for each kind of flash write no power loss
-  /// tore, "KIND in STATE" for each device fault kind that never met a
-  /// device running, attested or in a trial boot, and "KIND at STEP" for
-  /// each that never met a device downloading, staged or on trial in an update.
+  /// tore, "KIND in STATE" for each device, link or cloud fault kind that
+  /// never met a device running, attested or in a trial boot, and "KIND at
+  /// STEP" for each that never met a device downloading, staged or on trial
+  /// in an update.
   std::vector<std::string> unreached;
 };
 
