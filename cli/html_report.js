@@ -838,10 +838,10 @@
   function fault_coverage_table(faults) {
     return simple_table('coverage-faults',
       [['Fault kind'], ['Runs', true], ['Devices hit', true], ['Tears armed', true], ['Writes torn', true],
-        ['Torn, by the kind of write'], ['Device states met']],
+        ['Torn, by the kind of write'], ['Device states met'], ['Update steps met']],
       faults.map((f) => [[f.kind], [count(f.runs), 'number'], [count(f.devices_hit), 'number'],
         [f.armed > 0 ? count(f.armed) : '', 'number'], [f.armed > 0 ? count(f.writes_torn) : '', 'number'],
-        [pairs(f.torn_by_write_kind)], [pairs(f.device_states)]]));
+        [pairs(f.torn_by_write_kind)], [pairs(f.device_states)], [pairs(f.update_steps)]]));
   }
 
   function draw_explore(report, root) {

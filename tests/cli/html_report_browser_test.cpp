@@ -563,7 +563,19 @@ TEST_F(html_report_browser, chromium_draws_an_explore_report_from_its_json) {
   for (const json& u : report["coverage"]["unreached"]) {
     EXPECT_NE(unescape(unreached).find("<li>" + u.get<std::string>() + "</li>"), std::string::npos) << u;
   }
-  EXPECT_EQ(body_cells(element_by_id(dom, "table", "coverage-faults")).size(), report["coverage"]["faults"].size());
+  const std::vector<std::vector<std::string>> faults = body_cells(element_by_id(dom, "table", "coverage-faults"));
+  ASSERT_EQ(faults.size(), report["coverage"]["faults"].size());
+  // Each fault kind's update steps, as "step n" pairs in the last column.
+  std::size_t steps_shown = 0;
+  for (std::size_t i = 0; i < faults.size(); ++i) {
+    for (const auto& [step, n] : report["coverage"]["faults"][i]["update_steps"].items()) {
+      if (n.get<std::uint64_t>() >= 1000) continue;  // drawn with a thousands separator
+      EXPECT_NE(faults[i].back().find(step + " " + std::to_string(n.get<std::uint64_t>())), std::string::npos)
+          << faults[i].back();
+      ++steps_shown;
+    }
+  }
+  EXPECT_GT(steps_shown, 0u);
 }
 
 TEST_F(html_report_browser, an_unwritable_html_path_is_refused_before_the_run) {
