@@ -10,6 +10,7 @@
 #include "cloud_serve.hpp"
 #include "exit_codes.hpp"
 #include "explore.hpp"
+#include "fleet/wire/protobuf_log.hpp"
 #include "run.hpp"
 #include "validate.hpp"
 #include "version.hpp"
@@ -51,6 +52,9 @@ void add_help(CLI::App& app, int& exit_code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A man in the middle's bytes fail to parse, and are rejected and counted
+  // as such; protobuf would also write a line to stderr for each one.
+  fleet::wire::quiet_altered_bytes_reports();
   CLI::App app{"fleetsim: a fleet simulator for secured IoT platforms"};
   app.require_subcommand(1);
   app.set_version_flag("--version", fleet::cli::version_text, "Print the version and exit");
