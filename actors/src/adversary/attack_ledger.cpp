@@ -24,6 +24,10 @@ void attack_ledger::judge_on_device(std::size_t index, const fw::reject_reason* 
   ++o.stopped_by[fw::name_of(*check)];
 }
 
+bool grants_nothing(std::optional<wire::Envelope::BodyCase> answer) {
+  return !answer || *answer == wire::Envelope::kError || *answer == wire::Envelope::kChallenge;
+}
+
 void attack_ledger::judge_at_cloud(std::size_t index, bool refused) {
   attack_outcome& o = outcomes_[index];
   ++o.tried;

@@ -6,12 +6,21 @@
 // the report sums them over the partitions.
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
+#include "device.pb.h"
 #include "fleet/actors/run.hpp"
 #include "fleet/fw/reject_reason.hpp"
 
 namespace fleet::actors {
+
+/// Whether the service's answer (none: it did not answer) to a request a
+/// man in the middle altered grants nothing: no answer, an error, or a
+/// challenge, which the service gives any client unauthenticated (one
+/// flipped bit can turn a request's body into a challenge request). Any
+/// other answer means an altered request passed as authenticated.
+bool grants_nothing(std::optional<wire::Envelope::BodyCase> answer);
 
 class attack_ledger {
  public:

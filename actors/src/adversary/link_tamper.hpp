@@ -7,6 +7,7 @@
 // attacker nothing it could not get by dropping them. Read-only once built.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/sim_message.hpp"
@@ -15,12 +16,19 @@
 
 namespace fleet::actors {
 
+/// Whether `altered` reads back as the message `sent`: both parse as an
+/// Envelope and serialize to the same bytes. Protobuf drops some bits (those
+/// past 64 of a ten-byte varint, and past 32 of an int32, which a negative
+/// one is written with), so a flip there alters nothing a receiver reads.
+bool reads_back_the_same(const std::string& sent, const std::string& altered);
+
 class link_tamper {
  public:
   link_tamper(const std::vector<input::attack>& attacks, std::uint64_t run_seed);
 
   /// Alters `m` when a man in the middle sits on `device`'s link at `now`
-  /// and `m` is authenticated; sets m.altered_by to 1 + that attack's index.
+  /// and `m` is authenticated; sets m.altered_by to 1 + that attack's index,
+  /// unless the flip reads back as the message sent (reads_back_the_same).
   void on_the_wire(std::uint64_t device, fw::sim_time now, sim_message& m) const;
   /// Whether the attack at `index` sits on `device`'s link.
   bool sits_on(std::size_t index, std::uint64_t device) const;

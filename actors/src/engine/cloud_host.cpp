@@ -123,9 +123,12 @@ window_result cloud_host::run_window(fw::sim_time end) {
                   !reply                                      ? request_answer::unanswered
                   : reply->body == wire::Envelope::kError ? request_answer::error
                                                               : request_answer::ok);
-    // An altered request is stopped when the service refused it (an error)
-    // or did not answer; anything else means the alteration went unnoticed.
-    if (m.altered_by != 0) attacks_.judge_at_cloud(m.altered_by - 1, !reply || reply->body == wire::Envelope::kError);
+    // An altered request is stopped when its answer grants nothing
+    // (grants_nothing); anything else means the alteration went unnoticed.
+    if (m.altered_by != 0) {
+      attacks_.judge_at_cloud(m.altered_by - 1,
+                              grants_nothing(reply ? std::optional{reply->body} : std::nullopt));
+    }
     if (!reply) continue;
     if (!attackers_.is_attacker(m.source)) {
       // A device's request refused for its rate: what a flood is after.
