@@ -105,17 +105,14 @@ coverage coverage_of(const std::vector<run_record>& runs, const std::vector<std:
         if (reach.torn_by_write_kind[write] == 0) out.unreached.push_back(std::string("power_loss: ") + write + " write");
       }
     }
-    // A fault that never met a device in one of the live states: a device
-    // fault when it acted, a link fault or an outage a request of the device.
-    if (kind == "power_loss" || kind == "offline" || kind == "clock_jump" || kind == "bit_rot" ||
-        kind == "partition" || kind == "degraded_network" || kind == "slow_link" || kind == "cloud_outage") {
-      for (const char* state : {"running", "attested", "trial"}) {
-        if (reach.device_states[state] == 0) out.unreached.push_back(kind + " in " + state);
-      }
-      // The steps of an update (fw::update_step but none): a fault in each takes its own firmware path.
-      for (const char* step : {"downloading", "staged", "trial"}) {
-        if (reach.update_steps[step] == 0) out.unreached.push_back(kind + " at " + step);
-      }
+    // Every kind of fault meets devices (a device fault when it acts, a
+    // link fault or an outage a request each): a live state it never met.
+    for (const char* state : {"running", "attested", "trial"}) {
+      if (reach.device_states[state] == 0) out.unreached.push_back(kind + " in " + state);
+    }
+    // The steps of an update (fw::update_step but none): a fault in each takes its own firmware path.
+    for (const char* step : {"downloading", "staged", "trial"}) {
+      if (reach.update_steps[step] == 0) out.unreached.push_back(kind + " at " + step);
     }
     out.faults.push_back(std::move(reach));
   }

@@ -23,6 +23,13 @@ enum trace_tag : std::uint64_t {
   fault_lost_tag
 };
 
+// One more in `by_fault`'s row for `fault` (grown on use), column `index`.
+template <std::size_t N>
+void count_in(std::vector<std::array<std::uint64_t, N>>& by_fault, std::uint32_t fault, std::size_t index) {
+  if (by_fault.size() <= fault) by_fault.resize(fault + 1);
+  ++by_fault[fault][index];
+}
+
 void count(const fw::record& r, run_counters& c) {
   switch (r.kind) {
     case fw::record_kind::booted: ++c.boots; break;
@@ -196,8 +203,7 @@ void device_host::apply(fw::sim_time now, const device_action& a, fw::outputs& s
 // The flash holds one armed cut at a time, and each arming replaces the
 // one before: the cut that fired is the one armed last.
 void device_host::count_state(std::uint32_t fault, fw::sim_time now, device_tally& tally) const {
-  if (tally.fault_states.size() <= fault) tally.fault_states.resize(fault + 1);
-  ++tally.fault_states[fault][state_index(device_, now)];
+  count_in(tally.fault_states, fault, state_index(device_, now));
 }
 
 void device_host::count_met(std::uint32_t fault, fw::sim_time now, device_tally& tally) const {
@@ -206,8 +212,7 @@ void device_host::count_met(std::uint32_t fault, fw::sim_time now, device_tally&
 }
 
 void device_host::count_step(std::uint32_t fault, fw::update_step step, device_tally& tally) {
-  if (tally.fault_steps.size() <= fault) tally.fault_steps.resize(fault + 1);
-  ++tally.fault_steps[fault][static_cast<std::size_t>(step)];
+  count_in(tally.fault_steps, fault, static_cast<std::size_t>(step));
 }
 
 void device_host::count_tear(fw::update_step step, device_tally& tally) const {

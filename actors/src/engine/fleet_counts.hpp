@@ -4,6 +4,7 @@
 // report; the control adds them up. Counts are sums, so the order they are
 // added in does not change them.
 
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <vector>
@@ -47,6 +48,15 @@ template <class T>
 void add_each(std::vector<T>& into, const std::vector<T>& from) {
   if (into.size() < from.size()) into.resize(from.size());
   for (std::size_t i = 0; i < from.size(); ++i) into[i] += from[i];
+}
+
+/// The same for counts by index and kind (by fault, then state or step).
+template <class T, std::size_t N>
+void add_each(std::vector<std::array<T, N>>& into, const std::vector<std::array<T, N>>& from) {
+  if (into.size() < from.size()) into.resize(from.size());
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    for (std::size_t k = 0; k < N; ++k) into[i][k] += from[i][k];
+  }
 }
 
 /// Adds a partition's counts to the fleet's.

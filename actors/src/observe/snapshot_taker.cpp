@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "engine/fleet_counts.hpp"
 #include "fleet/check.hpp"
 #include "fleet/fw/core.hpp"
 
@@ -118,14 +119,8 @@ void snapshot_taker::add_faults(const std::vector<partition_report>& reports, si
   std::vector<std::array<std::uint64_t, device_state_names.size()>> states(input_.faults.size());
   std::vector<std::array<std::uint64_t, fw::update_step_count>> steps(input_.faults.size());
   for (const partition_report& r : reports) {
-    const auto& met = r.status.fault_states;
-    for (std::size_t f = 0; f < met.size(); ++f) {
-      for (std::size_t st = 0; st < device_state_names.size(); ++st) states[f][st] += met[f][st];
-    }
-    const auto& at_step = r.status.fault_steps;
-    for (std::size_t f = 0; f < at_step.size(); ++f) {
-      for (std::size_t st = 0; st < fw::update_step_count; ++st) steps[f][st] += at_step[f][st];
-    }
+    add_each(states, r.status.fault_states);
+    add_each(steps, r.status.fault_steps);
     const std::vector<tear_tally>& shard = r.status.tears;
     for (std::size_t f = 0; f < shard.size(); ++f) {
       tears[f].armed += shard[f].armed;
