@@ -512,9 +512,11 @@ TEST(control_messages, a_stretch_crosses_whole_in_partition_order) {
   stretch_orders orders;
   orders.partitions.resize(3);
   for (std::size_t p = 0; p < 3; ++p) orders.partitions[p].until_us = static_cast<std::int64_t>(100 + p);
+  orders.slice_ends_us = {40, 70};
   const stretch_orders orders_back = round_trip(system, orders);
   ASSERT_EQ(orders_back.partitions.size(), 3u);
   for (std::size_t p = 0; p < 3; ++p) EXPECT_EQ(orders_back.partitions[p].until_us, static_cast<std::int64_t>(100 + p));
+  EXPECT_EQ(orders_back.slice_ends_us, (std::vector<std::int64_t>{40, 70}));
   stretch_reports reports;
   reports.partitions.resize(2);
   reports.partitions[0].events = 7;

@@ -248,11 +248,17 @@ typename Inspector::result_type inspect(Inspector& f, indexed_report& x) {
 /// control hands the crew's gatherer.
 struct stretch_orders {
   std::vector<partition_orders> partitions;
+  /// Times within the stretch, ascending, before every partition's
+  /// `until_us`: each partition runs to each in turn, as a slice of its own,
+  /// before its orders' end. Slices change nothing in the run (a stretch's
+  /// ends never do); they let the threads share out the stretch's last
+  /// work (partition_crew.hpp). Empty: one slice a partition.
+  std::vector<std::int64_t> slice_ends_us;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stretch_orders& x) {
-  return f(caf::meta::type_name("fleet.stretch_orders"), x.partitions);
+  return f(caf::meta::type_name("fleet.stretch_orders"), x.partitions, x.slice_ends_us);
 }
 
 /// Every partition's report for one stretch, in partition order.

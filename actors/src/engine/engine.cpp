@@ -30,6 +30,15 @@ constexpr std::chrono::milliseconds pacing_slice{100};
 /// the engine's figures with them, are the same in every run (where they
 /// end changes nothing in the run itself).
 constexpr std::uint64_t stretch_events_target = 20'000;
+// Slices of a stretch (partition_crew.hpp). A model of two threads taking
+// 16 partitions off one queue, fed the CPU time of every job of scale-1m at
+// 100,000 devices (39,008 stretches), has the threads idle 4.7 % of the
+// stretches' work with one slice a partition, 2.6 % with two, 1.6 % with
+// four (bench/README.md, "Slices"). A slice costs a message each way, a
+// few microseconds; slice_events_min events are about half a millisecond
+// of crypto, so fewer would cost more than they even out.
+constexpr std::uint64_t slices_max = 4;
+constexpr std::uint64_t slice_events_min = 16;
 
 /// `t + d`, or fw::never past it (t may be fw::never).
 sim_time later_by(sim_time t, duration d) { return t >= fw::never - d ? fw::never : t + d; }
@@ -48,10 +57,6 @@ run_result run(const input::run_input& s, const run_options& o) {
   const network_model net(s.fleet.net);
   const nemesis links(net, s.faults, s.seed);
   const link_tamper tamper(s.attacks, s.seed);
-  std::vector<std::unique_ptr<partition>> parts;
-  for (std::uint32_t p = 0; p < r.partitions; ++p) {
-    parts.push_back(std::make_unique<partition>(s, partition_plan{p, r.partitions, r.devices}, links, tamper));
-  }
   fleet_control control(s, r.partitions);
 
   caf::actor_system_config cfg;
@@ -63,8 +68,9 @@ run_result run(const input::run_input& s, const run_options& o) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   add_control_message_types(cfg);
   caf::actor_system system{cfg};
-  // From here on the control reads nothing of a partition but its reports.
-  partition_crew crew(system, parts);
+  // The partitions are built by their own actors; from here on the control
+  // reads nothing of a partition but its reports.
+  partition_crew crew(system, s, r.partitions, r.devices, links, tamper);
   const snapshot_taker snapshots(s, links);
   snapshot_taker::engine_view view{control, 0};
 
@@ -109,6 +115,23 @@ run_result run(const input::run_input& s, const run_options& o) {
   std::vector<std::vector<cloud::rollout_orders>> orders(r.partitions);
   sim_time next_event{0};
   std::uint64_t stretch_events = 0;
+  // A stretch's slices (partition_crew.hpp): as many as the last stretch's
+  // events give each partition slice_events_min a slice, up to slices_max,
+  // cut evenly from the next event on. They follow the run alone, never the
+  // thread count, so the engine's figures (steps among them) are the same
+  // in every run.
+  const auto slice_ends_of = [&](sim_time until) {
+    std::vector<std::int64_t> ends;
+    const std::uint64_t slices =
+        std::min<std::uint64_t>(slices_max, stretch_events / (std::uint64_t{r.partitions} * slice_events_min));
+    const sim_time from = std::max(reached, next_event);
+    if (slices < 2 || until <= from) return ends;
+    for (std::uint64_t j = 1; j < slices; ++j) {
+      const sim_time cut = from + (until - from) * static_cast<std::int64_t>(j) / static_cast<std::int64_t>(slices);
+      if (cut > from && (ends.empty() || cut.count() > ends.back())) ends.push_back(cut.count());
+    }
+    return ends;
+  };
   const auto stretch = [&](sim_time until, bool tick) {
     std::vector<partition_orders> asked(r.partitions);
     for (std::uint32_t p = 0; p < r.partitions; ++p) {
@@ -117,7 +140,7 @@ run_result run(const input::run_input& s, const run_options& o) {
       asked[p].deployments = std::move(orders[p]);
       orders[p].clear();
     }
-    const std::vector<partition_report> reports = crew.run(std::move(asked));
+    const std::vector<partition_report> reports = crew.run(std::move(asked), slice_ends_of(until));
     ++view.barriers;
     next_event = fw::never;
     stretch_events = 0;
