@@ -100,7 +100,10 @@ std::optional<served_reply> security_service::serve(sim_time now, std::string_vi
   }
   if (c.sealed) c.shard->sessions().seal(reply, *c.device);
   out.body = reply.body_case();
-  if (reply.has_error()) out.error = reply.error().code();
+  if (reply.has_error()) {
+    out.error = reply.error().code();
+    out.refused_by = reply.error().detail();
+  }
   out.bytes = wire::serialize(reply);
   return out;
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <vector>
 
 #include "fleet/crypto/random_stream.hpp"
 #include "fleet/explore/explore.hpp"
@@ -121,9 +122,24 @@ Fault draw_fault(const scenario::Scenario& file, const scenario::explore_plan& p
   return f;
 }
 
+/// The file's entry of `kind` an attack starts from: one drawn when the
+/// file has several (rogue-image-and-mirror's two mix-and-match images,
+/// another revision's and another product's, each reach their own check),
+/// else as template_of. Only several entries take a draw, so a file with
+/// one per kind draws the same schedules as before.
+Attack attack_template(const scenario::Scenario& file, const std::string& kind, crypto::random_stream& rng) {
+  const google::protobuf::FieldDescriptor* field = Attack::descriptor()->FindFieldByName(kind);
+  std::vector<const Attack*> entries;
+  for (const Attack& e : file.attack()) {
+    if (static_cast<int>(e.kind_case()) == field->number()) entries.push_back(&e);
+  }
+  if (entries.size() < 2) return template_of(file.attack(), kind);
+  return *entries[rng.below(entries.size())];
+}
+
 Attack draw_attack(const scenario::Scenario& file, const scenario::explore_plan& plan, const std::string& kind,
                    crypto::random_stream& rng) {
-  Attack a = template_of(file.attack(), kind);
+  Attack a = attack_template(file, kind, rng);
   const std::string template_at = a.at();
   a.clear_name();
   a.clear_duration();

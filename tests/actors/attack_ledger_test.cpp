@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
 #include <vector>
 
 namespace fleet::actors {
@@ -28,11 +30,31 @@ TEST(attack_ledger, the_cloud_verdicts_count_as_stopped_or_through) {
   input::attack mitm;
   mitm.name = "wire";
   attack_ledger ledger({mitm});
-  ledger.judge_at_cloud(0, grants_nothing(body::kChallenge));
-  ledger.judge_at_cloud(0, grants_nothing(body::kTelemetryAck));
+  ledger.judge_at_cloud(0, grants_nothing(body::kChallenge), "");
+  ledger.judge_at_cloud(0, grants_nothing(body::kTelemetryAck), "");
   EXPECT_EQ(ledger.outcomes()[0].tried, 2u);
   EXPECT_EQ(ledger.outcomes()[0].stopped, 1u);
   EXPECT_EQ(ledger.outcomes()[0].got_through, 1u);
+  EXPECT_TRUE(ledger.outcomes()[0].stopped_by.empty());  // a challenge refuses nothing: no check to name
+}
+
+// The service's refusal names its check (served_reply::refused_by): the
+// ledger counts the stop under it, as the firmware's reject reason on a
+// device. A name on an answer that granted something is no stop.
+TEST(attack_ledger, a_refusal_at_the_cloud_counts_under_the_check_it_names) {
+  input::attack mitm;
+  mitm.name = "wire";
+  attack_ledger ledger({mitm});
+  ledger.judge_at_cloud(0, grants_nothing(body::kError), "bad_signature");
+  ledger.judge_at_cloud(0, grants_nothing(body::kError), "bad_mac");
+  ledger.judge_at_cloud(0, grants_nothing(body::kError), "bad_mac");
+  ledger.judge_at_cloud(0, grants_nothing(std::nullopt), "");
+  ledger.judge_at_cloud(0, grants_nothing(body::kTelemetryAck), "bad_mac");
+  const attack_outcome& o = ledger.outcomes()[0];
+  EXPECT_EQ(o.tried, 5u);
+  EXPECT_EQ(o.stopped, 4u);
+  EXPECT_EQ(o.got_through, 1u);
+  EXPECT_EQ(o.stopped_by, (std::map<std::string, std::uint64_t>{{"bad_mac", 2}, {"bad_signature", 1}}));
 }
 
 }  // namespace

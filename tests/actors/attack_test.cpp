@@ -69,6 +69,12 @@ TEST(attacks, a_man_in_the_middle_has_every_altered_message_refused) {
   EXPECT_GT(a.tried, 10u);
   EXPECT_EQ(a.stopped, a.tried);
   EXPECT_EQ(a.got_through, 0u);
+  // Named by the receiver's check: at the cloud, the device's signature on
+  // its evidence (a renewal inside the day), which no MAC covers
+  // (tests/cloud-model/device_api_defence_test.cpp has its control).
+  std::string names;
+  for (const auto& [check, n] : a.stopped_by) names += check + " " + std::to_string(n) + "; ";
+  EXPECT_GT(a.stopped_by.count("bad_signature"), 0u) << names;
   EXPECT_EQ(r.counters.updates_committed, 30u);  // the devices hit recover once it is gone
   EXPECT_EQ(r.counters.bricked, 0u);
 }

@@ -110,6 +110,34 @@ TEST(mirror_attacks, a_manifest_for_another_revision_is_refused_on_its_revisions
   EXPECT_EQ(r.image_starts[app_1_2_0_for_b], 0u);
 }
 
+// Another product of the tenant (none of its devices in the fleet), its
+// app signed by the same service key: the mirror serves its genuine
+// manifest to thermostats of both revisions, which refuse it on its product
+// (tests/firmware-core/manifest_check_test.cpp has the control: the same
+// manifest passes on a doorbell).
+TEST(mirror_attacks, a_manifest_for_another_product_is_refused_on_its_product) {
+  std::string text = testing::staged_rollout(30, "", "retries { failed: 3 }");
+  const std::string thermostat = "  product { name: \"thermostat\"";
+  const std::string doorbell =
+      "  product { name: \"doorbell\" hardware_rev { name: \"A\" share: 1 } }\n"
+      "  firmware: \"bell-boot@1.0.0\" firmware: \"bell-mon@1.0.0\" firmware: \"bell-os@1.0.0\" "
+      "firmware: \"bell-app@1.0.0\"\n";
+  text.insert(text.find(thermostat), doorbell);
+  text +=
+      "image { name: \"bell-boot\" version: \"1.0.0\" component: BOOTLOADER product: \"doorbell\" size: \"16KiB\" }\n"
+      "image { name: \"bell-mon\" version: \"1.0.0\" component: SECURITY_MONITOR product: \"doorbell\" size: \"16KiB\" }\n"
+      "image { name: \"bell-os\" version: \"1.0.0\" component: OS product: \"doorbell\" size: \"32KiB\" }\n"
+      "image { name: \"bell-app\" version: \"1.0.0\" component: APP product: \"doorbell\" size: \"32KiB\" }\n"
+      "attack { at: \"2h\" duration: \"1d\" mix_and_match { image: \"bell-app@1.0.0\" } }";
+  const run_result r = run(testing::load(text), {});
+  const attack_outcome& a = expect_stopped_by(r, {"wrong_product"});
+  EXPECT_GE(a.tried, 30u);  // every device's checks of the day, both revisions
+  constexpr std::size_t bell_app = 8;  // after staged_rollout's five and the doorbell's first three
+  ASSERT_GT(r.image_starts.size(), bell_app);
+  EXPECT_EQ(r.image_starts[bell_app], 0u);
+  EXPECT_EQ(r.counters.updates_committed, 30u);
+}
+
 TEST(mirror_attacks, a_stale_manifest_is_refused_on_its_expiry) {
   const run_result r = run_with("attack { at: \"1d\" duration: \"1d\" fraction: 0.5 freeze { image: \"app@1.0.5\" } }");
   expect_stopped_by(r, {"manifest_expired"});

@@ -216,6 +216,44 @@ TEST(device_api_defence, junk_evidence_for_a_seen_nonce_leaves_it_to_the_device)
   EXPECT_TRUE(f.answer(evidence, home).has_certificate_issued());
 }
 
+// ------------------------------------------- altered on the wire
+
+// A man in the middle flips one bit of the evidence a device sends (here in
+// its session key, where any 32 bytes are a key): nothing but the device's
+// signature covers those bytes before a session exists, so the signature
+// check refuses it, and the reply names that check for whoever counts the
+// stop (served_reply::refused_by, the attack ledger's `bad_signature`).
+TEST(device_api_defence, evidence_altered_on_the_wire_is_refused_on_its_signature_and_the_reply_names_it) {
+  certificate_fixture f;
+  wire::Envelope evidence = f.fresh_evidence([](wire::Evidence&) {});
+  f.sign_as_device(evidence);
+  wire::Evidence ev;
+  ASSERT_TRUE(ev.ParseFromString(evidence.evidence().evidence()));
+  std::string key = ev.session_public_key();
+  ASSERT_FALSE(key.empty());
+  key.back() = static_cast<char>(key.back() ^ 1);
+  ev.set_session_public_key(key);
+  wire::Envelope altered = evidence;
+  altered.mutable_evidence()->set_evidence(wire::serialize(ev));
+  ASSERT_EQ(altered.evidence().evidence().size(), evidence.evidence().evidence().size());  // one bit, in place
+
+  const auto refused = f.service.serve(f.now, wire::serialize(altered), home);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->body, wire::Envelope::kError);
+  EXPECT_EQ(refused->error, wire::ERROR_ATTESTATION_FAILED);
+  EXPECT_EQ(refused->refused_by, "bad_signature");
+  EXPECT_EQ(reply_of({refused->bytes}).error().detail(), refused->refused_by);
+
+  // The control: the same altered bytes under the device's own signature
+  // over them (what the check would let through) are served, and a served
+  // reply names no check. So the signature is what refused the flip.
+  f.sign_as_device(altered);
+  const auto served = f.service.serve(f.now, wire::serialize(altered), home);
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->body, wire::Envelope::kCertificateIssued);
+  EXPECT_TRUE(served->refused_by.empty());
+}
+
 // ------------------------------------------------- bounded numbers
 
 TEST(device_api_defence, a_telemetry_numbering_jump_is_refused_and_acks_stay_within_the_batch) {

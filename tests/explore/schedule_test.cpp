@@ -95,6 +95,36 @@ TEST(schedule, power_loss_and_tampering_draw_which_write_and_which_chunk) {
   EXPECT_LE(*chunks.rbegin(), 4u);
 }
 
+// A file with two attacks of one kind (rogue-image-and-mirror's
+// mix-and-match images: another revision's, another product's): a drawn
+// attack of that kind copies either, so each image's check is met by draws
+// too. The control: with one entry, every draw copies that one.
+TEST(schedule, a_kind_the_file_has_twice_draws_from_either_entry) {
+  const loaded_file f = load("coincidence.textproto");
+  scenario::explore_plan plan = f.s.explore;
+  plan.fault_kinds = {};
+  plan.attack_kinds = {"mix_and_match"};
+  auto images_drawn = [&](const std::vector<std::string>& images) {
+    scenario::Scenario file = f.message;
+    file.clear_attack();
+    for (const std::string& image : images) {
+      scenario::Attack* a = file.add_attack();
+      a->set_at("1d");
+      a->set_duration("1h");
+      a->mutable_mix_and_match()->set_image(image);
+    }
+    std::set<std::string> drawn;
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+      for (const event& e : draw_schedule(file, plan, seed)) {
+        if (e.drawn && e.is_attack) drawn.insert(e.attack.mix_and_match().image());
+      }
+    }
+    return drawn;
+  };
+  EXPECT_EQ(images_drawn({"app@1.2.0", "bell-app@1.0.0"}), (std::set<std::string>{"app@1.2.0", "bell-app@1.0.0"}));
+  EXPECT_EQ(images_drawn({"app@1.2.0"}), (std::set<std::string>{"app@1.2.0"}));
+}
+
 TEST(schedule, a_drawn_clock_jump_is_set_right_by_a_time_sync) {
   const loaded_file f = load("coincidence.textproto");
   scenario::explore_plan plan = f.s.explore;

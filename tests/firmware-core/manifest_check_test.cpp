@@ -120,6 +120,19 @@ TEST_F(manifest_check, product_and_hardware_must_match) {
   EXPECT_EQ(check(build().signed_manifest), reject_reason::incompatible_hardware);
 }
 
+// The control of the product check (what a mirror's mix-and-match across
+// products meets: rogue-image-and-mirror's doorbell build): the same signed
+// doorbell manifest, refused by a thermostat, passes every check on a
+// doorbell. Only the product differs, so the product check is what refuses it.
+TEST_F(manifest_check, another_products_manifest_is_refused_only_for_its_product) {
+  spec.product = "doorbell";
+  spec.image_name = "doorbell-app";
+  const auto doorbell = build();
+  EXPECT_EQ(check(doorbell.signed_manifest), reject_reason::wrong_product);
+  cfg.product = "doorbell";
+  EXPECT_EQ(check(doorbell.signed_manifest), reject_reason::none);
+}
+
 TEST_F(manifest_check, size_and_chunking_must_agree_and_stay_bounded) {
   auto img = build();
   auto m = img.manifest;

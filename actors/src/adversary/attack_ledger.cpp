@@ -28,10 +28,11 @@ bool grants_nothing(std::optional<wire::Envelope::BodyCase> answer) {
   return !answer || *answer == wire::Envelope::kError || *answer == wire::Envelope::kChallenge;
 }
 
-void attack_ledger::judge_at_cloud(std::size_t index, bool refused) {
+void attack_ledger::judge_at_cloud(std::size_t index, bool refused, const std::string& check) {
   attack_outcome& o = outcomes_[index];
   ++o.tried;
   ++(refused ? o.stopped : o.got_through);
+  if (refused && !check.empty()) ++o.stopped_by[check];
 }
 
 void attack_ledger::add(const std::vector<attack_outcome>& other) {

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "device.pb.h"
@@ -34,8 +35,10 @@ class attack_ledger {
   /// or through when there was none.
   void judge_on_device(std::size_t index, const fw::reject_reason* check);
   /// A request an attack altered on its way to the cloud: stopped when the
-  /// service refused it or did not answer.
-  void judge_at_cloud(std::size_t index, bool refused);
+  /// service refused it or did not answer, by `check` when the service's
+  /// refusal named one (served_reply::refused_by; empty: no name, as for no
+  /// answer or a challenge).
+  void judge_at_cloud(std::size_t index, bool refused, const std::string& check);
 
   const std::vector<attack_outcome>& outcomes() const { return outcomes_; }
   /// Adds another partition's counts, its outcomes as it reported them

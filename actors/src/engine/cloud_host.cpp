@@ -124,10 +124,11 @@ window_result cloud_host::run_window(fw::sim_time end) {
                   : reply->body == wire::Envelope::kError ? request_answer::error
                                                               : request_answer::ok);
     // An altered request is stopped when its answer grants nothing
-    // (grants_nothing); anything else means the alteration went unnoticed.
+    // (grants_nothing), by the check the service's refusal names;
+    // anything else means the alteration went unnoticed.
     if (m.altered_by != 0) {
-      attacks_.judge_at_cloud(m.altered_by - 1,
-                              grants_nothing(reply ? std::optional{reply->body} : std::nullopt));
+      attacks_.judge_at_cloud(m.altered_by - 1, grants_nothing(reply ? std::optional{reply->body} : std::nullopt),
+                              reply ? reply->refused_by : std::string{});
     }
     if (!reply) continue;
     if (!attackers_.is_attacker(m.source)) {

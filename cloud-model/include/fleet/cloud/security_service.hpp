@@ -184,6 +184,10 @@ struct served_reply {
   std::string bytes;
   wire::Envelope::BodyCase body = wire::Envelope::BODY_NOT_SET;
   wire::ErrorCode error = wire::ERROR_CODE_UNSPECIFIED;  ///< when `body` is an error
+  /// When `body` is an error: the check that refused the request, as the
+  /// error's detail names it (`bad_mac`, `bad_signature`, ...), so that
+  /// whoever altered it on the wire learns which check it met. Empty when served.
+  std::string refused_by;
   /// The distribution tamper's tag when it altered the reply; 0: untouched.
   std::uint32_t tampered_by = 0;
 };
