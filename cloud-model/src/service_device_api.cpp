@@ -10,6 +10,30 @@
 #include "fleet/wire/version.hpp"
 
 namespace fleet::cloud {
+namespace {
+
+bool is_check_name(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char ch : s) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string check_named(wire::ErrorCode code, std::string_view detail) {
+  if (is_check_name(detail)) return std::string(detail);
+  // "rate limited: source_budget", "restricted_session: not_attested": the name after the prefix.
+  if (const auto colon = detail.rfind(": "); colon != std::string_view::npos && is_check_name(detail.substr(colon + 2))) {
+    return std::string(detail.substr(colon + 2));
+  }
+  // A sentence ("device_id must be 64 bytes"): the error's own name, "invalid".
+  std::string name = wire::ErrorCode_Name(code);
+  if (name.rfind("ERROR_", 0) == 0) name.erase(0, 6);
+  for (char& ch : name) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  return name;
+}
 
 std::uint32_t security_service::shard_of(const crypto::device_id& id) const {
   std::uint64_t h = 0;
@@ -102,7 +126,7 @@ std::optional<served_reply> security_service::serve(sim_time now, std::string_vi
   out.body = reply.body_case();
   if (reply.has_error()) {
     out.error = reply.error().code();
-    out.refused_by = reply.error().detail();
+    out.refused_by = check_named(out.error, reply.error().detail());
   }
   out.bytes = wire::serialize(reply);
   return out;

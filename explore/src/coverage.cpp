@@ -17,7 +17,11 @@ const std::vector<std::string>& defences_of(const std::string& kind) {
       {"forged_certificate", {"bad_signature"}},
       {"expired_certificate", {"expired"}},
       {"stolen_certificate", {"proof_invalid"}},
-      {"victim_lockout", {"source_budget", "unauthenticated", "global_budget"}},
+      // Not global_budget: a lockout sends from one source, whose own budget
+      // (4 a second) refuses it long before the fleet's pool (15,000 a
+      // second) could; the pool refuses it only when the fleet's own
+      // traffic has drained it, and then it refuses the victims too.
+      {"victim_lockout", {"source_budget", "unauthenticated"}},
       {"nonce_burning", {"bad_signature"}},
       {"rogue_image", {"unknown_signing_key", "bad_signature"}},
       {"tampered_image", {"chunk_digest_mismatch"}},

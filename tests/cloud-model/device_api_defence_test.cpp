@@ -254,6 +254,17 @@ TEST(device_api_defence, evidence_altered_on_the_wire_is_refused_on_its_signatur
   EXPECT_TRUE(served->refused_by.empty());
 }
 
+// What a refusal names, for whoever counts an altered request's stop: a
+// check's own name as it is, the name after a prefix, and for a sentence
+// the error code's name, never the sentence.
+TEST(device_api_defence, a_refusal_names_its_check_by_a_name_never_by_a_sentence) {
+  EXPECT_EQ(check_named(wire::ERROR_ATTESTATION_FAILED, "bad_signature"), "bad_signature");
+  EXPECT_EQ(check_named(wire::ERROR_RATE_LIMITED, "rate limited: source_budget"), "source_budget");
+  EXPECT_EQ(check_named(wire::ERROR_INVALID, "device_id must be 64 bytes"), "invalid");
+  EXPECT_EQ(check_named(wire::ERROR_ATTESTATION_FAILED, "identity blocked: flagged as cloned"), "attestation_failed");
+  EXPECT_EQ(check_named(wire::ERROR_NOT_FOUND, "unknown image"), "not_found");
+}
+
 // ------------------------------------------------- bounded numbers
 
 TEST(device_api_defence, a_telemetry_numbering_jump_is_refused_and_acks_stay_within_the_batch) {

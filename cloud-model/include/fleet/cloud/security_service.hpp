@@ -185,12 +185,19 @@ struct served_reply {
   wire::Envelope::BodyCase body = wire::Envelope::BODY_NOT_SET;
   wire::ErrorCode error = wire::ERROR_CODE_UNSPECIFIED;  ///< when `body` is an error
   /// When `body` is an error: the check that refused the request, as the
-  /// error's detail names it (`bad_mac`, `bad_signature`, ...), so that
-  /// whoever altered it on the wire learns which check it met. Empty when served.
+  /// error's detail names it (`bad_mac`, `bad_signature`, ...; check_named),
+  /// so that whoever altered it on the wire learns which check it met.
+  /// Empty when served.
   std::string refused_by;
   /// The distribution tamper's tag when it altered the reply; 0: untouched.
   std::uint32_t tampered_by = 0;
 };
+
+/// The check an error reply names, as a name: its detail when that is one
+/// (`bad_signature`), the name after a prefix ("rate limited:
+/// source_budget"), else the error code's own (`invalid` for "device_id must
+/// be 64 bytes").
+std::string check_named(wire::ErrorCode code, std::string_view detail);
 
 class device_shard;
 
