@@ -24,7 +24,17 @@ bool is_check_name(std::string_view s) {
 
 std::string check_named(wire::ErrorCode code, std::string_view detail) {
   if (is_check_name(detail)) return std::string(detail);
-  // "rate limited: source_budget", "restricted_session: not_attested": the name after the prefix.
+  // The names the attackers' own accounting gives these (attack_host):
+  // "rate limited: source" is `source_budget`, "certificate expired" is `expired`.
+  constexpr std::string_view rate_limited = "rate limited: ";
+  if (detail.substr(0, rate_limited.size()) == rate_limited && is_check_name(detail.substr(rate_limited.size()))) {
+    return std::string(detail.substr(rate_limited.size())) + "_budget";
+  }
+  constexpr std::string_view certificate = "certificate ";
+  if (detail.substr(0, certificate.size()) == certificate && is_check_name(detail.substr(certificate.size()))) {
+    return std::string(detail.substr(certificate.size()));
+  }
+  // "restricted_session: not_attested": the name after the prefix.
   if (const auto colon = detail.rfind(": "); colon != std::string_view::npos && is_check_name(detail.substr(colon + 2))) {
     return std::string(detail.substr(colon + 2));
   }

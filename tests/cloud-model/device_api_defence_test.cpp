@@ -259,7 +259,10 @@ TEST(device_api_defence, evidence_altered_on_the_wire_is_refused_on_its_signatur
 // the error code's name, never the sentence.
 TEST(device_api_defence, a_refusal_names_its_check_by_a_name_never_by_a_sentence) {
   EXPECT_EQ(check_named(wire::ERROR_ATTESTATION_FAILED, "bad_signature"), "bad_signature");
-  EXPECT_EQ(check_named(wire::ERROR_RATE_LIMITED, "rate limited: source_budget"), "source_budget");
+  EXPECT_EQ(check_named(wire::ERROR_RATE_LIMITED, "rate limited: source"), "source_budget");
+  EXPECT_EQ(check_named(wire::ERROR_RATE_LIMITED, "rate limited: global"), "global_budget");
+  EXPECT_EQ(check_named(wire::ERROR_UNAUTHENTICATED, "certificate expired"), "expired");
+  EXPECT_EQ(check_named(wire::ERROR_ATTESTATION_FAILED, "restricted_session: not_attested"), "not_attested");
   EXPECT_EQ(check_named(wire::ERROR_INVALID, "device_id must be 64 bytes"), "invalid");
   EXPECT_EQ(check_named(wire::ERROR_ATTESTATION_FAILED, "identity blocked: flagged as cloned"), "attestation_failed");
   EXPECT_EQ(check_named(wire::ERROR_NOT_FOUND, "unknown image"), "not_found");

@@ -194,9 +194,10 @@ struct served_reply {
 };
 
 /// The check an error reply names, as a name: its detail when that is one
-/// (`bad_signature`), the name after a prefix ("rate limited:
-/// source_budget"), else the error code's own (`invalid` for "device_id must
-/// be 64 bytes").
+/// (`bad_signature`), a rate limit's budget ("rate limited: source" is
+/// `source_budget`), a certificate's check ("certificate expired" is
+/// `expired`), the name after another prefix, else the error code's own
+/// (`invalid` for "device_id must be 64 bytes").
 std::string check_named(wire::ErrorCode code, std::string_view detail);
 
 class device_shard;
