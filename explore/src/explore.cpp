@@ -8,6 +8,8 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <variant>
+#include <vector>
 
 #include "fleet/checkers/expectations.hpp"
 #include "fleet/scenario/loader.hpp"
@@ -47,6 +49,24 @@ judge_fn expectations_judge() {
     for (auto i = idle.rbegin(); i != idle.rend(); ++i) {
       judged.attacks.erase(judged.attacks.begin() + static_cast<std::ptrdiff_t>(*i));
       seen.attacks.erase(seen.attacks.begin() + static_cast<std::ptrdiff_t>(*i));
+    }
+    // stopped_by rules hold indices into the attacks (a `kind` rule covers
+    // drawn ones too): each moves to its attack's new place, a left-out
+    // one goes, and a rule left with none judges nothing.
+    for (scenario::expectation& e : judged.expectations) {
+      auto* every = std::get_if<scenario::every_attack_stopped>(&e.what);
+      if (every == nullptr) continue;
+      for (scenario::stopped_by_rule& rule : every->stopped_by) {
+        std::vector<std::size_t> kept;
+        for (const std::size_t a : rule.attacks) {
+          if (std::binary_search(idle.begin(), idle.end(), a)) continue;
+          kept.push_back(a - static_cast<std::size_t>(std::lower_bound(idle.begin(), idle.end(), a) - idle.begin()));
+        }
+        rule.attacks = std::move(kept);
+      }
+      every->stopped_by.erase(std::remove_if(every->stopped_by.begin(), every->stopped_by.end(),
+                                             [](const scenario::stopped_by_rule& rule) { return rule.attacks.empty(); }),
+                              every->stopped_by.end());
     }
     return checkers::check_expectations(judged, seen);
   };

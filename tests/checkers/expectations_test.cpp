@@ -267,6 +267,64 @@ TEST(checkers, every_attack_stopped_by_the_checks_named) {
   EXPECT_TRUE(judged(plain, wrong).passed);
 }
 
+// An identity the clone detection flagged is refused before anything it
+// presents is checked (security_service: cheap refusals first): an attack
+// on it meets that earlier layer, raised by another attack, and is still
+// stopped. The block counts with the checks named only when the run saw the
+// clone detection stop something; a stop by any other check still fails.
+TEST(checkers, every_attack_stopped_by_a_block_the_clone_detection_raised) {
+  const scenario s = with_expectation(
+      "attack { name: \"clones\" at: \"1d\" count: 3 cloned_identity {} }\n"
+      "attack { name: \"forgers\" at: \"1d6h\" count: 3 forged_certificate {} }\n"
+      "attack { name: \"replayers\" at: \"1d8h\" count: 3 replayed_evidence {} }\n"
+      "expect { every_attack_stopped { stopped_by { attack: \"clones\" check: \"cloned_identity\" }\n"
+      "  stopped_by { attack: \"forgers\" check: \"bad_signature\" }\n"
+      "  stopped_by { attack: \"replayers\" check: \"nonce_unknown\" } } }");
+  actors::run_result r = good_run();
+  r.attacks = {{"clones", "cloned_identity", 3, 3, 0, 0, 0us, 0us, {{"cloned_identity", 3}}},
+               {"forgers", "forged_certificate", 3, 3, 0, 0, 0us, 0us, {{"bad_signature", 2}, {"identity_blocked", 1}}},
+               {"replayers", "replayed_evidence", 3, 3, 0, 0, 0us, 0us,
+                {{"nonce_unknown", 2}, {"identity blocked: flagged as cloned", 1}}}};
+  auto v = judged(s, r);
+  EXPECT_TRUE(v.passed) << v.detail;
+
+  // No clone detection stopped anything: nothing raised the block, so it
+  // stands in for the check named, and fails as another check would.
+  actors::run_result unraised = r;
+  unraised.attacks[0].stopped_by = {{"bad_signature", 3}};
+  v = judged(with_expectation(
+                 "attack { name: \"clones\" at: \"1d\" count: 3 cloned_identity {} }\n"
+                 "attack { name: \"forgers\" at: \"1d6h\" count: 3 forged_certificate {} }\n"
+                 "attack { name: \"replayers\" at: \"1d8h\" count: 3 replayed_evidence {} }\n"
+                 "expect { every_attack_stopped { stopped_by { attack: \"forgers\" check: \"bad_signature\" }\n"
+                 "  stopped_by { attack: \"replayers\" check: \"nonce_unknown\" } } }"),
+             unraised);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("forgers was stopped by bad_signature 2, identity_blocked 1 (1 of 3 stops by another check), "
+                          "expected by bad_signature"),
+            std::string::npos)
+      << v.detail;
+
+  // A lost layer is still seen with blocks raised: the CA signature check
+  // lost, the key check behind it stops a forger.
+  actors::run_result lost = r;
+  lost.attacks[1].stopped_by = {{"bad_signature", 1}, {"identity_blocked", 1}, {"key_mismatch", 1}};
+  v = judged(s, lost);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("forgers was stopped by bad_signature 1, identity_blocked 1, key_mismatch 1 (1 of 3 stops by "
+                          "another check), expected by bad_signature or a block the clone detection raised"),
+            std::string::npos)
+      << v.detail;
+
+  // The check named must still have stopped one: every attempt blocked
+  // shows nothing of it.
+  actors::run_result all_blocked = r;
+  all_blocked.attacks[1].stopped_by = {{"identity_blocked", 3}};
+  v = judged(s, all_blocked);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NE(v.detail.find("(bad_signature stopped none)"), std::string::npos) << v.detail;
+}
+
 TEST(checkers, no_certificate_to_attackers) {
   const scenario s = with_expectation(
       "attack { at: \"1d\" count: 3 cloned_identity {} }\n"
