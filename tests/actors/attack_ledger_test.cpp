@@ -26,10 +26,15 @@ TEST(attack_ledger, an_answer_only_a_session_earns_means_the_alteration_went_thr
   }
 }
 
-TEST(attack_ledger, the_cloud_verdicts_count_as_stopped_or_through) {
+/// A ledger of one man in the middle.
+attack_ledger wire_ledger() {
   input::attack mitm;
   mitm.name = "wire";
-  attack_ledger ledger({mitm});
+  return attack_ledger({mitm});
+}
+
+TEST(attack_ledger, the_cloud_verdicts_count_as_stopped_or_through) {
+  attack_ledger ledger = wire_ledger();
   ledger.judge_at_cloud(0, grants_nothing(body::kChallenge), "");
   ledger.judge_at_cloud(0, grants_nothing(body::kTelemetryAck), "");
   EXPECT_EQ(ledger.outcomes()[0].tried, 2u);
@@ -42,9 +47,7 @@ TEST(attack_ledger, the_cloud_verdicts_count_as_stopped_or_through) {
 // ledger counts the stop under it, as the firmware's reject reason on a
 // device. A name on an answer that granted something is no stop.
 TEST(attack_ledger, a_refusal_at_the_cloud_counts_under_the_check_it_names) {
-  input::attack mitm;
-  mitm.name = "wire";
-  attack_ledger ledger({mitm});
+  attack_ledger ledger = wire_ledger();
   ledger.judge_at_cloud(0, grants_nothing(body::kError), "bad_signature");
   ledger.judge_at_cloud(0, grants_nothing(body::kError), "bad_mac");
   ledger.judge_at_cloud(0, grants_nothing(body::kError), "bad_mac");

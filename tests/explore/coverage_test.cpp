@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <string>
 
 #include "fleet/explore/explore.hpp"
 
@@ -20,6 +22,17 @@ run_record with_attack(const std::string& kind, std::map<std::string, std::uint6
   a.stopped_by = std::move(stopped_by);
   r.result.attacks.push_back(a);
   return r;
+}
+
+/// A fault of `kind` that met devices in `states` and at `steps` of an update.
+actors::fault_outcome met(const std::string& kind, std::map<std::string, std::uint64_t> states,
+                          std::map<std::string, std::uint64_t> steps = {}) {
+  actors::fault_outcome f;
+  f.name = kind.substr(0, 1);
+  f.kind = kind;
+  f.device_states = std::move(states);
+  f.update_steps = std::move(steps);
+  return f;
 }
 
 bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
@@ -79,11 +92,7 @@ TEST(coverage, a_kind_of_flash_write_no_power_loss_tore_is_unreached) {
 
 TEST(coverage, a_state_no_device_fault_met_is_unreached) {
   run_record r;
-  actors::fault_outcome f;
-  f.name = "o";
-  f.kind = "offline";
-  f.device_states = {{"attested", 7}, {"off", 2}};
-  r.result.faults.push_back(f);
+  r.result.faults.push_back(met("offline", {{"attested", 7}, {"off", 2}}));
   const coverage c = coverage_of({r}, {}, {"offline"});
   EXPECT_TRUE(has(c.unreached, "offline in trial"));
   EXPECT_TRUE(has(c.unreached, "offline in running"));
@@ -95,11 +104,7 @@ TEST(coverage, a_state_no_device_fault_met_is_unreached) {
 // summed over the runs; each update step none met is unreached, "none" never is.
 TEST(coverage, an_update_step_no_device_fault_met_is_unreached) {
   run_record first;
-  actors::fault_outcome f;
-  f.name = "p";
-  f.kind = "power_loss";
-  f.update_steps = {{"none", 5}, {"downloading", 2}};
-  first.result.faults.push_back(f);
+  first.result.faults.push_back(met("power_loss", {}, {{"none", 5}, {"downloading", 2}}));
   run_record second = first;
   second.result.faults[0].update_steps = {{"downloading", 1}, {"trial", 1}};
   const coverage c = coverage_of({first, second}, {}, {"power_loss"});
@@ -118,18 +123,8 @@ TEST(coverage, an_update_step_no_device_fault_met_is_unreached) {
 // state and step: a slow link that never met a download leaves it unreached.
 TEST(coverage, a_link_fault_or_an_outage_that_met_no_download_leaves_it_unreached) {
   run_record r;
-  actors::fault_outcome slow;
-  slow.name = "s";
-  slow.kind = "slow_link";
-  slow.device_states = {{"attested", 4}};
-  slow.update_steps = {{"none", 4}};
-  r.result.faults.push_back(slow);
-  actors::fault_outcome outage;
-  outage.name = "o";
-  outage.kind = "cloud_outage";
-  outage.device_states = {{"attested", 9}};
-  outage.update_steps = {{"downloading", 9}};
-  r.result.faults.push_back(outage);
+  r.result.faults.push_back(met("slow_link", {{"attested", 4}}, {{"none", 4}}));
+  r.result.faults.push_back(met("cloud_outage", {{"attested", 9}}, {{"downloading", 9}}));
   const coverage c = coverage_of({r}, {}, {"slow_link", "cloud_outage"});
   EXPECT_TRUE(has(c.unreached, "slow_link at downloading"));
   EXPECT_TRUE(has(c.unreached, "slow_link in running"));

@@ -8,6 +8,7 @@
 
 #include "adversary/presented_certificate.hpp"
 #include "device.pb.h"
+#include "fleet/cloud/security_service.hpp"
 #include "fleet/device/sim_secure_element.hpp"
 #include "fleet/wire/envelope.hpp"
 
@@ -384,10 +385,7 @@ void attack_host::on_certificate_reply(fw::sim_time now, attempt& a, const wire:
   }
   if (reply.error().code() == wire::ERROR_RATE_LIMITED) return hold_back(now, a, reply.error());
   if (reply.error().code() != wire::ERROR_UNAUTHENTICATED) return;
-  constexpr std::string_view prefix = "certificate ";
-  std::string check = reply.error().detail();
-  if (check.compare(0, prefix.size(), prefix) == 0) check.erase(0, prefix.size());
-  ++ledger_.of(entities_[a.entity].attack).stopped_by[check];
+  ++ledger_.of(entities_[a.entity].attack).stopped_by[cloud::check_named(reply.error().code(), reply.error().detail())];
   finish(a, true, false);
 }
 
