@@ -7,14 +7,25 @@
 
 namespace fleet::wire {
 
+namespace {
+
+// Sized first, then written in place: a string stream grew the string as it
+// went, a reallocation (and a fill with zeros) each time it doubled.
+void append_serialized(const google::protobuf::MessageLite& message, std::string& out) {
+  const std::size_t size = message.ByteSizeLong();
+  const std::size_t start = out.size();
+  out.resize(start + size);
+  google::protobuf::io::ArrayOutputStream raw(out.data() + start, static_cast<int>(size));
+  google::protobuf::io::CodedOutputStream coded(&raw);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeWithCachedSizes(&coded);
+}
+
+}  // namespace
+
 std::string serialize(const google::protobuf::MessageLite& message) {
   std::string out;
-  {
-    google::protobuf::io::StringOutputStream raw(&out);
-    google::protobuf::io::CodedOutputStream coded(&raw);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
-  }
+  append_serialized(message, out);
   return out;
 }
 
@@ -80,7 +91,7 @@ std::string mac_input(const Envelope& envelope) {
   std::memcpy(numbers + 8, &session, 8);
   out.append(numbers, sizeof numbers);
   const std::size_t prefix = out.size();
-  out += serialize(envelope);
+  append_serialized(envelope, out);
   out.erase(prefix, header_fields_size(envelope));
   return out;
 }

@@ -57,7 +57,7 @@ fw::sim_time cloud_host::timers_at() const {
 
 fw::sim_time cloud_host::next_time() const {
   fw::sim_time next = std::min(timers_at(), attackers_.next_time());
-  if (!inbox_.empty()) next = std::min(next, fw::sim_time{inbox_.top().arrival_us});
+  if (!inbox_.empty()) next = std::min(next, fw::sim_time{inbox_.next().arrival_us});
   return next;
 }
 
@@ -76,10 +76,10 @@ void cloud_host::count_request(fw::sim_time at, const sim_message& m, request_an
   ++requests_by_cell_[cell][static_cast<std::size_t>(answer)];
 }
 
-window_result cloud_host::run_window(fw::sim_time end) {
+window_result cloud_host::run_window(fw::sim_time end, std::vector<sim_message>& sent) {
   window_result r;
   for (;;) {
-    const fw::sim_time message_at = inbox_.empty() ? fw::never : fw::sim_time{inbox_.top().arrival_us};
+    const fw::sim_time message_at = inbox_.empty() ? fw::never : fw::sim_time{inbox_.next().arrival_us};
     const fw::sim_time timers_due = timers_at();
     const fw::sim_time attackers_due = attackers_.next_time();
     const fw::sim_time at = std::min({message_at, timers_due, attackers_due});
@@ -106,8 +106,7 @@ window_result cloud_host::run_window(fw::sim_time end) {
       for (sim_message& q : requests) inbox_.push(std::move(q));
       continue;
     }
-    sim_message m = inbox_.top();
-    inbox_.pop();
+    sim_message m = inbox_.take();
     trace_.fold(at.count(), request_tag, m.source);
     if (attackers_.watching()) attackers_.observe(at, m.source, m.bytes, true);
     const auto minute = static_cast<std::size_t>(at.count() / minute_us);
@@ -157,7 +156,7 @@ window_result cloud_host::run_window(fw::sim_time end) {
     sim_message out{(at + *link.delay).count(), cloud_entity, sent_, m.source, std::move(reply->bytes),
                     reply->tampered_by};
     tamper_.on_the_wire(device_index_of(m.source), at, out);
-    r.sent.push_back(std::move(out));
+    sent.push_back(std::move(out));
   }
   r.next_us = next_time().count();
   return r;

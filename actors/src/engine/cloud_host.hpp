@@ -7,13 +7,13 @@
 #include <array>
 #include <memory>
 #include <optional>
-#include <queue>
 #include <vector>
 
 #include "adversary/attack_host.hpp"
 #include "adversary/link_tamper.hpp"
 #include "engine/device_shard.hpp"
 #include "engine/entity_trace.hpp"
+#include "engine/message_inbox.hpp"
 #include "fleet/actors/traffic.hpp"
 #include "fleet/cloud/security_service.hpp"
 #include "network/network_model.hpp"
@@ -46,7 +46,8 @@ class cloud_host {
 
   void deliver(sim_message m);
   fw::sim_time next_time() const;
-  window_result run_window(fw::sim_time end);
+  /// Handles everything due before `end`; the replies are added to `sent`.
+  window_result run_window(fw::sim_time end, std::vector<sim_message>& sent);
 
   std::uint64_t trace_digest() const { return trace_.digest(); }
   std::uint64_t messages_sent() const { return sent_; }
@@ -66,9 +67,6 @@ class cloud_host {
   }
 
  private:
-  struct later {
-    bool operator()(const sim_message& a, const sim_message& b) const { return delivered_before(b, a); }
-  };
   crypto::random_stream& downlink(entity_id device);
   /// Counts a request that reached the endpoint, with how it was answered.
   void count_request(fw::sim_time at, const sim_message& m, request_answer answer);
@@ -83,7 +81,7 @@ class cloud_host {
   std::uint64_t run_seed_;
   partition_plan plan_;
   const device_shard& devices_;
-  std::priority_queue<sim_message, std::vector<sim_message>, later> inbox_;
+  message_inbox inbox_;
   std::vector<std::unique_ptr<crypto::random_stream>> downlinks_;  ///< by device slot, made on first use
   entity_trace trace_;
   std::uint64_t sent_ = 0;

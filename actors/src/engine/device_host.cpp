@@ -65,18 +65,18 @@ void device_host::deliver(sim_message m) { inbox_.push(std::move(m)); }
 
 fw::sim_time device_host::next_time() const {
   fw::sim_time next = std::min({power_on_at_, next_fault_at(), device_.next_deadline()});
-  if (!inbox_.empty()) next = std::min(next, fw::sim_time{inbox_.top().arrival_us});
+  if (!inbox_.empty()) next = std::min(next, fw::sim_time{inbox_.next().arrival_us});
   return next;
 }
 
-void device_host::run_until(fw::sim_time end, const device_surroundings& around, std::vector<sim_message>& out,
+fw::sim_time device_host::run_until(fw::sim_time end, const device_surroundings& around, std::vector<sim_message>& out,
                             device_tally& tally, fw::outputs& scratch) {
   for (;;) {
-    const fw::sim_time message_at = inbox_.empty() ? fw::never : fw::sim_time{inbox_.top().arrival_us};
+    const fw::sim_time message_at = inbox_.empty() ? fw::never : fw::sim_time{inbox_.next().arrival_us};
     const fw::sim_time timer_at = device_.next_deadline();
     const fw::sim_time fault_at = next_fault_at();
     const fw::sim_time at = std::min({power_on_at_, fault_at, message_at, timer_at});
-    if (at >= end) return;
+    if (at >= end) return at;
     scratch.clear();
     const std::uint32_t cuts_fired = device_.flash().cuts_fired();
     // A tear counts the update step it cut into, read before the event that
@@ -91,8 +91,7 @@ void device_host::run_until(fw::sim_time end, const device_surroundings& around,
     } else if (at == fault_at) {
       apply(at, faults_[next_fault_++], scratch, tally);
     } else if (message_at <= timer_at) {
-      sim_message m = inbox_.top();
-      inbox_.pop();
+      sim_message m = inbox_.take();
       trace_.fold(at.count(), message_in_tag, m.bytes.size());
       device_.handle(at, fw::message{std::move(m.bytes)}, scratch);
       if (m.altered_by != 0) judge_altered(m.altered_by - 1, scratch, around.attacks);

@@ -7,12 +7,12 @@
 #include <array>
 #include <cstdint>
 #include <memory>
-#include <queue>
 #include <vector>
 
 #include "adversary/attack_ledger.hpp"
 #include "adversary/link_tamper.hpp"
 #include "engine/entity_trace.hpp"
+#include "engine/message_inbox.hpp"
 #include "engine/sim_message.hpp"
 #include "fleet/actors/live_snapshot.hpp"
 #include "fleet/actors/run.hpp"
@@ -105,8 +105,9 @@ class device_host {
   /// Handles everything due before `end`, in time order; what it sends goes
   /// to `out` (towards the cloud, through the uplink). `scratch` takes the
   /// firmware's outputs of one event: the shard's, shared by its devices,
-  /// because a buffer per device kept ~450 bytes of capacity each.
-  void run_until(fw::sim_time end, const device_surroundings& around, std::vector<sim_message>& out,
+  /// because a buffer per device kept ~450 bytes of capacity each. Returns
+  /// its next time (next_time()), which it found on the way out.
+  fw::sim_time run_until(fw::sim_time end, const device_surroundings& around, std::vector<sim_message>& out,
                  device_tally& tally, fw::outputs& scratch);
 
   std::uint64_t trace_digest() const { return trace_.digest(); }
@@ -115,9 +116,6 @@ class device_host {
   wire::version app_version() const;
 
  private:
-  struct later {
-    bool operator()(const sim_message& a, const sim_message& b) const { return delivered_before(b, a); }
-  };
   void take(fw::sim_time now, const device_surroundings& around, fw::outputs& scratch,
             std::vector<sim_message>& out, device_tally& tally);
   void apply(fw::sim_time now, const device_action& a, fw::outputs& scratch, device_tally& tally);
@@ -143,7 +141,7 @@ class device_host {
   }
 
   device::simulated_device device_;
-  std::priority_queue<sim_message, std::vector<sim_message>, later> inbox_;
+  message_inbox inbox_;
   crypto::random_stream uplink_;
   entity_trace trace_;
   fw::sim_time power_on_at_;

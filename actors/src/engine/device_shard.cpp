@@ -7,19 +7,17 @@ namespace fleet::actors {
 void device_shard::add(std::unique_ptr<device_host> device) {
   FLEET_CHECK(device->device().device_index() / stride_ == devices_.size(), "devices join their shard in order");
   devices_.push_back(std::move(device));
-  schedule(static_cast<std::uint32_t>(devices_.size() - 1));
-}
-
-void device_shard::schedule(std::uint32_t slot) {
-  const fw::sim_time t = devices_[slot]->next_time();
-  if (t != fw::never) wakes_.push({t, slot});
+  const auto slot = static_cast<std::uint32_t>(devices_.size() - 1);
+  wakes_.set(slot, devices_[slot]->next_time());
 }
 
 void device_shard::deliver(sim_message m) {
   const auto slot = static_cast<std::uint32_t>(device_index_of(m.destination) / stride_);
   FLEET_CHECK(slot < devices_.size(), "a message for a device of another shard");
+  const fw::sim_time arrival{m.arrival_us};
   devices_[slot]->deliver(std::move(m));
-  schedule(slot);
+  // A message only adds to the inbox: the device's next time is the earlier of the two.
+  wakes_.lower(slot, arrival);
 }
 
 std::uint16_t device_shard::cell_of(std::uint64_t device) const {
@@ -28,31 +26,17 @@ std::uint16_t device_shard::cell_of(std::uint64_t device) const {
   return devices_[slot]->cell();
 }
 
-fw::sim_time device_shard::next_time() {
-  // Entries go stale when a device's next time moves; the current one is
-  // always in the heap too, so stale ones are dropped as they surface.
-  while (!wakes_.empty()) {
-    const auto [t, slot] = wakes_.top();
-    if (devices_[slot]->next_time() == t) return t;
-    wakes_.pop();
-  }
-  return fw::never;
-}
+fw::sim_time device_shard::next_time() const { return wakes_.empty() ? fw::never : wakes_.top_time(); }
 
-window_result device_shard::run_window(fw::sim_time end) {
-  due_.clear();
-  while (!wakes_.empty() && wakes_.top().first < end) {
-    const auto [t, slot] = wakes_.top();
-    wakes_.pop();
-    if (devices_[slot]->next_time() == t) due_.push_back(slot);
-  }
+window_result device_shard::run_window(fw::sim_time end, std::vector<sim_message>& sent) {
+  // Taken in (time, slot) order; the order does not change what comes out.
+  // A device run up to `end` has nothing before it, so its entry sinks
+  // below every other one due in the window.
   window_result r;
   const std::uint64_t events_before = tally_.events;
-  for (const std::uint32_t slot : due_) {
-    // A device may be due twice (two current entries at one time): the
-    // second run finds nothing before `end` and returns at once.
-    devices_[slot]->run_until(end, around_, r.sent, tally_, scratch_);
-    schedule(slot);
+  while (!wakes_.empty() && wakes_.top_time() < end) {
+    const std::uint32_t slot = wakes_.top_slot();
+    wakes_.set(slot, devices_[slot]->run_until(end, around_, sent, tally_, scratch_));
   }
   r.events = tally_.events - events_before;
   r.next_us = next_time().count();

@@ -4,29 +4,24 @@
 // what comes out does not depend on it (messages are ordered by their own
 // (arrival, source, sequence) keys). A heap of wake-up times finds the
 // devices with work in a window without looking at the idle ones, so a
-// window costs what its events cost, not what the fleet's size costs.
+// window costs what its events cost, not what the fleet's size costs. It
+// holds each device's next time as the device would tell it: every change
+// to a device goes through the shard, which moves the device's entry.
 
 #include <cstdint>
 #include <memory>
-#include <queue>
-#include <utility>
 #include <vector>
 
 #include "engine/device_host.hpp"
+#include "engine/wake_heap.hpp"
 
 namespace fleet::actors {
 
-/// What a shard (or the cloud) did in one window.
+/// What a shard (or the cloud) did in one window, besides what it sent.
 struct window_result {
-  std::vector<sim_message> sent;
   std::int64_t next_us = 0;  ///< its next event after the window; fw::never when none
   std::uint64_t events = 0;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, window_result& r) {
-  return f(caf::meta::type_name("fleet.window_result"), r.sent, r.next_us, r.events);
-}
 
 class device_shard {
  public:
@@ -38,24 +33,22 @@ class device_shard {
   /// Hands a message to the device it is for (one of this shard's).
   void deliver(sim_message m);
   /// The earliest time any device of the shard has work; fw::never when none.
-  fw::sim_time next_time();
-  /// Runs every device with work before `end` up to `end`.
-  window_result run_window(fw::sim_time end);
+  fw::sim_time next_time() const;
+  /// Runs every device with work before `end` up to `end`; what they send
+  /// is added to `sent`.
+  window_result run_window(fw::sim_time end, std::vector<sim_message>& sent);
 
-  std::vector<std::unique_ptr<device_host>>& devices() { return devices_; }
+  /// To read: a device changed past the shard would keep a stale wake-up time.
+  const std::vector<std::unique_ptr<device_host>>& devices() const { return devices_; }
   /// The breakdown cell of fleet device `device`, one of this shard's.
   std::uint16_t cell_of(std::uint64_t device) const;
   const device_tally& tally() const { return tally_; }
 
  private:
-  using wake = std::pair<fw::sim_time, std::uint32_t>;  ///< (time, local slot)
-  void schedule(std::uint32_t slot);
-
   const device_surroundings& around_;
   std::vector<std::unique_ptr<device_host>> devices_;
   std::uint32_t stride_;
-  std::priority_queue<wake, std::vector<wake>, std::greater<>> wakes_;
-  std::vector<std::uint32_t> due_;
+  wake_heap wakes_;
   fw::outputs scratch_;  ///< the firmware's outputs of the event at hand
   device_tally tally_;
 };

@@ -32,6 +32,15 @@ std::size_t state_index(const device::simulated_device& d, sim_time at) {
   return valid ? attested_state : 1;
 }
 
+void count_version(version_counts& counts, const wire::version& v) {
+  const auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == v; });
+  if (it != counts.end()) {
+    ++it->second;
+  } else {
+    counts.emplace_back(v, 1);
+  }
+}
+
 census_plan census_plan_of(const input::run_input& s) {
   census_plan plan;
   plan.groups = s.fleet.groups.size();

@@ -42,6 +42,11 @@ struct census_plan {
 
 census_plan census_plan_of(const input::run_input& s);
 
+/// Devices by app version, in the order the versions were first met: a
+/// fleet runs a few, so a list is searched faster than a map is.
+using version_counts = std::vector<std::pair<wire::version, std::uint64_t>>;
+void count_version(version_counts& counts, const wire::version& v);
+
 /// Adds `from` to `into` element by element, `into` grown to `from`'s size
 /// first: partitions' series (by minute, by hour, by group) can differ in length.
 template <class T>

@@ -74,12 +74,20 @@ partition_report partition::run(const partition_orders& orders) {
 timeline_point partition::sample(fw::sim_time at) {
   timeline_point p;
   p.at = at;
+  // Counted by value and named once at the end: a name per device cost
+  // a string and a lookup by it for each.
+  std::array<std::uint64_t, device_state_names.size()> states{};
+  version_counts versions;
   for (const auto& device : devices_->devices()) {
+    ++states[state_index(device->device(), at)];
     // A device switched off counts with the version it last ran: "0.0.0"
     // is only for those that never ran an app.
-    ++p.app_versions[device->app_version().to_string()];
-    ++p.states[device_state_names[state_index(device->device(), at)]];
+    count_version(versions, device->app_version());
   }
+  for (std::size_t s = 0; s < states.size(); ++s) {
+    if (states[s] != 0) p.states[device_state_names[s]] = states[s];
+  }
+  for (const auto& [v, n] : versions) p.app_versions[v.to_string()] += n;
   return p;
 }
 
@@ -134,23 +142,27 @@ void partition::run_until(fw::sim_time end) {
     const fw::sim_time start = next_time();
     if (start >= end) return;
     const fw::sim_time step_end = std::min(start + lookahead_, end);
+    // The buffers are the partition's, kept from step to step: a step
+    // sends a few messages, and fresh vectors cost allocations each step.
+    to_devices_.clear();
+    to_cloud_.clear();
     window_result from_cloud;
     window_result from_devices;
     if (cloud_next_ < step_end) {
-      from_cloud = cloud_->run_window(step_end);
+      from_cloud = cloud_->run_window(step_end, to_devices_);
       cloud_next_ = fw::sim_time{from_cloud.next_us};
     }
     if (devices_next_ < step_end) {
-      from_devices = devices_->run_window(step_end);
+      from_devices = devices_->run_window(step_end, to_cloud_);
       devices_next_ = fw::sim_time{from_devices.next_us};
     }
     events_ += from_cloud.events + from_devices.events;
     ++steps_;
-    for (sim_message& m : from_cloud.sent) {
+    for (sim_message& m : to_devices_) {
       devices_next_ = std::min(devices_next_, fw::sim_time{m.arrival_us});
       devices_->deliver(std::move(m));
     }
-    for (sim_message& m : from_devices.sent) {
+    for (sim_message& m : to_cloud_) {
       cloud_next_ = std::min(cloud_next_, fw::sim_time{m.arrival_us});
       cloud_->deliver(std::move(m));
     }

@@ -98,6 +98,8 @@ class partition {
   std::unique_ptr<device_shard> devices_;
   std::unique_ptr<distribution_mirror> mirror_;
   std::unique_ptr<cloud_host> cloud_;
+  std::vector<sim_message> to_devices_;  ///< what the cloud share sent in a step
+  std::vector<sim_message> to_cloud_;    ///< what the devices sent in a step
   fw::sim_time cloud_next_{0};
   fw::sim_time devices_next_{0};
   fw::sim_time reached_{0};  ///< every event before it is handled: the control's orders take effect here

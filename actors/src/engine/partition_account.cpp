@@ -27,13 +27,7 @@ partition_status partition::status_at(fw::sim_time at) {
     ++st.states_by_group[group][state_index(device->device(), at)];
     const wire::version v = device->device().firmware().running_version(fw::component::app);
     if (v == wire::version{}) continue;  // no app running: off, bricked, or still booting
-    auto& counts = st.versions_by_group[group];
-    const auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == v; });
-    if (it != counts.end()) {
-      ++it->second;
-    } else {
-      counts.emplace_back(v, 1);
-    }
+    count_version(st.versions_by_group[group], v);
   }
   const cloud::security_service& service = setup_.service();
   for (std::size_t d = 0; d < service.deployments(); ++d) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/device_host.hpp"
+#include "engine/fleet_counts.hpp"
 #include "fleet/actors/live_snapshot.hpp"
 #include "fleet/actors/run.hpp"
 #include "fleet/actors/sim_histogram.hpp"
@@ -36,7 +37,7 @@ struct partition_status {
   std::vector<std::array<std::uint64_t, device_state_names.size()>> states_by_group;
   /// Its devices per scenario group and running app version, in the order
   /// the versions were first met; devices running no app are not counted.
-  std::vector<std::vector<std::pair<wire::version, std::uint64_t>>> versions_by_group;
+  std::vector<version_counts> versions_by_group;
   /// Per scenario deployment, its share's status (the counts are the share's).
   std::vector<cloud::rollout_status> deployments;
   cloud::service_counters service;  ///< its cloud share's
