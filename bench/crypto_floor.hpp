@@ -9,6 +9,8 @@
 // 16 KiB chunk is mostly bytes), SHA-256's for the rest (SHA-512 is costed
 // as SHA-256: it only hashes 32-byte keys).
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -34,7 +36,7 @@ struct crypto_unit_costs {
 };
 
 /// CPU seconds of one call of `op`, looped for about `budget` seconds.
-inline double unit_cost(const std::function<void()>& op, double budget = 0.2) {
+inline double unit_cost(const std::function<void()>& op, double budget) {
   std::uint64_t n = 0;
   const double start = cpu_seconds();
   double elapsed = 0;
@@ -46,8 +48,19 @@ inline double unit_cost(const std::function<void()>& op, double budget = 0.2) {
   return elapsed / static_cast<double>(n);
 }
 
-/// Measures the unit costs now (about a second of CPU). The operations it
-/// runs are counted too: take counted_ops() deltas around the measured work.
+/// Rounds of the unit costs, each op looped for `budget` seconds a round.
+/// One round of 0.2 s moved from one run to the next on this shared machine
+/// (a sign at 11.8 and 14.3 us, a whole floor by 8 %, hours apart), and a
+/// run's CPU / floor with it. Rounds that take the ops in turn, and the
+/// median of each op's rounds: a slow patch of the machine moves a round,
+/// not the median.
+inline constexpr int unit_cost_rounds = 5;
+inline constexpr double unit_cost_budget = 0.1;
+
+/// Measures the unit costs now (about three seconds of CPU): for each, the
+/// median of unit_cost_rounds rounds that take the ops in turn. The
+/// operations it runs are counted too: take counted_ops() deltas around
+/// the measured work.
 inline crypto_unit_costs measure_crypto_unit_costs() {
   const auto pair = crypto::signing_key_from_seed(crypto::seed{7});
   const std::string msg(200, 'e');  // about an evidence or certificate
@@ -55,13 +68,34 @@ inline crypto_unit_costs measure_crypto_unit_costs() {
   const std::string chunk(4096, 'c');
   const std::string small(96, 'm');  // a request body under a MAC
   crypto::seed secret{9};
+  const std::function<void()> ops[] = {
+      [&] { crypto::sign(msg, pair.secret_key_bytes); },
+      [&] { crypto::verify(msg, crypto::as_view(sig), pair.public_key_bytes); },
+      [&] {
+        secret[0]++;
+        crypto::exchange_key_from_secret(secret);
+      },
+      [&] { crypto::compute_mac(small, secret); },
+      [&] { crypto::sha256(chunk); },
+      [&] { crypto::blake2b(chunk); },
+  };
+  constexpr std::size_t op_count = sizeof ops / sizeof ops[0];
+  std::array<std::array<double, unit_cost_rounds>, op_count> rounds{};
+  for (int r = 0; r < unit_cost_rounds; ++r) {
+    for (std::size_t k = 0; k < op_count; ++k) rounds[k][r] = unit_cost(ops[k], unit_cost_budget);
+  }
+  auto median = [&](std::size_t k) {
+    auto& of = rounds[k];
+    std::nth_element(of.begin(), of.begin() + unit_cost_rounds / 2, of.end());
+    return of[unit_cost_rounds / 2];
+  };
   crypto_unit_costs c;
-  c.sign_us = unit_cost([&] { crypto::sign(msg, pair.secret_key_bytes); }) * 1e6;
-  c.verify_us = unit_cost([&] { crypto::verify(msg, crypto::as_view(sig), pair.public_key_bytes); }) * 1e6;
-  c.x25519_us = unit_cost([&] { secret[0]++; crypto::exchange_key_from_secret(secret); }) * 1e6;
-  c.mac_us = unit_cost([&] { crypto::compute_mac(small, secret); }) * 1e6;
-  c.sha256_ns_per_byte = unit_cost([&] { crypto::sha256(chunk); }) * 1e9 / static_cast<double>(chunk.size());
-  c.blake2b_ns_per_byte = unit_cost([&] { crypto::blake2b(chunk); }) * 1e9 / static_cast<double>(chunk.size());
+  c.sign_us = median(0) * 1e6;
+  c.verify_us = median(1) * 1e6;
+  c.x25519_us = median(2) * 1e6;
+  c.mac_us = median(3) * 1e6;
+  c.sha256_ns_per_byte = median(4) * 1e9 / static_cast<double>(chunk.size());
+  c.blake2b_ns_per_byte = median(5) * 1e9 / static_cast<double>(chunk.size());
   return c;
 }
 
