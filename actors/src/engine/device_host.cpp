@@ -69,8 +69,8 @@ fw::sim_time device_host::next_time() const {
   return next;
 }
 
-fw::sim_time device_host::run_until(fw::sim_time end, const device_surroundings& around, std::vector<sim_message>& out,
-                            device_tally& tally, fw::outputs& scratch) {
+fw::sim_time device_host::run_until(fw::sim_time end, const device_surroundings& around,
+                                    std::vector<sim_message>& out, device_tally& tally, fw::outputs& scratch) {
   for (;;) {
     const fw::sim_time message_at = inbox_.empty() ? fw::never : fw::sim_time{inbox_.next().arrival_us};
     const fw::sim_time timer_at = device_.next_deadline();

@@ -108,7 +108,7 @@ class device_host {
   /// because a buffer per device kept ~450 bytes of capacity each. Returns
   /// its next time (next_time()), which it found on the way out.
   fw::sim_time run_until(fw::sim_time end, const device_surroundings& around, std::vector<sim_message>& out,
-                 device_tally& tally, fw::outputs& scratch);
+                         device_tally& tally, fw::outputs& scratch);
 
   std::uint64_t trace_digest() const { return trace_.digest(); }
   /// The app version the device runs, or while it is switched off the one

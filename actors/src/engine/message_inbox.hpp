@@ -14,7 +14,6 @@ namespace fleet::actors {
 class message_inbox {
  public:
   bool empty() const { return heap_.empty(); }
-  std::size_t size() const { return heap_.size(); }
   /// The next message in delivery order. Not on an empty inbox.
   const sim_message& next() const { return heap_.front(); }
 
