@@ -50,7 +50,7 @@ inline double unit_cost(const std::function<void()>& op, double budget) {
 
 /// Rounds of the unit costs, each op looped for `budget` seconds a round.
 /// One round of 0.2 s moved from one run to the next on this shared machine
-/// (a sign at 11.8 and 14.3 us, a whole floor by 8 %, hours apart), and a
+/// (a sign at 11.8 and 14.3 us, a whole floor by 8 %, within the hour), and a
 /// run's CPU / floor with it. Rounds that take the ops in turn, and the
 /// median of each op's rounds: a slow patch of the machine moves a round,
 /// not the median.
