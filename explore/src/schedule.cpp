@@ -39,15 +39,25 @@ std::uint32_t uniform(crypto::random_stream& rng, std::uint32_t low, std::uint32
   return low + static_cast<std::uint32_t>(rng.below(std::uint64_t{high} - low + 1));
 }
 
+/// The file's entries of `kind`, in file order.
+template <typename Entry>
+std::vector<const Entry*> entries_of(const google::protobuf::RepeatedPtrField<Entry>& entries, const std::string& kind) {
+  const google::protobuf::FieldDescriptor* field = Entry::descriptor()->FindFieldByName(kind);
+  std::vector<const Entry*> out;
+  for (const Entry& e : entries) {
+    if (static_cast<int>(e.kind_case()) == field->number()) out.push_back(&e);
+  }
+  return out;
+}
+
 /// The file's first entry of `kind`, or an empty entry of that kind.
 template <typename Entry>
 Entry template_of(const google::protobuf::RepeatedPtrField<Entry>& entries, const std::string& kind) {
-  const google::protobuf::FieldDescriptor* field = Entry::descriptor()->FindFieldByName(kind);
-  for (const Entry& e : entries) {
-    if (static_cast<int>(e.kind_case()) == field->number()) return e;
-  }
+  const std::vector<const Entry*> of_kind = entries_of(entries, kind);
+  if (!of_kind.empty()) return *of_kind.front();
   Entry out;
-  out.GetReflection()->MutableMessage(&out, field);  // sets the oneof to the kind, every field at its default
+  // Sets the oneof to the kind, every field at its default.
+  out.GetReflection()->MutableMessage(&out, Entry::descriptor()->FindFieldByName(kind));
   return out;
 }
 
@@ -128,13 +138,9 @@ Fault draw_fault(const scenario::Scenario& file, const scenario::explore_plan& p
 /// else as template_of. Only several entries take a draw, so a file with
 /// one per kind draws the same schedules as before.
 Attack attack_template(const scenario::Scenario& file, const std::string& kind, crypto::random_stream& rng) {
-  const google::protobuf::FieldDescriptor* field = Attack::descriptor()->FindFieldByName(kind);
-  std::vector<const Attack*> entries;
-  for (const Attack& e : file.attack()) {
-    if (static_cast<int>(e.kind_case()) == field->number()) entries.push_back(&e);
-  }
-  if (entries.size() < 2) return template_of(file.attack(), kind);
-  return *entries[rng.below(entries.size())];
+  const std::vector<const Attack*> of_kind = entries_of(file.attack(), kind);
+  if (of_kind.size() < 2) return template_of(file.attack(), kind);
+  return *of_kind[rng.below(of_kind.size())];
 }
 
 Attack draw_attack(const scenario::Scenario& file, const scenario::explore_plan& plan, const std::string& kind,
